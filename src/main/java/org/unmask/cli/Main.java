@@ -1,0 +1,44 @@
+package org.unmask.cli;
+
+import org.unmask.model.kernels.Parallel;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import static picocli.CommandLine.ScopeType.INHERIT;
+
+import java.io.PrintWriter;
+
+/** The {@code unmask} command line. */
+@Command(name = "unmask", mixinStandardHelpOptions = true, version = "unmask 0.1.0",
+        description = "Masked diffusion language models (LLaDA family) in pure Java.",
+        subcommands = {
+                CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+
+    @Option(names = "--threads", scope = INHERIT,
+            description = "Worker threads for the compute kernels (default: all cores).")
+    void setThreads(int n) { Parallel.setThreads(n); }
+
+    @Override public void run() { new CommandLine(this).usage(System.out); }
+
+    /** Builds the command line with the error handling every command shares. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            PrintWriter err = line.getErr();
+            if (System.getenv("UNMASK_DEBUG") != null) ex.printStackTrace(err);
+            String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+            err.println("error: " + msg);
+            err.flush();
+            return 1;
+        });
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        int code = commandLine().execute(args);
+        System.exit(code);
+    }
+}

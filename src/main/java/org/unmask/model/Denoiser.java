@@ -1,0 +1,19 @@
+package org.unmask.model;
+
+/**
+ * What a sampler needs from a model: logits for a batch of token sequences. Implemented by the LLaDA transformer
+ * and by test doubles.
+ */
+public interface Denoiser {
+
+    /** The architecture and special token ids. */
+    ModelConfig config();
+
+    /**
+     * Runs the model over {@code ids} ({@code batch} rows of {@code seqLen} tokens, row-major) and returns the logits
+     * of the flat positions in {@code rows} ({@code b*seqLen + t}), {@code rows.length × config().embeddingSize()}
+     * floats; all {@code batch*seqLen} positions in order when {@code rows} is null. {@code attend} (nullable,
+     * {@code batch*seqLen}) marks the keys that may be attended to; padding keys are false.
+     */
+    float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows);
+}

@@ -1,0 +1,78 @@
+package org.unmask.model.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * A read-only weight matrix or vector in one of the storage formats (F32 on the heap, or F32, BF16, F16 in a
+ * memory-mapped file). Kernels ask it for rows as floats; the low-precision formats convert in the inner loop so an
+ * 8B model never needs a float32 copy.
+ */
+public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.MappedBf16, Weights.MappedF16 {
+
+    ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** Number of elements. */
+    long size();
+
+    /** Storage format. */
+    DType dtype();
+
+    /** Element {@code i} as a float. */
+    float get(long i);
+
+    /** Dot product of {@code n} elements starting at {@code offset} with {@code x[xOffset..]}. */
+    default float dot(long offset, float[] x, int xOffset, int n) {
+        float s = 0;
+        for (int i = 0; i < n; i++) s += get(offset + i) * x[xOffset + i];
+        return s;
+    }
+
+    /** Converts {@code n} elements starting at {@code offset} into {@code dst[dstOffset..]}. */
+    default void toFloat(long offset, float[] dst, int dstOffset, int n) {
+        for (int i = 0; i < n; i++) dst[dstOffset + i] = get(offset + i);
+    }
+
+    /** A heap float32 view {@code data[offset .. offset+size)} (training parameters live here). */
+    record F32(float[] data, int offset, int length) implements Weights {
+        public long size() { return length; }
+        public DType dtype() { return DType.F32; }
+        public float get(long i) { return data[offset + (int) i]; }
+        @Override public void toFloat(long off, float[] dst, int dstOffset, int n) {
+            System.arraycopy(data, offset + (int) off, dst, dstOffset, n);
+        }
+    }
+
+    /** Little-endian float32 in a (mapped) memory segment. */
+    record MappedF32(MemorySegment segment) implements Weights {
+        public long size() { return segment.byteSize() / 4; }
+        public DType dtype() { return DType.F32; }
+        public float get(long i) { return segment.get(F32_LE, i * 4); }
+    }
+
+    /** Little-endian bfloat16 in a (mapped) memory segment: the top 16 bits of a float32. */
+    record MappedBf16(MemorySegment segment) implements Weights {
+        public long size() { return segment.byteSize() / 2; }
+        public DType dtype() { return DType.BF16; }
+        public float get(long i) { return Float.intBitsToFloat(segment.get(I16_LE, i * 2) << 16); }
+    }
+
+    /** Little-endian IEEE half precision in a (mapped) memory segment. */
+    record MappedF16(MemorySegment segment) implements Weights {
+        public long size() { return segment.byteSize() / 2; }
+        public DType dtype() { return DType.F16; }
+        public float get(long i) { return Float.float16ToFloat(segment.get(I16_LE, i * 2)); }
+    }
+
+    /** Wraps a segment holding {@code dtype} elements. */
+    static Weights mapped(MemorySegment segment, DType dtype) {
+        return switch (dtype) {
+            case F32 -> new MappedF32(segment);
+            case BF16 -> new MappedBf16(segment);
+            case F16 -> new MappedF16(segment);
+            default -> throw new IllegalArgumentException("dtype " + dtype + " cannot hold weights");
+        };
+    }
+}
