@@ -45,4 +45,13 @@ class ModelConfigTest {
                 + " \"eos_token_id\": 0}");
         assertThatThrownBy(() -> ModelConfig.read(f)).isInstanceOf(IOException.class).hasMessageContaining("mask_token_id");
     }
+
+    @Test
+    void llada8bHas291TensorsWhoseSizesSumToTheParameterCount() {
+        ModelConfig c = ModelConfig.preset("llada-8b");
+        var shapes = LladaTensors.expectedShapes(c);
+        assertThat(shapes).hasSize(291);
+        long total = shapes.values().stream().mapToLong(s -> java.util.Arrays.stream(s).reduce(1, (a, b) -> a * b)).sum();
+        assertThat(total).isEqualTo(c.parameterCount());
+    }
 }
