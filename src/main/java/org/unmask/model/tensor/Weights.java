@@ -1,5 +1,9 @@
 package org.unmask.model.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -24,23 +28,37 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
     float get(long i);
 
     /** Dot product of {@code n} elements starting at {@code offset} with {@code x[xOffset..]}. */
-    default float dot(long offset, float[] x, int xOffset, int n) {
-        float s = 0;
-        for (int i = 0; i < n; i++) s += get(offset + i) * x[xOffset + i];
-        return s;
-    }
+    float dot(long offset, float[] x, int xOffset, int n);
 
     /** Converts {@code n} elements starting at {@code offset} into {@code dst[dstOffset..]}. */
-    default void toFloat(long offset, float[] dst, int dstOffset, int n) {
-        for (int i = 0; i < n; i++) dst[dstOffset + i] = get(offset + i);
-    }
+    void toFloat(long offset, float[] dst, int dstOffset, int n);
 
     /** A heap float32 view {@code data[offset .. offset+size)} (training parameters live here). */
     record F32(float[] data, int offset, int length) implements Weights {
+        public F32 {
+            if (offset < 0 || length < 0 || (long) offset + length > data.length)
+                throw new IllegalArgumentException("F32 view [" + offset + ", " + ((long) offset + length)
+                        + ") lies outside an array of " + data.length + " floats");
+        }
         public long size() { return length; }
         public DType dtype() { return DType.F32; }
         public float get(long i) { return data[offset + (int) i]; }
-        @Override public void toFloat(long off, float[] dst, int dstOffset, int n) {
+
+        public float dot(long off, float[] x, int xOffset, int n) {
+            VectorSpecies<Float> s = Lanes.F;
+            int w = offset + (int) off, i = 0;
+            // two accumulators hide the FMA latency on long rows
+            FloatVector a0 = FloatVector.zero(s), a1 = FloatVector.zero(s);
+            for (; i + 2 * s.length() <= n; i += 2 * s.length()) {
+                a0 = FloatVector.fromArray(s, data, w + i).fma(FloatVector.fromArray(s, x, xOffset + i), a0);
+                a1 = FloatVector.fromArray(s, data, w + i + s.length()).fma(FloatVector.fromArray(s, x, xOffset + i + s.length()), a1);
+            }
+            float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) sum += data[w + i] * x[xOffset + i];
+            return sum;
+        }
+
+        public void toFloat(long off, float[] dst, int dstOffset, int n) {
             System.arraycopy(data, offset + (int) off, dst, dstOffset, n);
         }
     }
@@ -50,6 +68,23 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
         public long size() { return segment.byteSize() / 4; }
         public DType dtype() { return DType.F32; }
         public float get(long i) { return segment.get(F32_LE, i * 4); }
+
+        public float dot(long off, float[] x, int xOffset, int n) {
+            VectorSpecies<Float> s = Lanes.F;
+            FloatVector acc = FloatVector.zero(s);
+            int i = 0;
+            for (; i + s.length() <= n; i += s.length())
+                acc = Lanes.f32(segment, off + i).fma(FloatVector.fromArray(s, x, xOffset + i), acc);
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) sum += get(off + i) * x[xOffset + i];
+            return sum;
+        }
+
+        public void toFloat(long off, float[] dst, int dstOffset, int n) {
+            int i = 0;
+            for (; i + Lanes.F.length() <= n; i += Lanes.F.length()) Lanes.f32(segment, off + i).intoArray(dst, dstOffset + i);
+            for (; i < n; i++) dst[dstOffset + i] = get(off + i);
+        }
     }
 
     /** Little-endian bfloat16 in a (mapped) memory segment: the top 16 bits of a float32. */
@@ -57,6 +92,23 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
         public long size() { return segment.byteSize() / 2; }
         public DType dtype() { return DType.BF16; }
         public float get(long i) { return Float.intBitsToFloat(segment.get(I16_LE, i * 2) << 16); }
+
+        public float dot(long off, float[] x, int xOffset, int n) {
+            VectorSpecies<Float> s = Lanes.F;
+            FloatVector acc = FloatVector.zero(s);
+            int i = 0;
+            for (; i + s.length() <= n; i += s.length())
+                acc = Lanes.bf16(segment, off + i).fma(FloatVector.fromArray(s, x, xOffset + i), acc);
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) sum += get(off + i) * x[xOffset + i];
+            return sum;
+        }
+
+        public void toFloat(long off, float[] dst, int dstOffset, int n) {
+            int i = 0;
+            for (; i + Lanes.F.length() <= n; i += Lanes.F.length()) Lanes.bf16(segment, off + i).intoArray(dst, dstOffset + i);
+            for (; i < n; i++) dst[dstOffset + i] = get(off + i);
+        }
     }
 
     /** Little-endian IEEE half precision in a (mapped) memory segment. */
@@ -64,6 +116,23 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
         public long size() { return segment.byteSize() / 2; }
         public DType dtype() { return DType.F16; }
         public float get(long i) { return Float.float16ToFloat(segment.get(I16_LE, i * 2)); }
+
+        public float dot(long off, float[] x, int xOffset, int n) {
+            VectorSpecies<Float> s = Lanes.F;
+            FloatVector acc = FloatVector.zero(s);
+            int i = 0;
+            for (; i + s.length() <= n; i += s.length())
+                acc = Lanes.f16(segment, off + i).fma(FloatVector.fromArray(s, x, xOffset + i), acc);
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; i < n; i++) sum += get(off + i) * x[xOffset + i];
+            return sum;
+        }
+
+        public void toFloat(long off, float[] dst, int dstOffset, int n) {
+            int i = 0;
+            for (; i + Lanes.F.length() <= n; i += Lanes.F.length()) Lanes.f16(segment, off + i).intoArray(dst, dstOffset + i);
+            for (; i < n; i++) dst[dstOffset + i] = get(off + i);
+        }
     }
 
     /** Wraps a segment holding {@code dtype} elements. */

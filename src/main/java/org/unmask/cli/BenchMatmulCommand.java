@@ -1,0 +1,53 @@
+package org.unmask.cli;
+
+import org.unmask.model.kernels.GemmBenchmark;
+import org.unmask.model.kernels.Parallel;
+import org.unmask.model.tensor.DType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code unmask bench matmul}: GFLOPS of the engine's matrix products at one shape. */
+@Command(name = "matmul", mixinStandardHelpOptions = true,
+        description = "Time out[T,N] = x[T,K]·W[N,K]^T (or a backward product) and print GFLOPS per run.")
+public final class BenchMatmulCommand implements Callable<Integer> {
+
+    @Option(names = "--m", defaultValue = "1024", description = "Token rows T (default: ${DEFAULT-VALUE}).")
+    int m;
+
+    @Option(names = "--k", defaultValue = "1024", description = "Summed dimension K (default: ${DEFAULT-VALUE}).")
+    int k;
+
+    @Option(names = "--n", defaultValue = "1024", description = "Weight rows N (default: ${DEFAULT-VALUE}).")
+    int n;
+
+    @Option(names = "--iters", defaultValue = "10", description = "Timed runs (default: ${DEFAULT-VALUE}).")
+    int iters;
+
+    @Option(names = "--dtype", defaultValue = "f32", description = "Weight format of the forward product: f32, bf16 or f16 (default: ${DEFAULT-VALUE}).")
+    String dtype;
+
+    @Option(names = "--mode", defaultValue = "forward", description = "forward, backward-input or backward-weight (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Override
+    public Integer call() {
+        DType type = switch (dtype.toLowerCase(Locale.ROOT)) {
+            case "f32" -> DType.F32;
+            case "bf16" -> DType.BF16;
+            case "f16" -> DType.F16;
+            default -> throw new IllegalArgumentException("--dtype must be f32, bf16 or f16, got '" + dtype + "'");
+        };
+        GemmBenchmark.Mode md = GemmBenchmark.Mode.parse(mode);
+        System.out.printf(Locale.ROOT, "matmul %s %s T=%d K=%d N=%d threads=%d%n",
+                md.spelling(), dtype.toLowerCase(Locale.ROOT), m, k, n, Parallel.threads());
+        int[] run = {0};
+        GemmBenchmark.Result r = GemmBenchmark.run(md, type, m, k, n, iters,
+                g -> System.out.printf(Locale.ROOT, "run %d: %.1f GFLOPS%n", ++run[0], g));
+        System.out.printf(Locale.ROOT, "median %.1f GFLOPS, best %.1f GFLOPS%n", r.median(), r.best());
+        System.out.printf(Locale.ROOT, "matmul GFLOPS: %.1f%n", r.best());
+        return 0;
+    }
+}

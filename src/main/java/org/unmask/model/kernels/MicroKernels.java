@@ -1,0 +1,174 @@
+package org.unmask.model.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register-blocked inner loops of {@link MatMul}. Two shapes, matching how the operands lie in memory:
+ * <ul>
+ * <li>dot tiles for {@code C = A·Bᵀ} (both operands contiguous along the summed index): vectors run along K and
+ *     every loaded vector is used by several accumulators;</li>
+ * <li>axpy tiles for {@code C += A·B} (B contiguous along the output columns): the C tile stays in registers,
+ *     each step broadcasts one A element per row and multiplies it by vectors of one B row.</li>
+ * </ul>
+ * All offsets are in elements; strides are the distance between consecutive rows.
+ */
+final class MicroKernels {
+    private MicroKernels() {}
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    private static final VectorOperators.Associative ADD = VectorOperators.ADD;
+
+    /** Columns covered by one axpy tile: three vectors. */
+    static final int AXPY_WIDTH = 3 * L;
+
+    // ---- dot tiles: C[r, q] (+)= Σ_k A[r, k]·B[q, k] ----
+
+    /**
+     * 4 rows of A against 4 rows of B: 16 accumulators, 8 loads per 16 FMAs (a 1×1 loop needs 2 loads per FMA, which
+     * the load ports cannot sustain). Elements past the last full vector are summed in scalar code.
+     */
+    static void dot4x4(float[] a, int a0, int as, float[] b, int b0, int bs, int kc,
+                       float[] c, int c0, int cs, boolean add) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        int a1 = a0 + as, a2 = a1 + as, a3 = a2 + as;
+        int b1 = b0 + bs, b2 = b1 + bs, b3 = b2 + bs;
+        int end = F.loopBound(kc), k = 0;
+        for (; k < end; k += L) {
+            FloatVector x0 = FloatVector.fromArray(F, a, a0 + k);
+            FloatVector x1 = FloatVector.fromArray(F, a, a1 + k);
+            FloatVector x2 = FloatVector.fromArray(F, a, a2 + k);
+            FloatVector x3 = FloatVector.fromArray(F, a, a3 + k);
+            FloatVector w = FloatVector.fromArray(F, b, b0 + k);
+            c00 = x0.fma(w, c00); c10 = x1.fma(w, c10); c20 = x2.fma(w, c20); c30 = x3.fma(w, c30);
+            w = FloatVector.fromArray(F, b, b1 + k);
+            c01 = x0.fma(w, c01); c11 = x1.fma(w, c11); c21 = x2.fma(w, c21); c31 = x3.fma(w, c31);
+            w = FloatVector.fromArray(F, b, b2 + k);
+            c02 = x0.fma(w, c02); c12 = x1.fma(w, c12); c22 = x2.fma(w, c22); c32 = x3.fma(w, c32);
+            w = FloatVector.fromArray(F, b, b3 + k);
+            c03 = x0.fma(w, c03); c13 = x1.fma(w, c13); c23 = x2.fma(w, c23); c33 = x3.fma(w, c33);
+        }
+        int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
+        put(c, c0,     c00.reduceLanes(ADD) + tail(a, a0, b, b0, k, kc), add);
+        put(c, c0 + 1, c01.reduceLanes(ADD) + tail(a, a0, b, b1, k, kc), add);
+        put(c, c0 + 2, c02.reduceLanes(ADD) + tail(a, a0, b, b2, k, kc), add);
+        put(c, c0 + 3, c03.reduceLanes(ADD) + tail(a, a0, b, b3, k, kc), add);
+        put(c, c1,     c10.reduceLanes(ADD) + tail(a, a1, b, b0, k, kc), add);
+        put(c, c1 + 1, c11.reduceLanes(ADD) + tail(a, a1, b, b1, k, kc), add);
+        put(c, c1 + 2, c12.reduceLanes(ADD) + tail(a, a1, b, b2, k, kc), add);
+        put(c, c1 + 3, c13.reduceLanes(ADD) + tail(a, a1, b, b3, k, kc), add);
+        put(c, c2,     c20.reduceLanes(ADD) + tail(a, a2, b, b0, k, kc), add);
+        put(c, c2 + 1, c21.reduceLanes(ADD) + tail(a, a2, b, b1, k, kc), add);
+        put(c, c2 + 2, c22.reduceLanes(ADD) + tail(a, a2, b, b2, k, kc), add);
+        put(c, c2 + 3, c23.reduceLanes(ADD) + tail(a, a2, b, b3, k, kc), add);
+        put(c, c3,     c30.reduceLanes(ADD) + tail(a, a3, b, b0, k, kc), add);
+        put(c, c3 + 1, c31.reduceLanes(ADD) + tail(a, a3, b, b1, k, kc), add);
+        put(c, c3 + 2, c32.reduceLanes(ADD) + tail(a, a3, b, b2, k, kc), add);
+        put(c, c3 + 3, c33.reduceLanes(ADD) + tail(a, a3, b, b3, k, kc), add);
+    }
+
+    /** One row of A against 4 rows of B; the 4 results go to {@code c[c0 + q·cs]}. */
+    static void dot1x4(float[] a, int a0, float[] b, int b0, int bs, int kc,
+                       float[] c, int c0, int cs, boolean add) {
+        FloatVector c0v = FloatVector.zero(F), c1v = c0v, c2v = c0v, c3v = c0v;
+        int b1 = b0 + bs, b2 = b1 + bs, b3 = b2 + bs;
+        int end = F.loopBound(kc), k = 0;
+        for (; k < end; k += L) {
+            FloatVector x = FloatVector.fromArray(F, a, a0 + k);
+            c0v = x.fma(FloatVector.fromArray(F, b, b0 + k), c0v);
+            c1v = x.fma(FloatVector.fromArray(F, b, b1 + k), c1v);
+            c2v = x.fma(FloatVector.fromArray(F, b, b2 + k), c2v);
+            c3v = x.fma(FloatVector.fromArray(F, b, b3 + k), c3v);
+        }
+        put(c, c0,          c0v.reduceLanes(ADD) + tail(a, a0, b, b0, k, kc), add);
+        put(c, c0 + cs,     c1v.reduceLanes(ADD) + tail(a, a0, b, b1, k, kc), add);
+        put(c, c0 + 2 * cs, c2v.reduceLanes(ADD) + tail(a, a0, b, b2, k, kc), add);
+        put(c, c0 + 3 * cs, c3v.reduceLanes(ADD) + tail(a, a0, b, b3, k, kc), add);
+    }
+
+    /** One row of A against one row of B. */
+    static void dot1x1(float[] a, int a0, float[] b, int b0, int kc, float[] c, int ci, boolean add) {
+        FloatVector acc = FloatVector.zero(F);
+        int end = F.loopBound(kc), k = 0;
+        for (; k < end; k += L)
+            acc = FloatVector.fromArray(F, a, a0 + k).fma(FloatVector.fromArray(F, b, b0 + k), acc);
+        put(c, ci, acc.reduceLanes(ADD) + tail(a, a0, b, b0, k, kc), add);
+    }
+
+    /** Σ a[a0+k]·b[b0+k] for k in [from, to): the part of a row shorter than a vector. */
+    private static float tail(float[] a, int a0, float[] b, int b0, int from, int to) {
+        float s = 0;
+        for (int k = from; k < to; k++) s += a[a0 + k] * b[b0 + k];
+        return s;
+    }
+
+    private static void put(float[] c, int i, float v, boolean add) {
+        c[i] = add ? c[i] + v : v;
+    }
+
+    // ---- axpy tiles: C[r, col..] += Σ_j A(r, j)·B[j, col..], A(r, j) = a[a0 + r·ars + j·acs] ----
+
+    /**
+     * 4 rows × 3 vectors of C held in 12 registers across the whole j loop; each j loads 3 vectors of B and
+     * broadcasts 4 elements of A for 12 FMAs, and C is read and written once per call.
+     */
+    static void axpy4x3(float[] a, int a0, int ars, int acs, float[] b, int b0, int bs, int jc,
+                        float[] c, int c0, int cs) {
+        int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
+        FloatVector c00 = FloatVector.fromArray(F, c, c0), c01 = FloatVector.fromArray(F, c, c0 + L), c02 = FloatVector.fromArray(F, c, c0 + 2 * L);
+        FloatVector c10 = FloatVector.fromArray(F, c, c1), c11 = FloatVector.fromArray(F, c, c1 + L), c12 = FloatVector.fromArray(F, c, c1 + 2 * L);
+        FloatVector c20 = FloatVector.fromArray(F, c, c2), c21 = FloatVector.fromArray(F, c, c2 + L), c22 = FloatVector.fromArray(F, c, c2 + 2 * L);
+        FloatVector c30 = FloatVector.fromArray(F, c, c3), c31 = FloatVector.fromArray(F, c, c3 + L), c32 = FloatVector.fromArray(F, c, c3 + 2 * L);
+        for (int j = 0; j < jc; j++) {
+            int bj = b0 + j * bs, aj = a0 + j * acs;
+            FloatVector w0 = FloatVector.fromArray(F, b, bj);
+            FloatVector w1 = FloatVector.fromArray(F, b, bj + L);
+            FloatVector w2 = FloatVector.fromArray(F, b, bj + 2 * L);
+            FloatVector g = FloatVector.broadcast(F, a[aj]);
+            c00 = g.fma(w0, c00); c01 = g.fma(w1, c01); c02 = g.fma(w2, c02);
+            g = FloatVector.broadcast(F, a[aj + ars]);
+            c10 = g.fma(w0, c10); c11 = g.fma(w1, c11); c12 = g.fma(w2, c12);
+            g = FloatVector.broadcast(F, a[aj + 2 * ars]);
+            c20 = g.fma(w0, c20); c21 = g.fma(w1, c21); c22 = g.fma(w2, c22);
+            g = FloatVector.broadcast(F, a[aj + 3 * ars]);
+            c30 = g.fma(w0, c30); c31 = g.fma(w1, c31); c32 = g.fma(w2, c32);
+        }
+        c00.intoArray(c, c0); c01.intoArray(c, c0 + L); c02.intoArray(c, c0 + 2 * L);
+        c10.intoArray(c, c1); c11.intoArray(c, c1 + L); c12.intoArray(c, c1 + 2 * L);
+        c20.intoArray(c, c2); c21.intoArray(c, c2 + L); c22.intoArray(c, c2 + 2 * L);
+        c30.intoArray(c, c3); c31.intoArray(c, c3 + L); c32.intoArray(c, c3 + 2 * L);
+    }
+
+    /** 4 rows × one vector of C, of which only the first {@code width} (≤ L) columns are touched. */
+    static void axpy4x1(float[] a, int a0, int ars, int acs, float[] b, int b0, int bs, int jc,
+                        float[] c, int c0, int cs, int width) {
+        VectorMask<Float> m = F.indexInRange(0, width);
+        int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
+        FloatVector r0 = FloatVector.fromArray(F, c, c0, m), r1 = FloatVector.fromArray(F, c, c1, m);
+        FloatVector r2 = FloatVector.fromArray(F, c, c2, m), r3 = FloatVector.fromArray(F, c, c3, m);
+        for (int j = 0; j < jc; j++) {
+            int aj = a0 + j * acs;
+            FloatVector w = FloatVector.fromArray(F, b, b0 + j * bs, m);
+            r0 = FloatVector.broadcast(F, a[aj]).fma(w, r0);
+            r1 = FloatVector.broadcast(F, a[aj + ars]).fma(w, r1);
+            r2 = FloatVector.broadcast(F, a[aj + 2 * ars]).fma(w, r2);
+            r3 = FloatVector.broadcast(F, a[aj + 3 * ars]).fma(w, r3);
+        }
+        r0.intoArray(c, c0, m); r1.intoArray(c, c1, m); r2.intoArray(c, c2, m); r3.intoArray(c, c3, m);
+    }
+
+    /** One row × one vector of C, first {@code width} (≤ L) columns. */
+    static void axpy1x1(float[] a, int a0, int acs, float[] b, int b0, int bs, int jc, float[] c, int c0, int width) {
+        VectorMask<Float> m = F.indexInRange(0, width);
+        FloatVector r = FloatVector.fromArray(F, c, c0, m);
+        for (int j = 0; j < jc; j++)
+            r = FloatVector.broadcast(F, a[a0 + j * acs]).fma(FloatVector.fromArray(F, b, b0 + j * bs, m), r);
+        r.intoArray(c, c0, m);
+    }
+}
