@@ -213,6 +213,7 @@ public final class BuildCorpus {
     static String detokenize(String line) {
         StringBuilder out = new StringBuilder();
         boolean glueNext = true; // no space before the first token or after an opening bracket/quote
+        String previous = "";
         for (String token : line.strip().split("\\s+")) {
             if (token.isEmpty()) continue;
             int slash = token.lastIndexOf('/');
@@ -228,10 +229,12 @@ public final class BuildCorpus {
                     || word.matches("[,.;:?!]+") || word.equals("'s") || word.equals("n't");
             boolean opening = word.equals("``") || word.equals("`") || word.equals("(") || word.equals("[");
             if (!out.isEmpty() && !glueNext && !closing) out.append(' ');
-            if (word.equals(".") && !out.isEmpty() && out.charAt(out.length() - 1) == '.') continue; // "Jr." ends the sentence
-            if (closing && (word.equals(".") || word.equals(",")) && !out.isEmpty() && out.charAt(out.length() - 1) == '"'
+            // This copy of Brown repeats many sentence-final ";" and "?" tokens; "Jr." may also end a sentence.
+            if (word.matches("[.;:?!]") && (word.equals(previous) || word.equals(".") && previous.endsWith("."))) continue;
+            previous = word;
+            if (closing && word.matches("[.,?!]") && !out.isEmpty() && out.charAt(out.length() - 1) == '"'
                     && !glueNext) {
-                // Brown puts a period or comma after a closing quote; edited American English puts it inside.
+                // Brown puts sentence punctuation after a closing quote; the edited American English it samples puts it inside.
                 out.insert(out.length() - 1, w);
             } else {
                 out.append(w);
