@@ -39,12 +39,12 @@ interface Progress extends AutoCloseable {
         public void step(long documents, long tokens) {
             this.tokens += tokens;
             bar.stepBy(documents);
-            bar.setExtraMessage(String.format(Locale.ROOT, "%,d tokens", this.tokens));
+            bar.setExtraMessage(String.format(Locale.ROOT, " %,d tokens", this.tokens));
         }
 
         @Override
         public void finish() {
-            bar.setExtraMessage(String.format(Locale.ROOT, "%,d tokens, done", tokens));
+            bar.setExtraMessage(String.format(Locale.ROOT, " %,d tokens, done", tokens));
         }
 
         @Override
