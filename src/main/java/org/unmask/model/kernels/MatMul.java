@@ -3,6 +3,7 @@ package org.unmask.model.kernels;
 import org.unmask.model.tensor.Weights;
 
 import static org.unmask.model.kernels.MicroKernels.AXPY_WIDTH;
+import static org.unmask.model.kernels.MicroKernels.DOT_ROWS;
 import static org.unmask.model.kernels.MicroKernels.L;
 
 /**
@@ -20,7 +21,7 @@ public final class MatMul {
     static final int FORWARD_KC = 1024;
     /** Token rows per forward block: MC × KC floats (512 KB) stay in L2 while every weight tile passes over them. */
     static final int FORWARD_MC = 128;
-    /** Summed rows per backward block: one B strip of 3 vectors × JC rows stays in L1 across the row tiles. */
+    /** Summed rows per backward block: one packed B strip of 3 vectors × JC rows (24 KB at 512 bits) stays in L1. */
     static final int BACKWARD_JC = 128;
     /** Below this many token rows the forward is a matrix-vector product bound by weight bandwidth: plain row dots. */
     static final int MIN_TILED_ROWS = 4;
@@ -121,8 +122,13 @@ public final class MatMul {
                                     int K, int N, int kc, int k0, int tb, int te, int n, int rows, boolean add) {
         int t = tb;
         if (rows == 4) {
-            for (; t + 4 <= te; t += 4)
-                MicroKernels.dot4x4(x, xOff + t * K + k0, K, wa, wo, ws, kc, out, outOff + t * N + n, N, add);
+            if (DOT_ROWS == 4) {
+                for (; t + 4 <= te; t += 4)
+                    MicroKernels.dot4x4(x, xOff + t * K + k0, K, wa, wo, ws, kc, out, outOff + t * N + n, N, add);
+            } else {
+                for (; t + 3 <= te; t += 3)
+                    MicroKernels.dot3x4(x, xOff + t * K + k0, K, wa, wo, ws, kc, out, outOff + t * N + n, N, add);
+            }
             for (; t < te; t++)
                 MicroKernels.dot1x4(x, xOff + t * K + k0, wa, wo, ws, kc, out, outOff + t * N + n, 1, add);
             return;
@@ -177,25 +183,29 @@ public final class MatMul {
     /** Rows [i0,i1) × columns [w0,w1) of C, summing over J in L1-sized blocks. */
     private static void accumulateBlock(float[] c, int cOff, int cs, float[] a, int aOff, int ars, int acs,
                                         float[] b, int bOff, int bs, int J, int i0, int i1, int w0, int w1) {
+        // Each strip of B (jc rows × 3 vectors) is copied into a contiguous buffer before all row tiles of C use
+        // it: read in place, its rows lie bs floats apart, and when bs is a power of two they all map to the same
+        // few L1 sets and evict each other.
+        float[] strip = new float[BACKWARD_JC * AXPY_WIDTH];
         for (int j0 = 0; j0 < J; j0 += BACKWARD_JC) {
             int jc = Math.min(BACKWARD_JC, J - j0);
             int aj = aOff + j0 * acs, bj = bOff + j0 * bs;
-            // one strip of B columns at a time, so its jc rows stay in L1 while all row tiles of C pass
             for (int col = w0; col < w1; col += AXPY_WIDTH) {
                 int width = Math.min(AXPY_WIDTH, w1 - col);
+                for (int j = 0; j < jc; j++) System.arraycopy(b, bj + j * bs + col, strip, j * AXPY_WIDTH, width);
                 int i = i0;
                 for (; i + 4 <= i1; i += 4) {
                     int ci = cOff + i * cs + col, ai = aj + i * ars;
                     if (width == AXPY_WIDTH) {
-                        MicroKernels.axpy4x3(a, ai, ars, acs, b, bj + col, bs, jc, c, ci, cs);
+                        MicroKernels.axpy4x3(a, ai, ars, acs, strip, 0, AXPY_WIDTH, jc, c, ci, cs);
                     } else {
                         for (int v = 0; v < width; v += L)
-                            MicroKernels.axpy4x1(a, ai, ars, acs, b, bj + col + v, bs, jc, c, ci + v, cs, Math.min(L, width - v));
+                            MicroKernels.axpy4x1(a, ai, ars, acs, strip, v, AXPY_WIDTH, jc, c, ci + v, cs, Math.min(L, width - v));
                     }
                 }
                 for (; i < i1; i++) {
                     for (int v = 0; v < width; v += L)
-                        MicroKernels.axpy1x1(a, aj + i * ars, acs, b, bj + col + v, bs, jc, c, cOff + i * cs + col + v,
+                        MicroKernels.axpy1x1(a, aj + i * ars, acs, strip, v, AXPY_WIDTH, jc, c, cOff + i * cs + col + v,
                                 Math.min(L, width - v));
                 }
             }
