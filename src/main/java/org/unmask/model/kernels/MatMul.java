@@ -19,8 +19,11 @@ public final class MatMul {
 
     /** K elements per forward block: 4 weight rows of this length (16 KB) stay in L1 while the token rows pass. */
     static final int FORWARD_KC = 1024;
-    /** Token rows per forward block: MC × KC floats (512 KB) stay in L2 while every weight tile passes over them. */
-    static final int FORWARD_MC = 128;
+    /**
+     * Token rows per forward block: MC × KC floats (480 KB) stay in L2 while every weight tile passes over them;
+     * a multiple of both dot tile heights (3 and 4).
+     */
+    static final int FORWARD_MC = 120;
     /** Summed rows per backward block: one packed B strip of 3 vectors × JC rows (24 KB at 512 bits) stays in L1. */
     static final int BACKWARD_JC = 128;
     /** Below this many token rows the forward is a matrix-vector product bound by weight bandwidth: plain row dots. */
@@ -50,14 +53,16 @@ public final class MatMul {
             forwardBlock(out, outOff, x, xOff, w, wOffset, K, N, 0, T, 0, N);
             return;
         }
-        // Split along whichever output dimension has more 4-wide tiles; splitting tokens makes each thread decode
-        // every weight tile again, which only pays when there are many more tokens than weight rows.
+        // Split along the larger output dimension, in whole tiles: 4 weight rows, or 4 tiles of token rows.
+        // Splitting tokens makes each thread decode every weight tile again, which only pays when there are many
+        // more tokens than weight rows.
         boolean splitN = N >= T;
-        int units = ceilDiv(splitN ? N : T, 4);
-        long unitFmas = 4L * K * (splitN ? T : N);
+        int unit = splitN ? 4 : 4 * DOT_ROWS;
+        int units = ceilDiv(splitN ? N : T, unit);
+        long unitFmas = (long) unit * K * (splitN ? T : N);
         Parallel.forRange(units, minUnits(unitFmas), (u0, u1) -> {
-            int t0 = splitN ? 0 : 4 * u0, t1 = splitN ? T : Math.min(T, 4 * u1);
-            int n0 = splitN ? 4 * u0 : 0, n1 = splitN ? Math.min(N, 4 * u1) : N;
+            int t0 = splitN ? 0 : unit * u0, t1 = splitN ? T : Math.min(T, unit * u1);
+            int n0 = splitN ? unit * u0 : 0, n1 = splitN ? Math.min(N, unit * u1) : N;
             forwardBlock(out, outOff, x, xOff, w, wOffset, K, N, t0, t1, n0, n1);
         });
     }
