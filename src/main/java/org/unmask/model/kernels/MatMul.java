@@ -21,7 +21,7 @@ public final class MatMul {
     static final int FORWARD_KC = 1024;
     /**
      * Token rows per forward block: MC × KC floats (480 KB) stay in L2 while every weight tile passes over them;
-     * a multiple of both dot tile heights (3 and 4).
+     * a multiple of both dot tile heights (2 and 4).
      */
     static final int FORWARD_MC = 120;
     /** Summed rows per backward block: one packed B strip of 3 vectors × JC rows (24 KB at 512 bits) stays in L1. */
@@ -131,8 +131,8 @@ public final class MatMul {
                 for (; t + 4 <= te; t += 4)
                     MicroKernels.dot4x4(x, xOff + t * K + k0, K, wa, wo, ws, kc, out, outOff + t * N + n, N, add);
             } else {
-                for (; t + 3 <= te; t += 3)
-                    MicroKernels.dot3x4(x, xOff + t * K + k0, K, wa, wo, ws, kc, out, outOff + t * N + n, N, add);
+                for (; t + 2 <= te; t += 2)
+                    MicroKernels.dot2x4(x, xOff + t * K + k0, K, wa, wo, ws, kc, out, outOff + t * N + n, N, add);
             }
             for (; t < te; t++)
                 MicroKernels.dot1x4(x, xOff + t * K + k0, wa, wo, ws, kc, out, outOff + t * N + n, 1, add);
