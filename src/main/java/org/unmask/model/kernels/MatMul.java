@@ -3,6 +3,7 @@ package org.unmask.model.kernels;
 import org.unmask.model.tensor.Weights;
 
 import static org.unmask.model.kernels.MicroKernels.AXPY_WIDTH;
+import static org.unmask.model.kernels.MicroKernels.DOT_ROWS;
 import static org.unmask.model.kernels.MicroKernels.L;
 
 /**
@@ -18,9 +19,12 @@ public final class MatMul {
 
     /** K elements per forward block: 4 weight rows of this length (16 KB) stay in L1 while the token rows pass. */
     static final int FORWARD_KC = 1024;
-    /** Token rows per forward block: MC × KC floats (512 KB) stay in L2 while every weight tile passes over them. */
-    static final int FORWARD_MC = 128;
-    /** Summed rows per backward block: one B strip of 3 vectors × JC rows stays in L1 across the row tiles. */
+    /**
+     * Token rows per forward block: MC × KC floats (480 KB) stay in L2 while every weight tile passes over them;
+     * a multiple of both dot tile heights (2 and 4).
+     */
+    static final int FORWARD_MC = 120;
+    /** Summed rows per backward block: one packed B strip of 3 vectors × JC rows (24 KB at 512 bits) stays in L1. */
     static final int BACKWARD_JC = 128;
     /** Below this many token rows the forward is a matrix-vector product bound by weight bandwidth: plain row dots. */
     static final int MIN_TILED_ROWS = 4;
@@ -49,14 +53,16 @@ public final class MatMul {
             forwardBlock(out, outOff, x, xOff, w, wOffset, K, N, 0, T, 0, N);
             return;
         }
-        // Split along whichever output dimension has more 4-wide tiles; splitting tokens makes each thread decode
-        // every weight tile again, which only pays when there are many more tokens than weight rows.
+        // Split along the larger output dimension, in whole tiles: 4 weight rows, or 4 tiles of token rows.
+        // Splitting tokens makes each thread decode every weight tile again, which only pays when there are many
+        // more tokens than weight rows.
         boolean splitN = N >= T;
-        int units = ceilDiv(splitN ? N : T, 4);
-        long unitFmas = 4L * K * (splitN ? T : N);
+        int unit = splitN ? 4 : 4 * DOT_ROWS;
+        int units = ceilDiv(splitN ? N : T, unit);
+        long unitFmas = (long) unit * K * (splitN ? T : N);
         Parallel.forRange(units, minUnits(unitFmas), (u0, u1) -> {
-            int t0 = splitN ? 0 : 4 * u0, t1 = splitN ? T : Math.min(T, 4 * u1);
-            int n0 = splitN ? 4 * u0 : 0, n1 = splitN ? Math.min(N, 4 * u1) : N;
+            int t0 = splitN ? 0 : unit * u0, t1 = splitN ? T : Math.min(T, unit * u1);
+            int n0 = splitN ? unit * u0 : 0, n1 = splitN ? Math.min(N, unit * u1) : N;
             forwardBlock(out, outOff, x, xOff, w, wOffset, K, N, t0, t1, n0, n1);
         });
     }
@@ -121,8 +127,13 @@ public final class MatMul {
                                     int K, int N, int kc, int k0, int tb, int te, int n, int rows, boolean add) {
         int t = tb;
         if (rows == 4) {
-            for (; t + 4 <= te; t += 4)
-                MicroKernels.dot4x4(x, xOff + t * K + k0, K, wa, wo, ws, kc, out, outOff + t * N + n, N, add);
+            if (DOT_ROWS == 4) {
+                for (; t + 4 <= te; t += 4)
+                    MicroKernels.dot4x4(x, xOff + t * K + k0, K, wa, wo, ws, kc, out, outOff + t * N + n, N, add);
+            } else {
+                for (; t + 2 <= te; t += 2)
+                    MicroKernels.dot2x4(x, xOff + t * K + k0, K, wa, wo, ws, kc, out, outOff + t * N + n, N, add);
+            }
             for (; t < te; t++)
                 MicroKernels.dot1x4(x, xOff + t * K + k0, wa, wo, ws, kc, out, outOff + t * N + n, 1, add);
             return;
@@ -177,25 +188,29 @@ public final class MatMul {
     /** Rows [i0,i1) × columns [w0,w1) of C, summing over J in L1-sized blocks. */
     private static void accumulateBlock(float[] c, int cOff, int cs, float[] a, int aOff, int ars, int acs,
                                         float[] b, int bOff, int bs, int J, int i0, int i1, int w0, int w1) {
+        // Each strip of B (jc rows × 3 vectors) is copied into a contiguous buffer before all row tiles of C use
+        // it: read in place, its rows lie bs floats apart, and when bs is a power of two they all map to the same
+        // few L1 sets and evict each other.
+        float[] strip = new float[BACKWARD_JC * AXPY_WIDTH];
         for (int j0 = 0; j0 < J; j0 += BACKWARD_JC) {
             int jc = Math.min(BACKWARD_JC, J - j0);
             int aj = aOff + j0 * acs, bj = bOff + j0 * bs;
-            // one strip of B columns at a time, so its jc rows stay in L1 while all row tiles of C pass
             for (int col = w0; col < w1; col += AXPY_WIDTH) {
                 int width = Math.min(AXPY_WIDTH, w1 - col);
+                for (int j = 0; j < jc; j++) System.arraycopy(b, bj + j * bs + col, strip, j * AXPY_WIDTH, width);
                 int i = i0;
                 for (; i + 4 <= i1; i += 4) {
                     int ci = cOff + i * cs + col, ai = aj + i * ars;
                     if (width == AXPY_WIDTH) {
-                        MicroKernels.axpy4x3(a, ai, ars, acs, b, bj + col, bs, jc, c, ci, cs);
+                        MicroKernels.axpy4x3(a, ai, ars, acs, strip, 0, AXPY_WIDTH, jc, c, ci, cs);
                     } else {
                         for (int v = 0; v < width; v += L)
-                            MicroKernels.axpy4x1(a, ai, ars, acs, b, bj + col + v, bs, jc, c, ci + v, cs, Math.min(L, width - v));
+                            MicroKernels.axpy4x1(a, ai, ars, acs, strip, v, AXPY_WIDTH, jc, c, ci + v, cs, Math.min(L, width - v));
                     }
                 }
                 for (; i < i1; i++) {
                     for (int v = 0; v < width; v += L)
-                        MicroKernels.axpy1x1(a, aj + i * ars, acs, b, bj + col + v, bs, jc, c, cOff + i * cs + col + v,
+                        MicroKernels.axpy1x1(a, aj + i * ars, acs, strip, v, AXPY_WIDTH, jc, c, cOff + i * cs + col + v,
                                 Math.min(L, width - v));
                 }
             }

@@ -22,6 +22,12 @@ final class MicroKernels {
     static final int L = F.length();
     private static final VectorOperators.Associative ADD = VectorOperators.ADD;
 
+    /**
+     * Rows of A per dot tile: 4 where the CPU has 32 vector registers (AVX-512), 2 where it has 16 (AVX2), judged by
+     * the vector width since the Vector API does not expose the register count.
+     */
+    static final int DOT_ROWS = F.vectorBitSize() >= 512 ? 4 : 2;
+
     /** Columns covered by one axpy tile: three vectors. */
     static final int AXPY_WIDTH = 3 * L;
 
@@ -71,6 +77,40 @@ final class MicroKernels {
         put(c, c3 + 1, c31.reduceLanes(ADD) + tail(a, a3, b, b1, k, kc), add);
         put(c, c3 + 2, c32.reduceLanes(ADD) + tail(a, a3, b, b2, k, kc), add);
         put(c, c3 + 3, c33.reduceLanes(ADD) + tail(a, a3, b, b3, k, kc), add);
+    }
+
+    /**
+     * 2 rows of A against 4 rows of B, for CPUs with 16 vector registers (AVX2): a 3×4 tile needs all 16 for its
+     * accumulators and operands and the JIT then spills, which measured half the speed of this tile.
+     */
+    static void dot2x4(float[] a, int a0, int as, float[] b, int b0, int bs, int kc,
+                       float[] c, int c0, int cs, boolean add) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        int a1 = a0 + as;
+        int b1 = b0 + bs, b2 = b1 + bs, b3 = b2 + bs;
+        int end = F.loopBound(kc), k = 0;
+        for (; k < end; k += L) {
+            FloatVector x0 = FloatVector.fromArray(F, a, a0 + k);
+            FloatVector x1 = FloatVector.fromArray(F, a, a1 + k);
+            FloatVector w = FloatVector.fromArray(F, b, b0 + k);
+            c00 = x0.fma(w, c00); c10 = x1.fma(w, c10);
+            w = FloatVector.fromArray(F, b, b1 + k);
+            c01 = x0.fma(w, c01); c11 = x1.fma(w, c11);
+            w = FloatVector.fromArray(F, b, b2 + k);
+            c02 = x0.fma(w, c02); c12 = x1.fma(w, c12);
+            w = FloatVector.fromArray(F, b, b3 + k);
+            c03 = x0.fma(w, c03); c13 = x1.fma(w, c13);
+        }
+        int c1 = c0 + cs;
+        put(c, c0,     c00.reduceLanes(ADD) + tail(a, a0, b, b0, k, kc), add);
+        put(c, c0 + 1, c01.reduceLanes(ADD) + tail(a, a0, b, b1, k, kc), add);
+        put(c, c0 + 2, c02.reduceLanes(ADD) + tail(a, a0, b, b2, k, kc), add);
+        put(c, c0 + 3, c03.reduceLanes(ADD) + tail(a, a0, b, b3, k, kc), add);
+        put(c, c1,     c10.reduceLanes(ADD) + tail(a, a1, b, b0, k, kc), add);
+        put(c, c1 + 1, c11.reduceLanes(ADD) + tail(a, a1, b, b1, k, kc), add);
+        put(c, c1 + 2, c12.reduceLanes(ADD) + tail(a, a1, b, b2, k, kc), add);
+        put(c, c1 + 3, c13.reduceLanes(ADD) + tail(a, a1, b, b3, k, kc), add);
     }
 
     /** One row of A against 4 rows of B; the 4 results go to {@code c[c0 + q·cs]}. */
