@@ -155,7 +155,7 @@ public final class Attention {
                 transpose(vT, v, b, T, kvd, kvh * hd, hd);
                 java.util.Arrays.fill(dkT, 0, n, 0f);
                 java.util.Arrays.fill(dvT, 0, n, 0f);
-                int[] po = new int[TILE], qo = new int[TILE], lims = new int[TILE];
+                int[] po = new int[TILE], qo = new int[TILE], lims = new int[TILE], dsRows = {0, T, 2 * T, 3 * T};
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                     // queries in tiles of TILE, so that each key row of kT, dkT, dvT is loaded once per tile
                     for (int i0 = 0; i0 < T; i0 += TILE) {
@@ -166,8 +166,11 @@ public final class Attention {
                             limMax = Math.max(limMax, lims[t]);
                             po[t] = ((b * H + h) * T + i) * T;
                             qo[t] = (b * T + i) * qd + h * hd;
-                            // dp_j = dout_i · v_j, then ds_j = p_j (dp_j − Σ_j' p_j' dp_j') · scale
-                            scores(ds, t * T, dout, qo[t], vT, T, hd, lims[t], 1f);
+                        }
+                        // dp_j = dout_i · v_j, then ds_j = p_j (dp_j − Σ_j' p_j' dp_j') · scale
+                        if (nq == TILE) scores4(ds, dsRows, dout, qo, vT, T, hd, limMax, 1f);
+                        else for (int t = 0; t < nq; t++) scores(ds, t * T, dout, qo[t], vT, T, hd, lims[t], 1f);
+                        for (int t = 0; t < nq; t++) {
                             float dot = dotRow(probs, po[t], ds, t * T, lims[t]);
                             softmaxBackward(ds, t * T, probs, po[t], lims[t], dot, scale);
                         }
@@ -221,14 +224,17 @@ public final class Attention {
 
     /** Softmax in place over the first {@code lim} scores, hiding padding keys; false when no key is visible. */
     private static boolean softmax(float[] p, int po, int lim, boolean[] attend, int keyBase) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < lim; j++) {
-            if (attend != null && !attend[keyBase + j]) p[po + j] = Float.NEGATIVE_INFINITY;
-            else max = Math.max(max, p[po + j]);
+        if (attend != null) {
+            for (int j = 0; j < lim; j++) if (!attend[keyBase + j]) p[po + j] = Float.NEGATIVE_INFINITY;
         }
+        FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        for (int bound = S.loopBound(lim); j < bound; j += L) maxV = maxV.max(FloatVector.fromArray(S, p, po + j));
+        float max = maxV.reduceLanes(VectorOperators.MAX);
+        for (; j < lim; j++) max = Math.max(max, p[po + j]);
         if (max == Float.NEGATIVE_INFINITY) return false;
         FloatVector sumV = FloatVector.zero(S);
-        int j = 0;
+        j = 0;
         for (int bound = S.loopBound(lim); j < bound; j += L) {
             FloatVector e = FloatVector.fromArray(S, p, po + j).sub(max).lanewise(VectorOperators.EXP);
             e.intoArray(p, po + j);
