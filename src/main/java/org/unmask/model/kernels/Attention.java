@@ -111,6 +111,22 @@ public final class Attention {
     /** {@link #weightedSum} for a full tile of four queries whose weights are zero beyond their own limits. */
     private static void weightedSum4(float[] out, int[] oo, float[] p, int[] po, float[] v, int vBase, int stride, int lim, int hd) {
         int c = 0;
+        // two column chunks at a time: eight independent accumulators hide the FMA latency
+        for (; c + 2 * L <= hd; c += 2 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int j = 0; j < lim; j++) {
+                int vo = vBase + j * stride + c;
+                FloatVector va = FloatVector.fromArray(S, v, vo), vb = FloatVector.fromArray(S, v, vo + L);
+                FloatVector p0 = FloatVector.broadcast(S, p[po[0] + j]), p1 = FloatVector.broadcast(S, p[po[1] + j]);
+                FloatVector p2 = FloatVector.broadcast(S, p[po[2] + j]), p3 = FloatVector.broadcast(S, p[po[3] + j]);
+                a0 = va.fma(p0, a0); a1 = va.fma(p1, a1); a2 = va.fma(p2, a2); a3 = va.fma(p3, a3);
+                b0 = vb.fma(p0, b0); b1 = vb.fma(p1, b1); b2 = vb.fma(p2, b2); b3 = vb.fma(p3, b3);
+            }
+            a0.intoArray(out, oo[0] + c); b0.intoArray(out, oo[0] + c + L);
+            a1.intoArray(out, oo[1] + c); b1.intoArray(out, oo[1] + c + L);
+            a2.intoArray(out, oo[2] + c); b2.intoArray(out, oo[2] + c + L);
+            a3.intoArray(out, oo[3] + c); b3.intoArray(out, oo[3] + c + L);
+        }
         for (int bound = S.loopBound(hd); c < bound; c += L) {
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
             for (int j = 0; j < lim; j++) {
