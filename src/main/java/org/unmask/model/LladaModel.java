@@ -246,16 +246,16 @@ public final class LladaModel implements Denoiser {
         float[] g = p.grads(), vals = p.values();
         Rope rope = rope(a.seqLen);
 
-        // LM head and final norm, on the selected rows; a.tmp holds ∂/∂(normed rows), a.da ∂/∂(residual rows)
-        Arrays.fill(a.tmp, 0, r * d, 0f);
-        mmBackInput(a.tmp, a.logits, lmHead, r, e, d, vals);
+        // LM head and final norm, on the selected rows only
+        Arrays.fill(a.headDNorm, 0, r * d, 0f);
+        mmBackInput(a.headDNorm, a.logits, lmHead, r, e, d, vals);
         mmBackWeight(g, lmHead, a.logits, a.headNorm, r, e, d);
-        Arrays.fill(a.da, 0, r * d, 0f);
-        RmsNorm.backward(a.da, g, finalNorm.offset(), a.tmp, a.headIn, a.headRstd, finalNorm.w(), finalNorm.offset(), r, d);
+        Arrays.fill(a.headDIn, 0, r * d, 0f);
+        RmsNorm.backward(a.headDIn, g, finalNorm.offset(), a.headDNorm, a.headIn, a.headRstd, finalNorm.w(), finalNorm.offset(), r, d);
         Arrays.fill(a.dh, 0f);
         for (int i = 0; i < r; i++) {   // in row order, so repeated rows add up deterministically
             int dst = rows[i] * d, src = i * d;
-            for (int c = 0; c < d; c++) a.dh[dst + c] += a.da[src + c];
+            for (int c = 0; c < d; c++) a.dh[dst + c] += a.headDIn[src + c];
         }
 
         for (int l = blocks.length - 1; l >= 0; l--) {
@@ -343,6 +343,9 @@ public final class LladaModel implements Denoiser {
     private void checkInputs(int[] ids, int batch, int seqLen, boolean[] attend) {
         if (batch <= 0 || seqLen <= 0) throw new IllegalArgumentException("batch and sequence length must be positive, got " + batch + " × " + seqLen);
         long n = (long) batch * seqLen;
+        if (n > Integer.MAX_VALUE / Math.max(config.dModel(), config.mlpHiddenSize())) {
+            throw new IllegalArgumentException("batch " + batch + " × sequence length " + seqLen + " is too many tokens for one pass");
+        }
         if (ids == null || ids.length != n) {
             throw new IllegalArgumentException("expected " + n + " token ids (batch " + batch + " × length " + seqLen + "), got "
                     + (ids == null ? "null" : ids.length));

@@ -90,6 +90,20 @@ class LladaModelTest {
     }
 
     @Test
+    void moreLossRowsThanPositionsAddUp() {
+        LladaModel m = spread(tiny(false), 4);
+        int[] ids = randomIds(new Random(2), 3, 11);
+        Parameters p = m.parameters();
+        p.zeroGrads();
+        double once = m.forwardBackward(ids, 1, 3, null, null, new int[]{0, 2, 1}, new int[]{5, 6, 7}, null);
+        float[] g1 = p.grads().clone();
+        p.zeroGrads();
+        double twice = m.forwardBackward(ids, 1, 3, null, null, new int[]{0, 2, 1, 1, 0, 2}, new int[]{5, 6, 7, 7, 5, 6}, null);
+        assertThat(twice).isCloseTo(2 * once, offset(1e-5));
+        for (int i = 0; i < g1.length; i++) assertThat(p.grads()[i]).isCloseTo(2 * g1[i], offset(1e-5f + 1e-5f * Math.abs(g1[i])));
+    }
+
+    @Test
     void bidirectionalSeesTheFutureAndCausalDoesNot() {
         LladaModel m = spread(tiny(false), 11);
         int T = 9;

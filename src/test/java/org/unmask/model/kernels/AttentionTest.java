@@ -49,7 +49,12 @@ class AttentionTest {
     }
 
     @Test
-    void multiHeadMatchesTheReference() { compare(AttentionMask.BIDIRECTIONAL, null, 2, 21, 4, 4, 16, 1); }
+    void multiHeadMatchesTheReference() {
+        compare(AttentionMask.BIDIRECTIONAL, null, 2, 21, 4, 4, 16, 1);
+        // wide heads take the two-chunk path of the value sum on 8- and 16-lane machines, plus a column tail
+        compare(AttentionMask.BIDIRECTIONAL, null, 1, 13, 2, 2, 40, 7);
+        compare(AttentionMask.CAUSAL, null, 1, 9, 2, 1, 72, 8);
+    }
 
     @Test
     void groupedQueryMatchesTheReferenceWithSharedHeads() { compare(AttentionMask.BIDIRECTIONAL, null, 2, 17, 8, 2, 8, 2); }
