@@ -39,10 +39,15 @@ import java.util.regex.Pattern;
  */
 public final class Checkpoint implements AutoCloseable {
 
+    /** The architecture file of a model directory. */
     public static final String CONFIG = "config.json";
+    /** The weights file of an unsharded model. */
     public static final String SINGLE = "model.safetensors";
+    /** The shard index of a sharded model. */
     public static final String INDEX = "model.safetensors.index.json";
     private static final Pattern SHARD = Pattern.compile("model-\\d{5}-of-\\d{5}\\.safetensors");
+    /** Names of the hidden temp entries that interrupted writes leave behind (see AtomicFiles.tempSibling). */
+    private static final Pattern LEFTOVER = Pattern.compile("\\..+\\.(tmp|saving|old)-[0-9a-f]+");
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -63,6 +68,9 @@ public final class Checkpoint implements AutoCloseable {
      * validates every tensor against LladaTensors.expectedShapes (missing, extra, dtype, shape).
      */
     public static Checkpoint open(Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IOException(dir + ": not a directory (expected a model directory holding " + CONFIG + ")");
+        }
         if (!Files.isDirectory(dir)) throw new IOException(dir + ": no such model directory" + leftoverHint(dir));
         Path configFile = dir.resolve(CONFIG);
         ModelConfig config = ModelConfig.read(configFile);
@@ -131,6 +139,15 @@ public final class Checkpoint implements AutoCloseable {
         extra.removeAll(shapes.keySet());
         if (!extra.isEmpty()) {
             throw new IllegalArgumentException("cannot save: " + describe("tensor", extra) + " not part of the model");
+        }
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            long n = 1;
+            for (long d : e.getValue()) n *= d;
+            long have = tensors.get(e.getKey()).size();
+            if (have != n) {
+                throw new IllegalArgumentException("cannot save: tensor '" + e.getKey() + "' has " + have
+                        + " elements but the config implies " + Arrays.toString(e.getValue()) + " = " + n);
+            }
         }
         List<List<String>> shards = planShards(shapes, dtype, maxShardBytes);
 
@@ -359,7 +376,7 @@ public final class Checkpoint implements AutoCloseable {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(from)) {
             for (Path p : new TreeSet<>(toList(s))) {
                 String name = p.getFileName().toString();
-                if (isModelFile(name)) continue;
+                if (isModelFile(name) || LEFTOVER.matcher(name).matches()) continue;
                 linkTree(p, to.resolve(name));
             }
         }

@@ -114,7 +114,11 @@ public final class SafetensorsWriter {
                 ch.force(true);
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException e) {
+            AtomicFiles.deleteQuietly(tmp);
+            // channel errors such as a full disk do not say which file they were writing
+            throw new IOException("writing " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
             AtomicFiles.deleteQuietly(tmp);
             throw e;
         }

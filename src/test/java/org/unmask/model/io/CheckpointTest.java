@@ -119,6 +119,7 @@ class CheckpointTest {
         Files.writeString(dir.resolve("tokenizer.json"), "{\"tok\":1}");
         Files.createDirectories(dir.resolve("extra/deeper"));
         Files.writeString(dir.resolve("extra/deeper/notes.txt"), "keep me");
+        Files.writeString(dir.resolve(".model.safetensors.tmp-1f2e"), "debris of a crashed write");
         Map<String, Weights> other = Fixtures.randomTensors(config, 12);
         Checkpoint.save(dir, config, other, DType.F32, 1L << 30);
         try (Stream<Path> s = Files.list(dir)) {
@@ -178,7 +179,12 @@ class CheckpointTest {
         more.put("junk", new Weights.F32(new float[1], 0, 1));
         assertThatThrownBy(() -> Checkpoint.save(tmp.resolve("b"), config, more, DType.F32, 1L << 30))
                 .hasMessageContaining("'junk'");
+        Map<String, Weights> wrongSize = new LinkedHashMap<>(tensors);
+        wrongSize.put(LladaTensors.FINAL_NORM, new Weights.F32(new float[3], 0, 3));
+        assertThatThrownBy(() -> Checkpoint.save(tmp.resolve("c"), config, wrongSize, DType.F32, 1L << 30))
+                .hasMessageContaining("'" + LladaTensors.FINAL_NORM + "' has 3 elements");
         assertThat(tmp.resolve("a")).doesNotExist();
+        assertThat(tmp.resolve("c")).doesNotExist();
     }
 
     // ---- validation against config.json ----
@@ -255,6 +261,8 @@ class CheckpointTest {
     void directoryProblems() throws IOException {
         Path none = tmp.resolve("none");
         assertThatThrownBy(() -> Checkpoint.open(none)).hasMessageContaining("no such model directory");
+        Path file = Files.writeString(tmp.resolve("file"), "x");
+        assertThatThrownBy(() -> Checkpoint.open(file)).hasMessageContaining("not a directory");
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         assertThatThrownBy(() -> Checkpoint.open(empty)).hasMessageContaining("config.json").hasMessageContaining("no such file");
         config.write(empty.resolve("config.json"));
