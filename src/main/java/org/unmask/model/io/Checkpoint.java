@@ -156,40 +156,19 @@ public final class Checkpoint implements AutoCloseable {
         if (Files.exists(target) && !Files.isDirectory(target)) {
             throw new IOException(target + ": exists and is not a directory");
         }
-        Files.createDirectories(target.getParent());
         Path staging = AtomicFiles.tempSibling(target, "saving");
-        Files.createDirectory(staging);
+        try {
+            Files.createDirectories(target.getParent());
+            Files.createDirectory(staging);
+        } catch (IOException e) {
+            throw new IOException(target + ": cannot create the staging directory " + staging.getFileName()
+                    + " beside it (" + e + ")", e);
+        }
         try {
             Path cfg = staging.resolve(CONFIG);
             config.write(cfg);
             recordDtype(cfg, dtype);
-            long[] done = {0};
-            if (shards.size() == 1) {
-                SafetensorsWriter.writeSources(staging.resolve(SINGLE), tensors, shapes, dtype, Map.of("format", "pt"),
-                        progress);
-            } else {
-                Map<String, String> weightMap = new TreeMap<>();
-                long total = 0;
-                for (int i = 0; i < shards.size(); i++) {
-                    String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-                    Map<String, TensorSource> part = new LinkedHashMap<>();
-                    long bytes = 0;
-                    for (String t : shards.get(i)) {
-                        part.put(t, tensors.get(t));
-                        weightMap.put(t, name);
-                        bytes += tensors.get(t).size() * dtype.bytes;
-                    }
-                    long before = done[0];
-                    SafetensorsWriter.writeSources(staging.resolve(name), part, shapes, dtype, Map.of("format", "pt"),
-                            progress == null ? null : w -> progress.accept(before + w));
-                    done[0] += bytes;
-                    total += bytes;
-                }
-                Map<String, Object> index = new LinkedHashMap<>();
-                index.put("metadata", Map.of("total_size", total));
-                index.put("weight_map", weightMap);
-                writeDurably(staging.resolve(INDEX), JSON.writeValueAsBytes(index));
-            }
+            writeWeights(staging, tensors, shapes, shards, dtype, progress);
             if (Files.isDirectory(target)) carryOver(target, staging);
             AtomicFiles.fsyncDirectory(staging);
             DirectorySwap.replace(staging, target);
@@ -197,6 +176,34 @@ public final class Checkpoint implements AutoCloseable {
             AtomicFiles.deleteQuietly(staging);
             throw e;
         }
+    }
+
+    /** Writes model.safetensors, or the shards and their index, into {@code dir}. */
+    private static void writeWeights(Path dir, Map<String, TensorSource> tensors, Map<String, long[]> shapes,
+                                     List<List<String>> shards, DType dtype, LongConsumer progress) throws IOException {
+        Map<String, String> format = Map.of("format", "pt");
+        if (shards.size() == 1) {
+            SafetensorsWriter.writeSources(dir.resolve(SINGLE), tensors, shapes, dtype, format, progress);
+            return;
+        }
+        Map<String, String> weightMap = new TreeMap<>();
+        long total = 0;
+        for (int i = 0; i < shards.size(); i++) {
+            String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
+            Map<String, TensorSource> part = new LinkedHashMap<>();
+            for (String t : shards.get(i)) {
+                part.put(t, tensors.get(t));
+                weightMap.put(t, name);
+            }
+            long before = total;
+            SafetensorsWriter.writeSources(dir.resolve(name), part, shapes, dtype, format,
+                    progress == null ? null : w -> progress.accept(before + w));
+            for (String t : shards.get(i)) total += tensors.get(t).size() * dtype.bytes;
+        }
+        Map<String, Object> index = new LinkedHashMap<>();
+        index.put("metadata", Map.of("total_size", total));
+        index.put("weight_map", weightMap);
+        writeDurably(dir.resolve(INDEX), JSON.writeValueAsBytes(index));
     }
 
     /** Groups tensors, in checkpoint order, into files of at most maxShardBytes (a larger tensor gets its own). */
