@@ -15,6 +15,7 @@ import java.io.PrintWriter;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
+                InitCommand.class,
         })
 public final class Main implements Runnable {
 
