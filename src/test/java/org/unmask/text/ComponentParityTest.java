@@ -47,6 +47,8 @@ class ComponentParityTest {
             "norm|{\"type\": \"NFKD\"}",
             "norm|{\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"Replace\", \"pattern\": {\"String\": \" \"}, \"content\": \"\u2581\"}, {\"type\": \"Prepend\", \"prepend\": \"\u2581\"}]}",
             "norm|{\"type\": \"Replace\", \"pattern\": {\"Regex\": \"\\\\s+\"}, \"content\": \" \"}",
+            "norm-added|{\"type\": \"Lowercase\"}",
+            "norm-added|{\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"NFKC\"}, {\"type\": \"Replace\", \"pattern\": {\"String\": \"_\"}, \"content\": \"-\"}]}",
             "norm|{\"type\": \"BertNormalizer\", \"clean_text\": true, \"handle_chinese_chars\": true, \"strip_accents\": true, \"lowercase\": false}",
     })
     void componentMatchesTheReference(String variant, @TempDir Path dir) throws Exception {
@@ -62,6 +64,17 @@ class ComponentParityTest {
                     "{\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Split\", \"pattern\": {\"String\": \". \"}, \"behavior\": \""
                             + arg + "\", \"invert\": false}, " + BYTES + "]}"));
             case "norm" -> tree.set("normalizer", JSON.readTree(arg));
+            case "norm-added" -> {
+                // Tokens matched after normalization, against their own normalized form, with every flag.
+                tree.set("normalizer", JSON.readTree(arg));
+                var added = (com.fasterxml.jackson.databind.node.ArrayNode) tree.get("added_tokens");
+                added.addObject().put("id", 902).put("content", "<Tool_Call>").put("single_word", false).put("lstrip", false)
+                        .put("rstrip", false).put("normalized", true).put("special", false);
+                added.addObject().put("id", 903).put("content", "Hello").put("single_word", true).put("lstrip", true)
+                        .put("rstrip", true).put("normalized", true).put("special", true);
+                added.addObject().put("id", 904).put("content", "ＷＯＲＬＤ").put("single_word", false).put("lstrip", false)
+                        .put("rstrip", true).put("normalized", true).put("special", false);
+            }
             default -> throw new IllegalArgumentException(kind);
         }
         Path file = dir.resolve("tokenizer.json");
