@@ -71,7 +71,13 @@ final class AddedTokenMatcher {
         return null;
     }
 
+    /** Unicode \\w as the reference library's regex crate defines it (UTS #18). */
     private static boolean isWordChar(int c) {
-        return UnicodeChars.isAlphanumeric(c) || c == '_';
+        if (Character.isAlphabetic(c) || c == 0x200C || c == 0x200D) return true;
+        return switch (Character.getType(c)) {
+            case Character.NON_SPACING_MARK, Character.COMBINING_SPACING_MARK, Character.ENCLOSING_MARK,
+                 Character.DECIMAL_DIGIT_NUMBER, Character.CONNECTOR_PUNCTUATION -> true;
+            default -> false;
+        };
     }
 }
