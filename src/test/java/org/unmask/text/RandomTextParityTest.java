@@ -39,6 +39,15 @@ class RandomTextParityTest {
                 assertThat(ours.decode(got, true)).as("%s decode of %s", name, HfParityTest.show(text))
                         .isEqualTo(ref.decode(expected, true));
             }
+            // Arbitrary id sequences: partial UTF-8 byte runs, special tokens anywhere, continuation pieces first.
+            for (int n = 0; n < 300; n++) {
+                int[] ids = new int[1 + rnd.nextInt(12)];
+                for (int i = 0; i < ids.length; i++) ids[i] = rnd.nextInt(4) == 0 ? rnd.nextInt(8) : rnd.nextInt(ours.vocabSize());
+                for (boolean skip : new boolean[] {false, true}) {
+                    assertThat(ours.decode(ids, skip)).as("%s decode of %s", name, java.util.Arrays.toString(ids))
+                            .isEqualTo(ref.decode(HfParityTest.toLong(ids), skip));
+                }
+            }
         }
     }
 }
