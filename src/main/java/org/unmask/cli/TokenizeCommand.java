@@ -20,7 +20,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code unmask tokenize}: ids of each input line, or with --decode the text of each line of ids. */
-@Command(name = "tokenize", description = "Print the token ids of each input line (or decode lines of ids).")
+@Command(name = "tokenize", mixinStandardHelpOptions = true, description = "Print the token ids of each input line (or decode lines of ids).")
 public final class TokenizeCommand implements Callable<Integer> {
 
     @Option(names = "--tokenizer", required = true, description = "tokenizer.json file.")

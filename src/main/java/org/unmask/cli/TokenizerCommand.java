@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
 /** {@code unmask tokenizer ...}: tokenizer tools. */
-@Command(name = "tokenizer", description = "Tokenizer tools.", subcommands = {TokenizerCommand.Train.class})
+@Command(name = "tokenizer", mixinStandardHelpOptions = true, description = "Tokenizer tools.", subcommands = {TokenizerCommand.Train.class})
 public final class TokenizerCommand implements Runnable {
 
     @Spec CommandSpec spec;
@@ -34,7 +34,7 @@ public final class TokenizerCommand implements Runnable {
     @Override public void run() { spec.commandLine().usage(System.out); }
 
     /** {@code unmask tokenizer train}: byte-level BPE with the Llama-3 split and our special tokens at ids 0..5. */
-    @Command(name = "train", description = "Train a byte-level BPE tokenizer and save it as tokenizer.json.")
+    @Command(name = "train", mixinStandardHelpOptions = true, description = "Train a byte-level BPE tokenizer and save it as tokenizer.json.")
     static final class Train implements Callable<Integer> {
 
         @Spec CommandSpec spec;

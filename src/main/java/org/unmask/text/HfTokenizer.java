@@ -22,6 +22,7 @@ import java.util.Set;
 /**
  * A tokenizer read from a Hugging Face tokenizer.json, giving the ids of the reference library:
  * added tokens, normalizer, pre-tokenizer, BPE or WordPiece model, post-processor and decoder.
+ * Thread-safe. BPE dropout is not applied (encoding is deterministic); truncation and padding are ignored.
  */
 public final class HfTokenizer implements Tokenizer {
 

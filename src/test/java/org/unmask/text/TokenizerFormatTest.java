@@ -65,6 +65,17 @@ class TokenizerFormatTest {
         assertThat(split(Regexes.compile(Regexes.GPT2), "hello   world")).containsExactly("hello", "  ", " world");
     }
 
+    @Test
+    void otherPublishedPatternsCompileAndSplit() {
+        // The o200k-style pattern: case classes, optional contractions, possessive-free alternatives.
+        var p = Regexes.compile("[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+                + "|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
+                + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+        assertThat(split(p, "HelloWorld it's")).containsExactly("Hello", "World", " it's");
+        // Script properties take Java's "Is" prefix; \\p{^X} is a negation.
+        assertThat(split(Regexes.compile("\\p{Han}+|\\p{^Han}+"), "ab日本c")).containsExactly("ab", "日本", "c");
+    }
+
     private static List<String> split(java.util.regex.Pattern p, String s) {
         List<String> out = new ArrayList<>();
         PreTokenizer.splitOnPattern(s, p, PreTokenizer.Behavior.ISOLATED, false, out);
