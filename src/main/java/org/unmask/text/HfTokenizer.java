@@ -78,12 +78,10 @@ public final class HfTokenizer implements Tokenizer {
             addedIds.put(t.content(), id);
             addedById.put(id, t.content());
             if (t.special()) specialIds.add(id);
-            if (t.normalized() && normalizer != null) {
+            if (t.normalized()) {
+                // Matched in normalized text, so against its own normalized form.
                 normalized.add(withId);
-                normalizedPatterns.add(normalizer.normalize(t.content()));
-            } else if (t.normalized()) {
-                normalized.add(withId);
-                normalizedPatterns.add(t.content());
+                normalizedPatterns.add(normalizer == null ? t.content() : normalizer.normalize(t.content()));
             } else {
                 raw.add(withId);
                 rawPatterns.add(t.content());
