@@ -16,6 +16,8 @@ import java.io.PrintWriter;
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
                 InitCommand.class,
+                TokenizerCommand.class,
+                TokenizeCommand.class,
         })
 public final class Main implements Runnable {
 
