@@ -7,12 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Wraps a denoiser and records every forward pass: its batch size and how many logit rows were asked for. */
-final class CountingDenoiser implements Denoiser {
+public final class CountingDenoiser implements Denoiser {
     final Denoiser inner;
-    final List<int[]> calls = new ArrayList<>();   // {batch, rows}
-    long nanosInside;
+    public final List<int[]> calls = new ArrayList<>();   // {batch, rows}
+    public long nanosInside;
 
-    CountingDenoiser(Denoiser inner) { this.inner = inner; }
+    public CountingDenoiser(Denoiser inner) { this.inner = inner; }
 
     @Override public ModelConfig config() { return inner.config(); }
 
@@ -25,5 +25,5 @@ final class CountingDenoiser implements Denoiser {
         return out;
     }
 
-    int forwards() { return calls.size(); }
+    public int forwards() { return calls.size(); }
 }

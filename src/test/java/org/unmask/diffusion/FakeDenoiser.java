@@ -9,23 +9,23 @@ import org.unmask.model.ModelConfig;
  * the current canvas, are bidirectional, and do not change when pads (unattended keys) are added on the left.
  * When {@code eosFrom} is set, EOS gets a large bonus from that relative offset on and a large penalty before it.
  */
-final class FakeDenoiser implements Denoiser {
+public final class FakeDenoiser implements Denoiser {
     private final ModelConfig config;
     private final long salt;
     private final int eosFrom;
     private final float scale;
 
-    FakeDenoiser(ModelConfig config, long salt, int eosFrom, float scale) {
+    public FakeDenoiser(ModelConfig config, long salt, int eosFrom, float scale) {
         this.config = config;
         this.salt = salt;
         this.eosFrom = eosFrom;
         this.scale = scale;
     }
 
-    FakeDenoiser(int vocab, long salt) { this(config(vocab, 4096), salt, Integer.MAX_VALUE, 4f); }
+    public FakeDenoiser(int vocab, long salt) { this(config(vocab, 4096), salt, Integer.MAX_VALUE, 4f); }
 
     /** A small config: mask 2, EOS 0, BOS 1. */
-    static ModelConfig config(int vocab, int maxSeq) {
+    public static ModelConfig config(int vocab, int maxSeq) {
         return new ModelConfig(8, 1, 2, null, 16, vocab, null, maxSeq, 10000, 1e-5, false, 2, 0, null, 1);
     }
 
