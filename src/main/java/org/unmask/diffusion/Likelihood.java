@@ -87,6 +87,27 @@ public final class Likelihood {
         return logits[off + target] - m - Math.log(sum);
     }
 
+    /**
+     * Context and continuation ids the way lm-evaluation-harness splits them: trailing spaces of the context move to
+     * the continuation, {@code context + continuation} and {@code context} are tokenized separately, and the
+     * continuation is the whole minus the context-length prefix. Returns {contextIds, continuationIds}.
+     */
+    public static int[][] encodePair(org.unmask.text.Tokenizer tok, String context, String continuation) {
+        int trailing = 0;
+        while (trailing < context.length() && context.charAt(context.length() - 1 - trailing) == ' ') trailing++;
+        if (trailing > 0) {
+            continuation = context.substring(context.length() - trailing) + continuation;
+            context = context.substring(0, context.length() - trailing);
+        }
+        int[] whole = tok.encode(context + continuation, false);
+        int[] ctx = tok.encode(context, false);
+        int n = Math.min(ctx.length, whole.length);
+        int[] cont = java.util.Arrays.copyOfRange(whole, n, whole.length);
+        if (cont.length == 0)
+            throw new IllegalArgumentException("continuation '" + continuation + "' has no tokens after the context");
+        return new int[][]{ctx, cont};
+    }
+
     static int[] permutation(int n, SplittableRandom rng) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;

@@ -3,7 +3,7 @@ package org.unmask.sample;
 import org.unmask.diffusion.StepEvent;
 import org.unmask.diffusion.StepListener;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -16,14 +16,14 @@ public final class TerminalView implements StepListener {
     private static final String DIM = "\033[2m", NEW = "\033[30;43m", REMASK = "\033[31m", RESET = "\033[0m";
     private static final String MASK_GLYPH = "░";
 
-    private final PrintStream out;
+    private final PrintWriter out;
     private final TokenText text;
     private final boolean ansi;
     private final int row, totalSteps;
     private int drawnLines;
 
     /** A view of batch row {@code row}; {@code totalSteps} is shown in the counter (0 when unknown). */
-    public TerminalView(PrintStream out, TokenText text, boolean ansi, int row, int totalSteps) {
+    public TerminalView(PrintWriter out, TokenText text, boolean ansi, int row, int totalSteps) {
         this.out = out;
         this.text = text;
         this.ansi = ansi;

@@ -14,7 +14,6 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -90,8 +89,8 @@ class ViewsTest {
     void plainTerminalViewPrintsOneLinePerStepAndAnsiViewDrawsMasks() {
         ByteArrayOutputStream plain = new ByteArrayOutputStream(), ansi = new ByteArrayOutputStream();
         StepListener both = StepListener.all(
-                new TerminalView(new PrintStream(plain, true, StandardCharsets.UTF_8), text, false, 0, 8),
-                new TerminalView(new PrintStream(ansi, true, StandardCharsets.UTF_8), text, true, 0, 8));
+                new TerminalView(new java.io.PrintWriter(new java.io.OutputStreamWriter(plain, StandardCharsets.UTF_8), true), text, false, 0, 8),
+                new TerminalView(new java.io.PrintWriter(new java.io.OutputStreamWriter(ansi, StandardCharsets.UTF_8), true), text, true, 0, 8));
         new Sampler(new FakeDenoiser(16, 3), cfg).generate(List.of(prompt), both);
         String[] lines = plain.toString(StandardCharsets.UTF_8).split("\n");
         assertThat(lines).hasSize(8);
