@@ -15,7 +15,6 @@ final class TokenPicker {
     private final SamplerConfig cfg;
     private final int vocab;
     private double[] work = new double[0];
-    private Integer[] order = new Integer[0];
 
     /** The chosen token and its confidence. */
     int token;
@@ -32,40 +31,34 @@ final class TokenPicker {
      * overflow float64 for logits above ~709 (where the reference produces inf ties).
      */
     void pickLlada(float[] logits, int off, SplittableRandom rng) {
-        boolean banEos = cfg.logitsEosInf();
         int eos = cfg.eosId(), mask = cfg.maskId();
         double t = cfg.temperature();
+        // Tokens whose logit is -inf for the confidence softmax: EOS under logitsEosInf, and EOS/EoT under
+        // confidenceEosEotInf (only EoT for T > 0 when reproducing the reference's chained-assignment quirk).
+        int exA = cfg.logitsEosInf() ? eos : -1, exB = -1, exC = -1;
+        if (cfg.confidenceEosEotInf()) {
+            exC = cfg.eotId();
+            if (!(cfg.referenceEosQuirk() && t > 0)) exB = eos;
+        }
         int best = -1;
         double bestScore = Double.NEGATIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
         for (int v = 0; v < vocab; v++) {
             double l = logits[off + v];
-            if ((banEos && v == eos) || v == mask) continue;
-            if (l > max) max = l;
+            if (v == exA) continue;                      // banned from the choice and from the softmax
+            if (v != exB && v != exC && l > max) max = l;
+            if (v == mask) continue;
             double score = t == 0 ? l : l - t * Math.log(-Math.log(rng.nextDouble()));
             if (score > bestScore || best < 0) { bestScore = score; best = v; }
         }
         token = best;
         if (cfg.remasking() == Remasking.RANDOM) { confidence = rng.nextDouble(); return; }
-        // Tokens whose logit is -inf for the confidence softmax: EOS under logitsEosInf, and EOS/EoT under
-        // confidenceEosEotInf (only EoT for T > 0 when reproducing the reference's chained-assignment quirk).
-        int exA = banEos ? eos : -1, exB = -1, exC = -1;
-        if (cfg.confidenceEosEotInf()) {
-            exC = cfg.eotId();
-            if (!(cfg.referenceEosQuirk() && t > 0)) exB = eos;
-        }
-        if (best == exA || best == exB || best == exC) { confidence = 0; return; }
-        double m = Double.NEGATIVE_INFINITY;
-        for (int v = 0; v < vocab; v++) {
-            if (v == exA || v == exB || v == exC) continue;
-            double l = logits[off + v];
-            if (l > m) m = l;
-        }
+        if (best == exB || best == exC) { confidence = 0; return; }
         double sum = 0;
         for (int v = 0; v < vocab; v++) {
             if (v == exA || v == exB || v == exC) continue;
-            sum += Math.exp(logits[off + v] - m);
+            sum += Math.exp(logits[off + v] - max);
         }
-        confidence = Math.exp(logits[off + best] - m) / sum;
+        confidence = Math.exp(logits[off + best] - max) / sum;
     }
 
     /** Dream's {@code sample_tokens} for the logit row at {@code off}, with the confidence of {@code alg}. */
@@ -104,7 +97,7 @@ final class TokenPicker {
     }
 
     /** Softmax of the temperature-scaled, top-p / top-k filtered row (filtered tokens get probability 0). */
-    private double[] probabilities(float[] logits, int off) {
+    double[] probabilities(float[] logits, int off) {
         if (work.length < vocab) work = new double[vocab];
         double[] z = work;
         double t = cfg.temperature() > 0 ? cfg.temperature() : 1;
@@ -121,24 +114,21 @@ final class TokenPicker {
         return z;
     }
 
-    /** Drops the tokens after the smallest prefix (by descending logit) whose probability mass exceeds top-p. */
+    /**
+     * Nucleus filter: keeps the tokens, by descending logit, until the kept mass exceeds top-p (the token that
+     * crosses it is kept, as the reference's shift-right does); tokens tied with the last kept one are kept too.
+     */
     private void applyTopP(double[] z) {
-        if (order.length < vocab) { order = new Integer[vocab]; }
-        for (int v = 0; v < vocab; v++) order[v] = v;
-        Integer[] o = Arrays.copyOf(order, vocab);
-        Arrays.sort(o, (a, b) -> Double.compare(z[b], z[a]));
-        double m = z[o[0]], sum = 0;
+        double[] sorted = Arrays.copyOf(z, vocab);
+        Arrays.sort(sorted);
+        double m = sorted[vocab - 1], sum = 0;
         for (int v = 0; v < vocab; v++) sum += Math.exp(z[v] - m);
-        double cum = 0;
-        boolean drop = false;
-        for (int r = 0; r < vocab; r++) {
-            int v = o[r];
-            // Shifted right by one: a token is dropped when the mass *before* it already exceeds top-p.
-            double pv = Math.exp(z[v] - m) / sum;
-            if (drop) z[v] = Double.NEGATIVE_INFINITY;
-            cum += pv;
-            if (cum > cfg.topP()) drop = true;
+        double cum = 0, cutoff = sorted[0];
+        for (int r = vocab - 1; r >= 0; r--) {
+            cum += Math.exp(sorted[r] - m) / sum;
+            if (cum > cfg.topP()) { cutoff = sorted[r]; break; }
         }
+        for (int v = 0; v < vocab; v++) if (z[v] < cutoff) z[v] = Double.NEGATIVE_INFINITY;
     }
 
     /** Drops logits strictly below the k-th largest. */

@@ -79,7 +79,8 @@ public final class GifRecorder implements StepListener {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("gif").next();
         Path dir = file.toAbsolutePath().getParent();
         if (dir != null) Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".unmask-", ".gif.tmp");
+        Path tmp = file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        Files.deleteIfExists(tmp);
         try {
             try (ImageOutputStream ios = ImageIO.createImageOutputStream(tmp.toFile())) {
                 writer.setOutput(ios);

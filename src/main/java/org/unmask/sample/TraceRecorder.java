@@ -89,7 +89,8 @@ public final class TraceRecorder implements StepListener {
     public void write(Path file, SamplerConfig cfg, SampleResult result) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         if (dir != null) Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".unmask-", ".json.tmp");
+        Path tmp = file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        Files.deleteIfExists(tmp);
         try {
             JSON.writeValue(tmp.toFile(), document(cfg, result));
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
