@@ -1,6 +1,7 @@
 package org.unmask.diffusion;
 
 import org.unmask.model.Denoiser;
+import org.unmask.model.kernels.Parallel;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,7 +15,8 @@ import java.util.SplittableRandom;
  * some of them. Which ones is decided by the block's quota (LLaDA), Dream's timestep schedule, or Fast-dLLM's
  * confidence threshold / factor rule. Prompts of different lengths are left-padded into one batch with a key-padding
  * mask; every row gives the same result as it would alone (row j draws from the random stream seeded seed + j).
- * Only the logit rows of candidate positions are requested from the model (masked-only LM head).
+ * Only the logit rows of candidate positions are requested from the model (masked-only LM head), and their
+ * vocabulary passes run on the {@link Parallel} pool.
  */
 public final class Sampler {
     private final Denoiser model;
@@ -266,12 +268,19 @@ public final class Sampler {
             int[] tok = new int[n];
             double[] conf = new double[n];
             boolean dream = cfg.remasking().isDream();
-            for (int i = 0; i < n; i++) {
-                int off = (f.start[j] + i) * vocab;
-                if (dream) picker.pickDream(f.logits, off, rng[b]); else picker.pickLlada(f.logits, off, rng[b]);
-                tok[i] = picker.token;
-                conf[i] = picker.confidence;
-            }
+            // One random stream per position, split off the row's stream in position order, so the vocabulary
+            // passes can run in parallel and still give the same draws.
+            SplittableRandom[] streams = new SplittableRandom[n];
+            for (int i = 0; i < n; i++) streams[i] = rng[b].split();
+            Parallel.forRange(n, Math.max(1, (1 << 18) / vocab), (from, to) -> {
+                TokenPicker pk = new TokenPicker(cfg, vocab);
+                for (int i = from; i < to; i++) {
+                    int off = (f.start[j] + i) * vocab;
+                    if (dream) pk.pickDream(f.logits, off, streams[i]); else pk.pickLlada(f.logits, off, streams[i]);
+                    tok[i] = pk.token;
+                    conf[i] = pk.confidence;
+                }
+            });
             Integer[] order = new Integer[n];
             for (int i = 0; i < n; i++) order[i] = i;
             double[] key = conf;
