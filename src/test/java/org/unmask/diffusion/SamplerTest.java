@@ -142,7 +142,9 @@ class SamplerTest {
         List<int[]> prompts = List.of(new int[]{1, 4}, new int[]{1, 7, 9, 12, 4, 8, 3}, new int[]{1, 6, 6, 14});
         for (SamplerConfig.Builder b : List.of(cfg(16, 8, 8), cfg(16, 16, 4).temperature(0.7).seed(3),
                 cfg(16, 8, 8).cfgScale(0.5), cfg(16, 8, 8).threshold(0.2), cfg(16, 8, 16).remasking(Remasking.ENTROPY),
-                cfg(16, 8, 8).remasking(Remasking.RANDOM).seed(8))) {
+                cfg(16, 8, 8).remasking(Remasking.RANDOM).seed(8), cfg(16, 16, 8).earlyStop(true),
+                cfg(16, 8, 8).temperature(0.5).seed(2).remdm(new RemdmConfig(RemdmConfig.Schedule.CONF, 0.5, 1)),
+                cfg(16, 8, 16).remasking(Remasking.ORIGIN).temperature(1).seed(6))) {
             SamplerConfig c = b.build();
             var counting = new CountingDenoiser(m);
             SampleResult batched = new Sampler(counting, c).generate(prompts, null);
@@ -234,6 +236,13 @@ class SamplerTest {
         assertThat(full.forwards()).isEqualTo(64);
         assertThat(early.forwards()).isLessThan(32);
         assertThat(b.sequences()).isDeepEqualTo(a.sequences());
+        // in a batch, each row settles on its own and still matches its single-prompt run
+        List<int[]> two = List.of(prompt, new int[]{1, 3});
+        var batchEarly = new CountingDenoiser(m);
+        SampleResult both = new Sampler(batchEarly, cfg(64, 64, 8).earlyStop(true).build()).generate(two, null);
+        assertThat(both.sequences()[0]).containsExactly(a.sequences()[0]);
+        assertThat(both.sequences()[1]).containsExactly(new Sampler(m, cfg(64, 64, 8).build()).generate(two.get(1)).sequences()[0]);
+        assertThat(batchEarly.forwards()).isLessThan(32);
         var thr = new CountingDenoiser(m);
         var thrEarly = new CountingDenoiser(m);
         SampleResult c = new Sampler(thr, cfg(64, 64, 8).threshold(0.9).build()).generate(prompt);
