@@ -8,8 +8,8 @@ import java.util.SplittableRandom;
  * vocabulary, all in float64. LLaDA: argmax at T = 0, Gumbel-max otherwise, confidence = the noise-free softmax
  * probability of the choice. Dream: {@code sample_tokens} with temperature, top-p and top-k filtering and the
  * maskgit_plus / topk_margin / entropy confidences. The mask id itself is never a valid prediction: it is excluded
- * from the choice (the reference could pick it, which would silently leave the position masked), but it stays in the
- * confidence softmax, as in the reference.
+ * from the choice (the reference could pick it, which would silently leave the position masked); it stays in LLaDA's
+ * confidence softmax, as in the reference, and is filtered out before Dream's softmax like a top-k drop.
  */
 final class TokenPicker {
     private final SamplerConfig cfg;
