@@ -67,6 +67,9 @@ final class SamplingOptions {
     @Option(names = "--remdm-window", defaultValue = "1", description = "Fraction of each block's last steps in which ReMDM re-masks (default: ${DEFAULT-VALUE}).")
     double remdmWindow;
 
+    @Option(names = "--remdm-loop", description = "ReMDM loop variant: reveal each block before the window, then re-mask and re-predict inside it.")
+    boolean remdmLoop;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the random streams (row j of a batch uses seed + j).")
     long seed;
 
@@ -95,7 +98,8 @@ final class SamplingOptions {
                 .earlyStop(earlyStop).seed(seed).specialIds(maskId, eosId, eot);
         if (threshold != null) b.threshold(threshold);
         if (factor != null) b.factor(factor);
-        if (remdm != null) b.remdm(new RemdmConfig(RemdmConfig.Schedule.parse(remdm), remdmEta, remdmWindow));
+        if (remdm == null && remdmLoop) throw new IllegalArgumentException("--remdm-loop needs --remdm cap|rescale|conf");
+        if (remdm != null) b.remdm(new RemdmConfig(RemdmConfig.Schedule.parse(remdm), remdmEta, remdmWindow, remdmLoop));
         return b.build();
     }
 }

@@ -10,8 +10,14 @@ import java.util.Locale;
  * tokens by softmax(−ψ), ψ the probability each had when revealed (capped at 1 per token). The step then reveals
  * its quota plus the number re-masked, so the block still ends with no masks. Re-masking is active only in the last
  * {@code window} fraction of each block's steps (ReMDM's "switch" variant; window 1 = every step).
+ * <p>With {@code loop}, the block is instead fully revealed in the steps before the window, and each step in the
+ * window first re-masks revealed tokens (σ_max taken as 1, so cap and rescale both give eta) and then re-predicts
+ * exactly those positions: α is held at 1 while the model revisits its least certain choices (ReMDM's "loop").
  */
-public record RemdmConfig(Schedule schedule, double eta, double window) {
+public record RemdmConfig(Schedule schedule, double eta, double window, boolean loop) {
+
+    /** The switch variant. */
+    public RemdmConfig(Schedule schedule, double eta, double window) { this(schedule, eta, window, false); }
 
     /** How σ_t is derived from σ_max. */
     public enum Schedule { CAP, RESCALE, CONF;
@@ -36,6 +42,9 @@ public record RemdmConfig(Schedule schedule, double eta, double window) {
     public int firstActiveStep(int stepsPerBlock) {
         return stepsPerBlock - (int) Math.ceil(window * stepsPerBlock);
     }
+
+    /** Steps of a block's window (the last ⌈window·stepsPerBlock⌉). */
+    public int windowSteps(int stepsPerBlock) { return stepsPerBlock - firstActiveStep(stepsPerBlock); }
 
     /** σ_t for one step given σ_max; for {@code conf} this is the mean rate that is then spread by confidence. */
     public double sigma(double sigmaMax) {

@@ -136,16 +136,19 @@ public final class Sampler {
         /** LLaDA: a quota per step, fixed at the block's start from the masks before the block end. */
         void lladaBlock(int block, int hi, int spb) {
             int lo = cfg.genLength() == 0 ? 0 : hi - cfg.blockLength();
+            RemdmConfig remdm = cfg.remdm();
+            boolean loop = remdm != null && remdm.loop();
+            int reveal = loop ? spb - remdm.windowSteps(spb) : spb;   // the loop window reveals nothing new
             int[][] quota = new int[batch][];
             int[] masks0 = new int[batch];
             for (int b = 0; b < batch; b++) {
                 masks0[b] = candidates(b, hi).length;
-                quota[b] = Schedules.numTransferTokens(masks0[b], spb);
+                quota[b] = Arrays.copyOf(Schedules.numTransferTokens(masks0[b], reveal), spb);
             }
-            RemdmConfig remdm = cfg.remdm();
             int[] done = new int[batch];       // Σ quota[b][j] for j < i
             for (int i = 0; i < spb; i++) {
-                boolean remdmOn = remdm != null && i >= remdm.firstActiveStep(spb);
+                if (loop && i >= reveal) { loopStep(block, lo, hi); continue; }
+                boolean remdmOn = remdm != null && !loop && i >= remdm.firstActiveStep(spb);
                 boolean[] active = new boolean[batch];
                 for (int b = 0; b < batch; b++)
                     active[b] = !settled[b] && (!cfg.earlyStop() || quota[b][i] > 0 || (remdmOn && done[b] > 0));
@@ -157,8 +160,10 @@ public final class Sampler {
                     int[] cand = f.cand[j];
                     int[] remask = new int[0];
                     if (remdmOn && masks0[b] > 0) {
-                        int mt = masks0[b] - done[b], ms = mt - quota[b][i];
-                        remask = chooseRemask(b, lo, hi, masks0[b], mt, ms);
+                        int n0 = masks0[b], mt = n0 - done[b], ms = mt - quota[b][i];
+                        // α = fraction of the block revealed; σ_max = min(1, (1 − α_s)/α_t)
+                        double alphaT = 1 - (double) mt / n0, alphaS = 1 - (double) ms / n0;
+                        if (alphaT > 0 && ms > 0) remask = chooseRemask(b, lo, hi, Math.min(1, (1 - alphaS) / alphaT), ms);
                     }
                     int k = quota[b][i] + remask.length;
                     Commit c = k > 0 ? rankAndTake(b, cand, f, j, k) : Commit.EMPTY;
@@ -169,6 +174,30 @@ public final class Sampler {
                 }
                 finishStep(block, rows, hi);
             }
+        }
+
+        /**
+         * ReMDM loop step: re-mask revealed tokens of the (fully revealed) block at rate eta, then run the model and
+         * re-predict exactly those positions, so the block stays fully revealed.
+         */
+        void loopStep(int block, int lo, int hi) {
+            boolean[] active = new boolean[batch];
+            int[][] remask = new int[batch][];
+            for (int b = 0; b < batch; b++) {
+                remask[b] = settled[b] ? new int[0] : chooseRemask(b, lo, hi, 1.0, Integer.MAX_VALUE);
+                for (int t : remask[b]) { x[b * seqLen + t] = mask; psi[b * seqLen + t] = 0; }
+                active[b] = !settled[b] && (!cfg.earlyStop() || remask[b].length > 0);
+            }
+            Forward f = forward(active, hi);
+            if (f == null) return;
+            List<StepEvent.RowStep> rows = new ArrayList<>();
+            for (int j = 0; j < f.rows.length; j++) {
+                int b = f.rows[j];
+                Commit c = f.cand[j].length > 0 ? rankAndTake(b, f.cand[j], f, j, f.cand[j].length) : Commit.EMPTY;
+                apply(b, c);
+                rows.add(rowStep(b, c, remask[b]));
+            }
+            finishStep(block, rows, hi);
         }
 
         /** Dream: the count per step from the timesteps linspace(1, eps, spb + 1), or origin's coin flips. */
@@ -319,15 +348,13 @@ public final class Sampler {
             return c;
         }
 
-        /** ReMDM: which tokens revealed earlier in this block go back to masks at this step (at most ms of them). */
-        int[] chooseRemask(int b, int lo, int hi, int n0, int mt, int ms) {
+        /** ReMDM: which tokens revealed earlier in this block go back to masks at this step (at most limit of them). */
+        int[] chooseRemask(int b, int lo, int hi, double sigmaMax, int limit) {
             int base = b * seqLen;
             List<Integer> revealed = new ArrayList<>();
             for (int t = lo; t < hi; t++) if (generated[base + t] && x[base + t] != mask) revealed.add(t);
             int d = revealed.size();
-            if (d == 0 || ms <= 0) return new int[0];
-            double alphaT = 1 - (double) mt / n0, alphaS = 1 - (double) ms / n0;
-            double sigmaMax = Math.min(1, (1 - alphaS) / alphaT);
+            if (d == 0 || limit <= 0) return new int[0];
             double sigma = cfg.remdm().sigma(sigmaMax);
             double[] prob = new double[d];
             if (cfg.remdm().schedule() == RemdmConfig.Schedule.CONF) {
@@ -341,10 +368,10 @@ public final class Sampler {
             }
             List<Integer> out = new ArrayList<>();
             for (int i = 0; i < d; i++) if (rng[b].nextDouble() < prob[i]) out.add(revealed.get(i));
-            if (out.size() > ms) {
-                // Keep the quota feasible: re-mask only the ms least confident of those drawn.
+            if (out.size() > limit) {
+                // Keep the quota feasible: re-mask only the least confident of those drawn.
                 out.sort((p, q) -> Double.compare(psi[base + p], psi[base + q]));
-                out = out.subList(0, ms);
+                out = out.subList(0, limit);
             }
             return out.stream().mapToInt(Integer::intValue).sorted().toArray();
         }

@@ -60,6 +60,11 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
                 "--confidence-eos-eot-inf applies to low_confidence remasking only");
         req(remdm == null || (!parallel && !remasking.isDream()),
                 "ReMDM re-masking works with the fixed-step LLaDA schedule (low_confidence or random), not with threshold decoding or Dream algorithms");
+        if (remdm != null && remdm.loop()) {
+            int spb = steps / (genLength == 0 ? 1 : Math.max(1, genLength / blockLength));
+            req(remdm.windowSteps(spb) < spb, "--remdm-window " + remdm.window() + " leaves no steps before the loop to reveal each block ("
+                    + spb + " steps per block)");
+        }
         req(maskId >= 0, "mask id must be non-negative");
         req(eosId >= 0, "EOS id must be non-negative");
         req(eosId != maskId, "EOS id equals the mask id (" + maskId + ")");

@@ -71,6 +71,7 @@ public final class TraceRecorder implements StepListener {
             settings.put("remdm_schedule", cfg.remdm().schedule().name().toLowerCase(java.util.Locale.ROOT));
             settings.put("remdm_eta", cfg.remdm().eta());
             settings.put("remdm_window", cfg.remdm().window());
+            settings.put("remdm_loop", cfg.remdm().loop());
         }
         settings.put("seed", cfg.seed());
         settings.put("mask_id", cfg.maskId());

@@ -144,7 +144,8 @@ class SamplerTest {
                 cfg(16, 8, 8).cfgScale(0.5), cfg(16, 8, 8).threshold(0.2), cfg(16, 8, 16).remasking(Remasking.ENTROPY),
                 cfg(16, 8, 8).remasking(Remasking.RANDOM).seed(8), cfg(16, 16, 8).earlyStop(true),
                 cfg(16, 8, 8).temperature(0.5).seed(2).remdm(new RemdmConfig(RemdmConfig.Schedule.CONF, 0.5, 1)),
-                cfg(16, 8, 16).remasking(Remasking.ORIGIN).temperature(1).seed(6))) {
+                cfg(16, 8, 16).remasking(Remasking.ORIGIN).temperature(1).seed(6),
+                cfg(16, 8, 8).temperature(0.5).seed(4).remdm(new RemdmConfig(RemdmConfig.Schedule.CAP, 0.4, 0.5, true)))) {
             SamplerConfig c = b.build();
             var counting = new CountingDenoiser(m);
             SampleResult batched = new Sampler(counting, c).generate(prompts, null);
@@ -294,6 +295,37 @@ class SamplerTest {
             assertThat(r[0].generated(0)).doesNotContain(MASK);
             assertThat(Arrays.copyOf(r[0].sequences()[0], prompt.length)).containsExactly(prompt);
         }
+    }
+
+    @Test
+    void remdmLoopRevealsEachBlockFirstThenRemasksAndRepredicts() {
+        var m = new CountingDenoiser(new FakeDenoiser(V, 19));
+        SampleResult[] r = new SampleResult[1];
+        // 2 blocks of 8 steps; the last half of each block's steps is the loop window
+        List<StepEvent> ev = record(new Sampler(m, cfg(32, 16, 16).temperature(1).seed(2)
+                .remdm(new RemdmConfig(RemdmConfig.Schedule.CONF, 0.3, 0.5, true)).build()), List.of(prompt), r);
+        assertThat(m.forwards()).isEqualTo(16);
+        int remasked = 0, changed = 0;
+        int[] before = null;
+        for (StepEvent e : ev) {
+            var row = e.rows().getFirst();
+            int i = e.step() % 8, lo = prompt.length + 16 * e.block(), hi = lo + 16;
+            if (i < 4) {
+                assertThat(row.remasked()).isEmpty();
+                assertThat(row.positions()).hasSize(4);
+            } else {
+                assertThat(row.positions()).containsExactlyInAnyOrder(row.remasked());
+                for (int t = lo; t < hi; t++) assertThat(row.canvas()[t]).isNotEqualTo(MASK);
+                remasked += row.remasked().length;
+                for (int p : row.remasked()) if (before[p] != row.canvas()[p]) changed++;
+            }
+            before = row.canvas();
+        }
+        assertThat(remasked).isPositive();
+        assertThat(changed).isPositive();
+        assertThat(r[0].generated(0)).doesNotContain(MASK);
+        assertThatThrownBy(() -> cfg(32, 16, 16).remdm(new RemdmConfig(RemdmConfig.Schedule.CAP, 0.1, 1, true)).build())
+                .hasMessageContaining("--remdm-window");
     }
 
     @Test
