@@ -18,6 +18,10 @@ import java.io.PrintWriter;
                 InitCommand.class,
                 TokenizerCommand.class,
                 TokenizeCommand.class,
+                GenerateCommand.class,
+                InfillCommand.class,
+                ScoreCommand.class,
+                EvalCommand.class,
         })
 public final class Main implements Runnable {
 
