@@ -14,6 +14,8 @@ import java.io.PrintWriter;
         description = "Masked diffusion language models (LLaDA family) in pure Java.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                ServeCommand.class,
+                ChatCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -1,0 +1,72 @@
+package org.unmask.serve;
+
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Hugging Face chat template (Jinja) rendered with Jinjava under the settings transformers uses: trim_blocks and
+ * lstrip_blocks, variables {@code messages}, {@code bos_token}, {@code eos_token}, {@code add_generation_prompt},
+ * and a {@code raise_exception} function.
+ */
+public final class ChatTemplate {
+
+    private final String source;
+    private final String bosToken;
+    private final String eosToken;
+    private final Jinjava jinjava;
+
+    public ChatTemplate(String source, String bosToken, String eosToken) {
+        if (source == null || source.isBlank()) throw new IllegalArgumentException("chat template is empty");
+        this.source = source;
+        this.bosToken = bosToken == null ? "" : bosToken;
+        this.eosToken = eosToken == null ? "" : eosToken;
+        this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build());
+        jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
+                ChatTemplate.class, "raiseException", String.class));
+    }
+
+    /** The Jinja source. */
+    public String source() { return source; }
+
+    /** Renders {@code messages}, appending the assistant header when {@code addGenerationPrompt}. */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        List<Map<String, Object>> msgs = new ArrayList<>();
+        for (ChatMessage m : messages) {
+            Map<String, Object> mm = new LinkedHashMap<>();
+            mm.put("role", m.role());
+            mm.put("content", m.content());
+            msgs.add(mm);
+        }
+        Map<String, Object> vars = new HashMap<>();
+        vars.put("messages", msgs);
+        vars.put("bos_token", bosToken);
+        vars.put("eos_token", eosToken);
+        vars.put("add_generation_prompt", addGenerationPrompt);
+        RenderResult r = jinjava.renderForResult(source, vars);
+        for (TemplateError e : r.getErrors()) {
+            if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
+                String msg = e.getMessage();
+                int at = msg == null ? -1 : msg.indexOf(RAISED);
+                throw new IllegalArgumentException(at >= 0 ? msg.substring(at + RAISED.length())
+                        : "chat template failed at line " + e.getLineno() + ": " + msg);
+            }
+        }
+        return r.getOutput();
+    }
+
+    private static final String RAISED = "chat template raised: ";
+
+    /** Bound to {@code raise_exception(msg)} inside templates (templates use it to reject bad message orders). */
+    public static String raiseException(String message) {
+        throw new IllegalArgumentException(RAISED + message);
+    }
+}
