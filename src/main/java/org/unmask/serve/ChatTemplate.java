@@ -51,22 +51,28 @@ public final class ChatTemplate {
         vars.put("bos_token", bosToken);
         vars.put("eos_token", eosToken);
         vars.put("add_generation_prompt", addGenerationPrompt);
-        RenderResult r = jinjava.renderForResult(source, vars);
+        RAISED.remove();
+        RenderResult r;
+        try {
+            r = jinjava.renderForResult(source, vars);
+        } finally {
+            String raised = RAISED.get();
+            RAISED.remove();
+            if (raised != null) throw new IllegalArgumentException(raised);
+        }
         for (TemplateError e : r.getErrors()) {
-            if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
-                String msg = e.getMessage();
-                int at = msg == null ? -1 : msg.indexOf(RAISED);
-                throw new IllegalArgumentException(at >= 0 ? msg.substring(at + RAISED.length())
-                        : "chat template failed at line " + e.getLineno() + ": " + msg);
-            }
+            if (e.getSeverity() == TemplateError.ErrorType.FATAL)
+                throw new IllegalArgumentException("chat template failed at line " + e.getLineno() + ": " + e.getMessage());
         }
         return r.getOutput();
     }
 
-    private static final String RAISED = "chat template raised: ";
+    /** The message of a raise_exception call during the current render (Jinjava wraps the exception itself). */
+    private static final ThreadLocal<String> RAISED = new ThreadLocal<>();
 
     /** Bound to {@code raise_exception(msg)} inside templates (templates use it to reject bad message orders). */
     public static String raiseException(String message) {
-        throw new IllegalArgumentException(RAISED + message);
+        RAISED.set(message);
+        throw new IllegalArgumentException(message);
     }
 }
