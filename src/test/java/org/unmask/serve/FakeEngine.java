@@ -25,6 +25,7 @@ final class FakeEngine implements GenerationEngine {
     final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
     final List<Integer> cancelledAtStep = new CopyOnWriteArrayList<>();
     final AtomicInteger completed = new AtomicInteger();
+    final List<int[]> prompts = new CopyOnWriteArrayList<>();
 
     FakeEngine(String answer, int maxBatch, long stepDelayMs) {
         this.answer = answer;
@@ -63,6 +64,7 @@ final class FakeEngine implements GenerationEngine {
         Semaphore g = gate;
         if (g != null) g.acquireUninterruptibly();
         batchSizes.add(jobs.size());
+        for (GenerationJob j : jobs) prompts.add(j.request().promptIds().clone());
         GenerationRequest.Shape shape = jobs.getFirst().request().shape();
         for (GenerationJob j : jobs)
             if (!j.request().shape().equals(shape)) throw new IllegalArgumentException("mixed shapes in one batch");
