@@ -15,6 +15,13 @@ function visible(text) {
   return text.replace(/\n/g, "\u21b5").replace(/ /g, "\u00b7");
 }
 
+// Special tokens are long; show them compactly (the tooltip has the full string).
+function shortSpecial(tok) {
+  if (tok === "<|endoftext|>") return "EOS";
+  if (tok === "<|eot_id|>") return "EOT";
+  return tok.slice(2, -2);
+}
+
 function buildCanvas(n) {
   const canvas = $("canvas");
   canvas.textContent = "";
@@ -34,9 +41,10 @@ function paintStep(ev) {
     const span = spans[pos];
     if (!span) continue;
     const tok = ev.tokens[pos];
-    span.className = "tok fresh" + (/^<\|.*\|>$/.test(tok) ? " special" : "");
-    span.textContent = visible(tok);
-    span.title = "position " + pos + ", revealed at step " + (ev.step + 1);
+    const special = /^<\|.*\|>$/.test(tok);
+    span.className = "tok fresh" + (special ? " special" : "");
+    span.textContent = special ? shortSpecial(tok) : visible(tok);
+    span.title = tok + " (position " + pos + ", revealed at step " + (ev.step + 1) + ")";
     span.dataset.step = ev.step;
     span.style.backgroundColor = "hsl(" + hue(ev.step, ev.steps) + " 70% 65%)";
   }
