@@ -125,6 +125,10 @@ public final class UnmaskServer implements AutoCloseable {
         h.put("queue_capacity", options.queueSize());
         h.put("max_batch", Math.min(options.maxBatch(), engine.maxBatchSize()));
         h.put("max_gen_length", engine.maxGenLength());
+        h.put("batches_run", queue.batchesRun());
+        h.put("requests_run", queue.jobsRun());
+        Runtime rt = Runtime.getRuntime();
+        h.put("heap_used_bytes", rt.totalMemory() - rt.freeMemory());
         return h;
     }
 

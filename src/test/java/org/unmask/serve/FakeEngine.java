@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * schedule (semi-autoregressive blocks, get_num_transfer_tokens per block, positions inside a block in a seeded
  * order). Supports real batching: all rows of a batch advance together, one "forward pass" per step.
  */
-final class FakeEngine implements GenerationEngine {
+class FakeEngine implements GenerationEngine {
 
     final String answer;
     final Vocabulary vocab = CharTokenizer.vocabulary();
