@@ -16,6 +16,7 @@ public final class AnswerTracker {
     private boolean ended;
     private boolean done;
 
+    /** A tracker cutting at the first of {@code stop} (may be empty). */
     public AnswerTracker(List<String> stop) { this.stop = stop; }
 
     /**

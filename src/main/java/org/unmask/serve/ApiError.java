@@ -7,6 +7,7 @@ public final class ApiError extends RuntimeException {
     private final String param;
     private final String code;
 
+    /** An error with its HTTP status, OpenAI error type, message, offending parameter (nullable) and code (nullable). */
     public ApiError(int status, String type, String message, String param, String code) {
         super(message);
         this.status = status;
@@ -25,8 +26,15 @@ public final class ApiError extends RuntimeException {
         return new ApiError(400, "invalid_request_error", message, param, code);
     }
 
+    /** HTTP status. */
     public int status() { return status; }
+
+    /** OpenAI error type, e.g. {@code invalid_request_error}. */
     public String type() { return type; }
+
+    /** The request field at fault, or null. */
     public String param() { return param; }
+
+    /** A machine-readable code, or null. */
     public String code() { return code; }
 }

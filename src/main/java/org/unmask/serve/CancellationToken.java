@@ -7,5 +7,6 @@ public final class CancellationToken {
     /** Asks the engine to stop this request at its next step. */
     public void cancel() { cancelled = true; }
 
+    /** Whether {@link #cancel()} was called. */
     public boolean isCancelled() { return cancelled; }
 }

@@ -24,6 +24,7 @@ public final class ChatTemplate {
     private final String eosToken;
     private final Jinjava jinjava;
 
+    /** A template from its Jinja source and the strings bound to {@code bos_token} and {@code eos_token}. */
     public ChatTemplate(String source, String bosToken, String eosToken) {
         if (source == null || source.isBlank()) throw new IllegalArgumentException("chat template is empty");
         this.source = source;

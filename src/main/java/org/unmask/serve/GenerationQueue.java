@@ -64,6 +64,7 @@ public final class GenerationQueue implements AutoCloseable {
     /** Batches run so far and the jobs they held (their ratio is the mean batch size). */
     public long batchesRun() { return batches.get(); }
 
+    /** Jobs handed to the engine so far. */
     public long jobsRun() { return batchedJobs.get(); }
 
     private List<Pending> nextBatch() throws InterruptedException {

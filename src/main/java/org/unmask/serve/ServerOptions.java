@@ -17,5 +17,6 @@ public record ServerOptions(String host, int port, int queueSize, int maxBatch, 
     /** Loopback on 8080, 64 waiting requests, batches of up to 8, 1 MiB bodies. */
     public static ServerOptions defaults() { return new ServerOptions("127.0.0.1", 8080, 64, 8, 1 << 20); }
 
+    /** The same options on another port. */
     public ServerOptions withPort(int p) { return new ServerOptions(host, p, queueSize, maxBatch, maxBodyBytes); }
 }
