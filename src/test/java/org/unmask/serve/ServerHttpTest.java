@@ -480,6 +480,22 @@ class ServerHttpTest {
         assertThat(e.completed.get()).isZero();
     }
 
+    @Test void closingAnHttpClientStreamCancelsTheGeneration() throws Exception {
+        FakeEngine e = new FakeEngine("b".repeat(250), 8, 10);
+        start(e, 4, 8, 4096);
+        HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/v1/completions"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"go\",\"max_tokens\":256,\"steps\":256,"
+                        + "\"block_length\":8,\"stream\":true}")).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+        assertThat(in.readLine()).startsWith("data: {").contains("\"text\":\"b");
+        in.close();   // the SDK-style client goes away mid-stream
+        waitFor(() -> !e.cancelledAtStep.isEmpty(), "the engine to see the cancellation");
+        assertThat(e.cancelledAtStep.getFirst()).isLessThan(255);
+        assertThat(e.completed.get()).isZero();
+    }
+
     @Test void waitingRequestOfAGoneClientNeverRuns() throws Exception {
         FakeEngine e = new FakeEngine(ANSWER, 1, 0);
         e.gate = new Semaphore(0);
