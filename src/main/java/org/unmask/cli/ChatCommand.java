@@ -29,8 +29,8 @@ import java.util.concurrent.Callable;
 
 /** {@code unmask chat}: a multi-turn conversation in the terminal, each answer shown block by block as it settles. */
 @Command(name = "chat", mixinStandardHelpOptions = true,
-        description = {"Chat with a model in the terminal. The prompt uses the model's chat template",
-                "(tokenizer_config.json), or the LLaDA-style one. Commands: /reset forgets the history, /exit quits."})
+        description = "Chat with a model in the terminal, answers shown block by block. Prompts use the model's chat"
+                + " template (tokenizer_config.json) or the LLaDA-style one. /reset forgets the history, /exit quits.")
 public final class ChatCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")

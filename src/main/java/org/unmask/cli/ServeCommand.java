@@ -16,8 +16,8 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code unmask serve}: the OpenAI-compatible HTTP API and the live unmasking page. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serve a model: OpenAI-compatible /v1/models, /v1/completions, /v1/chat/completions,",
-                "the per-step stream /v1/unmask/stream, /health, and a live unmasking page at /."})
+        description = "Serve a model: OpenAI-compatible /v1/models, /v1/completions and /v1/chat/completions,"
+                + " the per-step stream /v1/unmask/stream, /health, and a live unmasking page at /.")
 public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
