@@ -340,6 +340,22 @@ class ServerHttpTest {
         assertThat(engine.forwardPasses.get()).isZero();
     }
 
+    @Test void aFailingEngineGivesA500AndTheServerGoesOn() throws Exception {
+        start(new FakeEngine(ANSWER, 8, 0) {
+            @Override public java.util.List<GenerationResult> generateBatch(java.util.List<GenerationJob> jobs) {
+                if (jobs.getFirst().request().seed() == 13) throw new IllegalStateException("model exploded");
+                return super.generateBatch(jobs);
+            }
+        }, 4, 1, 4096);
+        JsonNode err = assertError(post("/v1/completions", "{\"prompt\":\"x\",\"seed\":13}"), 500, null, "model exploded");
+        assertThat(err.get("type").asText()).isEqualTo("server_error");
+        HttpResponse<String> stream = post("/v1/completions", "{\"prompt\":\"x\",\"seed\":13,\"stream\":true}");
+        assertThat(stream.statusCode()).isEqualTo(200);
+        assertThat(stream.body()).startsWith("data: {\"error\":").contains("model exploded").endsWith("\n\n");
+        HttpResponse<String> ok = post("/v1/completions", "{\"prompt\":\"x\",\"seed\":1}");
+        assertThat(json(ok).get("choices").get(0).get("text").asText()).isEqualTo(ANSWER);
+    }
+
     @Test void unknownPathIs404AndWrongMethodIs405() throws Exception {
         start();
         assertError(get("/v1/nothing"), 404, null, "/v1/nothing");
