@@ -22,6 +22,8 @@ import java.io.PrintWriter;
                 InfillCommand.class,
                 ScoreCommand.class,
                 EvalCommand.class,
+                ServeCommand.class,
+                ChatCommand.class,
         })
 public final class Main implements Runnable {
 

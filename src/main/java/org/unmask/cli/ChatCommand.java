@@ -1,0 +1,139 @@
+package org.unmask.cli;
+
+import org.unmask.serve.AnswerTracker;
+import org.unmask.serve.CancellationToken;
+import org.unmask.serve.ChatConversation;
+import org.unmask.serve.ChatTemplates;
+import org.unmask.serve.EngineLoader;
+import org.unmask.serve.EngineLoaders;
+import org.unmask.serve.GenerationEngine;
+import org.unmask.serve.GenerationRequest;
+import org.unmask.serve.GenerationResult;
+import org.unmask.serve.Remasking;
+import org.unmask.serve.Vocabulary;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code unmask chat}: a multi-turn conversation in the terminal, each answer shown block by block as it settles. */
+@Command(name = "chat", mixinStandardHelpOptions = true,
+        description = "Chat with a model in the terminal, answers shown block by block. Prompts use the model's chat"
+                + " template (tokenizer_config.json) or the LLaDA-style one. /reset forgets the history, /exit quits.")
+public final class ChatCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+    Path model;
+
+    @Option(names = "--gen-length", defaultValue = "128", description = "Tokens per answer (default: ${DEFAULT-VALUE}).")
+    int genLength;
+
+    @Option(names = "--steps", defaultValue = "128", description = "Denoising steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--block-length", defaultValue = "32",
+            description = "Semi-autoregressive block length (default: ${DEFAULT-VALUE}).")
+    int blockLength;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "Gumbel sampling temperature (default: ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(names = "--remasking", defaultValue = "low_confidence",
+            description = "low_confidence or random (default: ${DEFAULT-VALUE}).")
+    String remasking;
+
+    @Option(names = "--cfg-scale", defaultValue = "0", description = "Classifier-free guidance scale (default: ${DEFAULT-VALUE}).")
+    double cfgScale;
+
+    @Option(names = "--threshold", defaultValue = "0",
+            description = "Fast-dLLM confidence threshold in (0,1]; 0 = off (default: ${DEFAULT-VALUE}).")
+    double threshold;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--system", description = "System message put before the first turn.")
+    String system;
+
+    @Spec CommandSpec spec;
+
+    private final EngineLoader loader;
+    private final InputStream in;
+    private final PrintStream out;
+
+    public ChatCommand() { this(EngineLoaders.standard(), System.in, System.out); }
+
+    ChatCommand(EngineLoader loader, InputStream in, PrintStream out) {
+        this.loader = loader;
+        this.in = in;
+        this.out = out;
+    }
+
+    @Override public Integer call() throws Exception {
+        Remasking rm = Remasking.parse(remasking);
+        if (rm == null) throw new ParameterException(spec.commandLine(), "--remasking must be low_confidence or random: " + remasking);
+        GenerationEngine engine = loader.load(model);
+        if (genLength > engine.maxGenLength())
+            throw new ParameterException(spec.commandLine(), "--gen-length " + genLength + " is over the model's limit of " + engine.maxGenLength());
+        GenerationRequest check;
+        try {
+            check = new GenerationRequest(new int[0], genLength, steps, blockLength, rm, temperature, cfgScale, threshold, seed, List.of());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Vocabulary vocab = engine.vocabulary();
+        ChatConversation conversation = new ChatConversation(ChatTemplates.load(model), vocab, system);
+        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        out.println("unmask chat with " + engine.modelId() + " (/reset forgets the history, /exit quits)");
+        for (long turn = 0; ; turn++) {
+            out.print("> ");
+            out.flush();
+            String line = reader.readLine();
+            if (line == null || line.strip().equals("/exit") || line.strip().equals("/quit")) break;
+            if (line.isBlank()) continue;
+            if (line.strip().equals("/reset")) {
+                conversation.reset();
+                out.println("(history cleared)");
+                continue;
+            }
+            int[] prompt = conversation.prompt(line);
+            if (prompt.length + genLength > engine.maxSequenceLength()) {
+                out.println("(the conversation no longer fits the model's context of " + engine.maxSequenceLength()
+                        + " tokens; /reset to start over)");
+                continue;
+            }
+            GenerationRequest req = new GenerationRequest(prompt, check.genLength(), check.steps(), check.blockLength(),
+                    rm, temperature, cfgScale, threshold, seed + turn, List.of());
+            AnswerTracker tracker = new AnswerTracker(List.of());
+            CancellationToken token = new CancellationToken();
+            GenerationResult r = engine.generate(req, e -> {
+                out.print(tracker.update(e.text(), e.ended(), false));
+                out.flush();
+                if (tracker.done()) token.cancel();   // the answer is complete: skip the remaining blocks
+            }, token);
+            out.print(tracker.update(vocab.answerText(r.canvas()), true, true));
+            out.println();
+            conversation.accept(prompt, generatedForHistory(vocab, r.canvas()));
+        }
+        out.println();
+        return 0;
+    }
+
+    /** The committed answer through its end token (what follows it is EOS padding, which the history drops). */
+    static int[] generatedForHistory(Vocabulary vocab, int[] canvas) {
+        int settled = vocab.settledLength(canvas);
+        int end = vocab.endIndex(canvas, settled);
+        return Arrays.copyOf(canvas, end >= 0 ? end + 1 : settled);
+    }
+}

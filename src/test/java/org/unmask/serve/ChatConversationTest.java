@@ -1,0 +1,48 @@
+package org.unmask.serve;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** LLaDA chat.py's multi-turn convention (llada.md §1.5). */
+class ChatConversationTest {
+
+    final CharTokenizer tok = new CharTokenizer();
+    final Vocabulary vocab = CharTokenizer.vocabulary();
+
+    int[] ids(String s) { return tok.encode(s, false); }
+
+    static int[] concat(int[]... parts) {
+        return Arrays.stream(parts).flatMapToInt(IntStream::of).toArray();
+    }
+
+    @Test void secondTurnAppendsToHistoryWithoutEosAndWithoutBos() {
+        ChatConversation c = new ChatConversation(ChatTemplates.llada(), vocab, null);
+        int[] p1 = c.prompt("Hi");
+        int[] turn1 = ids("<|startoftext|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+                + "<|start_header_id|>assistant<|end_header_id|>\n\n");
+        assertThat(p1).containsExactly(turn1);
+        int[] answer = concat(ids("Hello!"), new int[]{CharTokenizer.EOT, CharTokenizer.EOS, CharTokenizer.EOS});
+        c.accept(p1, answer);
+        assertThat(c.turns()).isEqualTo(1);
+        int[] p2 = c.prompt("More");
+        int[] turn2 = ids("<|start_header_id|>user<|end_header_id|>\n\nMore<|eot_id|>"
+                + "<|start_header_id|>assistant<|end_header_id|>\n\n");
+        assertThat(p2).containsExactly(concat(turn1, ids("Hello!"), new int[]{CharTokenizer.EOT}, turn2));
+        assertThat(p2).doesNotContain(CharTokenizer.EOS);
+        assertThat(Arrays.stream(p2).filter(t -> t == CharTokenizer.BOS).count()).isEqualTo(1);
+        c.reset();
+        assertThat(c.prompt("Hi")).containsExactly(turn1);
+    }
+
+    @Test void systemMessageOnlyOnTheFirstTurn() {
+        ChatConversation c = new ChatConversation(ChatTemplates.llada(), vocab, "Be brief.");
+        int[] p1 = c.prompt("Hi");
+        assertThat(tok.decode(p1, false)).startsWith("<|startoftext|><|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>");
+        c.accept(p1, ids("Yo"));
+        assertThat(tok.decode(c.prompt("Again"), false)).containsOnlyOnce("system");
+    }
+}
