@@ -1,0 +1,80 @@
+package org.unmask.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The trainable parameters of a model in one flat float32 buffer, with a gradient buffer of the same layout; each
+ * named tensor is a contiguous slice. One buffer keeps the optimiser, gradient clipping and checkpointing simple
+ * loops.
+ */
+public final class Parameters {
+
+    /** One named tensor: {@code shape} elements starting at {@code offset} of the flat buffers. */
+    public record Parameter(String name, int offset, long[] shape) {
+        /** Number of elements. */
+        public int size() {
+            long n = 1;
+            for (long s : shape) n *= s;
+            return (int) n;
+        }
+
+        /** Number of dimensions. */
+        public int rank() { return shape.length; }
+
+        @Override public String toString() { return name + Arrays.toString(shape) + "@" + offset; }
+    }
+
+    private final float[] values, grads;
+    private final List<Parameter> list;
+    private final Map<String, Parameter> byName;
+
+    /** Zero-filled buffers laid out in the iteration order of {@code shapes}. */
+    public Parameters(Map<String, long[]> shapes) {
+        List<Parameter> l = new ArrayList<>();
+        Map<String, Parameter> m = new LinkedHashMap<>();
+        long offset = 0;
+        for (var e : shapes.entrySet()) {
+            long n = 1;
+            for (long s : e.getValue()) n *= s;
+            if (offset + n > Integer.MAX_VALUE - 16) {
+                throw new IllegalArgumentException("model too large to train in one float32 buffer: more than "
+                        + (Integer.MAX_VALUE - 16) + " parameters (at tensor " + e.getKey() + ")");
+            }
+            Parameter p = new Parameter(e.getKey(), (int) offset, e.getValue().clone());
+            l.add(p);
+            m.put(p.name(), p);
+            offset += n;
+        }
+        this.values = new float[(int) offset];
+        this.grads = new float[(int) offset];
+        this.list = Collections.unmodifiableList(l);
+        this.byName = Collections.unmodifiableMap(m);
+    }
+
+    /** Parameter values (live: the model reads them on every call). */
+    public float[] values() { return values; }
+
+    /** Accumulated gradients, same layout as {@link #values()}. */
+    public float[] grads() { return grads; }
+
+    /** All tensors in buffer order. */
+    public List<Parameter> list() { return list; }
+
+    /** The tensor called {@code name}. */
+    public Parameter get(String name) {
+        Parameter p = byName.get(name);
+        if (p == null) throw new IllegalArgumentException("no parameter named " + name);
+        return p;
+    }
+
+    /** Total number of elements. */
+    public int size() { return values.length; }
+
+    /** Sets every gradient to zero. */
+    public void zeroGrads() { Arrays.fill(grads, 0f); }
+}
