@@ -1,0 +1,182 @@
+package org.unmask.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.zip.GZIPInputStream;
+import org.unmask.text.Tokenizer;
+
+/**
+ * Fine-tuning pairs from JSONL, templated with LLaDA's chat format. Each line is either
+ * {@code {"prompt": ..., "response": ...}} or {@code {"messages": [{"role": ..., "content": ...}, ...]}}; a conversation
+ * gives one sample per assistant turn, whose prompt is the whole history before it. The template is
+ * {@code <|startoftext|>} then, per turn, {@code <|start_header_id|>ROLE<|end_header_id|>\n\nCONTENT<|eot_id|>}, then
+ * {@code <|start_header_id|>assistant<|end_header_id|>\n\n}; the answer is the response, {@code <|eot_id|>} and
+ * {@code <|endoftext|>}.
+ */
+public final class SftExamples {
+
+    public static final String BOS = "<|startoftext|>";
+    public static final String EOS = "<|endoftext|>";
+    public static final String START_HEADER = "<|start_header_id|>";
+    public static final String END_HEADER = "<|end_header_id|>";
+    public static final String END_OF_TURN = "<|eot_id|>";
+
+    private static final Set<String> ROLES = Set.of("system", "user", "assistant");
+
+    private SftExamples() {}
+
+    /** The conversations of a JSONL (or .jsonl.gz) file, each ending with the assistant turn to learn. */
+    public static List<List<ChatMessage>> readConversations(Path jsonl) throws IOException {
+        String source = jsonl.toString();
+        List<List<ChatMessage>> samples = new ArrayList<>();
+        try (BufferedReader reader = open(jsonl)) {
+            String line;
+            long lineNumber = 0;
+            while ((line = reader.readLine()) != null) {
+                lineNumber++;
+                if (line.isBlank()) continue;
+                samples.addAll(samplesOf(JsonlDocuments.parseObject(line, source, lineNumber), source, lineNumber));
+            }
+        }
+        if (samples.isEmpty()) throw new IOException(source + ": no fine-tuning examples");
+        return samples;
+    }
+
+    /** Reads and templates every sample of a JSONL file. */
+    public static List<SftExample> read(Path jsonl, Tokenizer tokenizer) throws IOException {
+        List<SftExample> examples = new ArrayList<>();
+        for (List<ChatMessage> conversation : readConversations(jsonl)) examples.add(encode(conversation, tokenizer));
+        return examples;
+    }
+
+    /** Templates one sample: every message but the last is the prompt, the last (assistant) message the answer. */
+    public static SftExample encode(List<ChatMessage> conversation, Tokenizer tokenizer) {
+        if (conversation.isEmpty()) throw new IllegalArgumentException("empty conversation");
+        ChatMessage answer = conversation.getLast();
+        if (!answer.role().equals("assistant")) {
+            throw new IllegalArgumentException("the last message must be the assistant's answer, found role \"" + answer.role() + "\"");
+        }
+        int[] prompt = promptIds(conversation.subList(0, conversation.size() - 1), tokenizer);
+        IntList ids = new IntList();
+        ids.add(tokenizer.encode(answer.content(), false));
+        ids.add(special(tokenizer, END_OF_TURN));
+        ids.add(special(tokenizer, EOS));
+        return new SftExample(prompt, ids.toArray());
+    }
+
+    /** Token ids of the templated history followed by the assistant header: what a chat model is asked to continue. */
+    public static int[] promptIds(List<ChatMessage> history, Tokenizer tokenizer) {
+        IntList ids = new IntList();
+        ids.add(special(tokenizer, BOS));
+        for (ChatMessage m : history) {
+            header(ids, m.role(), tokenizer);
+            ids.add(tokenizer.encode("\n\n" + m.content(), false));
+            ids.add(special(tokenizer, END_OF_TURN));
+        }
+        header(ids, "assistant", tokenizer);
+        ids.add(tokenizer.encode("\n\n", false));
+        return ids.toArray();
+    }
+
+    /** The templated prompt as text (the same tokens as {@link #promptIds} for a tokenizer that matches special tokens). */
+    public static String promptText(List<ChatMessage> history) {
+        StringBuilder s = new StringBuilder(BOS);
+        for (ChatMessage m : history) {
+            s.append(START_HEADER).append(m.role()).append(END_HEADER).append("\n\n").append(m.content()).append(END_OF_TURN);
+        }
+        return s.append(START_HEADER).append("assistant").append(END_HEADER).append("\n\n").toString();
+    }
+
+    // Special tokens are placed by id and each stretch of text between two of them is encoded as one piece, which is
+    // how a tokenizer splits text around added tokens, so the ids equal those of encoding promptText as a whole.
+    private static void header(IntList ids, String role, Tokenizer tokenizer) {
+        ids.add(special(tokenizer, START_HEADER));
+        ids.add(tokenizer.encode(role, false));
+        ids.add(special(tokenizer, END_HEADER));
+    }
+
+    private static int special(Tokenizer tokenizer, String token) {
+        return tokenizer.tokenId(token).orElseThrow(() -> new IllegalArgumentException(
+                "the tokenizer has no " + token + " token, which the chat template needs"));
+    }
+
+    private static List<List<ChatMessage>> samplesOf(JsonNode object, String source, long line) {
+        if (object.has("messages")) {
+            JsonNode messages = object.get("messages");
+            if (!messages.isArray()) {
+                throw new CorpusFormatException(source, line, "field \"messages\" is " + JsonlDocuments.describe(messages) + ", expected an array");
+            }
+            List<ChatMessage> turns = new ArrayList<>();
+            List<List<ChatMessage>> samples = new ArrayList<>();
+            for (int i = 0; i < messages.size(); i++) {
+                JsonNode m = messages.get(i);
+                String where = "messages[" + i + "]";
+                if (!m.isObject()) throw new CorpusFormatException(source, line, where + " is " + JsonlDocuments.describe(m) + ", expected an object");
+                String role = stringField(m, "role", where, source, line).toLowerCase(Locale.ROOT);
+                String content = stringField(m, "content", where, source, line);
+                if (!ROLES.contains(role)) {
+                    throw new CorpusFormatException(source, line, where + ": unknown role \"" + role + "\" (expected system, user or assistant)");
+                }
+                turns.add(new ChatMessage(role, content));
+                if (role.equals("assistant")) {
+                    if (turns.stream().noneMatch(t -> t.role().equals("user"))) {
+                        throw new CorpusFormatException(source, line, where + ": an assistant turn before any user turn");
+                    }
+                    samples.add(List.copyOf(turns));
+                }
+            }
+            if (samples.isEmpty()) throw new CorpusFormatException(source, line, "conversation has no assistant turn to learn");
+            return samples;
+        }
+        if (object.has("prompt") || object.has("response")) {
+            String prompt = JsonlDocuments.field(object, "prompt", source, line);
+            String response = JsonlDocuments.field(object, "response", source, line);
+            return List.of(List.of(new ChatMessage("user", prompt), new ChatMessage("assistant", response)));
+        }
+        throw new CorpusFormatException(source, line, "expected fields \"prompt\" and \"response\", or \"messages\"");
+    }
+
+    private static String stringField(JsonNode m, String name, String where, String source, long line) {
+        JsonNode v = m.get(name);
+        if (v == null || !v.isTextual()) {
+            throw new CorpusFormatException(source, line, where + ": " + (v == null ? "missing field \"" + name + "\""
+                    : "field \"" + name + "\" is " + JsonlDocuments.describe(v) + ", expected a string"));
+        }
+        return v.asText();
+    }
+
+    private static BufferedReader open(Path file) throws IOException {
+        InputStream in = Files.newInputStream(file);
+        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz")) in = new GZIPInputStream(in, 1 << 16);
+        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+    }
+
+    /** A growable int array. */
+    private static final class IntList {
+        private int[] a = new int[64];
+        private int n;
+
+        void add(int v) {
+            if (n == a.length) a = java.util.Arrays.copyOf(a, n * 2);
+            a[n++] = v;
+        }
+
+        void add(int[] vs) {
+            for (int v : vs) add(v);
+        }
+
+        int[] toArray() {
+            return java.util.Arrays.copyOf(a, n);
+        }
+    }
+}
