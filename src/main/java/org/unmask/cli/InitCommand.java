@@ -1,0 +1,118 @@
+package org.unmask.cli;
+
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import org.unmask.model.ModelConfig;
+import org.unmask.model.io.Checkpoint;
+import org.unmask.model.io.RandomInit;
+import org.unmask.model.io.TensorSource;
+import org.unmask.model.tensor.DType;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code unmask init}: writes a randomly initialised model directory, streamed tensor by tensor. */
+@Command(name = "init", mixinStandardHelpOptions = true,
+        description = "Write a randomly initialised model directory (config.json + safetensors): "
+                + "matrices N(0, 0.02) from the seed, norm weights 1.")
+public final class InitCommand implements Callable<Integer> {
+
+    static final class Architecture {
+        @Option(names = "--config", paramLabel = "FILE", description = "config.json describing the architecture.")
+        Path config;
+        @Option(names = "--preset", paramLabel = "NAME", description = "tiny, small, base or llada-8b.")
+        String preset;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Architecture architecture;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model directory to write.")
+    Path out;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--dtype", paramLabel = "f32|bf16|f16",
+            description = "Storage type (default: f32, or bf16 for models above a billion parameters).")
+    String dtype;
+
+    @Option(names = "--shard-size", paramLabel = "BYTES", defaultValue = "3GB",
+            description = "Largest safetensors file before sharding, e.g. 3000000000, 500MB, 3GB (default: ${DEFAULT-VALUE}).")
+    String shardSize;
+
+    @Option(names = "--force", description = "Replace a model that already exists in --out.")
+    boolean force;
+
+    @Spec CommandSpec spec;
+
+    @Override public Integer call() throws Exception {
+        ModelConfig config = architecture.config != null
+                ? ModelConfig.read(architecture.config) : ModelConfig.preset(architecture.preset);
+        DType type = dtype == null ? (config.parameterCount() > 1_000_000_000L ? DType.BF16 : DType.F32) : parseDtype(dtype);
+        long maxShard = parseBytes(shardSize);
+        if (!force && (Files.exists(out.resolve(Checkpoint.CONFIG)) || Files.exists(out.resolve(Checkpoint.SINGLE))
+                || Files.exists(out.resolve(Checkpoint.INDEX)))) {
+            throw new ParameterException(spec.commandLine(), out + " already holds a model; pass --force to replace it"
+                    + " or choose another --out");
+        }
+        Map<String, TensorSource> tensors = RandomInit.tensors(config, seed);
+        long total = config.parameterCount() * type.bytes;
+        long start = System.nanoTime();
+        if (total >= (256L << 20)) {
+            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("init").setInitialMax(total >> 20)
+                    .setUnit(" MB", 1).showSpeed().build()) {
+                Checkpoint.saveSources(out, config, tensors, type, maxShard, done -> bar.stepTo(done >> 20));
+                bar.stepTo(total >> 20);
+            }
+        } else {
+            Checkpoint.saveSources(out, config, tensors, type, maxShard, null);
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        PrintWriter o = spec.commandLine().getOut();
+        o.printf(Locale.ROOT, "wrote %s: %,d parameters as %s (%.2f GB), seed %d, in %.1f s%n",
+                out, config.parameterCount(), type.name().toLowerCase(Locale.ROOT), total / 1e9, seed, secs);
+        o.flush();
+        return 0;
+    }
+
+    private DType parseDtype(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "f32", "float32" -> DType.F32;
+            case "bf16", "bfloat16" -> DType.BF16;
+            case "f16", "float16" -> DType.F16;
+            default -> throw new ParameterException(spec.commandLine(), "--dtype must be f32, bf16 or f16, got '" + s + "'");
+        };
+    }
+
+    /** Bytes from a plain number or one with a decimal KB/MB/GB suffix (as Hugging Face writes shard sizes). */
+    long parseBytes(String s) {
+        String t = s.trim().toUpperCase(Locale.ROOT);
+        long mult = 1;
+        for (String[] u : new String[][]{{"KB", "1000"}, {"MB", "1000000"}, {"GB", "1000000000"}, {"B", "1"}}) {
+            if (t.endsWith(u[0])) {
+                mult = Long.parseLong(u[1]);
+                t = t.substring(0, t.length() - u[0].length()).trim();
+                break;
+            }
+        }
+        try {
+            long v = Math.multiplyExact(Long.parseLong(t), mult);
+            if (v <= 0) throw new NumberFormatException();
+            return v;
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new ParameterException(spec.commandLine(), "--shard-size must be a positive byte count such as "
+                    + "3000000000 or 3GB, got '" + s + "'");
+        }
+    }
+}

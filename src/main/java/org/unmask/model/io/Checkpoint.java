@@ -1,0 +1,390 @@
+package org.unmask.model.io;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.unmask.model.LladaTensors;
+import org.unmask.model.ModelConfig;
+import org.unmask.model.tensor.DType;
+import org.unmask.model.tensor.Weights;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.LongConsumer;
+import java.util.regex.Pattern;
+
+/**
+ * A Hugging Face model directory: {@code config.json} plus {@code model.safetensors}, or shards listed in
+ * {@code model.safetensors.index.json}. Opening maps every file and checks every tensor against the config; the
+ * tensors stay valid until {@link #close()}.
+ */
+public final class Checkpoint implements AutoCloseable {
+
+    public static final String CONFIG = "config.json";
+    public static final String SINGLE = "model.safetensors";
+    public static final String INDEX = "model.safetensors.index.json";
+    private static final Pattern SHARD = Pattern.compile("model-\\d{5}-of-\\d{5}\\.safetensors");
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final ModelConfig config;
+    private final List<SafetensorsFile> files;
+    private final Map<String, Weights> tensors;
+
+    private Checkpoint(ModelConfig config, List<SafetensorsFile> files, Map<String, Weights> tensors) {
+        this.config = config;
+        this.files = files;
+        this.tensors = tensors;
+    }
+
+    /**
+     * Opens a HF model directory: config.json + model.safetensors or model.safetensors.index.json shards;
+     * validates every tensor against LladaTensors.expectedShapes (missing, extra, dtype, shape).
+     */
+    public static Checkpoint open(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) throw new IOException(dir + ": no such model directory" + leftoverHint(dir));
+        Path configFile = dir.resolve(CONFIG);
+        ModelConfig config = ModelConfig.read(configFile);
+        DType declared = declaredDtype(configFile);
+        List<SafetensorsFile> files = new ArrayList<>();
+        try {
+            Map<String, SafetensorsFile> owner = new LinkedHashMap<>();
+            Path index = dir.resolve(INDEX);
+            if (Files.exists(index)) {
+                openShards(dir, index, files, owner);
+            } else if (Files.exists(dir.resolve(SINGLE))) {
+                SafetensorsFile f = SafetensorsFile.open(dir.resolve(SINGLE));
+                files.add(f);
+                for (String name : f.tensors().keySet()) owner.put(name, f);
+            } else {
+                throw new IOException(dir + ": no " + SINGLE + " or " + INDEX + " found");
+            }
+            Map<String, Weights> tensors = validate(dir, config, declared, owner);
+            return new Checkpoint(config, List.copyOf(files), Collections.unmodifiableMap(tensors));
+        } catch (IOException | RuntimeException e) {
+            files.forEach(SafetensorsFile::close);
+            throw e;
+        }
+    }
+
+    /** The model configuration read from config.json. */
+    public ModelConfig config() { return config; }
+
+    /** Every tensor by HF name in checkpoint order, as zero-copy views into the mapped files. */
+    public Map<String, Weights> tensors() { return tensors; }
+
+    /** Names, dtypes, shapes and files of the tensors. */
+    public Map<String, TensorInfo> tensorInfos() {
+        Map<String, TensorInfo> all = new LinkedHashMap<>();
+        for (SafetensorsFile f : files) all.putAll(f.tensors());
+        Map<String, TensorInfo> ordered = new LinkedHashMap<>();
+        for (String name : tensors.keySet()) ordered.put(name, all.get(name));
+        return ordered;
+    }
+
+    /** Unmaps every file; the tensors must no longer be used. */
+    @Override public void close() { files.forEach(SafetensorsFile::close); }
+
+    /** Writes config.json + model.safetensors (sharded with an index above maxShardBytes) atomically. */
+    public static void save(Path dir, ModelConfig config, Map<String, Weights> tensors, DType dtype,
+                            long maxShardBytes) throws IOException {
+        Map<String, TensorSource> sources = new LinkedHashMap<>();
+        tensors.forEach((k, w) -> sources.put(k, TensorSource.of(w)));
+        saveSources(dir, config, sources, dtype, maxShardBytes, null);
+    }
+
+    /**
+     * Like {@link #save} with tensors streamed from sources. The directory is written as a hidden sibling and then
+     * swapped in, so a crash leaves the previous directory intact; files of an existing directory other than the
+     * model's own (tokenizer.json, README, ...) are carried over. {@code progress} (may be null) receives the total
+     * data bytes written so far.
+     */
+    public static void saveSources(Path dir, ModelConfig config, Map<String, TensorSource> tensors, DType dtype,
+                                   long maxShardBytes, LongConsumer progress) throws IOException {
+        if (maxShardBytes <= 0) throw new IllegalArgumentException("shard size must be positive, got " + maxShardBytes);
+        Map<String, long[]> shapes = LladaTensors.expectedShapes(config);
+        List<String> missing = new ArrayList<>(shapes.keySet());
+        missing.removeAll(tensors.keySet());
+        if (!missing.isEmpty()) throw new IllegalArgumentException("cannot save: " + describe("missing tensor", missing));
+        List<String> extra = new ArrayList<>(tensors.keySet());
+        extra.removeAll(shapes.keySet());
+        if (!extra.isEmpty()) {
+            throw new IllegalArgumentException("cannot save: " + describe("tensor", extra) + " not part of the model");
+        }
+        List<List<String>> shards = planShards(shapes, dtype, maxShardBytes);
+
+        Path target = dir.toAbsolutePath().normalize();
+        if (Files.isSymbolicLink(target)) target = target.toRealPath();
+        if (Files.exists(target) && !Files.isDirectory(target)) {
+            throw new IOException(target + ": exists and is not a directory");
+        }
+        Files.createDirectories(target.getParent());
+        Path staging = AtomicFiles.tempSibling(target, "saving");
+        Files.createDirectory(staging);
+        try {
+            Path cfg = staging.resolve(CONFIG);
+            config.write(cfg);
+            recordDtype(cfg, dtype);
+            long[] done = {0};
+            if (shards.size() == 1) {
+                SafetensorsWriter.writeSources(staging.resolve(SINGLE), tensors, shapes, dtype, Map.of("format", "pt"),
+                        progress);
+            } else {
+                Map<String, String> weightMap = new TreeMap<>();
+                long total = 0;
+                for (int i = 0; i < shards.size(); i++) {
+                    String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
+                    Map<String, TensorSource> part = new LinkedHashMap<>();
+                    long bytes = 0;
+                    for (String t : shards.get(i)) {
+                        part.put(t, tensors.get(t));
+                        weightMap.put(t, name);
+                        bytes += tensors.get(t).size() * dtype.bytes;
+                    }
+                    long before = done[0];
+                    SafetensorsWriter.writeSources(staging.resolve(name), part, shapes, dtype, Map.of("format", "pt"),
+                            progress == null ? null : w -> progress.accept(before + w));
+                    done[0] += bytes;
+                    total += bytes;
+                }
+                Map<String, Object> index = new LinkedHashMap<>();
+                index.put("metadata", Map.of("total_size", total));
+                index.put("weight_map", weightMap);
+                writeDurably(staging.resolve(INDEX), JSON.writeValueAsBytes(index));
+            }
+            if (Files.isDirectory(target)) carryOver(target, staging);
+            AtomicFiles.fsyncDirectory(staging);
+            DirectorySwap.replace(staging, target);
+        } catch (IOException | RuntimeException | Error e) {
+            AtomicFiles.deleteQuietly(staging);
+            throw e;
+        }
+    }
+
+    /** Groups tensors, in checkpoint order, into files of at most maxShardBytes (a larger tensor gets its own). */
+    static List<List<String>> planShards(Map<String, long[]> shapes, DType dtype, long maxShardBytes) {
+        List<List<String>> shards = new ArrayList<>();
+        List<String> current = new ArrayList<>();
+        long size = 0;
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            long bytes = dtype.bytes;
+            for (long s : e.getValue()) bytes *= s;
+            if (!current.isEmpty() && size + bytes > maxShardBytes) {
+                shards.add(current);
+                current = new ArrayList<>();
+                size = 0;
+            }
+            current.add(e.getKey());
+            size += bytes;
+        }
+        if (!current.isEmpty()) shards.add(current);
+        return shards;
+    }
+
+    static boolean isModelFile(String name) {
+        return name.equals(CONFIG) || name.equals(SINGLE) || name.equals(INDEX) || SHARD.matcher(name).matches();
+    }
+
+    // ---- opening ----
+
+    private static void openShards(Path dir, Path index, List<SafetensorsFile> files,
+                                   Map<String, SafetensorsFile> owner) throws IOException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(index.toFile());
+        } catch (JsonProcessingException e) {
+            throw new IOException(index + ": not valid JSON: " + e.getOriginalMessage());
+        }
+        JsonNode map = root == null ? null : root.get("weight_map");
+        if (map == null || !map.isObject()) throw new IOException(index + ": missing object 'weight_map'");
+        Map<String, String> weightMap = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String shard = e.getValue().asText();
+            if (!e.getValue().isTextual() || shard.isEmpty() || shard.contains("/") || shard.contains("\\")
+                    || shard.equals("..") || shard.equals(".")) {
+                throw new IOException(index + ": tensor '" + e.getKey() + "' maps to " + e.getValue()
+                        + ", which is not a file name in this directory");
+            }
+            weightMap.put(e.getKey(), shard);
+        }
+        Map<String, SafetensorsFile> byShard = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : weightMap.entrySet()) {
+            String shard = e.getValue();
+            if (byShard.containsKey(shard)) continue;
+            Path p = dir.resolve(shard);
+            if (!Files.isRegularFile(p)) {
+                throw new IOException(index + ": points at missing shard " + shard + " (for tensor '" + e.getKey() + "')");
+            }
+            SafetensorsFile f = SafetensorsFile.open(p);
+            files.add(f);
+            byShard.put(shard, f);
+        }
+        for (Map.Entry<String, String> e : weightMap.entrySet()) {
+            SafetensorsFile f = byShard.get(e.getValue());
+            if (!f.tensors().containsKey(e.getKey())) {
+                throw new IOException(index + ": says tensor '" + e.getKey() + "' is in " + e.getValue()
+                        + ", but that file does not contain it");
+            }
+            owner.put(e.getKey(), f);
+        }
+        for (SafetensorsFile f : files) {
+            for (String name : f.tensors().keySet()) {
+                if (!f.file().getFileName().toString().equals(weightMap.get(name))) {
+                    throw new IOException(f.file() + ": holds tensor '" + name + "', which " + INDEX
+                            + (weightMap.containsKey(name) ? " assigns to " + weightMap.get(name) : " does not list"));
+                }
+            }
+        }
+    }
+
+    private static Map<String, Weights> validate(Path dir, ModelConfig config, DType declared,
+                                                 Map<String, SafetensorsFile> owner) throws IOException {
+        Map<String, long[]> expected = LladaTensors.expectedShapes(config);
+        String configShape = "config.json (d_model=" + config.dModel() + ", n_layers=" + config.nLayers()
+                + ", n_kv_heads=" + config.nKvHeads() + ", mlp_hidden_size=" + config.mlpHiddenSize()
+                + ", embedding_size=" + config.embeddingSize() + ", weight_tying=" + config.weightTying() + ")";
+        List<String> missing = new ArrayList<>();
+        for (String name : expected.keySet()) if (!owner.containsKey(name)) missing.add(name);
+        if (!missing.isEmpty()) {
+            throw new IOException(dir + ": " + describe("missing tensor", missing) + " that " + configShape + " requires");
+        }
+        for (String name : owner.keySet()) {
+            if (!expected.containsKey(name)) {
+                throw new IOException(owner.get(name).file() + ": unexpected tensor '" + name
+                        + "', not part of the model that " + configShape + " describes");
+            }
+        }
+        Map<String, Weights> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            SafetensorsFile f = owner.get(e.getKey());
+            TensorInfo info = f.tensors().get(e.getKey());
+            String where = f.file() + ": tensor '" + e.getKey() + "'";
+            if (info.dtype() != DType.F32 && info.dtype() != DType.BF16 && info.dtype() != DType.F16) {
+                throw new IOException(where + ": unsupported dtype for weights: " + info.dtype()
+                        + " (expected F32, BF16 or F16)");
+            }
+            if (declared != null && info.dtype() != declared) {
+                throw new IOException(where + ": dtype " + info.dtype() + " disagrees with torch_dtype "
+                        + torchName(declared) + " in config.json");
+            }
+            if (!Arrays.equals(info.shape(), e.getValue())) {
+                throw new IOException(where + ": shape " + info.shapeString() + " does not match "
+                        + Arrays.toString(e.getValue()) + " implied by " + configShape);
+            }
+            tensors.put(e.getKey(), f.weights(e.getKey()));
+        }
+        return tensors;
+    }
+
+    private static String describe(String what, List<String> names) {
+        String s = what + " '" + names.get(0) + "'";
+        return names.size() == 1 ? s : s + " (and " + (names.size() - 1) + " more)";
+    }
+
+    /** The storage dtype config.json declares in torch_dtype, or null when absent or not a float type we store. */
+    private static DType declaredDtype(Path configFile) throws IOException {
+        JsonNode n = JSON.readTree(configFile.toFile()).get("torch_dtype");
+        if (n == null || !n.isTextual()) return null;
+        return switch (n.asText()) {
+            case "float32" -> DType.F32;
+            case "bfloat16" -> DType.BF16;
+            case "float16" -> DType.F16;
+            default -> null;
+        };
+    }
+
+    private static String torchName(DType d) {
+        return switch (d) {
+            case F32 -> "float32";
+            case BF16 -> "bfloat16";
+            case F16 -> "float16";
+            default -> d.name();
+        };
+    }
+
+    private static String leftoverHint(Path dir) {
+        Path parent = dir.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(parent)) return "";
+        String prefix = "." + dir.getFileName() + ".old-";
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(parent, p -> p.getFileName().toString().startsWith(prefix))) {
+            for (Path p : s) return " (an interrupted save left the previous version at " + p + ")";
+        } catch (IOException ignored) {
+            // the hint is optional
+        }
+        return "";
+    }
+
+    // ---- saving ----
+
+    /** Makes config.json's torch_dtype tell the truth about the stored tensors. */
+    private static void recordDtype(Path cfg, DType dtype) throws IOException {
+        ObjectNode node = (ObjectNode) JSON.readTree(cfg.toFile());
+        node.put("torch_dtype", torchName(dtype));
+        writeDurably(cfg, JSON.writeValueAsBytes(node));
+    }
+
+    private static void writeDurably(Path file, byte[] bytes) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) ch.write(b);
+            ch.force(true);
+        }
+    }
+
+    /** Hard-links (or copies) everything in {@code from} except the model's own files into {@code to}. */
+    private static void carryOver(Path from, Path to) throws IOException {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(from)) {
+            for (Path p : new TreeSet<>(toList(s))) {
+                String name = p.getFileName().toString();
+                if (isModelFile(name)) continue;
+                linkTree(p, to.resolve(name));
+            }
+        }
+    }
+
+    private static List<Path> toList(DirectoryStream<Path> s) {
+        List<Path> l = new ArrayList<>();
+        s.forEach(l::add);
+        return l;
+    }
+
+    private static void linkTree(Path src, Path dst) throws IOException {
+        if (Files.isSymbolicLink(src)) {
+            Files.createSymbolicLink(dst, Files.readSymbolicLink(src));
+        } else if (Files.isDirectory(src, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectory(dst);
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(src)) {
+                for (Path p : s) linkTree(p, dst.resolve(p.getFileName().toString()));
+            }
+        } else {
+            try {
+                Files.createLink(dst, src);
+            } catch (IOException | UnsupportedOperationException e) {
+                Files.copy(src, dst, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+    }
+}

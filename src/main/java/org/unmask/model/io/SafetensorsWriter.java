@@ -1,0 +1,176 @@
+package org.unmask.model.io;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.unmask.model.kernels.Parallel;
+import org.unmask.model.tensor.DType;
+import org.unmask.model.tensor.Weights;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.LongConsumer;
+
+/**
+ * Writes safetensors files: header padded with spaces to a multiple of 8 bytes, tensors sorted by name, data streamed
+ * chunk by chunk (so a file may be far larger than memory), written to a temp file, fsynced and renamed into place.
+ */
+public final class SafetensorsWriter {
+    private SafetensorsWriter() {}
+
+    /** Elements converted per work item; also the unit in which sources are asked for data. */
+    static final int CHUNK = 1 << 20;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ValueLayout.OfFloat F32_LE = Weights.F32_LE;
+    private static final ValueLayout.OfShort I16_LE = Weights.I16_LE;
+
+    /** Writes one file atomically (temp + rename). Each tensor is converted from its Weights to dtype. */
+    public static void write(Path file, Map<String, Weights> tensors, Map<String, long[]> shapes, DType dtype,
+                             Map<String, String> metadata) throws IOException {
+        Map<String, TensorSource> sources = new LinkedHashMap<>();
+        tensors.forEach((k, w) -> sources.put(k, TensorSource.of(w)));
+        writeSources(file, sources, shapes, dtype, metadata, null);
+    }
+
+    /** Convenience: F32 tensors from float arrays. */
+    public static void writeF32(Path file, Map<String, float[]> tensors, Map<String, long[]> shapes) throws IOException {
+        Map<String, Weights> w = new LinkedHashMap<>();
+        tensors.forEach((k, a) -> w.put(k, new Weights.F32(a, 0, a.length)));
+        write(file, w, shapes, DType.F32, Map.of("format", "pt"));
+    }
+
+    /** Bytes the data section of {@code count} elements of {@code dtype} takes. */
+    static long dataBytes(long count, DType dtype) { return count * dtype.bytes; }
+
+    /**
+     * Writes one file atomically from streamed sources; {@code progress} (may be null) receives the number of data
+     * bytes written after each batch.
+     */
+    public static void writeSources(Path file, Map<String, TensorSource> tensors, Map<String, long[]> shapes,
+                                    DType dtype, Map<String, String> metadata, LongConsumer progress)
+            throws IOException {
+        if (dtype != DType.F32 && dtype != DType.BF16 && dtype != DType.F16) {
+            throw new IllegalArgumentException("can only write weights as F32, BF16 or F16, not " + dtype);
+        }
+        // the reference library orders tensors by name as well, which keeps files byte-identical across runs
+        TreeMap<String, TensorSource> sorted = new TreeMap<>(tensors);
+        Map<String, Object> header = new LinkedHashMap<>();
+        if (metadata != null && !metadata.isEmpty()) header.put("__metadata__", new TreeMap<>(metadata));
+        List<String> names = new ArrayList<>(sorted.keySet());
+        long offset = 0;
+        for (String name : names) {
+            long[] shape = shapes.get(name);
+            if (shape == null) throw new IllegalArgumentException(file + ": no shape given for tensor '" + name + "'");
+            long count = 1;
+            for (long s : shape) {
+                if (s < 0) throw new IllegalArgumentException(file + ": tensor '" + name + "' has a negative dimension");
+                count = Math.multiplyExact(count, s);
+            }
+            long have = sorted.get(name).size();
+            if (have != count) {
+                throw new IllegalArgumentException(file + ": tensor '" + name + "' has " + have
+                        + " elements but shape " + Arrays.toString(shape) + " needs " + count);
+            }
+            long end = offset + dataBytes(count, dtype);
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("dtype", dtype.name());
+            e.put("shape", shape);
+            e.put("data_offsets", new long[]{offset, end});
+            header.put(name, e);
+            offset = end;
+        }
+        byte[] json = JSON.writeValueAsBytes(header);
+        int padded = (json.length + 7) / 8 * 8;
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(json);
+        while (head.hasRemaining()) head.put((byte) ' ');
+        head.flip();
+
+        Path tmp = AtomicFiles.tempSibling(file, "tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                 Arena arena = Arena.ofShared()) {
+                writeFully(ch, head);
+                Batch batch = new Batch(arena, dtype);
+                long written = 0;
+                for (String name : names) {
+                    written = batch.stream(ch, sorted.get(name), written, progress);
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException | Error e) {
+            AtomicFiles.deleteQuietly(tmp);
+            throw e;
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) AtomicFiles.fsyncDirectory(parent);
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) ch.write(b);
+    }
+
+    /** Reusable conversion buffers: several chunks are filled and converted in parallel, then written in order. */
+    private static final class Batch {
+        final DType dtype;
+        final int chunks = Math.max(4, 2 * Parallel.threads());
+        final float[] floats = new float[chunks * CHUNK];
+        final MemorySegment out;
+
+        Batch(Arena arena, DType dtype) {
+            this.dtype = dtype;
+            this.out = arena.allocate((long) chunks * CHUNK * dtype.bytes, 8);
+        }
+
+        long stream(FileChannel ch, TensorSource src, long written, LongConsumer progress) throws IOException {
+            long size = src.size();
+            for (long start = 0; start < size; start += (long) chunks * CHUNK) {
+                long base = start;
+                long n = Math.min((long) chunks * CHUNK, size - start);
+                int used = (int) ((n + CHUNK - 1) / CHUNK);
+                Parallel.forRange(used, 1, (from, to) -> {
+                    for (int c = from; c < to; c++) {
+                        int off = c * CHUNK;
+                        int len = (int) Math.min(CHUNK, n - off);
+                        src.read(base + off, floats, off, len);
+                        convert(off, len);
+                    }
+                });
+                long bytes = n * dtype.bytes;
+                writeFully(ch, out.asSlice(0, bytes).asByteBuffer());
+                written += bytes;
+                if (progress != null) progress.accept(written);
+            }
+            return written;
+        }
+
+        private void convert(int off, int len) {
+            switch (dtype) {
+                case F32 -> MemorySegment.copy(floats, off, out, F32_LE, (long) off * 4, len);
+                case BF16 -> {
+                    for (int i = off; i < off + len; i++) out.set(I16_LE, (long) i * 2, Precision.toBf16(floats[i]));
+                }
+                case F16 -> {
+                    for (int i = off; i < off + len; i++) out.set(I16_LE, (long) i * 2, Precision.toF16(floats[i]));
+                }
+                default -> throw new IllegalStateException("unreachable: " + dtype);
+            }
+        }
+    }
+}
