@@ -1,0 +1,194 @@
+package org.unmask.text;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * A tokenizer read from a Hugging Face tokenizer.json, giving the ids of the reference library:
+ * added tokens, normalizer, pre-tokenizer, BPE or WordPiece model, post-processor and decoder.
+ */
+public final class HfTokenizer implements Tokenizer {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final JsonNode json;
+    private final Normalizer normalizer;
+    private final PreTokenizer preTokenizer;
+    private final TokenModel model;
+    private final PostProcessor postProcessor;
+    private final Decoder decoder;
+    private final AddedTokenMatcher rawMatcher;
+    private final AddedTokenMatcher normalizedMatcher;
+    private final Map<String, Integer> addedIds = new HashMap<>();
+    private final Map<Integer, String> addedById = new HashMap<>();
+    private final Set<Integer> specialIds = new HashSet<>();
+    private final String[] modelTokens;
+    private final int vocabSize;
+
+    private HfTokenizer(JsonNode json, String source) throws TokenizerFormatException {
+        if (json == null || !json.isObject()) throw new TokenizerFormatException(source, "not a tokenizer.json object");
+        this.json = json;
+        TokenizerJsonReader r = new TokenizerJsonReader(source);
+        normalizer = r.normalizer(json.get("normalizer"));
+        preTokenizer = r.preTokenizer(json.get("pre_tokenizer"));
+        model = r.model(json.get("model"));
+        postProcessor = r.postProcessor(json.get("post_processor"));
+        decoder = r.decoder(json.get("decoder"));
+
+        int maxId = -1;
+        for (int id : model.vocab().values()) {
+            if (id < 0) throw r.error("vocabulary has a negative id " + id);
+            maxId = Math.max(maxId, id);
+        }
+        modelTokens = new String[maxId + 1];
+        for (Map.Entry<String, Integer> e : model.vocab().entrySet()) modelTokens[e.getValue()] = e.getKey();
+
+        // Ids follow the reference library: an added token already known keeps its id, a new one goes after the
+        // model vocabulary (or after the largest added id when that is beyond it).
+        int modelSize = model.vocab().size();
+        List<AddedToken> raw = new ArrayList<>(), normalized = new ArrayList<>();
+        List<String> rawPatterns = new ArrayList<>(), normalizedPatterns = new ArrayList<>();
+        for (AddedToken t : r.addedTokens(json.get("added_tokens"))) {
+            if (addedIds.containsKey(t.content())) continue;
+            Integer id = model.vocab().get(t.content());
+            if (id == null) {
+                int maxAdded = addedById.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
+                id = maxAdded < 0 ? modelSize : (maxAdded >= modelSize || modelSize == 0 ? maxAdded + 1 : modelSize);
+            }
+            AddedToken withId = new AddedToken(id, t.content(), t.singleWord(), t.lstrip(), t.rstrip(),
+                    t.normalized(), t.special());
+            addedIds.put(t.content(), id);
+            addedById.put(id, t.content());
+            if (t.special()) specialIds.add(id);
+            if (t.normalized() && normalizer != null) {
+                normalized.add(withId);
+                normalizedPatterns.add(normalizer.normalize(t.content()));
+            } else if (t.normalized()) {
+                normalized.add(withId);
+                normalizedPatterns.add(t.content());
+            } else {
+                raw.add(withId);
+                rawPatterns.add(t.content());
+            }
+            maxId = Math.max(maxId, id);
+        }
+        rawMatcher = new AddedTokenMatcher(raw, rawPatterns);
+        normalizedMatcher = new AddedTokenMatcher(normalized, normalizedPatterns);
+        vocabSize = maxId + 1;
+    }
+
+    /** Reads a tokenizer.json file. */
+    public static HfTokenizer load(Path tokenizerJson) throws IOException {
+        String source = tokenizerJson.toString();
+        JsonNode tree;
+        try {
+            tree = JSON.readTree(Files.readString(tokenizerJson, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(source, null, "tokenizer file not found");
+        } catch (JsonProcessingException e) {
+            throw new TokenizerFormatException(source, "invalid JSON: " + e.getOriginalMessage());
+        }
+        return new HfTokenizer(tree, source);
+    }
+
+    /** Builds a tokenizer from an in-memory tokenizer.json tree; {@code source} names it in errors. */
+    public static HfTokenizer fromJson(JsonNode tree, String source) throws TokenizerFormatException {
+        return new HfTokenizer(tree.deepCopy(), source);
+    }
+
+    /** Writes the tokenizer.json atomically (temporary file, then rename). */
+    public void save(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json), StandardCharsets.UTF_8);
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** A copy of the tokenizer.json tree this tokenizer was built from. */
+    public JsonNode json() { return json.deepCopy(); }
+
+    @Override public int[] encode(String text, boolean addSpecialTokens) {
+        List<AddedTokenMatcher.Piece> rawPieces = new ArrayList<>();
+        rawMatcher.split(text, rawPieces);
+        IntList ids = new IntList(text.length() / 3 + 4);
+        List<AddedTokenMatcher.Piece> pieces = new ArrayList<>();
+        List<String> words = new ArrayList<>();
+        for (AddedTokenMatcher.Piece raw : rawPieces) {
+            if (raw.id() >= 0) { ids.add(raw.id()); continue; }
+            String norm = normalizer == null ? raw.text() : normalizer.normalize(raw.text());
+            pieces.clear();
+            normalizedMatcher.split(norm, pieces);
+            for (AddedTokenMatcher.Piece p : pieces) {
+                if (p.id() >= 0) { ids.add(p.id()); continue; }
+                words.clear();
+                if (preTokenizer == null) words.add(p.text());
+                else preTokenizer.split(p.text(), words);
+                for (String w : words) model.tokenize(w, ids);
+            }
+        }
+        int[] out = ids.toArray();
+        return addSpecialTokens && postProcessor != null ? postProcessor.process(out) : out;
+    }
+
+    @Override public String decode(int[] ids, boolean skipSpecialTokens) {
+        List<String> tokens = new ArrayList<>(ids.length);
+        for (int id : ids) {
+            if (skipSpecialTokens && specialIds.contains(id)) continue;
+            String t = tokenOrNull(id);
+            if (t != null) tokens.add(t); // unknown ids are dropped, as the reference library does
+        }
+        if (decoder == null) return String.join(" ", tokens);
+        return String.join("", decoder.decode(tokens));
+    }
+
+    @Override public int vocabSize() { return vocabSize; }
+
+    @Override public OptionalInt tokenId(String token) {
+        Integer id = addedIds.get(token);
+        if (id == null) id = model.vocab().get(token);
+        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    @Override public String token(int id) {
+        String t = tokenOrNull(id);
+        if (t == null) throw new IllegalArgumentException("token id " + id + " is not in the vocabulary (size " + vocabSize + ")");
+        return t;
+    }
+
+    /** Whether {@code id} names a token of this vocabulary. */
+    public boolean isKnownId(int id) { return tokenOrNull(id) != null; }
+
+    /** Whether {@code id} is an added token marked special. */
+    public boolean isSpecial(int id) { return specialIds.contains(id); }
+
+    private String tokenOrNull(int id) {
+        String added = addedById.get(id);
+        if (added != null) return added;
+        return id >= 0 && id < modelTokens.length ? modelTokens[id] : null;
+    }
+}
