@@ -15,6 +15,8 @@ import java.io.PrintWriter;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 InitCommand.class,
+                TrainCommand.class,
+                SftCommand.class,
         })
 public final class Main implements Runnable {
 
