@@ -27,9 +27,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** {@code unmask train}: pretrains a masked diffusion language model (or the autoregressive baseline) from scratch. */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -192,7 +193,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** Runs a trainer with a console reporter and a Ctrl-C hook that saves before the JVM exits. */
-    static Integer run(LladaModel model, Objective obj, org.unmask.train.BatchSource source, Validation validation, Path out,
+    static Integer run(LladaModel model, Objective obj, org.unmask.train.BatchSource source, Validation validation, Path dir,
                        TrainOptions topts, Options options, PrintStream err) throws Exception {
         Trainer[] holder = new Trainer[1];
         // the console reporter needs the run's length and starting step, known once the trainer exists and has resumed
@@ -206,46 +207,55 @@ public final class TrainCommand implements Callable<Integer> {
             public void message(String line) { if (inner != null) inner.message(line); else err.println(line); }
             public void close() { if (inner != null) inner.close(); }
         };
-        Trainer trainer = new Trainer(model, obj, source, validation, out, topts, reporter);
+        Trainer trainer = new Trainer(model, obj, source, validation, dir, topts, reporter);
         holder[0] = trainer;
         if (options.resume) {
             trainer.resume();
-            err.printf(Locale.ROOT, "resuming %s at step %d (%s of training so far)%n", out, trainer.step(), DurationParser.format(trainer.elapsedBefore()));
+            err.printf(Locale.ROOT, "resuming %s at step %d (%s of training so far)%n", dir, trainer.step(), DurationParser.format(trainer.elapsedBefore()));
         }
         err.printf(Locale.ROOT, "training: %s, %d x %d tokens x %d accumulation = %,d tokens per step, lr %.2e %s; Ctrl-C saves and stops%n",
                 topts.budget(), topts.batch(), topts.seqLen(), topts.gradAccum(), topts.tokensPerStep(), topts.lr(),
                 topts.schedule().name().toLowerCase(Locale.ROOT));
+        // the summary goes to stdout: on Ctrl-C the launcher's stderr filter may already be gone
+        PrintStream out = System.out;
+        CountDownLatch reported = new CountDownLatch(1);   // the JVM exits when the hook returns: after the summary
         Thread hook = new Thread(() -> {
+            out.println("interrupted: finishing the current step and saving a checkpoint ...");
+            out.flush();
             trainer.requestStop();
             try {
-                if (!trainer.awaitFinished(Duration.ofMinutes(5))) System.err.println("training did not stop in time; the last checkpoint is kept");
+                if (!reported.await(5, TimeUnit.MINUTES)) out.println("training did not stop in time; the last checkpoint is kept");
             } catch (InterruptedException ignored) {
                 Thread.currentThread().interrupt();
             }
         }, "unmask-train-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        Trainer.Result result;
         try {
-            result = trainer.run();
+            report(trainer.run(), dir, out);
         } finally {
             reporter.close();
+            reported.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
-                // the hook is running: it waits for run() above, which has returned
+                // the hook is running and returns now that the summary is out
             }
         }
+        return 0;
+    }
+
+    private static void report(Trainer.Result result, Path dir, PrintStream out) {
         double tps = result.elapsed().toMillis() == 0 ? 0 : result.tokensSeen() * 1000.0 / Math.max(1, result.elapsed().toMillis());
-        err.printf(Locale.ROOT, "done: %d steps, %,d tokens in %s (%.0f tokens/s overall), last loss %.4f%n", result.steps(),
+        out.printf(Locale.ROOT, "done: %d steps, %,d tokens in %s (%.0f tokens/s overall), last loss %.4f%n", result.steps(),
                 result.tokensSeen(), DurationParser.format(result.elapsed()), tps, result.lastLoss());
         if (result.validation() != null) {
             Validation.Result v = result.validation();
-            err.printf(Locale.ROOT, "validation: %.4f bits/token, perplexity %s %.2f (%s)%n", v.bitsPerToken(), v.bound() ? "<=" : "=",
+            out.printf(Locale.ROOT, "validation: %.4f bits/token, perplexity %s %.2f (%s)%n", v.bitsPerToken(), v.bound() ? "<=" : "=",
                     v.perplexity(), v.bound() ? "diffusion ELBO, an upper bound" : "exact AR NLL");
         }
         if (result.nanSkipped() > 0)
-            err.printf("non-finite steps skipped: %d, recoveries from checkpoint: %d%n", result.nanSkipped(), result.nanRecoveries());
-        err.println("saved: " + out.toAbsolutePath());
-        return 0;
+            out.printf("non-finite steps skipped: %d, recoveries from checkpoint: %d%n", result.nanSkipped(), result.nanRecoveries());
+        out.println((result.stopped() ? "stopped, saved: " : "saved: ") + dir.toAbsolutePath());
+        out.flush();
     }
 }

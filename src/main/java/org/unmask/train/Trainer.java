@@ -9,8 +9,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The training loop: micro-batches → objective → forward/backward → NaN check → clip → AdamW, with periodic
@@ -46,7 +44,6 @@ public final class Trainer {
     private long attempts;
     private GradientHook hook;
     private volatile boolean stopRequested;
-    private final CountDownLatch finished = new CountDownLatch(1);
 
     /**
      * A trainer writing its checkpoints to {@code dir}. {@code validation} may be null (no held-out data);
@@ -87,11 +84,6 @@ public final class Trainer {
     /** Asks the loop to save and stop after the current step (from a shutdown hook). */
     public void requestStop() { stopRequested = true; }
 
-    /** Waits until the loop has saved and returned after {@link #requestStop()}. */
-    public boolean awaitFinished(Duration timeout) throws InterruptedException {
-        return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
     /** Continues from the checkpoint in the run directory. */
     public void resume() throws IOException {
         TrainerState s = RunCheckpoint.restore(dir, model, optimizer);
@@ -121,73 +113,69 @@ public final class Trainer {
     /** Trains until the budget is spent or a stop is requested; saves at the end. */
     public Result run() throws IOException {
         long started = System.nanoTime();
-        try {
-            if (!RunCheckpoint.exists(dir)) {
-                metrics.truncateAfter(-1);
-                save(0);   // the state NaN recovery returns to before the first periodic checkpoint
-            }
-            double lastLoss = Double.NaN;
-            Validation.Result lastVal = null;
-            long windowStart = System.nanoTime(), windowTokens = 0;
-            long lastValStep = -1, lastSaveStep = step;
-            while (!budgetSpent(elapsed(started)) && !stopRequested) {
-                double lr = schedule.lr(step, progress(elapsed(started))) * lrScale;
-                Parameters p = model.parameters();
-                p.zeroGrads();
-                double loss = 0;
-                long tokens = 0;
-                for (int micro = 0; micro < options.gradAccum(); micro++) {
-                    TrainBatch tb = objective.corrupt(data.next(), rng).scaled(1.0 / options.gradAccum());
-                    tokens += tb.tokens();
-                    if (tb.rows().length > 0)
-                        loss += model.forwardBackward(tb.ids(), tb.batch(), tb.seqLen(), null, tb.mask(), tb.rows(), tb.targets(), tb.weights());
-                }
-                if (hook != null) hook.afterBackward(attempts, p.grads());
-                attempts++;
-                double norm = GradClip.clipGlobalNorm(p.grads(), options.clip() > 0 ? options.clip() : Double.POSITIVE_INFINITY);
-                if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
-                    nanSkipped++;
-                    nanInARow++;
-                    reporter.message(String.format(Locale.ROOT, "step %d: non-finite %s, step skipped (%d in a row, %d in total)",
-                            step + 1, Double.isFinite(loss) ? "gradient" : "loss", nanInARow, nanSkipped));
-                    if (nanInARow >= options.nanPatience()) recoverFromNan();
-                    continue;
-                }
-                optimizer.step(lr);
-                step++;
-                nanInARow = 0;
-                tokensSeen += tokens;
-                windowTokens += tokens;
-                lastLoss = loss;
-                long now = System.nanoTime();
-                double tps = windowTokens / Math.max(1e-9, (now - windowStart) / 1e9);
-                if (now - windowStart > 5_000_000_000L) { windowStart = now; windowTokens = 0; }
-                Duration el = elapsed(started);
-                ObjectNode rec = record(loss, lr, norm, tps, el);
-                if (options.valEvery() > 0 && step % options.valEvery() == 0 && validation != null) {
-                    lastVal = validate(rec);
-                    lastValStep = step;
-                }
-                metrics.append(rec);
-                reporter.step(new Reporter.StepReport(step, totalSteps, loss, lr, norm, tps, progress(el), el, eta(el)));
-                if (options.saveEvery() > 0 && step % options.saveEvery() == 0) {
-                    save(el.toMillis());
-                    lastSaveStep = step;
-                }
-            }
-            Duration el = elapsed(started);
-            if (validation != null && lastValStep != step && !stopRequested) {
-                ObjectNode rec = JsonNodeFactory.instance.objectNode();
-                rec.put("step", step);
-                lastVal = validate(rec);
-                metrics.append(rec);
-            }
-            if (lastSaveStep != step || stopRequested) save(el.toMillis());
-            if (stopRequested) reporter.message("stopped at step " + step + "; checkpoint saved in " + dir + " (continue with --resume)");
-            return new Result(step, tokensSeen, lastLoss, lastVal, stopRequested, nanSkipped, nanRecoveries, el);
-        } finally {
-            finished.countDown();
+        if (!RunCheckpoint.exists(dir)) {
+            metrics.truncateAfter(-1);
+            save(0);   // the state NaN recovery returns to before the first periodic checkpoint
         }
+        double lastLoss = Double.NaN;
+        Validation.Result lastVal = null;
+        long windowStart = System.nanoTime(), windowTokens = 0;
+        long lastValStep = -1, lastSaveStep = step;
+        while (!budgetSpent(elapsed(started)) && !stopRequested) {
+            double lr = schedule.lr(step, progress(elapsed(started))) * lrScale;
+            Parameters p = model.parameters();
+            p.zeroGrads();
+            double loss = 0;
+            long tokens = 0;
+            for (int micro = 0; micro < options.gradAccum(); micro++) {
+                TrainBatch tb = objective.corrupt(data.next(), rng).scaled(1.0 / options.gradAccum());
+                tokens += tb.tokens();
+                if (tb.rows().length > 0)
+                    loss += model.forwardBackward(tb.ids(), tb.batch(), tb.seqLen(), null, tb.mask(), tb.rows(), tb.targets(), tb.weights());
+            }
+            if (hook != null) hook.afterBackward(attempts, p.grads());
+            attempts++;
+            double norm = GradClip.clipGlobalNorm(p.grads(), options.clip() > 0 ? options.clip() : Double.POSITIVE_INFINITY);
+            if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+                nanSkipped++;
+                nanInARow++;
+                reporter.message(String.format(Locale.ROOT, "step %d: non-finite %s, step skipped (%d in a row, %d in total)",
+                        step + 1, Double.isFinite(loss) ? "gradient" : "loss", nanInARow, nanSkipped));
+                if (nanInARow >= options.nanPatience()) recoverFromNan();
+                continue;
+            }
+            optimizer.step(lr);
+            step++;
+            nanInARow = 0;
+            tokensSeen += tokens;
+            windowTokens += tokens;
+            lastLoss = loss;
+            long now = System.nanoTime();
+            double tps = windowTokens / Math.max(1e-9, (now - windowStart) / 1e9);
+            if (now - windowStart > 5_000_000_000L) { windowStart = now; windowTokens = 0; }
+            Duration el = elapsed(started);
+            ObjectNode rec = record(loss, lr, norm, tps, el);
+            if (options.valEvery() > 0 && step % options.valEvery() == 0 && validation != null) {
+                lastVal = validate(rec);
+                lastValStep = step;
+            }
+            metrics.append(rec);
+            reporter.step(new Reporter.StepReport(step, totalSteps, loss, lr, norm, tps, progress(el), el, eta(el)));
+            if (options.saveEvery() > 0 && step % options.saveEvery() == 0) {
+                save(el.toMillis());
+                lastSaveStep = step;
+            }
+        }
+        Duration el = elapsed(started);
+        if (validation != null && lastValStep != step && !stopRequested) {
+            ObjectNode rec = JsonNodeFactory.instance.objectNode();
+            rec.put("step", step);
+            lastVal = validate(rec);
+            metrics.append(rec);
+        }
+        if (lastSaveStep != step || stopRequested) save(el.toMillis());
+        if (stopRequested) reporter.message("stopped at step " + step + "; checkpoint saved in " + dir + " (continue with --resume)");
+        return new Result(step, tokensSeen, lastLoss, lastVal, stopRequested, nanSkipped, nanRecoveries, el);
     }
 
     private ObjectNode record(double loss, double lr, double norm, double tps, Duration el) {
