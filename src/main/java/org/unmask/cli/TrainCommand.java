@@ -213,8 +213,12 @@ public final class TrainCommand implements Callable<Integer> {
             trainer.resume();
             err.printf(Locale.ROOT, "resuming %s at step %d (%s of training so far)%n", dir, trainer.step(), DurationParser.format(trainer.elapsedBefore()));
         }
-        err.printf(Locale.ROOT, "training: %s, %d x %d tokens x %d accumulation = %,d tokens per step, lr %.2e %s; Ctrl-C saves and stops%n",
-                topts.budget(), topts.batch(), topts.seqLen(), topts.gradAccum(), topts.tokensPerStep(), topts.lr(),
+        String shape = source instanceof org.unmask.train.SftBatches
+                ? String.format(Locale.ROOT, "%d examples (padded to their longest, at most %d tokens) x %d accumulation per step",
+                        topts.batch(), topts.seqLen(), topts.gradAccum())
+                : String.format(Locale.ROOT, "%d x %d tokens x %d accumulation = %,d tokens per step",
+                        topts.batch(), topts.seqLen(), topts.gradAccum(), topts.tokensPerStep());
+        err.printf(Locale.ROOT, "training: %s, %s, lr %.2e %s; Ctrl-C saves and stops%n", topts.budget(), shape, topts.lr(),
                 topts.schedule().name().toLowerCase(Locale.ROOT));
         // the summary goes to stdout: on Ctrl-C the launcher's stderr filter may already be gone
         PrintStream out = System.out;
