@@ -42,12 +42,19 @@ public final class TokenizerSetup {
                                Consumer<String> log) throws IOException {
         if (explicit != null) return new Found(load(explicit), explicit);
         Path inRun = runDir.resolve(RunCheckpoint.TOKENIZER);
-        if (Files.isRegularFile(inRun)) return new Found(load(inRun), inRun);
-        if (vocabSize < BpeTrainer.MIN_VOCAB)
+        Path cached = null;
+        if (vocabSize >= BpeTrainer.MIN_VOCAB) {
+            String key = sha256(String.join("\n", "bpe v1", Corpora.fingerprint(corpus), "field=" + textField, "vocab=" + vocabSize));
+            cached = cacheDir.resolve("tokenizers").resolve("bpe-" + vocabSize + "-" + key.substring(0, 16) + ".json");
+        }
+        if (Files.isRegularFile(inRun)) {
+            // the same file as the cached one keeps the token cache keyed on one path (no second tokenisation)
+            if (cached != null && Files.isRegularFile(cached) && Files.mismatch(inRun, cached) == -1) return new Found(load(cached), cached);
+            return new Found(load(inRun), inRun);
+        }
+        if (cached == null)
             throw new IllegalArgumentException("vocab_size " + vocabSize + " is too small for a byte-level BPE tokenizer (at least "
                     + BpeTrainer.MIN_VOCAB + ")");
-        String key = sha256(String.join("\n", "bpe v1", Corpora.fingerprint(corpus), "field=" + textField, "vocab=" + vocabSize));
-        Path cached = cacheDir.resolve("tokenizers").resolve("bpe-" + vocabSize + "-" + key.substring(0, 16) + ".json");
         if (Files.isRegularFile(cached)) {
             log.accept("tokenizer: reusing " + cached);
             return new Found(load(cached), cached);
