@@ -24,6 +24,8 @@ import java.io.PrintWriter;
                 EvalCommand.class,
                 ServeCommand.class,
                 ChatCommand.class,
+                TrainCommand.class,
+                SftCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -1,0 +1,96 @@
+package org.unmask.cli;
+
+import org.unmask.data.SftExample;
+import org.unmask.data.SftExamples;
+import org.unmask.model.LladaModel;
+import org.unmask.model.ModelConfig;
+import org.unmask.model.io.Checkpoint;
+import org.unmask.train.Budget;
+import org.unmask.train.CleanBatch;
+import org.unmask.train.Rng;
+import org.unmask.train.RunCheckpoint;
+import org.unmask.train.SftBatches;
+import org.unmask.train.SftObjective;
+import org.unmask.train.TokenizerSetup;
+import org.unmask.train.TrainOptions;
+import org.unmask.train.Validation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code unmask sft}: supervised fine-tuning of a trained model on prompt/response pairs (LLaDA's SFT loss). */
+@Command(name = "sft", mixinStandardHelpOptions = true,
+        description = {"Fine-tune a model on chat examples: the prompt is never masked, the answer (with its EOS padding) is.",
+                "Data: JSONL with prompt/response fields or chat messages; the run directory is a model directory like train's."})
+public final class SftCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory to start from (with tokenizer.json).")
+    Path model;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE.jsonl", description = "Fine-tuning examples.")
+    Path data;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory of the fine-tuned model.")
+    Path out;
+
+    @Mixin
+    TrainCommand.Options options = new TrainCommand.Options();
+
+    @Override public Integer call() throws Exception {
+        PrintStream err = System.err;
+        Budget budget = options.budget(Budget.epochs(3));
+        if (out.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize()))
+            throw new IOException("--out must differ from --model (the base model is kept unchanged)");
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        options.checkRunDirectory(out);
+
+        Path source = options.resume ? out : model;
+        Path tokFile = source.resolve(RunCheckpoint.TOKENIZER);
+        TokenizerSetup.Found tok = TokenizerSetup.obtain("", "text", 0, tokFile, out, options.cacheDir(), err::println);
+        LladaModel net;
+        ModelConfig config;
+        try (Checkpoint ckpt = Checkpoint.open(source)) {
+            config = ckpt.config();
+            net = LladaModel.fromWeights(config, ckpt.tensors(), true);
+        }
+        int mask = tok.require(TokenizerSetup.MASK), eos = tok.require(TokenizerSetup.EOS);
+        if (mask != config.maskTokenId())
+            throw new IOException(source + ": config.json mask_token_id " + config.maskTokenId() + " differs from the tokenizer's " + mask);
+        int seqLen = options.seqLen(config);
+        TrainOptions topts = options.toTrainOptions(budget, seqLen);
+
+        List<SftExample> all = SftExamples.read(data, tok.tokenizer());
+        List<SftExample> fit = SftBatches.fitting(all, seqLen);
+        if (fit.size() < all.size())
+            err.printf("note: %d of %d examples have a prompt of --seq-len %d tokens or more and are left out%n", all.size() - fit.size(), all.size(), seqLen);
+        // hold out 5% (seeded) for validation when there are enough examples
+        List<SftExample> shuffled = new ArrayList<>(fit);
+        int[] order = new int[shuffled.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        new Rng(options.seed + 29).shuffle(order);
+        int held = fit.size() >= 20 ? Math.max(1, fit.size() / 20) : 0;
+        List<SftExample> train = new ArrayList<>(), valid = new ArrayList<>();
+        for (int i = 0; i < order.length; i++) (i < held ? valid : train).add(fit.get(order[i]));
+        SftBatches batches = new SftBatches(train, topts.batch(), seqLen, eos, options.seed);
+        Validation validation = null;
+        if (!valid.isEmpty()) {
+            List<CleanBatch> vb = new ArrayList<>();
+            for (int i = 0; i < valid.size(); i += topts.batch())
+                vb.add(SftBatches.pad(valid.subList(i, Math.min(valid.size(), i + topts.batch())), seqLen, eos));
+            validation = new Validation(vb, mask, options.valGrid, options.seed + 17);
+        }
+        TokenizerSetup.install(tok, out);
+        err.printf(Locale.ROOT, "sft: %d training and %d validation examples from %s; base model %s (%.2fM parameters)%n",
+                train.size(), valid.size(), data, source, config.parameterCount() / 1e6);
+        return TrainCommand.run(net, new SftObjective(mask), batches, validation, out, topts, options, err);
+    }
+}

@@ -1,0 +1,73 @@
+package org.unmask.train;
+
+import org.unmask.model.AttentionMask;
+
+import java.util.Arrays;
+
+/**
+ * LLaDA pretraining: each sequence gets p = (1 − eps)·t + eps, every token is replaced by the mask id with
+ * probability p, and the loss is Σ_masked CE/p over B·L token slots (an upper bound on the NLL in expectation).
+ * A small fraction of batches is cut to a random length so the model also sees short contexts.
+ */
+public final class DiffusionObjective implements Objective {
+    /** LLaDA's floor on the masking probability. */
+    public static final double DEFAULT_EPS = 1e-3;
+    /** LLaDA cuts 1% of batches to a random length. */
+    public static final double DEFAULT_TRUNCATE = 0.01;
+
+    private final int maskId;
+    private final double eps;
+    private final double truncateProbability;
+    private final boolean stratified;
+
+    /** {@code stratified} spreads t over the batch (MDLM); {@code truncateProbability} is per batch. */
+    public DiffusionObjective(int maskId, double eps, double truncateProbability, boolean stratified) {
+        if (!(eps > 0 && eps < 1)) throw new IllegalArgumentException("eps must be in (0, 1), got " + eps);
+        if (!(truncateProbability >= 0 && truncateProbability <= 1))
+            throw new IllegalArgumentException("truncate probability must be in [0, 1], got " + truncateProbability);
+        this.maskId = maskId;
+        this.eps = eps;
+        this.truncateProbability = truncateProbability;
+        this.stratified = stratified;
+    }
+
+    /** The LLaDA defaults: eps 1e-3, 1% truncated batches, independent t. */
+    public DiffusionObjective(int maskId) { this(maskId, DEFAULT_EPS, DEFAULT_TRUNCATE, false); }
+
+    @Override public String name() { return "diffusion"; }
+
+    @Override public TrainBatch corrupt(CleanBatch clean, Rng rng) {
+        if (clean.promptLengths() != null) throw new IllegalArgumentException("pretraining batches have no prompts; use SftObjective");
+        int b = clean.batch(), len = clean.seqLen();
+        int[] ids = clean.ids();
+        if (truncateProbability > 0 && rng.nextDouble() < truncateProbability) {
+            int cut = 1 + rng.nextInt(len);
+            if (cut < len) {
+                int[] shorter = new int[b * cut];
+                for (int r = 0; r < b; r++) System.arraycopy(ids, r * len, shorter, r * cut, cut);
+                ids = shorter;
+                len = cut;
+            }
+        }
+        double[] p = MaskingTimes.draw(b, eps, stratified, rng);
+        int[] noisy = ids.clone();
+        int[] rows = new int[b * len];
+        int[] targets = new int[b * len];
+        float[] weights = new float[b * len];
+        int n = 0;
+        double norm = (double) b * len;
+        for (int r = 0; r < b; r++) {
+            float w = (float) (1.0 / (p[r] * norm));
+            for (int t = 0; t < len; t++) {
+                int at = r * len + t;
+                if (rng.nextDouble() < p[r]) {
+                    noisy[at] = maskId;
+                    rows[n] = at; targets[n] = ids[at]; weights[n] = w;
+                    n++;
+                }
+            }
+        }
+        return new TrainBatch(noisy, b, len, AttentionMask.BIDIRECTIONAL,
+                Arrays.copyOf(rows, n), Arrays.copyOf(targets, n), Arrays.copyOf(weights, n));
+    }
+}

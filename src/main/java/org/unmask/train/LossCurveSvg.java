@@ -1,0 +1,127 @@
+package org.unmask.train;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Locale;
+
+/** Draws training loss (raw and smoothed) and validation loss against the step as a self-contained SVG. */
+public final class LossCurveSvg {
+    /** One point of a curve. */
+    public record Point(double step, double value) {}
+
+    private static final int W = 720, H = 420, LEFT = 70, RIGHT = 20, TOP = 40, BOTTOM = 50;
+
+    private LossCurveSvg() {}
+
+    /** The SVG text for the curves; {@code title} goes on top. */
+    public static String render(String title, List<Point> train, List<Point> valid) {
+        double xMin = Double.MAX_VALUE, xMax = -Double.MAX_VALUE, yMin = Double.MAX_VALUE, yMax = -Double.MAX_VALUE;
+        for (List<Point> c : List.of(train, valid))
+            for (Point p : c) {
+                if (!Double.isFinite(p.value())) continue;
+                xMin = Math.min(xMin, p.step()); xMax = Math.max(xMax, p.step());
+                yMin = Math.min(yMin, p.value()); yMax = Math.max(yMax, p.value());
+            }
+        if (xMin > xMax) { xMin = 0; xMax = 1; yMin = 0; yMax = 1; }
+        if (xMax == xMin) xMax = xMin + 1;
+        if (yMax == yMin) { yMax += 0.5; yMin -= 0.5; }
+        double pad = (yMax - yMin) * 0.05;
+        yMin = Math.max(0, yMin - pad); yMax += pad;
+        Scale sx = new Scale(xMin, xMax, LEFT, W - RIGHT), sy = new Scale(yMin, yMax, H - BOTTOM, TOP);
+
+        StringBuilder s = new StringBuilder();
+        s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(W).append("\" height=\"").append(H)
+                .append("\" viewBox=\"0 0 ").append(W).append(' ').append(H).append("\" font-family=\"sans-serif\" font-size=\"12\">\n");
+        s.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+        s.append("<text x=\"").append(W / 2).append("\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">").append(escape(title)).append("</text>\n");
+        // axes and ticks
+        s.append(line(LEFT, H - BOTTOM, W - RIGHT, H - BOTTOM)).append(line(LEFT, TOP, LEFT, H - BOTTOM));
+        for (int i = 0; i <= 5; i++) {
+            double xv = xMin + (xMax - xMin) * i / 5, yv = yMin + (yMax - yMin) * i / 5;
+            double px = sx.map(xv), py = sy.map(yv);
+            s.append(line(px, H - BOTTOM, px, H - BOTTOM + 5)).append(line(LEFT - 5, py, LEFT, py));
+            s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n", px, H - BOTTOM + 18, num(xv)));
+            s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", LEFT - 8, py + 4, num(yv)));
+            s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>%n", LEFT + 1, py, W - RIGHT, py));
+        }
+        s.append("<text x=\"").append((LEFT + W - RIGHT) / 2).append("\" y=\"").append(H - 12).append("\" text-anchor=\"middle\">step</text>\n");
+        s.append("<text transform=\"translate(18 ").append((TOP + H - BOTTOM) / 2)
+                .append(") rotate(-90)\" text-anchor=\"middle\">loss (nats per token)</text>\n");
+        s.append(polyline(train, sx, sy, "#9ecae1", 1));
+        s.append(polyline(smooth(train), sx, sy, "#08519c", 2));
+        s.append(polyline(valid, sx, sy, "#d94801", 2));
+        for (Point p : valid)
+            if (Double.isFinite(p.value()))
+                s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#d94801\"/>%n", sx.map(p.step()), sy.map(p.value())));
+        // legend
+        int lx = W - RIGHT - 190, ly = TOP + 8;
+        s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"185\" height=\"54\" fill=\"white\" stroke=\"#ccc\"/>%n", lx, ly));
+        legend(s, lx + 8, ly + 14, "#9ecae1", "train (per step)");
+        legend(s, lx + 8, ly + 30, "#08519c", "train (smoothed)");
+        legend(s, lx + 8, ly + 46, "#d94801", "validation");
+        s.append("</svg>\n");
+        return s.toString();
+    }
+
+    /** Writes the SVG atomically (temp file + rename). */
+    public static void write(Path file, String title, List<Point> train, List<Point> valid) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, render(title, train, valid), StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private record Scale(double from, double to, double pFrom, double pTo) {
+        double map(double v) { return pFrom + (v - from) / (to - from) * (pTo - pFrom); }
+    }
+
+    private static List<Point> smooth(List<Point> pts) {
+        // exponential moving average with a span of about 1/20 of the curve
+        double alpha = Math.min(1.0, 20.0 / Math.max(1, pts.size()));
+        java.util.ArrayList<Point> out = new java.util.ArrayList<>(pts.size());
+        double ema = Double.NaN;
+        for (Point p : pts) {
+            if (!Double.isFinite(p.value())) continue;
+            ema = Double.isNaN(ema) ? p.value() : ema + alpha * (p.value() - ema);
+            out.add(new Point(p.step(), ema));
+        }
+        return out;
+    }
+
+    private static String polyline(List<Point> pts, Scale sx, Scale sy, String colour, double width) {
+        int stride = Math.max(1, pts.size() / 2000);   // keep the file small for long runs
+        StringBuilder s = new StringBuilder("<polyline fill=\"none\" stroke=\"").append(colour)
+                .append("\" stroke-width=\"").append(width).append("\" points=\"");
+        int n = 0;
+        for (int i = 0; i < pts.size(); i += stride) {
+            Point p = pts.get(i);
+            if (!Double.isFinite(p.value())) continue;
+            s.append(String.format(Locale.ROOT, "%.1f,%.1f ", sx.map(p.step()), sy.map(p.value())));
+            n++;
+        }
+        return n == 0 ? "" : s.append("\"/>\n").toString();
+    }
+
+    private static void legend(StringBuilder s, int x, int y, String colour, String label) {
+        s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"2\"/>", x, y - 4, x + 22, y - 4, colour));
+        s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s</text>%n", x + 30, y, escape(label)));
+    }
+
+    private static String line(double x1, double y1, double x2, double y2) {
+        return String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>%n", x1, y1, x2, y2);
+    }
+
+    private static String num(double v) {
+        double a = Math.abs(v);
+        if (a != 0 && (a >= 1e5 || a < 1e-2)) return String.format(Locale.ROOT, "%.1e", v);
+        if (a >= 100) return String.format(Locale.ROOT, "%.0f", v);
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static String escape(String t) {
+        return t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}

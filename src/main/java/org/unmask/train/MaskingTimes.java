@@ -1,0 +1,20 @@
+package org.unmask.train;
+
+/** Draws the per-sequence masking probabilities p = (1 − eps)·t + eps of LLaDA/SMDM. */
+final class MaskingTimes {
+    private MaskingTimes() {}
+
+    /**
+     * One p per row: t ~ U(0,1) independently, or stratified (MDLM's low-discrepancy sampler: t_i = (u_i + i)/n, one t
+     * in each of the n strata [i/n, (i+1)/n)), then mapped to [eps, 1).
+     */
+    static double[] draw(int n, double eps, boolean stratified, Rng rng) {
+        double[] p = new double[n];
+        for (int i = 0; i < n; i++) {
+            double u = rng.nextDouble();
+            double t = stratified ? (u / n + (double) i / n) % 1.0 : u;
+            p[i] = (1 - eps) * t + eps;
+        }
+        return p;
+    }
+}

@@ -1,0 +1,10 @@
+package org.unmask.train;
+
+/** A training objective: turns clean sequences into a weighted cross-entropy problem for the transformer. */
+public interface Objective {
+    /** Corrupts {@code clean} with randomness from {@code rng} (the only source, so runs are reproducible). */
+    TrainBatch corrupt(CleanBatch clean, Rng rng);
+
+    /** Short name for logs and the trainer state ("diffusion", "ar", "sft"). */
+    String name();
+}

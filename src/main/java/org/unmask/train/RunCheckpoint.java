@@ -1,0 +1,129 @@
+package org.unmask.train;
+
+import org.unmask.model.LladaModel;
+import org.unmask.model.ModelConfig;
+import org.unmask.model.Parameters;
+import org.unmask.model.io.Checkpoint;
+import org.unmask.model.io.SafetensorsFile;
+import org.unmask.model.io.SafetensorsWriter;
+import org.unmask.model.tensor.DType;
+import org.unmask.model.tensor.Weights;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A run directory that is also a Hugging Face model directory: config.json, model.safetensors and tokenizer.json,
+ * plus trainer_state.json and optimizer.safetensors (AdamW m and v) for resuming, and the metrics and loss plot.
+ * Every save writes a complete sibling directory and swaps it in ({@link AtomicDirectory}).
+ */
+public final class RunCheckpoint {
+    /** File names in the run directory. */
+    public static final String OPTIMIZER = "optimizer.safetensors", TOKENIZER = "tokenizer.json", CONFIG = "config.json";
+
+    private static final long SHARD_BYTES = 4L << 30;
+
+    private RunCheckpoint() {}
+
+    /** Whether {@code dir} holds a resumable checkpoint (after finishing any interrupted swap). */
+    public static boolean exists(Path dir) throws IOException {
+        AtomicDirectory.recover(dir);
+        return Files.isRegularFile(dir.resolve(TrainerState.FILE));
+    }
+
+    /**
+     * Saves model, optimizer and state as the new version of {@code dir}, carrying over the other files there
+     * (tokenizer, metrics); refuses to save a model with NaN or infinite parameters.
+     */
+    public static void save(Path dir, LladaModel model, AdamW optimizer, TrainerState state, MetricsLog metrics) throws IOException {
+        float[] values = model.parameters().values();
+        for (int i = 0; i < values.length; i++)
+            if (!Float.isFinite(values[i]))
+                throw new IllegalStateException("refusing to save a checkpoint: parameter " + nameAt(model.parameters(), i)
+                        + " is not finite; the last good checkpoint in " + dir + " is kept");
+        AtomicDirectory.replace(dir, tmp -> {
+            copyOthers(dir, tmp);
+            Checkpoint.save(tmp, model.config(), model.tensors(), DType.F32, SHARD_BYTES);
+            int n = optimizer.m().length;
+            SafetensorsWriter.writeF32(tmp.resolve(OPTIMIZER), Map.of("m", optimizer.m(), "v", optimizer.v()),
+                    Map.of("m", new long[] {n}, "v", new long[] {n}));
+            if (metrics != null) metrics.copyInto(tmp);
+            state.write(tmp);   // last: its presence marks a complete checkpoint
+        });
+    }
+
+    private static String nameAt(Parameters p, int index) {
+        for (Parameters.Parameter t : p.list())
+            if (index >= t.offset() && index < t.offset() + t.size()) return t.name() + "[" + (index - t.offset()) + "]";
+        return "#" + index;
+    }
+
+    /** Files this class regenerates on every save; everything else in the run directory is carried over. */
+    private static boolean regenerated(String name) {
+        return name.equals(CONFIG) || name.equals(OPTIMIZER) || name.equals(TrainerState.FILE)
+                || name.equals(MetricsLog.JSONL) || name.equals(MetricsLog.SVG)
+                || (name.startsWith("model") && (name.endsWith(".safetensors") || name.endsWith(".index.json")));
+    }
+
+    private static void copyOthers(Path from, Path to) throws IOException {
+        if (!Files.isDirectory(from)) return;
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(from)) {
+            for (Path p : s) {
+                String name = p.getFileName().toString();
+                if (Files.isRegularFile(p) && !regenerated(name) && !name.endsWith(".tmp"))
+                    Files.copy(p, to.resolve(name), StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+    }
+
+    /** The model configuration stored in a run directory. */
+    public static ModelConfig config(Path dir) throws IOException {
+        return ModelConfig.read(dir.resolve(CONFIG));
+    }
+
+    /**
+     * Loads the weights and AdamW moments of the checkpoint in {@code dir} into {@code model} and {@code optimizer}
+     * (whose shapes must match) and returns the trainer state.
+     */
+    public static TrainerState restore(Path dir, LladaModel model, AdamW optimizer) throws IOException {
+        AtomicDirectory.recover(dir);
+        TrainerState state = TrainerState.read(dir);
+        Parameters p = model.parameters();
+        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            Map<String, Weights> tensors = ckpt.tensors();
+            for (Parameters.Parameter t : p.list()) {
+                Weights w = tensors.get(t.name());
+                if (w == null) throw new IOException(dir + ": checkpoint lacks tensor " + t.name());
+                if (w.size() != t.size()) throw new IOException(dir + ": tensor " + t.name() + " has " + w.size() + " elements, expected " + t.size());
+                w.toFloat(0, p.values(), t.offset(), t.size());
+            }
+        }
+        Path opt = dir.resolve(OPTIMIZER);
+        try (SafetensorsFile f = SafetensorsFile.open(opt)) {
+            for (String name : new String[] {"m", "v"})
+                if (!f.tensors().containsKey(name)) throw new IOException(opt + ": missing tensor '" + name + "'");
+            float[] m = f.readF32("m"), v = f.readF32("v");
+            if (m.length != p.size() || v.length != p.size())
+                throw new IOException(opt + ": moments have " + m.length + " elements, the model has " + p.size() + " parameters");
+            optimizer.restore(m, v, state.step());
+        }
+        return state;
+    }
+
+    /** Copies every tensor of {@code model}, for tests and comparisons. */
+    public static Map<String, float[]> snapshot(LladaModel model) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        Parameters p = model.parameters();
+        for (Parameters.Parameter t : p.list()) {
+            float[] a = new float[t.size()];
+            System.arraycopy(p.values(), t.offset(), a, 0, a.length);
+            out.put(t.name(), a);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,111 @@
+package org.unmask.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Everything besides the weights and AdamW moments that a resumed run needs to continue exactly: progress counters,
+ * the masking generator, the data position, the learning-rate schedule and scale, and the NaN counters.
+ */
+public record TrainerState(
+        long step, long tokensSeen, long elapsedMillis, String objective, long seed,
+        long[] rng, JsonNode data, LrSchedule schedule, double lrScale,
+        long nanSkipped, int nanInARow, int nanRecoveries) {
+
+    /** File name inside a checkpoint directory. */
+    public static final String FILE = "trainer_state.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** The state as JSON. Longs that need all 64 bits are written as strings so any JSON reader keeps them. */
+    public ObjectNode toJson() {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("format", 1);
+        n.put("step", step);
+        n.put("tokens_seen", tokensSeen);
+        n.put("elapsed_ms", elapsedMillis);
+        n.put("objective", objective);
+        n.put("seed", seed);
+        n.set("rng", longs(rng));
+        n.set("data", data);
+        ObjectNode s = n.putObject("lr_schedule");
+        s.put("kind", schedule.kind().name().toLowerCase(java.util.Locale.ROOT));
+        s.put("peak", schedule.peak());
+        s.put("warmup_steps", schedule.warmupSteps());
+        s.put("min_ratio", schedule.minRatio());
+        s.put("decay_fraction", schedule.decayFraction());
+        n.put("lr_scale", lrScale);
+        ObjectNode nan = n.putObject("nan");
+        nan.put("skipped_steps", nanSkipped);
+        nan.put("in_a_row", nanInARow);
+        nan.put("recoveries", nanRecoveries);
+        return n;
+    }
+
+    /** Writes {@code dir/trainer_state.json}. */
+    public void write(Path dir) throws IOException {
+        Path file = dir.resolve(FILE);
+        Path tmp = dir.resolve(FILE + ".tmp");
+        JSON.writeValue(tmp.toFile(), toJson());
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Reads {@code dir/trainer_state.json}; errors name the file and the field. */
+    public static TrainerState read(Path dir) throws IOException {
+        Path file = dir.resolve(FILE);
+        if (!Files.isRegularFile(file)) throw new IOException(file + ": no such file (not a training checkpoint)");
+        JsonNode n;
+        try {
+            n = JSON.readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        try {
+            JsonNode s = field(n, "lr_schedule");
+            LrSchedule schedule = new LrSchedule(LrSchedule.kind(field(s, "kind").asText()), field(s, "peak").asDouble(),
+                    field(s, "warmup_steps").asLong(), field(s, "min_ratio").asDouble(), field(s, "decay_fraction").asDouble());
+            JsonNode nan = field(n, "nan");
+            return new TrainerState(field(n, "step").asLong(), field(n, "tokens_seen").asLong(), field(n, "elapsed_ms").asLong(),
+                    field(n, "objective").asText(), field(n, "seed").asLong(), longs(field(n, "rng"), "rng"), field(n, "data"),
+                    schedule, field(n, "lr_scale").asDouble(), field(nan, "skipped_steps").asLong(),
+                    field(nan, "in_a_row").asInt(), field(nan, "recoveries").asInt());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode field(JsonNode n, String name) {
+        JsonNode v = n == null ? null : n.get(name);
+        if (v == null || v.isNull()) throw new IllegalArgumentException("missing field '" + name + "'");
+        return v;
+    }
+
+    /** A long array as JSON strings (exact for all 64 bits). */
+    static ArrayNode longs(long[] values) {
+        ArrayNode a = JsonNodeFactory.instance.arrayNode();
+        for (long v : values) a.add(Long.toString(v));
+        return a;
+    }
+
+    /** Reads an array written by {@link #longs(long[])}. */
+    static long[] longs(JsonNode a, String field) {
+        if (a == null || !a.isArray()) throw new IllegalArgumentException("field '" + field + "' must be an array");
+        long[] out = new long[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            try {
+                out[i] = Long.parseLong(a.get(i).asText());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("field '" + field + "' holds a non-integer " + a.get(i));
+            }
+        }
+        return out;
+    }
+}

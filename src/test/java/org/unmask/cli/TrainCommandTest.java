@@ -1,0 +1,126 @@
+package org.unmask.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.unmask.model.ModelConfig;
+import org.unmask.text.HfTokenizer;
+import org.unmask.train.TrainerState;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TrainCommandTest {
+    @TempDir Path tmp;
+
+    record Run(int code, String out, String err) {}
+
+    Run unmask(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            var cl = Main.commandLine();   // created after the redirection so its writers use the captured streams
+            cl.setErr(new PrintWriter(System.err, true));
+            cl.setOut(new PrintWriter(System.out, true));
+            int code = cl.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    Path corpus() throws Exception {
+        StringBuilder s = new StringBuilder();
+        String[] words = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "park", "with", "ball"};
+        var r = new java.util.Random(1);
+        for (int d = 0; d < 200; d++) {
+            for (int w = 0; w < 30; w++) s.append(words[r.nextInt(words.length)]).append(w % 10 == 9 ? ". " : " ");
+            s.append("\n\n");
+        }
+        Path f = tmp.resolve("corpus.txt");
+        Files.writeString(f, s);
+        return f;
+    }
+
+    Path config() throws Exception {
+        Path f = tmp.resolve("config.json");
+        new ModelConfig(32, 2, 4, 4, 64, 300, 300, 64, 10000.0, 1e-5, false, 2, 0, 0, 1).write(f);
+        return f;
+    }
+
+    @Test void trainsResumesAndFineTunesEndToEnd() throws Exception {
+        Path corpus = corpus(), config = config(), out = tmp.resolve("run"), cache = tmp.resolve("cache");
+        Run first = unmask("train", "--corpus", corpus.toString(), "--config", config.toString(), "--out", out.toString(),
+                "--max-steps", "4", "--batch", "2", "--seq-len", "32", "--val-windows", "2", "--val-grid", "2",
+                "--cache", cache.toString(), "--save-every", "2");
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(first.out()).contains("done: 4 steps").contains("validation:").contains("saved:");
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "trainer_state.json", "optimizer.safetensors",
+                "metrics.jsonl", "loss.svg"))
+            assertThat(out.resolve(f)).exists();
+        // the special ids come from the trained tokenizer
+        HfTokenizer tok = HfTokenizer.load(out.resolve("tokenizer.json"));
+        ModelConfig saved = ModelConfig.read(out.resolve("config.json"));
+        assertThat(saved.maskTokenId()).isEqualTo(tok.tokenId("<|mdm_mask|>").getAsInt());
+        assertThat(saved.eosTokenId()).isEqualTo(tok.tokenId("<|endoftext|>").getAsInt());
+        assertThat(saved.vocabSize()).isEqualTo(tok.vocabSize());
+
+        Run again = unmask("train", "--corpus", corpus.toString(), "--config", config.toString(), "--out", out.toString(),
+                "--max-steps", "4", "--cache", cache.toString());
+        assertThat(again.code()).isNotZero();
+        assertThat(again.err()).contains("already holds a training run").contains("--resume");
+
+        Run resumed = unmask("train", "--corpus", corpus.toString(), "--out", out.toString(), "--max-steps", "6", "--batch", "2",
+                "--seq-len", "32", "--val-windows", "2", "--val-grid", "2", "--cache", cache.toString(), "--resume");
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.err()).contains("resuming").contains("at step 4");
+        assertThat(TrainerState.read(out).step()).isEqualTo(6);
+        List<Long> steps = new ArrayList<>();
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            var n = new ObjectMapper().readTree(line);
+            if (n.has("loss")) steps.add(n.get("step").asLong());
+        }
+        assertThat(steps).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+
+        Path sft = tmp.resolve("sft.jsonl");
+        Files.writeString(sft, "{\"prompt\": \"the cat\", \"response\": \"sat on a mat\"}\n"
+                + "{\"messages\": [{\"role\": \"user\", \"content\": \"a dog\"}, {\"role\": \"assistant\", \"content\": \"ran to the park\"}]}\n");
+        Run tuned = unmask("sft", "--model", out.toString(), "--data", sft.toString(), "--out", tmp.resolve("sft").toString(),
+                "--max-steps", "2", "--batch", "2", "--seq-len", "64", "--cache", cache.toString());
+        assertThat(tuned.code()).as(tuned.err()).isZero();
+        assertThat(TrainerState.read(tmp.resolve("sft")).objective()).isEqualTo("sft");
+        assertThat(tmp.resolve("sft").resolve("tokenizer.json")).exists();
+    }
+
+    @Test void arObjectiveAndBadOptionsGiveClearErrors() throws Exception {
+        Path corpus = corpus(), config = config(), cache = tmp.resolve("cache");
+        Run ar = unmask("train", "--corpus", corpus.toString(), "--config", config.toString(), "--out", tmp.resolve("ar").toString(),
+                "--objective", "ar", "--time", "3s", "--batch", "2", "--seq-len", "32", "--val-windows", "2", "--cache", cache.toString());
+        assertThat(ar.code()).as(ar.err()).isZero();
+        assertThat(ar.out()).contains("exact AR NLL");
+        assertThat(TrainerState.read(tmp.resolve("ar")).objective()).isEqualTo("ar");
+
+        Run badTime = unmask("train", "--corpus", corpus.toString(), "--out", tmp.resolve("x").toString(), "--time", "soon");
+        assertThat(badTime.code()).isNotZero();
+        assertThat(badTime.err()).contains("--time");
+        Run badObjective = unmask("train", "--corpus", corpus.toString(), "--config", config.toString(), "--out",
+                tmp.resolve("y").toString(), "--objective", "gan", "--cache", cache.toString());
+        assertThat(badObjective.err()).contains("unknown --objective 'gan'");
+        Run noResume = unmask("train", "--corpus", corpus.toString(), "--out", tmp.resolve("z").toString(), "--resume");
+        assertThat(noResume.err()).contains("no checkpoint to resume");
+        Run tooLong = unmask("train", "--corpus", corpus.toString(), "--config", config.toString(), "--out",
+                tmp.resolve("w").toString(), "--seq-len", "1000", "--cache", cache.toString());
+        assertThat(tooLong.err()).contains("--seq-len 1000 exceeds");
+    }
+}

@@ -1,0 +1,244 @@
+package org.unmask.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.unmask.model.LladaModel;
+import org.unmask.model.ModelConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TrainerTest {
+    static final int VOCAB = 300, MASK = 2, EOS = 0;
+    static final ModelConfig CONFIG = new ModelConfig(32, 2, 4, 4, 64, VOCAB, VOCAB, 64, 10000.0, 1e-5, false, MASK, EOS, EOS, 1);
+
+    @TempDir Path tmp;
+
+    /** A corpus with learnable structure: runs of consecutive ids from random starts, separated by EOS. */
+    static Tokens corpus(int n, long seed) {
+        Rng r = new Rng(seed);
+        int[] ids = new int[n];
+        int i = 0;
+        while (i < n) {
+            int start = 10 + r.nextInt(40), len = 5 + r.nextInt(20);
+            for (int k = 0; k < len && i < n; k++) ids[i++] = start + k;
+            if (i < n) ids[i++] = EOS;
+        }
+        return Tokens.of(ids);
+    }
+
+    static TrainOptions options(Budget budget, long saveEvery, long valEvery) {
+        return new TrainOptions(3e-3, 5, LrSchedule.Kind.COSINE, 4, 32, 1, 1.0, 0.01, 0.9, 0.95, 1e-8, 42,
+                valEvery, saveEvery, budget, 5, 0.5);
+    }
+
+    Trainer trainer(Path dir, Objective obj, TrainOptions o, long seed) {
+        Tokens data = corpus(20_000, 1);
+        Validation val = new Validation(Validation.windows(corpus(2_000, 2), 32, 4, 8), MASK, 4, 5);
+        LladaModel model = LladaModel.randomInit(CONFIG, seed);
+        return new Trainer(model, obj, new WindowSampler(data, o.batch(), o.seqLen(), o.seed(), o.budget().byEpochs()), val, dir, o,
+                Reporter.quiet(false));
+    }
+
+    static List<Double> losses(Path dir) throws IOException {
+        List<Double> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(dir.resolve(MetricsLog.JSONL))) {
+            var n = json.readTree(line);
+            if (n.has("loss")) out.add(n.get("loss").asDouble());
+        }
+        return out;
+    }
+
+    static double mean(List<Double> xs, int from, int to) {
+        return xs.subList(from, to).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+    }
+
+    @Test void diffusionLossDecreasesAndValidationImproves() throws IOException {
+        Path dir = tmp.resolve("diff");
+        Trainer t = trainer(dir, new DiffusionObjective(MASK), options(Budget.steps(80), 0, 40), 7);
+        Trainer.Result r = t.run();
+        assertThat(r.steps()).isEqualTo(80);
+        List<Double> l = losses(dir);
+        assertThat(l).hasSize(80);
+        // untrained: about ln(300) = 5.7 per token; the per-step estimate is noisy (one t per sequence)
+        assertThat(mean(l, 60, 80)).isLessThan(0.85 * mean(l, 0, 10));
+        // the fixed-grid validation ELBO is smooth: it must fall between the two evaluations and end well below ln V
+        List<Double> val = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve(MetricsLog.JSONL)))
+            if (line.contains("val_bpt")) val.add(new ObjectMapper().readTree(line).get("val_bpt").asDouble() * Math.log(2));
+        assertThat(val).hasSize(2);
+        assertThat(val.get(1)).isLessThan(val.get(0));
+        assertThat(r.validation().bound()).isTrue();
+        assertThat(r.validation().natsPerToken()).isEqualTo(val.get(1), org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(r.validation().natsPerToken()).isLessThan(Math.log(VOCAB) * 0.85);
+        // the run directory is a loadable model directory with all the trainer files
+        for (String f : List.of("config.json", "model.safetensors", "trainer_state.json", "optimizer.safetensors", "metrics.jsonl", "loss.svg"))
+            assertThat(dir.resolve(f)).exists();
+        assertThat(TrainerState.read(dir).step()).isEqualTo(80);
+    }
+
+    @Test void autoregressiveLossDecreases() throws IOException {
+        Path dir = tmp.resolve("ar");
+        Trainer.Result r = trainer(dir, new AutoregressiveObjective(), options(Budget.steps(40), 0, 0), 7).run();
+        List<Double> l = losses(dir);
+        assertThat(mean(l, 30, 40)).isLessThan(0.7 * mean(l, 0, 5));
+        assertThat(r.validation().bound()).isFalse();
+        assertThat(r.validation().natsPerToken()).isLessThan(Math.log(VOCAB) * 0.7);
+    }
+
+    @Test void sftLearnsAnswersWithoutEverScoringThePrompt() throws IOException {
+        // answer = the prompt's two numbers shifted by 100, then EOS padding: learnable only from the prompt
+        Rng r = new Rng(5);
+        List<org.unmask.data.SftExample> ex = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            int a = 10 + r.nextInt(30), b = 10 + r.nextInt(30);
+            ex.add(new org.unmask.data.SftExample(new int[] {1, a, b, 3}, new int[] {a + 100, b + 100, 5, EOS}));
+        }
+        TrainOptions o = options(Budget.steps(60), 0, 0);
+        SftBatches batches = new SftBatches(ex, 8, 16, EOS, 9);
+        Validation val = new Validation(List.of(SftBatches.pad(ex.subList(0, 8), 16, EOS)), MASK, 4, 3);
+        Path dir = tmp.resolve("sft");
+        LladaModel model = LladaModel.randomInit(CONFIG, 4);
+        LossFunction f = tb -> model.loss(tb.ids(), tb.batch(), tb.seqLen(), null, tb.mask(), tb.rows(), tb.targets(), tb.weights());
+        double before = val.diffusionElbo(f).natsPerToken();
+        Trainer.Result res = t(model, batches, val, dir, o).run();
+        // the fixed-mask validation ELBO is a smooth measure; the per-step loss is too noisy with 4 answer tokens
+        assertThat(res.validation().natsPerToken()).isLessThan(0.7 * before);
+        assertThat(res.validation().tokens()).isEqualTo(8 * 4);   // answer slots only (4 per example, no extra padding)
+        assertThat(TrainerState.read(dir).objective()).isEqualTo("sft");
+    }
+
+    static Trainer t(LladaModel model, BatchSource data, Validation val, Path dir, TrainOptions o) {
+        return new Trainer(model, new SftObjective(MASK), data, val, dir, o, Reporter.quiet(false));
+    }
+
+    @Test void resumeContinuesExactlyAsAnUninterruptedRun() throws IOException {
+        int n = 16;
+        TrainOptions o = options(Budget.steps(n), 5, 0);
+        Path straight = tmp.resolve("straight");
+        trainer(straight, new DiffusionObjective(MASK, 1e-3, 0.3, true), o, 3).run();
+
+        Path split = tmp.resolve("split");
+        Trainer b1 = trainer(split, new DiffusionObjective(MASK, 1e-3, 0.3, true), o, 3);
+        b1.setGradientHook((attempt, grads) -> { if (attempt == n / 2 - 1) b1.requestStop(); });   // "Ctrl-C" during step n/2
+        Trainer.Result first = b1.run();
+        assertThat(first.stopped()).isTrue();
+        assertThat(first.steps()).isEqualTo(n / 2);
+        // a fresh trainer with different initial weights: everything must come from the checkpoint
+        Trainer b2 = trainer(split, new DiffusionObjective(MASK, 1e-3, 0.3, true), o, 999);
+        b2.resume();
+        assertThat(b2.step()).isEqualTo(n / 2);
+        b2.run();
+
+        // what the trainer controls (data windows, masks, learning rates, counters, RNG and data state) is identical
+        TrainerState sa = TrainerState.read(straight), sb = TrainerState.read(split);
+        assertThat(sb.step()).isEqualTo(sa.step());
+        assertThat(sb.tokensSeen()).isEqualTo(sa.tokensSeen());
+        assertThat(sb.rng()).isEqualTo(sa.rng());
+        assertThat(sb.data()).isEqualTo(sa.data());
+        assertThat(column(split, "lr")).containsExactlyElementsOf(column(straight, "lr"));
+        assertThat(column(split, "tokens")).containsExactlyElementsOf(column(straight, "tokens"));
+        // The arithmetic is identical too, except that the model's Vector-API exp/reductions round differently once
+        // the JIT has compiled them (interpreted and compiled code of the same JVM differ in the last bits), so the
+        // floating-point results are compared to a tolerance far below anything a resume bug would cause.
+        List<Double> la = losses(straight), lb = losses(split);
+        assertThat(lb).hasSize(la.size());
+        for (int i = 0; i < la.size(); i++)
+            assertThat(lb.get(i)).as("loss of step %d", i + 1).isCloseTo(la.get(i), org.assertj.core.api.Assertions.within(1e-6 * la.get(i)));
+        Map<String, float[]> pa = RunCheckpoint.snapshot(loadModel(straight)), pb = RunCheckpoint.snapshot(loadModel(split));
+        for (var e : pa.entrySet()) {
+            float[] x = e.getValue(), y = pb.get(e.getKey());
+            for (int i = 0; i < x.length; i++)
+                assertThat(y[i]).as("%s[%d]", e.getKey(), i).isCloseTo(x[i], org.assertj.core.api.Assertions.within(1e-5f + 1e-5f * Math.abs(x[i])));
+        }
+    }
+
+    static List<Double> column(Path dir, String field) throws IOException {
+        List<Double> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(dir.resolve(MetricsLog.JSONL))) {
+            var n = json.readTree(line);
+            if (n.has(field)) out.add(n.get(field).asDouble());
+        }
+        return out;
+    }
+
+    @Test void nanGradientsAreSkippedAndRepeatedOnesRestoreTheCheckpointWithALowerRate() throws IOException {
+        Path dir = tmp.resolve("nan");
+        Trainer t = trainer(dir, new DiffusionObjective(MASK), options(Budget.steps(12), 4, 0), 7);
+        // attempt 2: one bad step (skipped); attempts 6..10: five in a row (after 5 good steps) → restore step 4
+        t.setGradientHook((attempt, grads) -> {
+            if (attempt == 2 || (attempt >= 6 && attempt <= 10)) grads[attempt == 2 ? 0 : grads.length / 2] = Float.NaN;
+        });
+        Trainer.Result r = t.run();
+        assertThat(r.steps()).isEqualTo(12);
+        assertThat(r.nanSkipped()).isEqualTo(6);
+        assertThat(r.nanRecoveries()).isEqualTo(1);
+        TrainerState s = TrainerState.read(dir);
+        assertThat(s.lrScale()).isEqualTo(0.5);
+        assertThat(s.nanSkipped()).isEqualTo(6);
+        // after the recovery the logged rate is half the schedule's
+        var json = new ObjectMapper();
+        List<String> lines = Files.readAllLines(dir.resolve(MetricsLog.JSONL)).stream().filter(l -> l.contains("\"loss\"")).toList();
+        assertThat(lines).hasSize(12);   // steps 5..6 logged before the failure were rolled back and redone
+        var last = json.readTree(lines.get(11));
+        assertThat(last.get("step").asLong()).isEqualTo(12);
+        assertThat(last.get("lr").asDouble()).isCloseTo(0.5 * s.schedule().lr(11, (11.0 - 5) / (12 - 5)),
+                org.assertj.core.api.Assertions.within(1e-12));
+        for (float[] a : RunCheckpoint.snapshot(loadModel(dir)).values())
+            for (float v : a) assertThat(v).isFinite();
+    }
+
+    static LladaModel loadModel(Path dir) throws IOException {
+        try (var c = org.unmask.model.io.Checkpoint.open(dir)) {
+            return LladaModel.fromWeights(c.config(), c.tensors(), true);
+        }
+    }
+
+    @Test void aNonFiniteModelIsNeverSavedAndTheLastCheckpointSurvives() throws IOException {
+        Path dir = tmp.resolve("guard");
+        Trainer t = trainer(dir, new DiffusionObjective(MASK), options(Budget.steps(3), 0, 0), 7);
+        t.run();
+        byte[] before = Files.readAllBytes(dir.resolve("model.safetensors"));
+        LladaModel model = LladaModel.randomInit(CONFIG, 1);
+        model.parameters().values()[17] = Float.POSITIVE_INFINITY;
+        AdamW opt = new AdamW(model.parameters(), 0.9, 0.95, 1e-8, 0);
+        assertThatThrownBy(() -> RunCheckpoint.save(dir, model, opt, TrainerState.read(dir), null))
+                .hasMessageContaining("not finite");
+        assertThat(Files.readAllBytes(dir.resolve("model.safetensors"))).isEqualTo(before);
+    }
+
+    @Test void aCrashDuringASaveLeavesTheLastCheckpointLoadable() throws IOException {
+        Path dir = tmp.resolve("crash");
+        trainer(dir, new DiffusionObjective(MASK), options(Budget.steps(4), 0, 0), 7).run();
+        Map<String, float[]> saved = RunCheckpoint.snapshot(loadModel(dir));
+        // crash while writing the new version: a half-written sibling is left behind
+        Path staging = AtomicDirectory.staging(dir);
+        Files.createDirectories(staging);
+        Files.write(staging.resolve("model.safetensors"), new byte[] {1, 2, 3});
+        Trainer resumed = trainer(dir, new DiffusionObjective(MASK), options(Budget.steps(4), 0, 0), 99);
+        resumed.resume();
+        assertThat(resumed.step()).isEqualTo(4);
+        // crash between the two renames: only the previous version exists, under its temporary name
+        Files.move(dir, AtomicDirectory.previous(dir));
+        assertThat(RunCheckpoint.exists(dir)).isTrue();
+        Map<String, float[]> recovered = RunCheckpoint.snapshot(loadModel(dir));
+        for (var e : saved.entrySet()) assertThat(recovered.get(e.getKey())).isEqualTo(e.getValue());
+        // the next save replaces the debris
+        Trainer more = trainer(dir, new DiffusionObjective(MASK), options(Budget.steps(6), 0, 0), 99);
+        more.resume();
+        more.run();
+        assertThat(TrainerState.read(dir).step()).isEqualTo(6);
+        assertThat(Arrays.asList(Files.exists(staging), Files.exists(AtomicDirectory.previous(dir)))).containsOnly(false);
+    }
+}
