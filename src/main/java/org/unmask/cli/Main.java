@@ -16,6 +16,8 @@ import java.io.PrintWriter;
                 CommandLine.HelpCommand.class,
                 BenchCommand.class,
                 InitCommand.class,
+                ForwardCommands.Logits.class,
+                ForwardCommands.Grad.class,
                 TokenizerCommand.class,
                 TokenizeCommand.class,
                 GenerateCommand.class,

@@ -1,32 +1,44 @@
 package org.unmask.cli;
 
-import org.unmask.model.Denoiser;
+import org.unmask.model.LladaModel;
+import org.unmask.model.io.Checkpoint;
+import org.unmask.text.HfTokenizer;
 import org.unmask.text.Tokenizer;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/**
- * The one place where the sampling commands turn a model directory into a model and a tokenizer. The checkpoint and
- * tokenizer loaders live on other branches; the lead connects them here at merge.
- */
+/** The one place where commands turn a model directory into a model and a tokenizer. */
 public final class ModelDirs {
     private ModelDirs() {}
 
-    /** The model in {@code dir} (config.json + safetensors). */
-    public static Denoiser loadModel(Path dir) {
+    /**
+     * The model in {@code dir} (config.json + safetensors), for inference. The weights stay memory-mapped (bf16 and
+     * f16 are used in place) for the life of the process, which is what a command or a server wants.
+     */
+    public static LladaModel loadModel(Path dir) {
         requireDir(dir);
-        throw new IllegalStateException("model loading is not wired yet on this branch: ModelDirs.loadModel(" + dir
-                + ") must be connected to the checkpoint loader");
+        try {
+            Checkpoint ckpt = Checkpoint.open(dir);
+            return LladaModel.fromWeights(ckpt.config(), ckpt.tensors(), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
     }
 
     /** The tokenizer in {@code dir} ({@code tokenizer.json}), empty when the directory has none. */
     public static Optional<Tokenizer> loadTokenizer(Path dir) {
         requireDir(dir);
-        if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) return Optional.empty();
-        throw new IllegalStateException("tokenizer loading is not wired yet on this branch: ModelDirs.loadTokenizer("
-                + dir + ") must be connected to the tokenizer loader");
+        Path file = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(file)) return Optional.empty();
+        try {
+            return Optional.of(HfTokenizer.load(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
     }
 
     private static void requireDir(Path dir) {

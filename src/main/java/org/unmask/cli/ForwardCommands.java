@@ -1,0 +1,110 @@
+package org.unmask.cli;
+
+import org.unmask.model.AttentionMask;
+import org.unmask.model.LladaModel;
+import org.unmask.model.ModelConfig;
+import org.unmask.model.Parameters;
+import org.unmask.model.io.Checkpoint;
+import org.unmask.model.io.SafetensorsWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code unmask logits} and {@code unmask grad}: one forward (and backward) pass, written as safetensors. */
+final class ForwardCommands {
+    private ForwardCommands() {}
+
+    /** Parses a space-separated id list and checks every id against the embedding. */
+    static int[] parseIds(String option, String text, ModelConfig config) {
+        String trimmed = text.trim();
+        if (trimmed.isEmpty()) throw new IllegalArgumentException(option + " is empty");
+        String[] parts = trimmed.split("[\\s,]+");
+        int[] ids = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                ids[i] = Integer.parseInt(parts[i]);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + ": '" + parts[i] + "' (item " + (i + 1) + ") is not an integer id");
+            }
+            if (ids[i] < 0 || ids[i] >= config.embeddingSize()) {
+                throw new IllegalArgumentException(option + ": id " + ids[i] + " (item " + (i + 1)
+                        + ") is outside the model's vocabulary [0, " + config.embeddingSize() + ")");
+            }
+        }
+        return ids;
+    }
+
+    @Command(name = "logits", mixinStandardHelpOptions = true,
+            description = "One forward pass over a token sequence; writes the F32 tensor 'logits' [T, V] to a safetensors file.")
+    static final class Logits implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Model directory (config.json + safetensors).") Path model;
+        @Option(names = "--ids", required = true, description = "Space-separated token ids.") String ids;
+        @Option(names = "--out", required = true, description = "Output safetensors file.") Path out;
+
+        @Override public Integer call() throws Exception {
+            try (Checkpoint ckpt = Checkpoint.open(model)) {
+                ModelConfig c = ckpt.config();
+                int[] tokens = parseIds("--ids", ids, c);
+                LladaModel m = LladaModel.fromWeights(c, ckpt.tensors(), false);
+                float[] logits = m.logits(tokens, 1, tokens.length, null, null);
+                SafetensorsWriter.writeF32(out, Map.of("logits", logits),
+                        Map.of("logits", new long[]{tokens.length, c.embeddingSize()}));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "grad", mixinStandardHelpOptions = true,
+            description = "The LLaDA pretraining loss of one (clean, noisy) pair and the gradient of every parameter, as F32 safetensors.")
+    static final class Grad implements Callable<Integer> {
+        @Option(names = "--model", required = true, description = "Model directory.") Path model;
+        @Option(names = "--ids", required = true, description = "Clean token ids.") String ids;
+        @Option(names = "--noisy-ids", required = true, description = "Noisy token ids (mask id where masked).") String noisyIds;
+        @Option(names = "--p-mask", required = true, description = "Masking probability p of this sample.") double pMask;
+        @Option(names = "--out", required = true, description = "Output safetensors file.") Path out;
+
+        @Override public Integer call() throws Exception {
+            if (!(pMask > 0 && pMask <= 1)) throw new IllegalArgumentException("--p-mask must be in (0, 1], got " + pMask);
+            try (Checkpoint ckpt = Checkpoint.open(model)) {
+                ModelConfig c = ckpt.config();
+                int[] clean = parseIds("--ids", ids, c);
+                int[] noisy = parseIds("--noisy-ids", noisyIds, c);
+                if (clean.length != noisy.length) {
+                    throw new IllegalArgumentException("--ids has " + clean.length + " tokens but --noisy-ids has " + noisy.length);
+                }
+                int T = clean.length;
+                List<Integer> masked = new ArrayList<>();
+                for (int t = 0; t < T; t++) if (noisy[t] == c.maskTokenId()) masked.add(t);
+                int[] rows = masked.stream().mapToInt(Integer::intValue).toArray();
+                int[] targets = new int[rows.length];
+                float[] weights = new float[rows.length];
+                for (int i = 0; i < rows.length; i++) {
+                    targets[i] = clean[rows[i]];
+                    weights[i] = (float) (1.0 / (pMask * T));
+                }
+                LladaModel m = LladaModel.fromWeights(c, ckpt.tensors(), true);
+                Parameters p = m.parameters();
+                p.zeroGrads();
+                double loss = m.forwardBackward(noisy, 1, T, null, AttentionMask.BIDIRECTIONAL, rows, targets, weights);
+                Map<String, float[]> tensors = new LinkedHashMap<>();
+                Map<String, long[]> shapes = new LinkedHashMap<>();
+                tensors.put("loss", new float[]{(float) loss});
+                shapes.put("loss", new long[]{1});
+                for (Parameters.Parameter param : p.list()) {
+                    float[] g = new float[param.size()];
+                    System.arraycopy(p.grads(), param.offset(), g, 0, g.length);
+                    tensors.put(param.name(), g);
+                    shapes.put(param.name(), param.shape());
+                }
+                SafetensorsWriter.writeF32(out, tensors, shapes);
+            }
+            return 0;
+        }
+    }
+}
