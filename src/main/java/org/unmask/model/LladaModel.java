@@ -22,6 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * attention without a causal mask, and a SwiGLU feed-forward; no biases, no logit shift. A trainable model keeps
  * its parameters in one {@link Parameters} buffer and has a full backward pass; an inference-only model reads
  * checkpoint tensors in place (mapped BF16 included) and only runs forward.
+ *
+ * <p>{@code logits} and {@code loss} allocate their activations per call and may run concurrently;
+ * {@code forwardBackward} reuses one set of training buffers and is serialised on the model.
  */
 public final class LladaModel implements Denoiser {
 
