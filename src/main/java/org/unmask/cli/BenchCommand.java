@@ -49,7 +49,13 @@ public final class BenchCommand implements Runnable {
             if (seqLen <= 0 || batch <= 0 || iters <= 0) {
                 throw new ParameterException(spec.commandLine(), "--seq-len, --batch and --iters must be positive");
             }
-            return source.config != null ? ModelConfig.read(source.config) : ModelConfig.preset(source.preset);
+            ModelConfig c = source.config != null ? ModelConfig.read(source.config) : ModelConfig.preset(source.preset);
+            if (c.parameterCount() > Integer.MAX_VALUE - 16) {
+                throw new ParameterException(spec.commandLine(), String.format(Locale.ROOT,
+                        "the benchmark builds a random float32 model in memory; this config has %,d parameters, more than one buffer holds (%,d)",
+                        c.parameterCount(), Integer.MAX_VALUE - 16));
+            }
+            return c;
         }
     }
 

@@ -22,6 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * attention without a causal mask, and a SwiGLU feed-forward; no biases, no logit shift. A trainable model keeps
  * its parameters in one {@link Parameters} buffer and has a full backward pass; an inference-only model reads
  * checkpoint tensors in place (mapped BF16 included) and only runs forward.
+ *
+ * <p>{@code logits} and {@code loss} allocate their activations per call and may run concurrently;
+ * {@code forwardBackward} reuses one set of training buffers and is serialised on the model.
  */
 public final class LladaModel implements Denoiser {
 
@@ -154,7 +157,7 @@ public final class LladaModel implements Denoiser {
         checkRows(r, batch * seqLen);
         Activations a = new Activations(config, batch, seqLen, false);
         forward(a, ids, attend, mask == null ? AttentionMask.BIDIRECTIONAL : mask);
-        float[] out = new float[Math.multiplyExact(r.length, config.embeddingSize())];
+        float[] out = logitBuffer(r.length);
         head(a, r, out);
         return out;
     }
@@ -190,7 +193,7 @@ public final class LladaModel implements Denoiser {
         checkTargets(rows, targets, weights, batch * seqLen);
         Activations a = new Activations(config, batch, seqLen, false);
         forward(a, ids, attend, mask == null ? AttentionMask.BIDIRECTIONAL : mask);
-        float[] logits = new float[Math.multiplyExact(rows.length, config.embeddingSize())];
+        float[] logits = logitBuffer(rows.length);
         head(a, rows, logits);
         return CrossEntropy.forward(logits, targets, weights, rows.length, config.embeddingSize(), false);
     }
@@ -332,6 +335,14 @@ public final class LladaModel implements Denoiser {
             }
         }
         return r;
+    }
+
+    private float[] logitBuffer(int rows) {
+        long n = (long) rows * config.embeddingSize();
+        if (n > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException(rows + " logit rows × " + config.embeddingSize() + " do not fit one array; ask for fewer rows per call");
+        }
+        return new float[(int) n];
     }
 
     private static int[] allRows(int n) {

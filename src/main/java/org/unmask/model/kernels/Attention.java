@@ -85,6 +85,21 @@ public final class Attention {
     /** {@link #scores} for a full tile of four queries over the first {@code lim} keys. */
     private static void scores4(float[] p, int[] po, float[] x, int[] xo, float[] kT, int T, int hd, int lim, float scale) {
         int j = 0;
+        // two key chunks at a time: each broadcast query element feeds two FMAs, eight accumulators in flight
+        for (; j + 2 * L <= lim; j += 2 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int c = 0; c < hd; c++) {
+                FloatVector ka = FloatVector.fromArray(S, kT, c * T + j), kb = FloatVector.fromArray(S, kT, c * T + j + L);
+                FloatVector x0 = FloatVector.broadcast(S, x[xo[0] + c]), x1 = FloatVector.broadcast(S, x[xo[1] + c]);
+                FloatVector x2 = FloatVector.broadcast(S, x[xo[2] + c]), x3 = FloatVector.broadcast(S, x[xo[3] + c]);
+                a0 = ka.fma(x0, a0); a1 = ka.fma(x1, a1); a2 = ka.fma(x2, a2); a3 = ka.fma(x3, a3);
+                b0 = kb.fma(x0, b0); b1 = kb.fma(x1, b1); b2 = kb.fma(x2, b2); b3 = kb.fma(x3, b3);
+            }
+            a0.mul(scale).intoArray(p, po[0] + j); b0.mul(scale).intoArray(p, po[0] + j + L);
+            a1.mul(scale).intoArray(p, po[1] + j); b1.mul(scale).intoArray(p, po[1] + j + L);
+            a2.mul(scale).intoArray(p, po[2] + j); b2.mul(scale).intoArray(p, po[2] + j + L);
+            a3.mul(scale).intoArray(p, po[3] + j); b3.mul(scale).intoArray(p, po[3] + j + L);
+        }
         for (int bound = S.loopBound(lim); j < bound; j += L) {
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
             for (int c = 0; c < hd; c++) {
