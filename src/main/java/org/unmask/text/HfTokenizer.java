@@ -58,6 +58,8 @@ public final class HfTokenizer implements Tokenizer {
             if (id < 0) throw r.error("vocabulary has a negative id " + id);
             maxId = Math.max(maxId, id);
         }
+        if (maxId >= (1 << 24) && maxId > 4L * model.vocab().size())
+            throw r.error("vocabulary ids are too sparse (largest id " + maxId + " for " + model.vocab().size() + " tokens)");
         modelTokens = new String[maxId + 1];
         for (Map.Entry<String, Integer> e : model.vocab().entrySet()) modelTokens[e.getValue()] = e.getKey();
 
