@@ -161,10 +161,13 @@ public final class Trainer {
             }
             metrics.append(rec);
             reporter.step(new Reporter.StepReport(step, totalSteps, loss, lr, norm, tps, progress(el), el, eta(el)));
+            boolean paused = lastValStep == step;
             if (options.saveEvery() > 0 && step % options.saveEvery() == 0) {
                 save(el.toMillis());
                 lastSaveStep = step;
+                paused = true;
             }
+            if (paused) { windowStart = System.nanoTime(); windowTokens = 0; }   // tokens/s counts training time only
         }
         Duration el = elapsed(started);
         if (validation != null && lastValStep != step && !stopRequested) {
