@@ -92,6 +92,13 @@ public final class Trainer {
         apply(s);
         lrScale = s.lrScale();
         metrics.truncateAfter(step);
+        if (!s.schedule().equals(schedule))
+            reporter.message("note: the learning-rate schedule differs from the checkpoint's (" + describe(s.schedule()) + " -> "
+                    + describe(schedule) + "); a resumed run repeats an uninterrupted one only with the same options");
+    }
+
+    private static String describe(LrSchedule s) {
+        return String.format(Locale.ROOT, "%s peak %.2e warmup %d", s.kind().name().toLowerCase(Locale.ROOT), s.peak(), s.warmupSteps());
     }
 
     private void apply(TrainerState s) {
