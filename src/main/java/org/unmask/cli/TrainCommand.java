@@ -57,8 +57,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory (checkpoint, metrics, plot).")
     Path out;
 
-    @Option(names = "--objective", defaultValue = "diffusion", paramLabel = "diffusion|ar",
-            description = "LLaDA masked diffusion, or next-token prediction with a causal mask (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--objective", paramLabel = "diffusion|ar",
+            description = "LLaDA masked diffusion, or next-token prediction with a causal mask (default: diffusion, or the resumed run's).")
     String objective;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
@@ -82,7 +82,7 @@ public final class TrainCommand implements Callable<Integer> {
         @ArgGroup(exclusive = true, multiplicity = "0..1")
         Limit limit;
 
-        @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).") double lr;
+        @Option(names = "--lr", description = "Peak learning rate (default: 1e-3 for train, 1e-4 for sft).") Double lr;
         @Option(names = "--warmup", paramLabel = "STEPS",
                 description = "Linear warmup steps (default: 100, at most a tenth of the run).") Long warmup;
         @Option(names = "--schedule", defaultValue = "cosine", paramLabel = "cosine|wsd",
@@ -114,8 +114,8 @@ public final class TrainCommand implements Callable<Integer> {
             return Budget.time(DurationParser.parse(limit.time));
         }
 
-        TrainOptions toTrainOptions(Budget budget, int seqLen) {
-            return new TrainOptions(lr, warmup == null ? TrainOptions.AUTO_WARMUP : warmup, LrSchedule.kind(schedule), batch, seqLen,
+        TrainOptions toTrainOptions(Budget budget, int seqLen, double defaultLr) {
+            return new TrainOptions(lr == null ? defaultLr : lr, warmup == null ? TrainOptions.AUTO_WARMUP : warmup, LrSchedule.kind(schedule), batch, seqLen,
                     gradAccum, clip, weightDecay, 0.9, 0.95, 1e-8, seed, valEvery, saveEvery, budget, 5, 0.5);
         }
 
@@ -162,20 +162,20 @@ public final class TrainCommand implements Callable<Integer> {
         } else {
             base = ModelConfig.preset(architecture == null || architecture.preset == null ? "tiny" : architecture.preset);
         }
-        Objective obj;
         TokenizerSetup.Found tok = TokenizerSetup.obtain(corpus, textField, base.vocabSize(), tokenizer, out, options.cacheDir(), err::println);
         int mask = tok.require(TokenizerSetup.MASK), eos = tok.require(TokenizerSetup.EOS);
         Integer bos = tok.tokenizer().tokenId(TokenizerSetup.BOS).isPresent() ? tok.tokenizer().tokenId(TokenizerSetup.BOS).getAsInt() : null;
         ModelConfig config = options.resume ? base : base.withTokens(tok.tokenizer().vocabSize(), mask, eos, bos);
         if (options.resume && (config.maskTokenId() != mask || config.vocabSize() != tok.tokenizer().vocabSize()))
             throw new IOException(out + ": config.json does not match " + tok.file() + " (mask id or vocabulary size differ)");
-        obj = switch (objective.toLowerCase(Locale.ROOT)) {
+        String objectiveName = objective != null ? objective : options.resume ? TrainerState.read(out).objective() : "diffusion";
+        Objective obj = switch (objectiveName.toLowerCase(Locale.ROOT)) {
             case "diffusion" -> new DiffusionObjective(config.maskTokenId(), DiffusionObjective.DEFAULT_EPS, DiffusionObjective.DEFAULT_TRUNCATE, stratified);
             case "ar" -> new AutoregressiveObjective();
-            default -> throw new IllegalArgumentException("unknown --objective '" + objective + "' (known: diffusion, ar)");
+            default -> throw new IllegalArgumentException("unknown --objective '" + objectiveName + "' (known: diffusion, ar)");
         };
         int seqLen = options.seqLen(config);
-        TrainOptions topts = options.toTrainOptions(budget, seqLen);
+        TrainOptions topts = options.toTrainOptions(budget, seqLen, 1e-3);
 
         TokenizerSetup.install(tok, out);
         try (CorpusData data = CorpusData.load(corpus, textField, tok.tokenizer(), tok.file(), options.cacheDir(), seqLen, options.valWindows)) {

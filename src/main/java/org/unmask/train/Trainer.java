@@ -92,6 +92,13 @@ public final class Trainer {
         apply(s);
         lrScale = s.lrScale();
         metrics.truncateAfter(step);
+        if (!s.schedule().equals(schedule))
+            reporter.message("note: the learning-rate schedule differs from the checkpoint's (" + describe(s.schedule()) + " -> "
+                    + describe(schedule) + "); a resumed run repeats an uninterrupted one only with the same options");
+    }
+
+    private static String describe(LrSchedule s) {
+        return String.format(Locale.ROOT, "%s peak %.2e warmup %d", s.kind().name().toLowerCase(Locale.ROOT), s.peak(), s.warmupSteps());
     }
 
     private void apply(TrainerState s) {
@@ -161,10 +168,13 @@ public final class Trainer {
             }
             metrics.append(rec);
             reporter.step(new Reporter.StepReport(step, totalSteps, loss, lr, norm, tps, progress(el), el, eta(el)));
+            boolean paused = lastValStep == step;
             if (options.saveEvery() > 0 && step % options.saveEvery() == 0) {
                 save(el.toMillis());
                 lastSaveStep = step;
+                paused = true;
             }
+            if (paused) { windowStart = System.nanoTime(); windowTokens = 0; }   // tokens/s counts training time only
         }
         Duration el = elapsed(started);
         if (validation != null && lastValStep != step && !stopRequested) {
