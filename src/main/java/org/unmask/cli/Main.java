@@ -14,6 +14,7 @@ import java.io.PrintWriter;
         description = "Masked diffusion language models (LLaDA family) in pure Java.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                DemoCommand.class,
                 BenchCommand.class,
                 InitCommand.class,
                 ForwardCommands.Logits.class,
