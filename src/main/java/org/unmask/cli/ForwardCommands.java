@@ -48,13 +48,18 @@ final class ForwardCommands {
         @Option(names = "--out", required = true, description = "Output safetensors file.") Path out;
 
         @Override public Integer call() throws Exception {
+            long t0 = System.nanoTime();
             try (Checkpoint ckpt = Checkpoint.open(model)) {
                 ModelConfig c = ckpt.config();
                 int[] tokens = parseIds("--ids", ids, c);
                 LladaModel m = LladaModel.fromWeights(c, ckpt.tensors(), false);
+                long t1 = System.nanoTime();
                 float[] logits = m.logits(tokens, 1, tokens.length, null, null);
+                long t2 = System.nanoTime();
                 SafetensorsWriter.writeF32(out, Map.of("logits", logits),
                         Map.of("logits", new long[]{tokens.length, c.embeddingSize()}));
+                System.err.printf("logits: %d tokens, load %.2f s, forward %.2f s, wrote %s%n", tokens.length,
+                        (t1 - t0) / 1e9, (t2 - t1) / 1e9, out);
             }
             return 0;
         }
