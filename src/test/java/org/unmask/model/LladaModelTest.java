@@ -197,6 +197,31 @@ class LladaModelTest {
     }
 
     @Test
+    void concurrentLogitsCallsDoNotInterfere() throws Exception {
+        LladaModel m = spread(tiny(false), 15);
+        int T = 40;
+        int[][] inputs = new int[4][];
+        float[][] expected = new float[4][];
+        for (int i = 0; i < 4; i++) {
+            inputs[i] = randomIds(new Random(100 + i), 2 * T, 11);
+            expected[i] = m.logits(inputs[i], 2, T, null, null);
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            var futures = new java.util.ArrayList<java.util.concurrent.Future<float[]>>();
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 4; i++) {
+                    int k = i;
+                    futures.add(pool.submit(() -> m.logits(inputs[k], 2, T, null, null)));
+                }
+            }
+            for (int f = 0; f < futures.size(); f++) assertThat(futures.get(f).get()).containsExactly(expected[f % 4]);
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
     void randomInitFollowsTheContract() {
         LladaModel m = LladaModel.randomInit(ModelConfig.preset("tiny"), 1);
         Parameters p = m.parameters();

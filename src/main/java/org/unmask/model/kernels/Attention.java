@@ -267,11 +267,11 @@ public final class Attention {
         FloatVector sumV = FloatVector.zero(S);
         j = 0;
         for (int bound = S.loopBound(lim); j < bound; j += L) {
-            FloatVector e = FloatVector.fromArray(S, p, po + j).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = Simd.exp(FloatVector.fromArray(S, p, po + j).sub(max));
             e.intoArray(p, po + j);
             sumV = sumV.add(e);
         }
-        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        float sum = Simd.sum(sumV);
         for (; j < lim; j++) {
             float e = (float) Math.exp(p[po + j] - max);
             p[po + j] = e;
@@ -322,8 +322,8 @@ public final class Attention {
             dv = FloatVector.fromArray(S, probs, po[3] + j).fma(o3, dv);
             dv.intoArray(dvT, row + j);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = Simd.sum(a0), s1 = Simd.sum(a1);
+        float s2 = Simd.sum(a2), s3 = Simd.sum(a3);
         for (; j < lim; j++) {
             float k = kT[row + j];
             s0 += ds[j] * k; s1 += ds[T + j] * k; s2 += ds[2 * T + j] * k; s3 += ds[3 * T + j] * k;
@@ -359,7 +359,7 @@ public final class Attention {
         for (int bound = S.loopBound(n); j < bound; j += L) {
             acc = FloatVector.fromArray(S, a, ao + j).fma(FloatVector.fromArray(S, b, bo + j), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Simd.sum(acc);
         for (; j < n; j++) sum += a[ao + j] * b[bo + j];
         return sum;
     }

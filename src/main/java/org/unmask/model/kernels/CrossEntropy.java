@@ -29,9 +29,9 @@ public final class CrossEntropy {
                 for (; i < width; i++) max = Math.max(max, logits[o + i]);
                 FloatVector sumV = FloatVector.zero(S);
                 for (i = 0; i < bound; i += lanes) {
-                    sumV = sumV.add(FloatVector.fromArray(S, logits, o + i).sub(max).lanewise(VectorOperators.EXP));
+                    sumV = sumV.add(Simd.exp(FloatVector.fromArray(S, logits, o + i).sub(max)));
                 }
-                double sum = sumV.reduceLanes(VectorOperators.ADD);
+                double sum = Simd.sum(sumV);
                 for (; i < width; i++) sum += Math.exp(logits[o + i] - max);
                 double lse = max + Math.log(sum);
                 float w = weights == null ? 1f : weights[r];
@@ -39,7 +39,7 @@ public final class CrossEntropy {
                 if (gradient) {
                     float lseF = (float) lse;
                     for (i = 0; i < bound; i += lanes) {
-                        FloatVector.fromArray(S, logits, o + i).sub(lseF).lanewise(VectorOperators.EXP).mul(w).intoArray(logits, o + i);
+                        Simd.exp(FloatVector.fromArray(S, logits, o + i).sub(lseF)).mul(w).intoArray(logits, o + i);
                     }
                     for (; i < width; i++) logits[o + i] = (float) (w * Math.exp(logits[o + i] - lse));
                     logits[o + targets[r]] -= w;

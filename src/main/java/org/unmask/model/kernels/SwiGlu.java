@@ -22,7 +22,7 @@ public final class SwiGlu {
                 int o = r * width, i = 0;
                 for (int bound = S.loopBound(width); i < bound; i += S.length()) {
                     FloatVector g = FloatVector.fromArray(S, gate, o + i);
-                    FloatVector sig = ONE.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+                    FloatVector sig = ONE.div(Simd.exp(g.neg()).add(1f));
                     g.mul(sig).mul(FloatVector.fromArray(S, up, o + i)).intoArray(out, o + i);
                 }
                 for (; i < width; i++) {
@@ -41,7 +41,7 @@ public final class SwiGlu {
                 for (int bound = S.loopBound(width); i < bound; i += S.length()) {
                     FloatVector g = FloatVector.fromArray(S, gate, o + i);
                     FloatVector dy = FloatVector.fromArray(S, dout, o + i);
-                    FloatVector sig = ONE.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+                    FloatVector sig = ONE.div(Simd.exp(g.neg()).add(1f));
                     dy.mul(g.mul(sig)).intoArray(dup, o + i);
                     // σ'·g + σ = σ·(1 + g·(1 − σ))
                     FloatVector dsilu = sig.mul(g.mul(sig.neg().add(1f)).add(1f));

@@ -1,0 +1,64 @@
+package org.unmask.model.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector helpers whose results are fixed bit for bit. The Vector API leaves the order of {@code reduceLanes(ADD)}
+ * and the algorithm of {@code lanewise(EXP)} to the implementation, and the interpreted and JIT-compiled forms
+ * differ in the last bit, which would make a model's output depend on how warm the JVM is. These use only
+ * exactly-rounded lane operations (add, mul, fma, permutes, integer bit work).
+ */
+final class Simd {
+    private Simd() {}
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    /** Butterfly permutes: lane i swaps with lane i ^ s for s = L/2, L/4, …, 1. */
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] SWAPS = new VectorShuffle[Integer.numberOfTrailingZeros(S.length())];
+
+    static {
+        for (int k = 0, s = S.length() / 2; s >= 1; s /= 2, k++) {
+            int step = s;
+            SWAPS[k] = VectorShuffle.fromOp(S, i -> i ^ step);
+        }
+    }
+
+    /** Sum of the lanes in a fixed pairwise order. */
+    static float sum(FloatVector v) {
+        for (VectorShuffle<Float> swap : SWAPS) v = v.add(v.rearrange(swap));
+        return v.lane(0);
+    }
+
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693145751953125f;       // ln 2 in 16 bits, so n·LN2_HI is exact
+    private static final float LN2_LO = 1.42860682030941723212e-6f;
+    private static final float ROUND = 12582912f;                  // 1.5·2^23: adding it rounds to an integer
+    private static final float MIN_X = -87.33654f, MAX_X = 88.0f;
+
+    /**
+     * {@code e^x} per lane to about one ulp: {@code 2^n · e^r} with {@code n = round(x·log2 e)} and a degree-7
+     * Taylor polynomial for {@code |r| ≤ ln2/2}. Below {@code -87.3} (including −∞) the result is exactly 0.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(MIN_X).min(MAX_X);
+        FloatVector n = xc.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(S, 1f / 5040);
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 720));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 120));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(S, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector result = p.mul(bits.reinterpretAsFloats());
+        return result.blend(0f, x.lt(MIN_X));
+    }
+}
