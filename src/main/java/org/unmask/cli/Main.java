@@ -14,7 +14,6 @@ import java.io.PrintWriter;
         description = "Masked diffusion language models (LLaDA family) in pure Java.",
         subcommands = {
                 CommandLine.HelpCommand.class,
-                BenchCommandForKernelTesting.class,
         })
 public final class Main implements Runnable {
 
