@@ -4,8 +4,11 @@ import org.unmask.model.kernels.GemmBenchmark;
 import org.unmask.model.kernels.Parallel;
 import org.unmask.model.tensor.DType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -32,8 +35,12 @@ public final class BenchMatmulCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "forward", description = "forward, backward-input or backward-weight (default: ${DEFAULT-VALUE}).")
     String mode;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
         DType type = switch (dtype.toLowerCase(Locale.ROOT)) {
             case "f32" -> DType.F32;
             case "bf16" -> DType.BF16;
@@ -41,13 +48,17 @@ public final class BenchMatmulCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--dtype must be f32, bf16 or f16, got '" + dtype + "'");
         };
         GemmBenchmark.Mode md = GemmBenchmark.Mode.parse(mode);
-        System.out.printf(Locale.ROOT, "matmul %s %s T=%d K=%d N=%d threads=%d%n",
+        out.printf(Locale.ROOT, "matmul %s %s T=%d K=%d N=%d threads=%d%n",
                 md.spelling(), dtype.toLowerCase(Locale.ROOT), m, k, n, Parallel.threads());
         int[] run = {0};
         GemmBenchmark.Result r = GemmBenchmark.run(md, type, m, k, n, iters,
-                g -> System.out.printf(Locale.ROOT, "run %d: %.1f GFLOPS%n", ++run[0], g));
-        System.out.printf(Locale.ROOT, "median %.1f GFLOPS, best %.1f GFLOPS%n", r.median(), r.best());
-        System.out.printf(Locale.ROOT, "matmul GFLOPS: %.1f%n", r.best());
+                g -> {
+                    out.printf(Locale.ROOT, "run %d: %.1f GFLOPS%n", ++run[0], g);
+                    out.flush();
+                });
+        out.printf(Locale.ROOT, "median %.1f GFLOPS, best %.1f GFLOPS%n", r.median(), r.best());
+        out.printf(Locale.ROOT, "matmul GFLOPS: %.1f%n", r.best());
+        out.flush();
         return 0;
     }
 }

@@ -53,6 +53,10 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
                 a0 = FloatVector.fromArray(s, data, w + i).fma(FloatVector.fromArray(s, x, xOffset + i), a0);
                 a1 = FloatVector.fromArray(s, data, w + i + s.length()).fma(FloatVector.fromArray(s, x, xOffset + i + s.length()), a1);
             }
+            if (i + s.length() <= n) {
+                a0 = FloatVector.fromArray(s, data, w + i).fma(FloatVector.fromArray(s, x, xOffset + i), a0);
+                i += s.length();
+            }
             float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
             for (; i < n; i++) sum += data[w + i] * x[xOffset + i];
             return sum;

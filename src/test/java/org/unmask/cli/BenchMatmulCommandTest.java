@@ -1,0 +1,44 @@
+package org.unmask.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BenchMatmulCommandTest {
+
+    private record Outcome(int code, String out, String err) {}
+
+    private static Outcome run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = new CommandLine(new BenchMatmulCommand());
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            line.getErr().println("error: " + ex.getMessage());
+            return 1;
+        });
+        int code = cl.execute(args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void printsEveryRunAndTheGflopsLineLast() {
+        Outcome o = run("--m", "8", "--k", "40", "--n", "12", "--iters", "2", "--dtype", "bf16");
+        assertThat(o.code()).isZero();
+        String[] lines = o.out().strip().split("\\R");
+        assertThat(lines[0]).isEqualTo("matmul forward bf16 T=8 K=40 N=12 threads=" + org.unmask.model.kernels.Parallel.threads());
+        assertThat(lines[1]).matches("run 1: \\d+\\.\\d GFLOPS");
+        assertThat(lines[2]).matches("run 2: \\d+\\.\\d GFLOPS");
+        assertThat(lines[lines.length - 1]).matches("matmul GFLOPS: \\d+\\.\\d");
+    }
+
+    @Test
+    void unknownDtypeAndModeAreNamed() {
+        assertThat(run("--dtype", "q4").err()).contains("--dtype must be f32, bf16 or f16, got 'q4'");
+        assertThat(run("--mode", "upside-down").err()).contains("unknown mode 'upside-down'");
+    }
+}
