@@ -17,6 +17,7 @@ import java.io.PrintWriter;
                 InitCommand.class,
                 TrainCommand.class,
                 SftCommand.class,
+                BenchCommand.class,
         })
 public final class Main implements Runnable {
 

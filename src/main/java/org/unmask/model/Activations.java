@@ -21,7 +21,7 @@ final class Activations {
             q = new float[n * d];
             k = new float[n * kv];
             v = new float[n * kv];
-            probs = training ? new float[Math.multiplyExact(batch * c.nHeads() * seqLen, seqLen)] : null;
+            probs = training ? new float[batch * c.nHeads() * seqLen * seqLen] : null;
             att = new float[n * d];
             norm2 = new float[n * d];
             rstd2 = new float[n];
@@ -39,14 +39,20 @@ final class Activations {
     final float[] dh, da, dq, dk, dv, datt, dact, dgate, dup;
     // LM head over the selected rows; grown when a call asks for more rows
     float[] headIn = new float[0], headNorm = new float[0], headRstd = new float[0], logits = new float[0];
+    float[] headDNorm = new float[0], headDIn = new float[0];   // their gradients (training only)
 
     Activations(ModelConfig c, int batch, int seqLen, boolean training) {
         this.batch = batch;
         this.seqLen = seqLen;
-        this.rows = Math.multiplyExact(batch, seqLen);
+        this.rows = batch * seqLen;   // checked by the caller
         this.training = training;
         int n = rows, d = c.dModel(), kv = c.kvDim(), m = c.mlpHiddenSize();
-        Math.multiplyExact(n, Math.max(d, m));   // every buffer must be addressable by an int
+        long widest = (long) n * Math.max(d, m);
+        long probs = training ? (long) batch * c.nHeads() * seqLen * seqLen : 0;
+        if (Math.max(widest, probs) > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("batch " + batch + " × sequence length " + seqLen
+                    + " is too large for one pass of this model (" + Math.max(widest, probs) + " floats in one buffer); use a smaller batch");
+        }
         h = new float[n * d];
         tmp = new float[n * d];
         layers = new Layer[training ? c.nLayers() : 1];
@@ -71,6 +77,10 @@ final class Activations {
             headIn = new float[r * d];
             headNorm = new float[r * d];
             headRstd = new float[r];
+            if (training) {
+                headDNorm = new float[r * d];
+                headDIn = new float[r * d];
+            }
         }
         long need = (long) r * e;
         if (need > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("too many logit rows at once: " + r + " × " + e);

@@ -22,6 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * attention without a causal mask, and a SwiGLU feed-forward; no biases, no logit shift. A trainable model keeps
  * its parameters in one {@link Parameters} buffer and has a full backward pass; an inference-only model reads
  * checkpoint tensors in place (mapped BF16 included) and only runs forward.
+ *
+ * <p>{@code logits} and {@code loss} allocate their activations per call and may run concurrently;
+ * {@code forwardBackward} reuses one set of training buffers and is serialised on the model.
  */
 public final class LladaModel implements Denoiser {
 
@@ -154,7 +157,7 @@ public final class LladaModel implements Denoiser {
         checkRows(r, batch * seqLen);
         Activations a = new Activations(config, batch, seqLen, false);
         forward(a, ids, attend, mask == null ? AttentionMask.BIDIRECTIONAL : mask);
-        float[] out = new float[Math.multiplyExact(r.length, config.embeddingSize())];
+        float[] out = logitBuffer(r.length);
         head(a, r, out);
         return out;
     }
@@ -190,7 +193,7 @@ public final class LladaModel implements Denoiser {
         checkTargets(rows, targets, weights, batch * seqLen);
         Activations a = new Activations(config, batch, seqLen, false);
         forward(a, ids, attend, mask == null ? AttentionMask.BIDIRECTIONAL : mask);
-        float[] logits = new float[Math.multiplyExact(rows.length, config.embeddingSize())];
+        float[] logits = logitBuffer(rows.length);
         head(a, rows, logits);
         return CrossEntropy.forward(logits, targets, weights, rows.length, config.embeddingSize(), false);
     }
@@ -246,16 +249,16 @@ public final class LladaModel implements Denoiser {
         float[] g = p.grads(), vals = p.values();
         Rope rope = rope(a.seqLen);
 
-        // LM head and final norm, on the selected rows; a.tmp holds ∂/∂(normed rows), a.da ∂/∂(residual rows)
-        Arrays.fill(a.tmp, 0, r * d, 0f);
-        mmBackInput(a.tmp, a.logits, lmHead, r, e, d, vals);
+        // LM head and final norm, on the selected rows only
+        Arrays.fill(a.headDNorm, 0, r * d, 0f);
+        mmBackInput(a.headDNorm, a.logits, lmHead, r, e, d, vals);
         mmBackWeight(g, lmHead, a.logits, a.headNorm, r, e, d);
-        Arrays.fill(a.da, 0, r * d, 0f);
-        RmsNorm.backward(a.da, g, finalNorm.offset(), a.tmp, a.headIn, a.headRstd, finalNorm.w(), finalNorm.offset(), r, d);
+        Arrays.fill(a.headDIn, 0, r * d, 0f);
+        RmsNorm.backward(a.headDIn, g, finalNorm.offset(), a.headDNorm, a.headIn, a.headRstd, finalNorm.w(), finalNorm.offset(), r, d);
         Arrays.fill(a.dh, 0f);
         for (int i = 0; i < r; i++) {   // in row order, so repeated rows add up deterministically
             int dst = rows[i] * d, src = i * d;
-            for (int c = 0; c < d; c++) a.dh[dst + c] += a.da[src + c];
+            for (int c = 0; c < d; c++) a.dh[dst + c] += a.headDIn[src + c];
         }
 
         for (int l = blocks.length - 1; l >= 0; l--) {
@@ -334,6 +337,14 @@ public final class LladaModel implements Denoiser {
         return r;
     }
 
+    private float[] logitBuffer(int rows) {
+        long n = (long) rows * config.embeddingSize();
+        if (n > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException(rows + " logit rows × " + config.embeddingSize() + " do not fit one array; ask for fewer rows per call");
+        }
+        return new float[(int) n];
+    }
+
     private static int[] allRows(int n) {
         int[] r = new int[n];
         for (int i = 0; i < n; i++) r[i] = i;
@@ -343,6 +354,9 @@ public final class LladaModel implements Denoiser {
     private void checkInputs(int[] ids, int batch, int seqLen, boolean[] attend) {
         if (batch <= 0 || seqLen <= 0) throw new IllegalArgumentException("batch and sequence length must be positive, got " + batch + " × " + seqLen);
         long n = (long) batch * seqLen;
+        if (n > Integer.MAX_VALUE / Math.max(config.dModel(), config.mlpHiddenSize())) {
+            throw new IllegalArgumentException("batch " + batch + " × sequence length " + seqLen + " is too many tokens for one pass");
+        }
         if (ids == null || ids.length != n) {
             throw new IllegalArgumentException("expected " + n + " token ids (batch " + batch + " × length " + seqLen + "), got "
                     + (ids == null ? "null" : ids.length));

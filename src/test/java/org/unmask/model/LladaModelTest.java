@@ -90,6 +90,20 @@ class LladaModelTest {
     }
 
     @Test
+    void moreLossRowsThanPositionsAddUp() {
+        LladaModel m = spread(tiny(false), 4);
+        int[] ids = randomIds(new Random(2), 3, 11);
+        Parameters p = m.parameters();
+        p.zeroGrads();
+        double once = m.forwardBackward(ids, 1, 3, null, null, new int[]{0, 2, 1}, new int[]{5, 6, 7}, null);
+        float[] g1 = p.grads().clone();
+        p.zeroGrads();
+        double twice = m.forwardBackward(ids, 1, 3, null, null, new int[]{0, 2, 1, 1, 0, 2}, new int[]{5, 6, 7, 7, 5, 6}, null);
+        assertThat(twice).isCloseTo(2 * once, offset(1e-5));
+        for (int i = 0; i < g1.length; i++) assertThat(p.grads()[i]).isCloseTo(2 * g1[i], offset(1e-5f + 1e-5f * Math.abs(g1[i])));
+    }
+
+    @Test
     void bidirectionalSeesTheFutureAndCausalDoesNot() {
         LladaModel m = spread(tiny(false), 11);
         int T = 9;
@@ -180,6 +194,31 @@ class LladaModelTest {
         assertThat(grads[2]).containsExactly(grads[0]);
         assertThat(LladaModel.randomInit(c, 42).parameters().values()).containsExactly(LladaModel.randomInit(c, 42).parameters().values());
         assertThat(LladaModel.randomInit(c, 43).parameters().values()).isNotEqualTo(LladaModel.randomInit(c, 42).parameters().values());
+    }
+
+    @Test
+    void concurrentLogitsCallsDoNotInterfere() throws Exception {
+        LladaModel m = spread(tiny(false), 15);
+        int T = 40;
+        int[][] inputs = new int[4][];
+        float[][] expected = new float[4][];
+        for (int i = 0; i < 4; i++) {
+            inputs[i] = randomIds(new Random(100 + i), 2 * T, 11);
+            expected[i] = m.logits(inputs[i], 2, T, null, null);
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            var futures = new java.util.ArrayList<java.util.concurrent.Future<float[]>>();
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 4; i++) {
+                    int k = i;
+                    futures.add(pool.submit(() -> m.logits(inputs[k], 2, T, null, null)));
+                }
+            }
+            for (int f = 0; f < futures.size(); f++) assertThat(futures.get(f).get()).containsExactly(expected[f % 4]);
+        } finally {
+            pool.shutdown();
+        }
     }
 
     @Test

@@ -21,6 +21,7 @@ public final class Attention {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    private static final int TILE = 4;
 
     /** Number of leading keys query {@code i} may see under {@code mask} in a row of {@code seqLen}. */
     public static int keyLimit(AttentionMask mask, int i, int seqLen) {
@@ -50,28 +51,118 @@ public final class Attention {
         Parallel.forRange(B * H, 1, (t0, t1) -> {
             Scratch s = SCRATCH.get();
             s.kT = s.ensure(s.kT, hd * T);
-            s.row = s.ensure(s.row, T);
+            s.row = s.ensure(s.row, TILE * T);
             float[] kT = s.kT;
+            int[] po = new int[TILE], qo = new int[TILE], lims = new int[TILE];
             for (int bh = t0; bh < t1; bh++) {
                 int b = bh / H, h = bh % H, kvh = h / group;
                 transpose(kT, k, b, T, kvd, kvh * hd, hd);
-                for (int i = 0; i < T; i++) {
-                    int lim = keyLimit(mask, i, T);
-                    float[] p = probs != null ? probs : s.row;
-                    int po = probs != null ? ((b * H + h) * T + i) * T : 0;
-                    int qo = (b * T + i) * qd + h * hd;
-                    scores(p, po, q, qo, kT, T, hd, lim, scale);
-                    boolean any = softmax(p, po, lim, attend, b * T);
-                    if (probs != null) java.util.Arrays.fill(p, po + lim, po + T, 0f);
-                    if (!any) {
-                        java.util.Arrays.fill(p, po, po + lim, 0f);
-                        java.util.Arrays.fill(out, qo, qo + hd, 0f);
-                        continue;
+                float[] p = probs != null ? probs : s.row;
+                // queries in tiles of TILE, so that each key and value row is loaded once per tile
+                for (int i0 = 0; i0 < T; i0 += TILE) {
+                    int nq = Math.min(TILE, T - i0), limMax = 0;
+                    for (int t = 0; t < nq; t++) {
+                        int i = i0 + t;
+                        lims[t] = keyLimit(mask, i, T);
+                        limMax = Math.max(limMax, lims[t]);
+                        po[t] = probs != null ? ((b * H + h) * T + i) * T : t * T;
+                        qo[t] = (b * T + i) * qd + h * hd;
                     }
-                    weightedSum(out, qo, p, po, v, b * T * kvd + kvh * hd, kvd, lim, hd);
+                    if (nq == TILE) scores4(p, po, q, qo, kT, T, hd, limMax, scale);
+                    else for (int t = 0; t < nq; t++) scores(p, po[t], q, qo[t], kT, T, hd, lims[t], scale);
+                    for (int t = 0; t < nq; t++) {
+                        if (!softmax(p, po[t], lims[t], attend, b * T)) java.util.Arrays.fill(p, po[t], po[t] + lims[t], 0f);
+                        java.util.Arrays.fill(p, po[t] + lims[t], po[t] + (probs != null ? T : limMax), 0f);
+                    }
+                    int vBase = b * T * kvd + kvh * hd;
+                    if (nq == TILE) weightedSum4(out, qo, p, po, v, vBase, kvd, limMax, hd);
+                    else for (int t = 0; t < nq; t++) weightedSum(out, qo[t], p, po[t], v, vBase, kvd, lims[t], hd);
                 }
             }
         });
+    }
+
+    /** {@link #scores} for a full tile of four queries over the first {@code lim} keys. */
+    private static void scores4(float[] p, int[] po, float[] x, int[] xo, float[] kT, int T, int hd, int lim, float scale) {
+        int j = 0;
+        // two key chunks at a time: each broadcast query element feeds two FMAs, eight accumulators in flight
+        for (; j + 2 * L <= lim; j += 2 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int c = 0; c < hd; c++) {
+                FloatVector ka = FloatVector.fromArray(S, kT, c * T + j), kb = FloatVector.fromArray(S, kT, c * T + j + L);
+                FloatVector x0 = FloatVector.broadcast(S, x[xo[0] + c]), x1 = FloatVector.broadcast(S, x[xo[1] + c]);
+                FloatVector x2 = FloatVector.broadcast(S, x[xo[2] + c]), x3 = FloatVector.broadcast(S, x[xo[3] + c]);
+                a0 = ka.fma(x0, a0); a1 = ka.fma(x1, a1); a2 = ka.fma(x2, a2); a3 = ka.fma(x3, a3);
+                b0 = kb.fma(x0, b0); b1 = kb.fma(x1, b1); b2 = kb.fma(x2, b2); b3 = kb.fma(x3, b3);
+            }
+            a0.mul(scale).intoArray(p, po[0] + j); b0.mul(scale).intoArray(p, po[0] + j + L);
+            a1.mul(scale).intoArray(p, po[1] + j); b1.mul(scale).intoArray(p, po[1] + j + L);
+            a2.mul(scale).intoArray(p, po[2] + j); b2.mul(scale).intoArray(p, po[2] + j + L);
+            a3.mul(scale).intoArray(p, po[3] + j); b3.mul(scale).intoArray(p, po[3] + j + L);
+        }
+        for (int bound = S.loopBound(lim); j < bound; j += L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int c = 0; c < hd; c++) {
+                FloatVector k = FloatVector.fromArray(S, kT, c * T + j);
+                a0 = k.fma(FloatVector.broadcast(S, x[xo[0] + c]), a0);
+                a1 = k.fma(FloatVector.broadcast(S, x[xo[1] + c]), a1);
+                a2 = k.fma(FloatVector.broadcast(S, x[xo[2] + c]), a2);
+                a3 = k.fma(FloatVector.broadcast(S, x[xo[3] + c]), a3);
+            }
+            a0.mul(scale).intoArray(p, po[0] + j);
+            a1.mul(scale).intoArray(p, po[1] + j);
+            a2.mul(scale).intoArray(p, po[2] + j);
+            a3.mul(scale).intoArray(p, po[3] + j);
+        }
+        for (; j < lim; j++) {
+            for (int t = 0; t < TILE; t++) {
+                float a = 0;
+                for (int c = 0; c < hd; c++) a += x[xo[t] + c] * kT[c * T + j];
+                p[po[t] + j] = a * scale;
+            }
+        }
+    }
+
+    /** {@link #weightedSum} for a full tile of four queries whose weights are zero beyond their own limits. */
+    private static void weightedSum4(float[] out, int[] oo, float[] p, int[] po, float[] v, int vBase, int stride, int lim, int hd) {
+        int c = 0;
+        // two column chunks at a time: eight independent accumulators hide the FMA latency
+        for (; c + 2 * L <= hd; c += 2 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int j = 0; j < lim; j++) {
+                int vo = vBase + j * stride + c;
+                FloatVector va = FloatVector.fromArray(S, v, vo), vb = FloatVector.fromArray(S, v, vo + L);
+                FloatVector p0 = FloatVector.broadcast(S, p[po[0] + j]), p1 = FloatVector.broadcast(S, p[po[1] + j]);
+                FloatVector p2 = FloatVector.broadcast(S, p[po[2] + j]), p3 = FloatVector.broadcast(S, p[po[3] + j]);
+                a0 = va.fma(p0, a0); a1 = va.fma(p1, a1); a2 = va.fma(p2, a2); a3 = va.fma(p3, a3);
+                b0 = vb.fma(p0, b0); b1 = vb.fma(p1, b1); b2 = vb.fma(p2, b2); b3 = vb.fma(p3, b3);
+            }
+            a0.intoArray(out, oo[0] + c); b0.intoArray(out, oo[0] + c + L);
+            a1.intoArray(out, oo[1] + c); b1.intoArray(out, oo[1] + c + L);
+            a2.intoArray(out, oo[2] + c); b2.intoArray(out, oo[2] + c + L);
+            a3.intoArray(out, oo[3] + c); b3.intoArray(out, oo[3] + c + L);
+        }
+        for (int bound = S.loopBound(hd); c < bound; c += L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int j = 0; j < lim; j++) {
+                FloatVector vj = FloatVector.fromArray(S, v, vBase + j * stride + c);
+                a0 = vj.fma(FloatVector.broadcast(S, p[po[0] + j]), a0);
+                a1 = vj.fma(FloatVector.broadcast(S, p[po[1] + j]), a1);
+                a2 = vj.fma(FloatVector.broadcast(S, p[po[2] + j]), a2);
+                a3 = vj.fma(FloatVector.broadcast(S, p[po[3] + j]), a3);
+            }
+            a0.intoArray(out, oo[0] + c);
+            a1.intoArray(out, oo[1] + c);
+            a2.intoArray(out, oo[2] + c);
+            a3.intoArray(out, oo[3] + c);
+        }
+        for (; c < hd; c++) {
+            for (int t = 0; t < TILE; t++) {
+                float a = 0;
+                for (int j = 0; j < lim; j++) a += p[po[t] + j] * v[vBase + j * stride + c];
+                out[oo[t] + c] = a;
+            }
+        }
     }
 
     /**
@@ -87,7 +178,7 @@ public final class Attention {
             int n = hd * T;
             s.kT = s.ensure(s.kT, n); s.vT = s.ensure(s.vT, n);
             s.dkT = s.ensure(s.dkT, n); s.dvT = s.ensure(s.dvT, n);
-            s.row = s.ensure(s.row, T);
+            s.row = s.ensure(s.row, TILE * T);
             float[] kT = s.kT, vT = s.vT, dkT = s.dkT, dvT = s.dvT, ds = s.row;
             for (int bk = t0; bk < t1; bk++) {
                 int b = bk / KVH, kvh = bk % KVH;
@@ -95,19 +186,36 @@ public final class Attention {
                 transpose(vT, v, b, T, kvd, kvh * hd, hd);
                 java.util.Arrays.fill(dkT, 0, n, 0f);
                 java.util.Arrays.fill(dvT, 0, n, 0f);
+                int[] po = new int[TILE], qo = new int[TILE], lims = new int[TILE], dsRows = {0, T, 2 * T, 3 * T};
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                    for (int i = 0; i < T; i++) {
-                        int lim = keyLimit(mask, i, T);
-                        int po = ((b * H + h) * T + i) * T;
-                        int qo = (b * T + i) * qd + h * hd;
+                    // queries in tiles of TILE, so that each key row of kT, dkT, dvT is loaded once per tile
+                    for (int i0 = 0; i0 < T; i0 += TILE) {
+                        int nq = Math.min(TILE, T - i0), limMax = 0;
+                        for (int t = 0; t < nq; t++) {
+                            int i = i0 + t;
+                            lims[t] = keyLimit(mask, i, T);
+                            limMax = Math.max(limMax, lims[t]);
+                            po[t] = ((b * H + h) * T + i) * T;
+                            qo[t] = (b * T + i) * qd + h * hd;
+                        }
                         // dp_j = dout_i · v_j, then ds_j = p_j (dp_j − Σ_j' p_j' dp_j') · scale
-                        scores(ds, 0, dout, qo, vT, T, hd, lim, 1f);
-                        float dot = dotRow(probs, po, ds, 0, lim);
-                        softmaxBackward(ds, probs, po, lim, dot, scale);
-                        for (int c = 0; c < hd; c++) {
-                            dq[qo + c] = dotRow(kT, c * T, ds, 0, lim);
-                            axpy(dkT, c * T, q[qo + c], ds, 0, lim);
-                            axpy(dvT, c * T, dout[qo + c], probs, po, lim);
+                        if (nq == TILE) scores4(ds, dsRows, dout, qo, vT, T, hd, limMax, 1f);
+                        else for (int t = 0; t < nq; t++) scores(ds, t * T, dout, qo[t], vT, T, hd, lims[t], 1f);
+                        for (int t = 0; t < nq; t++) {
+                            float dot = dotRow(probs, po[t], ds, t * T, lims[t]);
+                            softmaxBackward(ds, t * T, probs, po[t], lims[t], dot, scale);
+                        }
+                        for (int t = 0; t < nq; t++) java.util.Arrays.fill(ds, t * T + lims[t], t * T + limMax, 0f);
+                        if (nq == TILE) {
+                            for (int c = 0; c < hd; c++) tile4(dq, dkT, dvT, kT, ds, probs, q, dout, po, qo, c, T, limMax);
+                        } else {
+                            for (int t = 0; t < nq; t++) {
+                                for (int c = 0; c < hd; c++) {
+                                    dq[qo[t] + c] = dotRow(kT, c * T, ds, t * T, limMax);
+                                    axpy(dkT, c * T, q[qo[t] + c], ds, t * T, limMax);
+                                    axpy(dvT, c * T, dout[qo[t] + c], probs, po[t], limMax);
+                                }
+                            }
                         }
                     }
                 }
@@ -147,14 +255,17 @@ public final class Attention {
 
     /** Softmax in place over the first {@code lim} scores, hiding padding keys; false when no key is visible. */
     private static boolean softmax(float[] p, int po, int lim, boolean[] attend, int keyBase) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < lim; j++) {
-            if (attend != null && !attend[keyBase + j]) p[po + j] = Float.NEGATIVE_INFINITY;
-            else max = Math.max(max, p[po + j]);
+        if (attend != null) {
+            for (int j = 0; j < lim; j++) if (!attend[keyBase + j]) p[po + j] = Float.NEGATIVE_INFINITY;
         }
+        FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        for (int bound = S.loopBound(lim); j < bound; j += L) maxV = maxV.max(FloatVector.fromArray(S, p, po + j));
+        float max = maxV.reduceLanes(VectorOperators.MAX);
+        for (; j < lim; j++) max = Math.max(max, p[po + j]);
         if (max == Float.NEGATIVE_INFINITY) return false;
         FloatVector sumV = FloatVector.zero(S);
-        int j = 0;
+        j = 0;
         for (int bound = S.loopBound(lim); j < bound; j += L) {
             FloatVector e = FloatVector.fromArray(S, p, po + j).sub(max).lanewise(VectorOperators.EXP);
             e.intoArray(p, po + j);
@@ -173,14 +284,54 @@ public final class Attention {
         return true;
     }
 
-    /** {@code ds[j] = p[po + j]·(ds[j] − dot)·scale}. */
-    private static void softmaxBackward(float[] ds, float[] p, int po, int lim, float dot, float scale) {
+    /** {@code ds[so + j] = p[po + j]·(ds[so + j] − dot)·scale}. */
+    private static void softmaxBackward(float[] ds, int so, float[] p, int po, int lim, float dot, float scale) {
         int j = 0;
         for (int bound = S.loopBound(lim); j < bound; j += L) {
-            FloatVector d = FloatVector.fromArray(S, ds, j).sub(dot);
-            FloatVector.fromArray(S, p, po + j).mul(d).mul(scale).intoArray(ds, j);
+            FloatVector d = FloatVector.fromArray(S, ds, so + j).sub(dot);
+            FloatVector.fromArray(S, p, po + j).mul(d).mul(scale).intoArray(ds, so + j);
         }
-        for (; j < lim; j++) ds[j] = p[po + j] * (ds[j] - dot) * scale;
+        for (; j < lim; j++) ds[so + j] = p[po + j] * (ds[so + j] - dot) * scale;
+    }
+
+    /**
+     * Column {@code c} of the backward pass for a full tile of four queries: {@code dq_t[c] = Σ_j ds_t[j]·k_j[c]},
+     * {@code dk_j[c] += Σ_t q_t[c]·ds_t[j]}, {@code dv_j[c] += Σ_t dout_t[c]·p_t[j]}.
+     */
+    private static void tile4(float[] dq, float[] dkT, float[] dvT, float[] kT, float[] ds, float[] probs, float[] q,
+                              float[] dout, int[] po, int[] qo, int c, int T, int lim) {
+        int row = c * T;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector q0 = FloatVector.broadcast(S, q[qo[0] + c]), q1 = FloatVector.broadcast(S, q[qo[1] + c]);
+        FloatVector q2 = FloatVector.broadcast(S, q[qo[2] + c]), q3 = FloatVector.broadcast(S, q[qo[3] + c]);
+        FloatVector o0 = FloatVector.broadcast(S, dout[qo[0] + c]), o1 = FloatVector.broadcast(S, dout[qo[1] + c]);
+        FloatVector o2 = FloatVector.broadcast(S, dout[qo[2] + c]), o3 = FloatVector.broadcast(S, dout[qo[3] + c]);
+        int j = 0;
+        for (int bound = S.loopBound(lim); j < bound; j += L) {
+            FloatVector d0 = FloatVector.fromArray(S, ds, j), d1 = FloatVector.fromArray(S, ds, T + j);
+            FloatVector d2 = FloatVector.fromArray(S, ds, 2 * T + j), d3 = FloatVector.fromArray(S, ds, 3 * T + j);
+            FloatVector k = FloatVector.fromArray(S, kT, row + j);
+            a0 = d0.fma(k, a0); a1 = d1.fma(k, a1); a2 = d2.fma(k, a2); a3 = d3.fma(k, a3);
+            FloatVector dk = FloatVector.fromArray(S, dkT, row + j);
+            dk = d0.fma(q0, dk); dk = d1.fma(q1, dk); dk = d2.fma(q2, dk); dk = d3.fma(q3, dk);
+            dk.intoArray(dkT, row + j);
+            FloatVector dv = FloatVector.fromArray(S, dvT, row + j);
+            dv = FloatVector.fromArray(S, probs, po[0] + j).fma(o0, dv);
+            dv = FloatVector.fromArray(S, probs, po[1] + j).fma(o1, dv);
+            dv = FloatVector.fromArray(S, probs, po[2] + j).fma(o2, dv);
+            dv = FloatVector.fromArray(S, probs, po[3] + j).fma(o3, dv);
+            dv.intoArray(dvT, row + j);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; j < lim; j++) {
+            float k = kT[row + j];
+            s0 += ds[j] * k; s1 += ds[T + j] * k; s2 += ds[2 * T + j] * k; s3 += ds[3 * T + j] * k;
+            dkT[row + j] += q[qo[0] + c] * ds[j] + q[qo[1] + c] * ds[T + j] + q[qo[2] + c] * ds[2 * T + j] + q[qo[3] + c] * ds[3 * T + j];
+            dvT[row + j] += dout[qo[0] + c] * probs[po[0] + j] + dout[qo[1] + c] * probs[po[1] + j]
+                    + dout[qo[2] + c] * probs[po[2] + j] + dout[qo[3] + c] * probs[po[3] + j];
+        }
+        dq[qo[0] + c] = s0; dq[qo[1] + c] = s1; dq[qo[2] + c] = s2; dq[qo[3] + c] = s3;
     }
 
     /** {@code out[oo + c] = Σ_j p[po + j]·v[vBase + j·stride + c]} for {@code c < hd}. */
@@ -190,7 +341,7 @@ public final class Attention {
             FloatVector acc = FloatVector.zero(S);
             for (int j = 0; j < lim; j++) {
                 float pj = p[po + j];
-                if (pj != 0f) acc = FloatVector.fromArray(S, v, vBase + j * stride + c).fma(FloatVector.broadcast(S, pj), acc);
+                acc = FloatVector.fromArray(S, v, vBase + j * stride + c).fma(FloatVector.broadcast(S, pj), acc);
             }
             acc.intoArray(out, oo + c);
         }

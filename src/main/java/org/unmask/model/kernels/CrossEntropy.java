@@ -1,11 +1,17 @@
 package org.unmask.model.kernels;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Weighted softmax cross-entropy over logit rows, {@code Σ_i weights[i]·(logsumexp(z_i) − z_i[target_i])} in
- * natural log, with the gradient written over the logits in place.
+ * natural log, with the gradient written over the logits in place. One thread per row, SIMD along the row.
  */
 public final class CrossEntropy {
     private CrossEntropy() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     /**
      * Returns the weighted loss of {@code rows} rows of {@code width} logits. When {@code gradient} is true the
@@ -13,18 +19,29 @@ public final class CrossEntropy {
      */
     public static double forward(float[] logits, int[] targets, float[] weights, int rows, int width, boolean gradient) {
         double[] perRow = new double[rows];
+        int bound = S.loopBound(width), lanes = S.length();
         Parallel.forRange(rows, 4, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                int o = r * width;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int i = 0; i < width; i++) max = Math.max(max, logits[o + i]);
-                double sum = 0;
-                for (int i = 0; i < width; i++) sum += Math.exp(logits[o + i] - max);
+                int o = r * width, i = 0;
+                FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+                for (; i < bound; i += lanes) maxV = maxV.max(FloatVector.fromArray(S, logits, o + i));
+                float max = maxV.reduceLanes(VectorOperators.MAX);
+                for (; i < width; i++) max = Math.max(max, logits[o + i]);
+                FloatVector sumV = FloatVector.zero(S);
+                for (i = 0; i < bound; i += lanes) {
+                    sumV = sumV.add(FloatVector.fromArray(S, logits, o + i).sub(max).lanewise(VectorOperators.EXP));
+                }
+                double sum = sumV.reduceLanes(VectorOperators.ADD);
+                for (; i < width; i++) sum += Math.exp(logits[o + i] - max);
                 double lse = max + Math.log(sum);
                 float w = weights == null ? 1f : weights[r];
                 perRow[r] = w * (lse - logits[o + targets[r]]);
                 if (gradient) {
-                    for (int i = 0; i < width; i++) logits[o + i] = (float) (w * Math.exp(logits[o + i] - lse));
+                    float lseF = (float) lse;
+                    for (i = 0; i < bound; i += lanes) {
+                        FloatVector.fromArray(S, logits, o + i).sub(lseF).lanewise(VectorOperators.EXP).mul(w).intoArray(logits, o + i);
+                    }
+                    for (; i < width; i++) logits[o + i] = (float) (w * Math.exp(logits[o + i] - lse));
                     logits[o + targets[r]] -= w;
                 }
             }

@@ -13,9 +13,9 @@ public final class RmsNorm {
         Parallel.forRange(rows, 16, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * d;
-                float ss = 0;
+                double ss = 0;   // double: a long row summed in order stays as accurate as torch's pairwise float sum
                 for (int i = 0; i < d; i++) ss += x[o + i] * x[o + i];
-                float s = (float) (1.0 / Math.sqrt(ss / d + eps));
+                float s = (float) (1.0 / Math.sqrt((float) (ss / d) + eps));
                 if (rstd != null) rstd[r] = s;
                 // HF rounds x·rstd to the activation dtype before the weight multiplies it; in float32 that is a no-op
                 for (int i = 0; i < d; i++) out[o + i] = (x[o + i] * s) * w[wOff + i];

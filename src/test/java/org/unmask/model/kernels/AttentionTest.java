@@ -49,7 +49,18 @@ class AttentionTest {
     }
 
     @Test
-    void multiHeadMatchesTheReference() { compare(AttentionMask.BIDIRECTIONAL, null, 2, 21, 4, 4, 16, 1); }
+    void multiHeadMatchesTheReference() {
+        compare(AttentionMask.BIDIRECTIONAL, null, 2, 21, 4, 4, 16, 1);
+        // wide heads take the two-chunk path of the value sum on 8- and 16-lane machines, plus a column tail
+        compare(AttentionMask.BIDIRECTIONAL, null, 1, 13, 2, 2, 40, 7);
+        compare(AttentionMask.CAUSAL, null, 1, 9, 2, 1, 72, 8);
+        // long rows take the two-chunk path of the scores (32 or more keys), with a key tail
+        boolean[] attend = new boolean[45];
+        java.util.Arrays.fill(attend, true);
+        attend[0] = attend[33] = false;
+        compare(AttentionMask.BIDIRECTIONAL, attend, 1, 45, 2, 1, 8, 9);
+        compare(AttentionMask.blockCausal(16), attend, 1, 45, 4, 2, 8, 10);
+    }
 
     @Test
     void groupedQueryMatchesTheReferenceWithSharedHeads() { compare(AttentionMask.BIDIRECTIONAL, null, 2, 17, 8, 2, 8, 2); }

@@ -140,6 +140,7 @@ class KernelGradientTest {
     void attentionWithLongRowsUsesTheVectorPath() {
         // T = 19 exercises full SIMD chunks and tails on both the key and the head axes
         checkAttention(AttentionMask.BIDIRECTIONAL, null, 2, 1, 14, 1, 19, 12);
+        checkAttention(AttentionMask.CAUSAL, null, 2, 2, 15, 1, 37, 8);
     }
 
     private static void checkAttention(AttentionMask mask, boolean[] attend, int H, int KVH, long seed) {

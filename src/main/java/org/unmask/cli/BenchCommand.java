@@ -1,0 +1,238 @@
+package org.unmask.cli;
+
+import org.unmask.model.LladaModel;
+import org.unmask.model.ModelConfig;
+import org.unmask.model.kernels.MatMul;
+import org.unmask.model.tensor.Weights;
+import org.unmask.train.AdamW;
+import org.unmask.train.GradClip;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/** {@code unmask bench train|forward}: speed of whole training steps and forward passes of a random model. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure the speed of training steps and forward passes.",
+        subcommands = {BenchCommand.Train.class, BenchCommand.Forward.class})
+public final class BenchCommand implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(System.out); }
+
+    /** Where the architecture comes from: a config.json or a preset name. */
+    static final class Source {
+        @Option(names = "--config", paramLabel = "FILE", description = "A Hugging Face LLaDA config.json.") Path config;
+        @Option(names = "--preset", paramLabel = "NAME", description = "A named architecture: tiny, small, base, llada-8b.") String preset;
+    }
+
+    /** The options both benchmarks share. */
+    static final class Shape {
+        @ArgGroup(exclusive = true, multiplicity = "1") Source source;
+        @Option(names = "--seq-len", paramLabel = "T", defaultValue = "256", description = "Tokens per sequence (default ${DEFAULT-VALUE}).") int seqLen;
+        @Option(names = "--batch", paramLabel = "B", defaultValue = "4", description = "Sequences per step (default ${DEFAULT-VALUE}).") int batch;
+        @Option(names = "--iters", paramLabel = "N", defaultValue = "5", description = "Timed iterations after one warm-up (default ${DEFAULT-VALUE}).") int iters;
+        @Option(names = "--seed", defaultValue = "1", description = "Seed of the random model and data (default ${DEFAULT-VALUE}).") long seed;
+
+        ModelConfig config(CommandSpec spec) throws IOException {
+            if (seqLen <= 0 || batch <= 0 || iters <= 0) {
+                throw new ParameterException(spec.commandLine(), "--seq-len, --batch and --iters must be positive");
+            }
+            ModelConfig c = source.config != null ? ModelConfig.read(source.config) : ModelConfig.preset(source.preset);
+            if (c.parameterCount() > Integer.MAX_VALUE - 16) {
+                throw new ParameterException(spec.commandLine(), String.format(Locale.ROOT,
+                        "the benchmark builds a random float32 model in memory; this config has %,d parameters, more than one buffer holds (%,d)",
+                        c.parameterCount(), Integer.MAX_VALUE - 16));
+            }
+            return c;
+        }
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Time whole training steps (forward, backward, gradient clipping, AdamW) of a random model.")
+    static final class Train implements java.util.concurrent.Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin Shape shape;
+
+        @Override public Integer call() throws IOException {
+            ModelConfig c = shape.config(spec);
+            PrintStream out = System.out;
+            int B = shape.batch, T = shape.seqLen, n = B * T;
+            out.printf(Locale.ROOT, "model: d_model %d, %d layers, %d heads (%d kv), mlp %d, vocab %d, %,d parameters%n",
+                    c.dModel(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.mlpHiddenSize(), c.embeddingSize(), c.parameterCount());
+            out.printf(Locale.ROOT, "batch %d x %d tokens, %d timed iterations, %d threads%n", B, T, shape.iters,
+                    org.unmask.model.kernels.Parallel.threads());
+            LladaModel model = LladaModel.randomInit(c, shape.seed);
+            AdamW opt = new AdamW(model.parameters(), 0.9, 0.95, 1e-8, 0.1);
+            Random rnd = new Random(shape.seed + 1);
+            model.profileMatMul(true);
+            double total = 0, matmul = 0;
+            long rowsTotal = 0;
+            for (int it = 0; it <= shape.iters; it++) {
+                Batch b = Batch.masked(rnd, c, B, T);
+                long t0 = System.nanoTime();
+                model.parameters().zeroGrads();
+                double loss = model.forwardBackward(b.ids, B, T, null, null, b.rows, b.targets, b.weights);
+                GradClip.clipGlobalNorm(model.parameters().grads(), 1.0);
+                opt.step(1e-3);
+                double s = (System.nanoTime() - t0) / 1e9, mm = model.takeMatMulNanos() / 1e9;
+                if (it == 0) {
+                    out.printf(Locale.ROOT, "warm-up: %.1f ms, loss %.4f%n", s * 1e3, loss);
+                    continue;
+                }
+                total += s;
+                matmul += mm;
+                rowsTotal += b.rows.length;
+                out.printf(Locale.ROOT, "iter %d: %.1f ms (matrix products %.1f ms), loss %.4f, %d masked rows%n",
+                        it, s * 1e3, mm * 1e3, loss, b.rows.length);
+            }
+            double perIter = total / shape.iters;
+            int rows = (int) (rowsTotal / shape.iters);
+            double flops = 3 * Flops.forward(c, B, T, rows);
+            out.printf(Locale.ROOT, "mean step: %.1f ms; time in matrix products %.1f%%, outside them %.1f%%%n",
+                    perIter * 1e3, 100 * matmul / total, 100 * (1 - matmul / total));
+            out.printf(Locale.ROOT, "model: %.2f GFLOP per step (3x forward), %.2f GFLOPS achieved%n", flops / 1e9, flops / perIter / 1e9);
+            Flops.matMulReport(out, c, n, rows, true);
+            out.printf(Locale.ROOT, "train tokens/s: %.1f%n", n / perIter);
+            return 0;
+        }
+    }
+
+    @Command(name = "forward", mixinStandardHelpOptions = true,
+            description = "Time bidirectional forward passes (logits at every position) of a random model.")
+    static final class Forward implements java.util.concurrent.Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin Shape shape;
+
+        @Override public Integer call() throws IOException {
+            ModelConfig c = shape.config(spec);
+            PrintStream out = System.out;
+            int B = shape.batch, T = shape.seqLen, n = B * T;
+            out.printf(Locale.ROOT, "model: d_model %d, %d layers, %d heads (%d kv), mlp %d, vocab %d, %,d parameters%n",
+                    c.dModel(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.mlpHiddenSize(), c.embeddingSize(), c.parameterCount());
+            out.printf(Locale.ROOT, "batch %d x %d tokens, %d timed iterations, %d threads%n", B, T, shape.iters,
+                    org.unmask.model.kernels.Parallel.threads());
+            LladaModel model = LladaModel.randomInit(c, shape.seed);
+            Random rnd = new Random(shape.seed + 1);
+            model.profileMatMul(true);
+            double total = 0, matmul = 0;
+            for (int it = 0; it <= shape.iters; it++) {
+                Batch b = Batch.masked(rnd, c, B, T);
+                long t0 = System.nanoTime();
+                float[] logits = model.logits(b.ids, B, T, null, null);
+                double s = (System.nanoTime() - t0) / 1e9, mm = model.takeMatMulNanos() / 1e9;
+                if (logits.length != (long) n * c.embeddingSize()) throw new IllegalStateException("unexpected logits size");
+                if (it == 0) {
+                    out.printf(Locale.ROOT, "warm-up: %.1f ms%n", s * 1e3);
+                    continue;
+                }
+                total += s;
+                matmul += mm;
+                out.printf(Locale.ROOT, "iter %d: %.1f ms (matrix products %.1f ms)%n", it, s * 1e3, mm * 1e3);
+            }
+            double perIter = total / shape.iters, flops = Flops.forward(c, B, T, n);
+            out.printf(Locale.ROOT, "mean forward: %.1f ms; time in matrix products %.1f%%, outside them %.1f%%%n",
+                    perIter * 1e3, 100 * matmul / total, 100 * (1 - matmul / total));
+            out.printf(Locale.ROOT, "model: %.2f GFLOP per forward, %.2f GFLOPS achieved%n", flops / 1e9, flops / perIter / 1e9);
+            Flops.matMulReport(out, c, n, n, false);
+            out.printf(Locale.ROOT, "forward tokens/s: %.1f%n", n / perIter);
+            return 0;
+        }
+    }
+
+    /** A LLaDA pre-training batch: per sequence t ~ U(0,1), each token masked with probability t. */
+    record Batch(int[] ids, int[] rows, int[] targets, float[] weights) {
+        static Batch masked(Random rnd, ModelConfig c, int B, int T) {
+            int[] ids = new int[B * T];
+            List<Integer> rows = new ArrayList<>();
+            List<Float> w = new ArrayList<>();
+            int[] targets = new int[B * T];
+            for (int b = 0; b < B; b++) {
+                double p = (1 - 1e-3) * rnd.nextDouble() + 1e-3;
+                for (int t = 0; t < T; t++) {
+                    int i = b * T + t, tok = rnd.nextInt(c.vocabSize());
+                    ids[i] = tok;
+                    if (rnd.nextDouble() < p) {
+                        targets[rows.size()] = tok;
+                        rows.add(i);
+                        w.add((float) (1.0 / (p * B * T)));
+                        ids[i] = c.maskTokenId();
+                    }
+                }
+            }
+            int[] r = rows.stream().mapToInt(Integer::intValue).toArray();
+            float[] wt = new float[r.length];
+            for (int i = 0; i < wt.length; i++) wt[i] = w.get(i);
+            return new Batch(ids, r, java.util.Arrays.copyOf(targets, r.length), wt);
+        }
+    }
+
+    /** Floating-point operation counts and timings of the model's matrix products. */
+    static final class Flops {
+        private Flops() {}
+
+        /** Multiply-adds ×2 of one forward pass: the linear layers, attention scores and values, the LM head on {@code rows}. */
+        static double forward(ModelConfig c, int B, int T, int rows) {
+            double n = (double) B * T, d = c.dModel(), kv = c.kvDim(), m = c.mlpHiddenSize();
+            double linear = 2 * n * (2 * d * d + 2 * d * kv + 3 * d * m);
+            double attention = 2 * 2 * (double) B * c.nHeads() * T * (double) T * c.headDim();
+            return c.nLayers() * (linear + attention) + 2.0 * rows * d * c.embeddingSize();
+        }
+
+        /** Times MatMul at every linear shape of the model and prints GFLOPS per shape and orientation. */
+        static void matMulReport(PrintStream out, ModelConfig c, int n, int headRows, boolean backward) {
+            int d = c.dModel(), kv = c.kvDim(), m = c.mlpHiddenSize(), e = c.embeddingSize();
+            int[][] shapes = {{n, d, d}, {n, d, kv}, {n, d, m}, {n, m, d}, {headRows, d, e}};
+            String[] names = {"q/attn_out", "k/v", "ff_proj/up_proj", "ff_out", "lm head"};
+            Random rnd = new Random(3);
+            for (int s = 0; s < shapes.length; s++) {
+                int t = shapes[s][0], k = shapes[s][1], nOut = shapes[s][2];
+                if (s == 1 && kv == d) continue;   // same shape as q
+                float[] x = fill(rnd, t * k), w = fill(rnd, nOut * k), y = new float[t * nOut], dx = new float[t * k], dw = new float[nOut * k];
+                Weights ww = new Weights.F32(w, 0, w.length);
+                double flops = 2.0 * t * k * nOut;
+                double f = time(() -> MatMul.forward(y, 0, x, 0, ww, 0, t, k, nOut));
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "matmul %-16s [%d x %d] x [%d x %d]^T: forward %.1f GFLOPS",
+                        names[s], t, k, nOut, k, flops / f / 1e9));
+                if (backward) {
+                    double bi = time(() -> MatMul.backwardInput(dx, 0, y, 0, w, 0, t, nOut, k));
+                    double bw = time(() -> MatMul.backwardWeight(dw, 0, y, 0, x, 0, t, nOut, k));
+                    line.append(String.format(Locale.ROOT, ", backward input %.1f GFLOPS, backward weight %.1f GFLOPS",
+                            flops / bi / 1e9, flops / bw / 1e9));
+                }
+                out.println(line);
+            }
+        }
+
+        private static float[] fill(Random rnd, int n) {
+            float[] a = new float[n];
+            for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
+            return a;
+        }
+
+        /** Best seconds per call after one warm-up, over at least 3 calls or 0.3 s. */
+        private static double time(Runnable r) {
+            r.run();
+            double best = Double.MAX_VALUE, spent = 0;
+            for (int i = 0; i < 3 || (spent < 0.3 && i < 50); i++) {
+                long t0 = System.nanoTime();
+                r.run();
+                double s = (System.nanoTime() - t0) / 1e9;
+                best = Math.min(best, s);
+                spent += s;
+            }
+            return best;
+        }
+    }
+}
