@@ -69,14 +69,28 @@ public final class InitCommand implements Callable<Integer> {
         Map<String, TensorSource> tensors = RandomInit.tensors(config, seed);
         long total = config.parameterCount() * type.bytes;
         long start = System.nanoTime();
-        if (total >= (256L << 20)) {
+        java.io.Console console = System.console();
+        if (total < (256L << 20)) {
+            Checkpoint.saveSources(out, config, tensors, type, maxShard, null);
+        } else if (console != null && console.isTerminal()) {
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("init").setInitialMax(total >> 20)
                     .setUnit(" MB", 1).showSpeed().build()) {
                 Checkpoint.saveSources(out, config, tensors, type, maxShard, done -> bar.stepTo(done >> 20));
                 bar.stepTo(total >> 20);
             }
         } else {
-            Checkpoint.saveSources(out, config, tensors, type, maxShard, null);
+            // logs get one line per tenth instead of a redrawn bar
+            PrintWriter err = spec.commandLine().getErr();
+            int[] tenths = {0};
+            Checkpoint.saveSources(out, config, tensors, type, maxShard, done -> {
+                int t = (int) (done * 10 / total);
+                if (t > tenths[0]) {
+                    tenths[0] = t;
+                    err.printf(Locale.ROOT, "init: %d%% (%.1f of %.1f GB, %.0f s)%n", t * 10, done / 1e9, total / 1e9,
+                            (System.nanoTime() - start) / 1e9);
+                    err.flush();
+                }
+            });
         }
         double secs = (System.nanoTime() - start) / 1e9;
         PrintWriter o = spec.commandLine().getOut();

@@ -4,22 +4,15 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.unmask.model.LladaTensors;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Weights;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -27,10 +20,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.LongConsumer;
-import java.util.regex.Pattern;
 
 /**
  * A Hugging Face model directory: {@code config.json} plus {@code model.safetensors}, or shards listed in
@@ -39,14 +29,15 @@ import java.util.regex.Pattern;
  */
 public final class Checkpoint implements AutoCloseable {
 
+    /** The architecture file of a model directory. */
     public static final String CONFIG = "config.json";
+    /** The weights file of an unsharded model. */
     public static final String SINGLE = "model.safetensors";
+    /** The shard index of a sharded model. */
     public static final String INDEX = "model.safetensors.index.json";
-    private static final Pattern SHARD = Pattern.compile("model-\\d{5}-of-\\d{5}\\.safetensors");
 
     private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(SerializationFeature.INDENT_OUTPUT);
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final ModelConfig config;
     private final List<SafetensorsFile> files;
@@ -63,6 +54,9 @@ public final class Checkpoint implements AutoCloseable {
      * validates every tensor against LladaTensors.expectedShapes (missing, extra, dtype, shape).
      */
     public static Checkpoint open(Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IOException(dir + ": not a directory (expected a model directory holding " + CONFIG + ")");
+        }
         if (!Files.isDirectory(dir)) throw new IOException(dir + ": no such model directory" + leftoverHint(dir));
         Path configFile = dir.resolve(CONFIG);
         ModelConfig config = ModelConfig.read(configFile);
@@ -122,88 +116,7 @@ public final class Checkpoint implements AutoCloseable {
      */
     public static void saveSources(Path dir, ModelConfig config, Map<String, TensorSource> tensors, DType dtype,
                                    long maxShardBytes, LongConsumer progress) throws IOException {
-        if (maxShardBytes <= 0) throw new IllegalArgumentException("shard size must be positive, got " + maxShardBytes);
-        Map<String, long[]> shapes = LladaTensors.expectedShapes(config);
-        List<String> missing = new ArrayList<>(shapes.keySet());
-        missing.removeAll(tensors.keySet());
-        if (!missing.isEmpty()) throw new IllegalArgumentException("cannot save: " + describe("missing tensor", missing));
-        List<String> extra = new ArrayList<>(tensors.keySet());
-        extra.removeAll(shapes.keySet());
-        if (!extra.isEmpty()) {
-            throw new IllegalArgumentException("cannot save: " + describe("tensor", extra) + " not part of the model");
-        }
-        List<List<String>> shards = planShards(shapes, dtype, maxShardBytes);
-
-        Path target = dir.toAbsolutePath().normalize();
-        if (Files.isSymbolicLink(target)) target = target.toRealPath();
-        if (Files.exists(target) && !Files.isDirectory(target)) {
-            throw new IOException(target + ": exists and is not a directory");
-        }
-        Files.createDirectories(target.getParent());
-        Path staging = AtomicFiles.tempSibling(target, "saving");
-        Files.createDirectory(staging);
-        try {
-            Path cfg = staging.resolve(CONFIG);
-            config.write(cfg);
-            recordDtype(cfg, dtype);
-            long[] done = {0};
-            if (shards.size() == 1) {
-                SafetensorsWriter.writeSources(staging.resolve(SINGLE), tensors, shapes, dtype, Map.of("format", "pt"),
-                        progress);
-            } else {
-                Map<String, String> weightMap = new TreeMap<>();
-                long total = 0;
-                for (int i = 0; i < shards.size(); i++) {
-                    String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-                    Map<String, TensorSource> part = new LinkedHashMap<>();
-                    long bytes = 0;
-                    for (String t : shards.get(i)) {
-                        part.put(t, tensors.get(t));
-                        weightMap.put(t, name);
-                        bytes += tensors.get(t).size() * dtype.bytes;
-                    }
-                    long before = done[0];
-                    SafetensorsWriter.writeSources(staging.resolve(name), part, shapes, dtype, Map.of("format", "pt"),
-                            progress == null ? null : w -> progress.accept(before + w));
-                    done[0] += bytes;
-                    total += bytes;
-                }
-                Map<String, Object> index = new LinkedHashMap<>();
-                index.put("metadata", Map.of("total_size", total));
-                index.put("weight_map", weightMap);
-                writeDurably(staging.resolve(INDEX), JSON.writeValueAsBytes(index));
-            }
-            if (Files.isDirectory(target)) carryOver(target, staging);
-            AtomicFiles.fsyncDirectory(staging);
-            DirectorySwap.replace(staging, target);
-        } catch (IOException | RuntimeException | Error e) {
-            AtomicFiles.deleteQuietly(staging);
-            throw e;
-        }
-    }
-
-    /** Groups tensors, in checkpoint order, into files of at most maxShardBytes (a larger tensor gets its own). */
-    static List<List<String>> planShards(Map<String, long[]> shapes, DType dtype, long maxShardBytes) {
-        List<List<String>> shards = new ArrayList<>();
-        List<String> current = new ArrayList<>();
-        long size = 0;
-        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-            long bytes = dtype.bytes;
-            for (long s : e.getValue()) bytes *= s;
-            if (!current.isEmpty() && size + bytes > maxShardBytes) {
-                shards.add(current);
-                current = new ArrayList<>();
-                size = 0;
-            }
-            current.add(e.getKey());
-            size += bytes;
-        }
-        if (!current.isEmpty()) shards.add(current);
-        return shards;
-    }
-
-    static boolean isModelFile(String name) {
-        return name.equals(CONFIG) || name.equals(SINGLE) || name.equals(INDEX) || SHARD.matcher(name).matches();
+        CheckpointWriter.save(dir, config, tensors, dtype, maxShardBytes, progress);
     }
 
     // ---- opening ----
@@ -298,7 +211,7 @@ public final class Checkpoint implements AutoCloseable {
         return tensors;
     }
 
-    private static String describe(String what, List<String> names) {
+    static String describe(String what, List<String> names) {
         String s = what + " '" + names.get(0) + "'";
         return names.size() == 1 ? s : s + " (and " + (names.size() - 1) + " more)";
     }
@@ -315,7 +228,7 @@ public final class Checkpoint implements AutoCloseable {
         };
     }
 
-    private static String torchName(DType d) {
+    static String torchName(DType d) {
         return switch (d) {
             case F32 -> "float32";
             case BF16 -> "bfloat16";
@@ -336,55 +249,4 @@ public final class Checkpoint implements AutoCloseable {
         return "";
     }
 
-    // ---- saving ----
-
-    /** Makes config.json's torch_dtype tell the truth about the stored tensors. */
-    private static void recordDtype(Path cfg, DType dtype) throws IOException {
-        ObjectNode node = (ObjectNode) JSON.readTree(cfg.toFile());
-        node.put("torch_dtype", torchName(dtype));
-        writeDurably(cfg, JSON.writeValueAsBytes(node));
-    }
-
-    private static void writeDurably(Path file, byte[] bytes) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) ch.write(b);
-            ch.force(true);
-        }
-    }
-
-    /** Hard-links (or copies) everything in {@code from} except the model's own files into {@code to}. */
-    private static void carryOver(Path from, Path to) throws IOException {
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(from)) {
-            for (Path p : new TreeSet<>(toList(s))) {
-                String name = p.getFileName().toString();
-                if (isModelFile(name)) continue;
-                linkTree(p, to.resolve(name));
-            }
-        }
-    }
-
-    private static List<Path> toList(DirectoryStream<Path> s) {
-        List<Path> l = new ArrayList<>();
-        s.forEach(l::add);
-        return l;
-    }
-
-    private static void linkTree(Path src, Path dst) throws IOException {
-        if (Files.isSymbolicLink(src)) {
-            Files.createSymbolicLink(dst, Files.readSymbolicLink(src));
-        } else if (Files.isDirectory(src, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectory(dst);
-            try (DirectoryStream<Path> s = Files.newDirectoryStream(src)) {
-                for (Path p : s) linkTree(p, dst.resolve(p.getFileName().toString()));
-            }
-        } else {
-            try {
-                Files.createLink(dst, src);
-            } catch (IOException | UnsupportedOperationException e) {
-                Files.copy(src, dst, StandardCopyOption.COPY_ATTRIBUTES);
-            }
-        }
-    }
 }

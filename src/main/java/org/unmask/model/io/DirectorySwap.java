@@ -45,8 +45,8 @@ final class DirectorySwap {
         if (!Files.exists(target)) {
             Files.move(fresh, target, StandardCopyOption.ATOMIC_MOVE);
         } else if (exchange(fresh, target)) {
-            // fresh now names the old directory
-            AtomicFiles.deleteRecursively(fresh);
+            // fresh now names the old directory; the save has succeeded even if removing it fails
+            AtomicFiles.deleteQuietly(fresh);
         } else {
             Path old = AtomicFiles.tempSibling(target, "old");
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
@@ -56,7 +56,7 @@ final class DirectorySwap {
                 Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
                 throw e;
             }
-            AtomicFiles.deleteRecursively(old);
+            AtomicFiles.deleteQuietly(old);
         }
         AtomicFiles.fsyncDirectory(target.toAbsolutePath().getParent());
     }

@@ -1,18 +1,14 @@
 package org.unmask.model.io;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.unmask.model.kernels.Parallel;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Weights;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -33,11 +29,9 @@ public final class SafetensorsWriter {
     private SafetensorsWriter() {}
 
     /** Elements converted per work item; also the unit in which sources are asked for data. */
-    static final int CHUNK = 1 << 20;
+    static final int CHUNK = TensorStreamer.CHUNK;
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ValueLayout.OfFloat F32_LE = Weights.F32_LE;
-    private static final ValueLayout.OfShort I16_LE = Weights.I16_LE;
 
     /** Writes one file atomically (temp + rename). Each tensor is converted from its Weights to dtype. */
     public static void write(Path file, Map<String, Weights> tensors, Map<String, long[]> shapes, DType dtype,
@@ -104,17 +98,19 @@ public final class SafetensorsWriter {
         Path tmp = AtomicFiles.tempSibling(file, "tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                 Arena arena = Arena.ofShared()) {
-                writeFully(ch, head);
-                Batch batch = new Batch(arena, dtype);
-                long written = 0;
-                for (String name : names) {
-                    written = batch.stream(ch, sorted.get(name), written, progress);
-                }
+                 Arena arena = Arena.ofShared();
+                 TensorStreamer streamer = new TensorStreamer(ch, arena, dtype, progress)) {
+                while (head.hasRemaining()) ch.write(head);
+                for (String name : names) streamer.append(sorted.get(name));
+                streamer.finish();
                 ch.force(true);
             }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException e) {
+            AtomicFiles.deleteQuietly(tmp);
+            // channel errors such as a full disk do not say which file they were writing
+            throw new IOException("writing " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
             AtomicFiles.deleteQuietly(tmp);
             throw e;
         }
@@ -122,55 +118,4 @@ public final class SafetensorsWriter {
         if (parent != null) AtomicFiles.fsyncDirectory(parent);
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) ch.write(b);
-    }
-
-    /** Reusable conversion buffers: several chunks are filled and converted in parallel, then written in order. */
-    private static final class Batch {
-        final DType dtype;
-        final int chunks = Math.max(4, 2 * Parallel.threads());
-        final float[] floats = new float[chunks * CHUNK];
-        final MemorySegment out;
-
-        Batch(Arena arena, DType dtype) {
-            this.dtype = dtype;
-            this.out = arena.allocate((long) chunks * CHUNK * dtype.bytes, 8);
-        }
-
-        long stream(FileChannel ch, TensorSource src, long written, LongConsumer progress) throws IOException {
-            long size = src.size();
-            for (long start = 0; start < size; start += (long) chunks * CHUNK) {
-                long base = start;
-                long n = Math.min((long) chunks * CHUNK, size - start);
-                int used = (int) ((n + CHUNK - 1) / CHUNK);
-                Parallel.forRange(used, 1, (from, to) -> {
-                    for (int c = from; c < to; c++) {
-                        int off = c * CHUNK;
-                        int len = (int) Math.min(CHUNK, n - off);
-                        src.read(base + off, floats, off, len);
-                        convert(off, len);
-                    }
-                });
-                long bytes = n * dtype.bytes;
-                writeFully(ch, out.asSlice(0, bytes).asByteBuffer());
-                written += bytes;
-                if (progress != null) progress.accept(written);
-            }
-            return written;
-        }
-
-        private void convert(int off, int len) {
-            switch (dtype) {
-                case F32 -> MemorySegment.copy(floats, off, out, F32_LE, (long) off * 4, len);
-                case BF16 -> {
-                    for (int i = off; i < off + len; i++) out.set(I16_LE, (long) i * 2, Precision.toBf16(floats[i]));
-                }
-                case F16 -> {
-                    for (int i = off; i < off + len; i++) out.set(I16_LE, (long) i * 2, Precision.toF16(floats[i]));
-                }
-                default -> throw new IllegalStateException("unreachable: " + dtype);
-            }
-        }
-    }
 }
