@@ -67,7 +67,12 @@ public final class BuildCorpus {
         Files.createDirectories(out);
         Stats trainStats = write(out.resolve("train.txt.gz"), train);
         Stats validStats = write(out.resolve("valid.txt.gz"), valid);
-        Files.writeString(out.resolve("README.md"), readme(trainStats, validStats));
+        long bibleTrain = train.stream().filter(d -> !d.source().matches("c[a-r][0-9][0-9]")).count();
+        long bibleValid = valid.stream().filter(d -> !d.source().matches("c[a-r][0-9][0-9]")).count();
+        String composition = "Bible chapters: " + bibleTrain + " train, " + bibleValid + " valid; Brown documents: "
+                + (train.size() - bibleTrain) + " train, " + (valid.size() - bibleValid) + " valid.";
+        Files.writeString(out.resolve("README.md"), readme(trainStats, validStats, composition));
+        System.out.println(composition);
         System.out.println("train: " + trainStats);
         System.out.println("valid: " + validStats);
     }
@@ -87,10 +92,12 @@ public final class BuildCorpus {
         List<Doc> docs = new ArrayList<>();
         String chapter = null;
         StringBuilder text = new StringBuilder();
-        for (int e = 0; e < bzv.limit() / 10; e++) {
+        int entries = bzv.limit() / 10;
+        for (int e = 0; e < entries; e++) {
             int block = bzv.getInt(e * 10), start = bzv.getInt(e * 10 + 4), size = Short.toUnsignedInt(bzv.getShort(e * 10 + 8));
             if (size == 0) continue;
             if (blocks[block] == null) blocks[block] = inflate(bzz, bzs.getInt(block * 12), bzs.getInt(block * 12 + 4), bzs.getInt(block * 12 + 8));
+            size = trueSize(bzv, e, entries, block, start, size, blocks[block].length);
             String osis = new String(blocks[block], start, size, StandardCharsets.UTF_8);
             // An entry may open or close a chapter; only the text inside a chapter is verse text.
             int pos = 0;
@@ -115,6 +122,22 @@ public final class BuildCorpus {
         }
         if (chapter != null) addChapter(docs, chapter, text);
         return docs;
+    }
+
+    /**
+     * The index stores sizes as uint16, so an entry of 64 KiB or more (this module maps the rest of Daniel and the
+     * Greek additions onto one verse) has its size wrapped. Entries are stored back to back, so the gap up to the next
+     * entry in the same block (or the block's end) tells the true size when it is the stored size plus k * 65536.
+     */
+    static int trueSize(ByteBuffer bzv, int e, int entries, int block, int start, int size, int blockLength) {
+        int end = blockLength;
+        for (int n = e + 1; n < entries; n++) {
+            if (bzv.getShort(n * 10 + 8) == 0) continue;
+            if (bzv.getInt(n * 10) == block) end = bzv.getInt(n * 10 + 4);
+            break;
+        }
+        int gap = end - start - size;
+        return gap > 0 && gap % 65536 == 0 ? end - start : size;
     }
 
     static void addChapter(List<Doc> docs, String chapter, StringBuilder osis) {
@@ -213,6 +236,7 @@ public final class BuildCorpus {
     static String detokenize(String line) {
         StringBuilder out = new StringBuilder();
         boolean glueNext = true; // no space before the first token or after an opening bracket/quote
+        String previous = "";
         for (String token : line.strip().split("\\s+")) {
             if (token.isEmpty()) continue;
             int slash = token.lastIndexOf('/');
@@ -228,10 +252,12 @@ public final class BuildCorpus {
                     || word.matches("[,.;:?!]+") || word.equals("'s") || word.equals("n't");
             boolean opening = word.equals("``") || word.equals("`") || word.equals("(") || word.equals("[");
             if (!out.isEmpty() && !glueNext && !closing) out.append(' ');
-            if (word.equals(".") && !out.isEmpty() && out.charAt(out.length() - 1) == '.') continue; // "Jr." ends the sentence
-            if (closing && (word.equals(".") || word.equals(",")) && !out.isEmpty() && out.charAt(out.length() - 1) == '"'
+            // This copy of Brown repeats many sentence-final ";" and "?" tokens; "Jr." may also end a sentence.
+            if (word.matches("[.;:?!]") && (word.equals(previous) || word.equals(".") && previous.endsWith("."))) continue;
+            previous = word;
+            if (closing && word.matches("[.,?!]") && !out.isEmpty() && out.charAt(out.length() - 1) == '"'
                     && !glueNext) {
-                // Brown puts a period or comma after a closing quote; edited American English puts it inside.
+                // Brown puts sentence punctuation after a closing quote; the edited American English it samples puts it inside.
                 out.insert(out.length() - 1, w);
             } else {
                 out.append(w);
@@ -283,7 +309,7 @@ public final class BuildCorpus {
         return new Stats(docs.size(), chars, words, utf8.length, gz.length);
     }
 
-    static String readme(Stats train, Stats valid) {
+    static String readme(Stats train, Stats valid, String composition) {
         return """
                 # Unmask default corpus
 
@@ -325,10 +351,15 @@ public final class BuildCorpus {
                 |---|---:|---:|---:|---:|---:|
                 | train | %d | %d | %d | %d | %d |
                 | valid | %d | %d | %d | %d | %d |
+
+                %s
+
+                Characters are Unicode code points of the whole file (separators included); words are
+                whitespace-separated strings.
                 """.formatted(BROWN_GROUP_CHARS,
                 String.join(", ", VALID_BOOKS.stream().sorted().toList()),
                 String.join(" and ", VALID_BROWN_NUMBERS.stream().sorted().toList()),
                 train.documents(), train.chars(), train.words(), train.uncompressedBytes(), train.gzipBytes(),
-                valid.documents(), valid.chars(), valid.words(), valid.uncompressedBytes(), valid.gzipBytes());
+                valid.documents(), valid.chars(), valid.words(), valid.uncompressedBytes(), valid.gzipBytes(), composition);
     }
 }

@@ -23,7 +23,11 @@ import java.util.zip.GZIPInputStream;
  * Training text sources. A corpus is named by a path or by {@code default} (the shipped training split),
  * {@code default:train} or {@code default:valid}. A path is a text file (documents separated by blank lines), a JSONL
  * file (one document per line, in the string field {@code textField}), either of them gzipped ({@code .gz}), or a
- * directory, read recursively in sorted order, of {@code *.txt}, {@code *.jsonl} and {@code *.gz} files.
+ * directory, read recursively in sorted order, of {@code *.txt}, {@code *.jsonl} and {@code *.gz} files (hidden files
+ * skipped). A file that happens to be called {@code default} is named {@code ./default}.
+ *
+ * <p>Documents are read lazily; malformed JSONL surfaces during iteration as a {@link CorpusFormatException} naming the
+ * file and line, and a read error as an {@link java.io.UncheckedIOException} naming the file.
  */
 public final class Corpora {
 

@@ -13,6 +13,9 @@ interface Progress extends AutoCloseable {
     /** Records {@code documents} more documents, {@code tokens} more tokens. */
     void step(long documents, long tokens);
 
+    /** Marks the job as completed (otherwise closing reports it as stopped). */
+    void finish();
+
     @Override
     void close();
 
@@ -36,7 +39,12 @@ interface Progress extends AutoCloseable {
         public void step(long documents, long tokens) {
             this.tokens += tokens;
             bar.stepBy(documents);
-            bar.setExtraMessage(String.format(Locale.ROOT, "%,d tokens", this.tokens));
+            bar.setExtraMessage(String.format(Locale.ROOT, " %,d tokens", this.tokens));
+        }
+
+        @Override
+        public void finish() {
+            bar.setExtraMessage(String.format(Locale.ROOT, " %,d tokens, done", tokens));
         }
 
         @Override
@@ -53,6 +61,7 @@ interface Progress extends AutoCloseable {
         private final long start = System.nanoTime();
         private long lastReport = start;
         private long documents, tokens;
+        private boolean finished;
 
         Log(String task, PrintStream out, long intervalMillis) {
             this.task = task;
@@ -72,8 +81,13 @@ interface Progress extends AutoCloseable {
         }
 
         @Override
+        public void finish() {
+            finished = true;
+        }
+
+        @Override
         public void close() {
-            report(" (done)");
+            report(finished ? " (done)" : " (stopped)");
         }
 
         private void report(String suffix) {

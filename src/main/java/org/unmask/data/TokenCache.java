@@ -68,7 +68,7 @@ public final class TokenCache {
                 if (cached.vocabSize() == tok.vocabSize() && cached.separatorId() == eos) return cached;
                 cached.close();
             } catch (IOException e) {
-                System.err.println("token cache: rebuilding unreadable " + file + " (" + e.getMessage() + ")");
+                System.err.println("token cache: rebuilding, " + e.getMessage());
             }
         }
         Files.createDirectories(cacheDir);
@@ -100,6 +100,7 @@ public final class TokenCache {
             writeBatch(batch, tok, eos, out, progress);
             if (out.count() == 0) throw new IOException("corpus " + corpus + " has no documents");
             out.commit();
+            progress.finish();
         }
     }
 

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.unmask.text.Tokenizer;
 
 /** Test tokenizer: the six special tokens at ids 0..5 (matched in text), then one id per UTF-8 byte (6 + byte). */
-final class ByteTokenizer implements Tokenizer {
+class ByteTokenizer implements Tokenizer {
 
     static final List<String> SPECIALS = List.of("<|endoftext|>", "<|startoftext|>", "<|mdm_mask|>",
             "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>");

@@ -77,6 +77,21 @@ class CorporaTest {
     }
 
     @Test
+    void shippedFilesAreReproducibleGzip() throws IOException {
+        for (String name : List.of("train.txt.gz", "valid.txt.gz")) {
+            byte[] head;
+            try (InputStream in = Corpora.class.getResourceAsStream("corpus/" + name)) {
+                assertThat(in).as(name).isNotNull();
+                head = in.readNBytes(10);
+            }
+            assertThat(head[0] & 0xff).isEqualTo(0x1f);
+            assertThat(head[1] & 0xff).isEqualTo(0x8b);
+            assertThat(head[3]).as("no file name or other optional fields").isZero();
+            assertThat(new byte[] {head[4], head[5], head[6], head[7]}).as("no timestamp").containsOnly(0);
+        }
+    }
+
+    @Test
     void unknownDefaultSplitIsRejected() {
         assertThatThrownBy(() -> Corpora.documents("default:test", null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("default:valid");
