@@ -18,6 +18,8 @@ import java.io.PrintWriter;
                 TrainCommand.class,
                 SftCommand.class,
                 BenchCommand.class,
+                TokenizerCommand.class,
+                TokenizeCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -15,6 +15,7 @@ final class AddedTokenMatcher {
     private record Pattern(String text, AddedToken token) {}
 
     private final Map<Character, List<Pattern>> byFirstChar = new HashMap<>();
+    private final java.util.BitSet firstChars = new java.util.BitSet(1 << 16); // quick rejection, no boxing
 
     /** @param patterns the string each token is matched by (its content, normalized when the token is). */
     AddedTokenMatcher(List<AddedToken> tokens, List<String> patterns) {
@@ -22,6 +23,7 @@ final class AddedTokenMatcher {
             String p = patterns.get(i);
             if (p.isEmpty()) continue;
             byFirstChar.computeIfAbsent(p.charAt(0), k -> new ArrayList<>()).add(new Pattern(p, tokens.get(i)));
+            firstChars.set(p.charAt(0));
         }
         for (List<Pattern> l : byFirstChar.values()) l.sort(Comparator.comparingInt((Pattern p) -> -p.text.length()));
     }
@@ -65,13 +67,20 @@ final class AddedTokenMatcher {
     }
 
     private Pattern longestAt(String text, int pos) {
+        if (!firstChars.get(text.charAt(pos))) return null;
         List<Pattern> candidates = byFirstChar.get(text.charAt(pos));
         if (candidates == null) return null;
         for (Pattern p : candidates) if (text.startsWith(p.text, pos)) return p;
         return null;
     }
 
+    /** Unicode \\w as the reference library's regex crate defines it (UTS #18). */
     private static boolean isWordChar(int c) {
-        return UnicodeChars.isAlphanumeric(c) || c == '_';
+        if (Character.isAlphabetic(c) || c == 0x200C || c == 0x200D) return true;
+        return switch (Character.getType(c)) {
+            case Character.NON_SPACING_MARK, Character.COMBINING_SPACING_MARK, Character.ENCLOSING_MARK,
+                 Character.DECIMAL_DIGIT_NUMBER, Character.CONNECTOR_PUNCTUATION -> true;
+            default -> false;
+        };
     }
 }

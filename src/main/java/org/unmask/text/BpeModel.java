@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class BpeModel implements TokenModel {
 
     private static final int CACHE_LIMIT = 200_000;
+    private static final int CACHE_MAX_WORD = 256; // long rare words would only crowd the cache
 
     private final Map<String, Integer> vocab;
     private final LongLongMap merges;          // pair(a, b) -> rank << 32 | merged id
@@ -57,6 +58,10 @@ final class BpeModel implements TokenModel {
 
     @Override public void tokenize(String word, IntList out) {
         if (word.isEmpty()) return;
+        if (word.length() > CACHE_MAX_WORD) {
+            out.addAll(encodeWord(word));
+            return;
+        }
         int[] ids = cache.get(word);
         if (ids == null) {
             ids = encodeWord(word);

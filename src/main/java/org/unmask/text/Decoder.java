@@ -25,7 +25,7 @@ sealed interface Decoder {
                 byte[] piece = allMapped ? mapped : t.getBytes(StandardCharsets.UTF_8);
                 bytes.write(piece, 0, piece.length);
             }
-            return List.of(new String(bytes.toByteArray(), StandardCharsets.UTF_8));
+            return List.of(Utf8.decodeLossy(bytes.toByteArray(), bytes.size()));
         }
     }
 

@@ -22,12 +22,14 @@ import java.util.Set;
 /**
  * A tokenizer read from a Hugging Face tokenizer.json, giving the ids of the reference library:
  * added tokens, normalizer, pre-tokenizer, BPE or WordPiece model, post-processor and decoder.
+ * Thread-safe. BPE dropout is not applied (encoding is deterministic); truncation and padding are ignored.
  */
 public final class HfTokenizer implements Tokenizer {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final JsonNode json;
+    // The file's text rather than its tree: a parsed 128k-token vocabulary would hold tens of MB for save() alone.
+    private final String jsonText;
     private final Normalizer normalizer;
     private final PreTokenizer preTokenizer;
     private final TokenModel model;
@@ -41,9 +43,9 @@ public final class HfTokenizer implements Tokenizer {
     private final String[] modelTokens;
     private final int vocabSize;
 
-    private HfTokenizer(JsonNode json, String source) throws TokenizerFormatException {
+    private HfTokenizer(JsonNode json, String jsonText, String source) throws TokenizerFormatException {
         if (json == null || !json.isObject()) throw new TokenizerFormatException(source, "not a tokenizer.json object");
-        this.json = json;
+        this.jsonText = jsonText;
         TokenizerJsonReader r = new TokenizerJsonReader(source);
         normalizer = r.normalizer(json.get("normalizer"));
         preTokenizer = r.preTokenizer(json.get("pre_tokenizer"));
@@ -56,6 +58,8 @@ public final class HfTokenizer implements Tokenizer {
             if (id < 0) throw r.error("vocabulary has a negative id " + id);
             maxId = Math.max(maxId, id);
         }
+        if (maxId >= (1 << 24) && maxId > 4L * model.vocab().size())
+            throw r.error("vocabulary ids are too sparse (largest id " + maxId + " for " + model.vocab().size() + " tokens)");
         modelTokens = new String[maxId + 1];
         for (Map.Entry<String, Integer> e : model.vocab().entrySet()) modelTokens[e.getValue()] = e.getKey();
 
@@ -76,12 +80,10 @@ public final class HfTokenizer implements Tokenizer {
             addedIds.put(t.content(), id);
             addedById.put(id, t.content());
             if (t.special()) specialIds.add(id);
-            if (t.normalized() && normalizer != null) {
+            if (t.normalized()) {
+                // Matched in normalized text, so against its own normalized form.
                 normalized.add(withId);
-                normalizedPatterns.add(normalizer.normalize(t.content()));
-            } else if (t.normalized()) {
-                normalized.add(withId);
-                normalizedPatterns.add(t.content());
+                normalizedPatterns.add(normalizer == null ? t.content() : normalizer.normalize(t.content()));
             } else {
                 raw.add(withId);
                 rawPatterns.add(t.content());
@@ -96,20 +98,28 @@ public final class HfTokenizer implements Tokenizer {
     /** Reads a tokenizer.json file. */
     public static HfTokenizer load(Path tokenizerJson) throws IOException {
         String source = tokenizerJson.toString();
+        String text;
         JsonNode tree;
         try {
-            tree = JSON.readTree(Files.readString(tokenizerJson, StandardCharsets.UTF_8));
+            text = Files.readString(tokenizerJson, StandardCharsets.UTF_8);
+            tree = JSON.readTree(text);
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(source, null, "tokenizer file not found");
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new TokenizerFormatException(source, "not valid UTF-8");
         } catch (JsonProcessingException e) {
             throw new TokenizerFormatException(source, "invalid JSON: " + e.getOriginalMessage());
         }
-        return new HfTokenizer(tree, source);
+        return new HfTokenizer(tree, text, source);
     }
 
     /** Builds a tokenizer from an in-memory tokenizer.json tree; {@code source} names it in errors. */
     public static HfTokenizer fromJson(JsonNode tree, String source) throws TokenizerFormatException {
-        return new HfTokenizer(tree.deepCopy(), source);
+        try {
+            return new HfTokenizer(tree, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(tree), source);
+        } catch (JsonProcessingException e) {
+            throw new TokenizerFormatException(source, "cannot serialise: " + e.getOriginalMessage());
+        }
     }
 
     /** Writes the tokenizer.json atomically (temporary file, then rename). */
@@ -118,7 +128,7 @@ public final class HfTokenizer implements Tokenizer {
         if (dir != null) Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
-            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json), StandardCharsets.UTF_8);
+            Files.writeString(tmp, jsonText, StandardCharsets.UTF_8);
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -129,8 +139,14 @@ public final class HfTokenizer implements Tokenizer {
         }
     }
 
-    /** A copy of the tokenizer.json tree this tokenizer was built from. */
-    public JsonNode json() { return json.deepCopy(); }
+    /** The tokenizer.json tree this tokenizer was built from (a fresh copy). */
+    public JsonNode json() {
+        try {
+            return JSON.readTree(jsonText);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("tokenizer.json text no longer parses", e);
+        }
+    }
 
     @Override public int[] encode(String text, boolean addSpecialTokens) {
         List<AddedTokenMatcher.Piece> rawPieces = new ArrayList<>();

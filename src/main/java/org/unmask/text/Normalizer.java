@@ -38,9 +38,18 @@ sealed interface Normalizer {
         }
     }
 
-    /** Removes nonspacing marks (category Mn) without decomposing first. */
+    /** Removes combining marks (categories Mn, Mc, Me) without decomposing first. */
     record StripAccents() implements Normalizer {
-        public String normalize(String text) { return removeNonspacingMarks(text); }
+        public String normalize(String text) {
+            StringBuilder out = new StringBuilder(text.length());
+            text.codePoints().filter(c -> !isMark(c)).forEach(out::appendCodePoint);
+            return out.toString();
+        }
+
+        private static boolean isMark(int c) {
+            int t = Character.getType(c);
+            return t == Character.NON_SPACING_MARK || t == Character.COMBINING_SPACING_MARK || t == Character.ENCLOSING_MARK;
+        }
     }
 
     /** Replaces every match of a literal or a regex. */

@@ -22,7 +22,8 @@ public final class Regexes {
 
     // Oniguruma's Unicode \s: tab..carriage return, the Zs, Zl and Zp characters and NEL. Java's \s is ASCII only.
     private static final String SPACE = "\\t\\n\\x0B\\f\\r\\x20\\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
-    private static final String WORD = "\\p{L}\\p{M}\\p{Nd}\\p{Pc}";
+    // Unicode word characters (UTS #18): Alphabetic, marks, decimal digits, connector punctuation, ZWJ/ZWNJ.
+    private static final String WORD = "\\p{IsAlphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{IsJoin_Control}";
 
     private Regexes() {}
 

@@ -14,13 +14,6 @@ final class UnicodeChars {
                 || c == 0x3000;
     }
 
-    /** Alphabetic or numeric (Rust's char::is_alphanumeric). */
-    static boolean isAlphanumeric(int c) {
-        if (Character.isAlphabetic(c)) return true;
-        int t = Character.getType(c);
-        return t == Character.DECIMAL_DIGIT_NUMBER || t == Character.LETTER_NUMBER || t == Character.OTHER_NUMBER;
-    }
-
     /** Numeric (Rust's char::is_numeric: categories Nd, Nl, No). */
     static boolean isNumeric(int c) {
         int t = Character.getType(c);

@@ -32,6 +32,7 @@ final class ParityTexts {
                 "<|mdm_mask|><|mdm_mask|><|mdm_mask|>",
                 "foo bar foobar _foo foo_ foo. (foo) foo",
                 "x [BAR]   y [BAR]\n z[BAR]w",
+                "HELLO <TOOL_CALL> hello,world  WORLD  \tHello_Hello xhello hello_ ＷＯＲＬＤ!",
                 "call <tool_call>{\"name\": \"f\"}</tool_call> done",
                 "[CLS] hello [SEP] [MASK] world [UNK] [PAD]",
                 "unbelievable unbelievably believer",

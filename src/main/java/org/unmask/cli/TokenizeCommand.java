@@ -1,0 +1,101 @@
+package org.unmask.cli;
+
+import org.unmask.text.HfTokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code unmask tokenize}: ids of each input line, or with --decode the text of each line of ids. */
+@Command(name = "tokenize", mixinStandardHelpOptions = true, description = "Print the token ids of each input line (or decode lines of ids).")
+public final class TokenizeCommand implements Callable<Integer> {
+
+    @Option(names = "--tokenizer", required = true, description = "tokenizer.json file.")
+    Path tokenizer;
+
+    @Option(names = "--input", required = true, description = "Input text file, one sequence per line ('-' = stdin).")
+    String input;
+
+    @Option(names = "--add-special-tokens", description = "Apply the post-processor (BOS, [CLS]/[SEP], ...).")
+    boolean addSpecialTokens;
+
+    @Option(names = "--decode", description = "Read lines of space-separated ids and print their text.")
+    boolean decode;
+
+    @Option(names = "--skip-special-tokens", description = "With --decode: leave special tokens out of the text.")
+    boolean skipSpecialTokens;
+
+    @Override public Integer call() throws IOException {
+        HfTokenizer tok = HfTokenizer.load(tokenizer);
+        Writer out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
+        int lineNo = 0;
+        try (BufferedReader in = open(input)) {
+            for (String line; (line = in.readLine()) != null; ) {
+                lineNo++;
+                if (decode) out.write(tok.decode(parseIds(line, lineNo, tok), skipSpecialTokens));
+                else writeIds(out, tok.encode(line, addSpecialTokens));
+                out.write('\n');
+            }
+        } catch (CharacterCodingException e) {
+            throw new IOException(input + " line " + (lineNo + 1) + ": not valid UTF-8 text");
+        } finally {
+            out.flush();
+        }
+        return 0;
+    }
+
+    private static BufferedReader open(String input) throws IOException {
+        InputStream in;
+        if (input.equals("-")) {
+            in = System.in;
+        } else {
+            try {
+                in = Files.newInputStream(Path.of(input));
+            } catch (NoSuchFileException e) {
+                throw new IOException("input file not found: " + input);
+            }
+        }
+        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16);
+    }
+
+    private int[] parseIds(String line, int lineNo, HfTokenizer tok) throws IOException {
+        String trimmed = line.strip();
+        if (trimmed.isEmpty()) return new int[0];
+        String[] parts = trimmed.split("\\s+");
+        int[] ids = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            int id;
+            try {
+                id = Integer.parseInt(parts[i]);
+            } catch (NumberFormatException e) {
+                throw new IOException(input + " line " + lineNo + ": '" + parts[i] + "' is not a token id");
+            }
+            if (!tok.isKnownId(id))
+                throw new IOException(input + " line " + lineNo + ": token id " + id + " is out of range (vocabulary size "
+                        + tok.vocabSize() + ")");
+            ids[i] = id;
+        }
+        return ids;
+    }
+
+    private static void writeIds(Writer out, int[] ids) throws IOException {
+        for (int i = 0; i < ids.length; i++) {
+            if (i > 0) out.write(' ');
+            out.write(Integer.toString(ids[i]));
+        }
+    }
+}
