@@ -47,7 +47,7 @@ public final class TrainCommand implements Callable<Integer> {
     String textField;
 
     static final class Architecture {
-        @Option(names = "--preset", paramLabel = "tiny|small|base", description = "Model size preset.") String preset;
+        @Option(names = "--preset", paramLabel = "tiny|small|base", description = "Model size preset (default: tiny).") String preset;
         @Option(names = "--config", paramLabel = "FILE", description = "A config.json describing the model.") Path config;
     }
 
@@ -74,9 +74,9 @@ public final class TrainCommand implements Callable<Integer> {
     /** The training options shared by {@code train} and {@code sft}. */
     public static final class Options {
         static final class Limit {
-            @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N optimizer steps.") Long maxSteps;
+            @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N optimizer steps (without any limit: 1000 for train, 3 epochs for sft).") Long maxSteps;
             @Option(names = "--epochs", paramLabel = "N", description = "Stop after N passes over the data.") Double epochs;
-            @Option(names = "--time", paramLabel = "DURATION", description = "Stop after this much training time (15m, 1h30m, 90s).") String time;
+            @Option(names = "--time", paramLabel = "DURATION", description = "Stop after this much training time (15m, 1h30m, 90s); the final validation and save come after it.") String time;
         }
 
         @ArgGroup(exclusive = true, multiplicity = "0..1")

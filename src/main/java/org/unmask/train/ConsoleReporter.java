@@ -14,7 +14,6 @@ import java.util.Locale;
  */
 public final class ConsoleReporter implements Reporter {
     private final PrintStream out;
-    private final boolean terminal;
     private final long logIntervalMillis;
     private final long totalSteps;
     private ProgressBar bar;
@@ -27,7 +26,6 @@ public final class ConsoleReporter implements Reporter {
     public ConsoleReporter(PrintStream out, boolean terminal, Duration logInterval, long totalSteps, Duration timeBudget,
                            long startStep, Duration elapsed) {
         this.out = out;
-        this.terminal = terminal;
         this.logIntervalMillis = logInterval.toMillis();
         this.totalSteps = totalSteps;
         if (terminal) {

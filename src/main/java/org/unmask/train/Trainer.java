@@ -206,6 +206,11 @@ public final class Trainer {
         rec.put("val_bpt", v.bitsPerToken());
         rec.put("val_ppl", v.perplexity());
         rec.put("val_bound", v.bound());
+        try {
+            metrics.writePlot(dir);   // the curve beside the checkpoint stays current between saves
+        } catch (IOException e) {
+            reporter.message("could not update " + dir.resolve(MetricsLog.SVG) + ": " + e.getMessage());
+        }
         reporter.message(String.format(Locale.ROOT, "validation at step %d: %.4f bits/token, perplexity %s %.2f (%s, %d tokens)",
                 step, v.bitsPerToken(), v.bound() ? "<=" : "=", v.perplexity(),
                 v.bound() ? "diffusion ELBO" : "exact AR NLL", v.tokens()));

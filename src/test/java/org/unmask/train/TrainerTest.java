@@ -37,7 +37,11 @@ class TrainerTest {
     }
 
     static TrainOptions options(Budget budget, long saveEvery, long valEvery) {
-        return new TrainOptions(3e-3, 5, LrSchedule.Kind.COSINE, 4, 32, 1, 1.0, 0.01, 0.9, 0.95, 1e-8, 42,
+        return options(budget, saveEvery, valEvery, 4, 1);
+    }
+
+    static TrainOptions options(Budget budget, long saveEvery, long valEvery, int batch, int accum) {
+        return new TrainOptions(3e-3, 5, LrSchedule.Kind.COSINE, batch, 32, accum, 1.0, 0.01, 0.9, 0.95, 1e-8, 42,
                 valEvery, saveEvery, budget, 5, 0.5);
     }
 
@@ -89,7 +93,9 @@ class TrainerTest {
 
     @Test void autoregressiveLossDecreases() throws IOException {
         Path dir = tmp.resolve("ar");
-        Trainer.Result r = trainer(dir, new AutoregressiveObjective(), options(Budget.steps(40), 0, 0), 7).run();
+        // two micro-batches of 2 per step: the accumulated gradient of the mean loss
+        Trainer.Result r = trainer(dir, new AutoregressiveObjective(), options(Budget.steps(40), 0, 0, 2, 2), 7).run();
+        assertThat(r.tokensSeen()).isEqualTo(40L * 2 * 2 * 32);
         List<Double> l = losses(dir);
         assertThat(mean(l, 30, 40)).isLessThan(0.7 * mean(l, 0, 5));
         assertThat(r.validation().bound()).isFalse();
@@ -120,6 +126,36 @@ class TrainerTest {
 
     static Trainer t(LladaModel model, BatchSource data, Validation val, Path dir, TrainOptions o) {
         return new Trainer(model, new SftObjective(MASK), data, val, dir, o, Reporter.quiet(false));
+    }
+
+    /** Serves the rows of one fixed batch of clean sequences, {@code per} at a time, in order. */
+    static BatchSource fixed(CleanBatch all, int per) {
+        return new BatchSource() {
+            int next;
+            public CleanBatch next() {
+                int[] ids = java.util.Arrays.copyOfRange(all.ids(), next * all.seqLen(), (next + per) * all.seqLen());
+                next = (next + per) % all.batch();
+                return CleanBatch.of(ids, per, all.seqLen());
+            }
+            public double epochs() { return 0; }
+            public long stepsPerEpoch(int micro) { return 1; }
+            public com.fasterxml.jackson.databind.JsonNode state() { return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(); }
+            public void restore(com.fasterxml.jackson.databind.JsonNode state) {}
+        };
+    }
+
+    @Test void gradientAccumulationMatchesOneLargeBatch() throws IOException {
+        int[] ids = new int[4 * 32];
+        corpus(4 * 32, 3).copy(0, ids, 0, ids.length);
+        CleanBatch all = CleanBatch.of(ids, 4, 32);
+        LladaModel big = LladaModel.randomInit(CONFIG, 5), small = LladaModel.randomInit(CONFIG, 5);
+        new Trainer(big, new AutoregressiveObjective(), fixed(all, 4), null, tmp.resolve("big"), options(Budget.steps(3), 0, 0, 4, 1),
+                Reporter.quiet(false)).run();
+        new Trainer(small, new AutoregressiveObjective(), fixed(all, 2), null, tmp.resolve("small"), options(Budget.steps(3), 0, 0, 2, 2),
+                Reporter.quiet(false)).run();
+        assertThat(losses(tmp.resolve("small")).get(0)).isCloseTo(losses(tmp.resolve("big")).get(0), org.assertj.core.api.Assertions.within(1e-5));
+        float[] a = big.parameters().values(), b = small.parameters().values();
+        for (int i = 0; i < a.length; i++) assertThat(b[i]).isCloseTo(a[i], org.assertj.core.api.Assertions.within(1e-5f));
     }
 
     @Test void resumeContinuesExactlyAsAnUninterruptedRun() throws IOException {
