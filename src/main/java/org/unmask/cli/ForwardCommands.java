@@ -22,17 +22,10 @@ final class ForwardCommands {
 
     /** Parses a space-separated id list and checks every id against the embedding. */
     static int[] parseIds(String option, String text, ModelConfig config) {
-        String trimmed = text.trim();
-        if (trimmed.isEmpty()) throw new IllegalArgumentException(option + " is empty");
-        String[] parts = trimmed.split("[\\s,]+");
-        int[] ids = new int[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                ids[i] = Integer.parseInt(parts[i]);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + ": '" + parts[i] + "' (item " + (i + 1) + ") is not an integer id");
-            }
-            if (ids[i] < 0 || ids[i] >= config.embeddingSize()) {
+        int[] ids = Ids.parse(text, option);
+        if (ids.length == 0) throw new IllegalArgumentException(option + " is empty");
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] >= config.embeddingSize()) {
                 throw new IllegalArgumentException(option + ": id " + ids[i] + " (item " + (i + 1)
                         + ") is outside the model's vocabulary [0, " + config.embeddingSize() + ")");
             }
