@@ -20,7 +20,6 @@ final class MicroKernels {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
-    private static final VectorOperators.Associative ADD = VectorOperators.ADD;
 
     /**
      * Rows of A per dot tile: 4 where the CPU has 32 vector registers (AVX-512), 2 where it has 16 (AVX2), judged by
@@ -61,22 +60,22 @@ final class MicroKernels {
             c03 = x0.fma(w, c03); c13 = x1.fma(w, c13); c23 = x2.fma(w, c23); c33 = x3.fma(w, c33);
         }
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
-        put(c, c0,     c00.reduceLanes(ADD) + tail(a, a0, b, b0, k, kc), add);
-        put(c, c0 + 1, c01.reduceLanes(ADD) + tail(a, a0, b, b1, k, kc), add);
-        put(c, c0 + 2, c02.reduceLanes(ADD) + tail(a, a0, b, b2, k, kc), add);
-        put(c, c0 + 3, c03.reduceLanes(ADD) + tail(a, a0, b, b3, k, kc), add);
-        put(c, c1,     c10.reduceLanes(ADD) + tail(a, a1, b, b0, k, kc), add);
-        put(c, c1 + 1, c11.reduceLanes(ADD) + tail(a, a1, b, b1, k, kc), add);
-        put(c, c1 + 2, c12.reduceLanes(ADD) + tail(a, a1, b, b2, k, kc), add);
-        put(c, c1 + 3, c13.reduceLanes(ADD) + tail(a, a1, b, b3, k, kc), add);
-        put(c, c2,     c20.reduceLanes(ADD) + tail(a, a2, b, b0, k, kc), add);
-        put(c, c2 + 1, c21.reduceLanes(ADD) + tail(a, a2, b, b1, k, kc), add);
-        put(c, c2 + 2, c22.reduceLanes(ADD) + tail(a, a2, b, b2, k, kc), add);
-        put(c, c2 + 3, c23.reduceLanes(ADD) + tail(a, a2, b, b3, k, kc), add);
-        put(c, c3,     c30.reduceLanes(ADD) + tail(a, a3, b, b0, k, kc), add);
-        put(c, c3 + 1, c31.reduceLanes(ADD) + tail(a, a3, b, b1, k, kc), add);
-        put(c, c3 + 2, c32.reduceLanes(ADD) + tail(a, a3, b, b2, k, kc), add);
-        put(c, c3 + 3, c33.reduceLanes(ADD) + tail(a, a3, b, b3, k, kc), add);
+        put(c, c0,     Simd.sum(c00) + tail(a, a0, b, b0, k, kc), add);
+        put(c, c0 + 1, Simd.sum(c01) + tail(a, a0, b, b1, k, kc), add);
+        put(c, c0 + 2, Simd.sum(c02) + tail(a, a0, b, b2, k, kc), add);
+        put(c, c0 + 3, Simd.sum(c03) + tail(a, a0, b, b3, k, kc), add);
+        put(c, c1,     Simd.sum(c10) + tail(a, a1, b, b0, k, kc), add);
+        put(c, c1 + 1, Simd.sum(c11) + tail(a, a1, b, b1, k, kc), add);
+        put(c, c1 + 2, Simd.sum(c12) + tail(a, a1, b, b2, k, kc), add);
+        put(c, c1 + 3, Simd.sum(c13) + tail(a, a1, b, b3, k, kc), add);
+        put(c, c2,     Simd.sum(c20) + tail(a, a2, b, b0, k, kc), add);
+        put(c, c2 + 1, Simd.sum(c21) + tail(a, a2, b, b1, k, kc), add);
+        put(c, c2 + 2, Simd.sum(c22) + tail(a, a2, b, b2, k, kc), add);
+        put(c, c2 + 3, Simd.sum(c23) + tail(a, a2, b, b3, k, kc), add);
+        put(c, c3,     Simd.sum(c30) + tail(a, a3, b, b0, k, kc), add);
+        put(c, c3 + 1, Simd.sum(c31) + tail(a, a3, b, b1, k, kc), add);
+        put(c, c3 + 2, Simd.sum(c32) + tail(a, a3, b, b2, k, kc), add);
+        put(c, c3 + 3, Simd.sum(c33) + tail(a, a3, b, b3, k, kc), add);
     }
 
     /**
@@ -103,14 +102,14 @@ final class MicroKernels {
             c03 = x0.fma(w, c03); c13 = x1.fma(w, c13);
         }
         int c1 = c0 + cs;
-        put(c, c0,     c00.reduceLanes(ADD) + tail(a, a0, b, b0, k, kc), add);
-        put(c, c0 + 1, c01.reduceLanes(ADD) + tail(a, a0, b, b1, k, kc), add);
-        put(c, c0 + 2, c02.reduceLanes(ADD) + tail(a, a0, b, b2, k, kc), add);
-        put(c, c0 + 3, c03.reduceLanes(ADD) + tail(a, a0, b, b3, k, kc), add);
-        put(c, c1,     c10.reduceLanes(ADD) + tail(a, a1, b, b0, k, kc), add);
-        put(c, c1 + 1, c11.reduceLanes(ADD) + tail(a, a1, b, b1, k, kc), add);
-        put(c, c1 + 2, c12.reduceLanes(ADD) + tail(a, a1, b, b2, k, kc), add);
-        put(c, c1 + 3, c13.reduceLanes(ADD) + tail(a, a1, b, b3, k, kc), add);
+        put(c, c0,     Simd.sum(c00) + tail(a, a0, b, b0, k, kc), add);
+        put(c, c0 + 1, Simd.sum(c01) + tail(a, a0, b, b1, k, kc), add);
+        put(c, c0 + 2, Simd.sum(c02) + tail(a, a0, b, b2, k, kc), add);
+        put(c, c0 + 3, Simd.sum(c03) + tail(a, a0, b, b3, k, kc), add);
+        put(c, c1,     Simd.sum(c10) + tail(a, a1, b, b0, k, kc), add);
+        put(c, c1 + 1, Simd.sum(c11) + tail(a, a1, b, b1, k, kc), add);
+        put(c, c1 + 2, Simd.sum(c12) + tail(a, a1, b, b2, k, kc), add);
+        put(c, c1 + 3, Simd.sum(c13) + tail(a, a1, b, b3, k, kc), add);
     }
 
     /** One row of A against 4 rows of B; the 4 results go to {@code c[c0 + q·cs]}. */
@@ -126,10 +125,10 @@ final class MicroKernels {
             c2v = x.fma(FloatVector.fromArray(F, b, b2 + k), c2v);
             c3v = x.fma(FloatVector.fromArray(F, b, b3 + k), c3v);
         }
-        put(c, c0,          c0v.reduceLanes(ADD) + tail(a, a0, b, b0, k, kc), add);
-        put(c, c0 + cs,     c1v.reduceLanes(ADD) + tail(a, a0, b, b1, k, kc), add);
-        put(c, c0 + 2 * cs, c2v.reduceLanes(ADD) + tail(a, a0, b, b2, k, kc), add);
-        put(c, c0 + 3 * cs, c3v.reduceLanes(ADD) + tail(a, a0, b, b3, k, kc), add);
+        put(c, c0,          Simd.sum(c0v) + tail(a, a0, b, b0, k, kc), add);
+        put(c, c0 + cs,     Simd.sum(c1v) + tail(a, a0, b, b1, k, kc), add);
+        put(c, c0 + 2 * cs, Simd.sum(c2v) + tail(a, a0, b, b2, k, kc), add);
+        put(c, c0 + 3 * cs, Simd.sum(c3v) + tail(a, a0, b, b3, k, kc), add);
     }
 
     /** One row of A against one row of B. */
@@ -138,7 +137,7 @@ final class MicroKernels {
         int end = F.loopBound(kc), k = 0;
         for (; k < end; k += L)
             acc = FloatVector.fromArray(F, a, a0 + k).fma(FloatVector.fromArray(F, b, b0 + k), acc);
-        put(c, ci, acc.reduceLanes(ADD) + tail(a, a0, b, b0, k, kc), add);
+        put(c, ci, Simd.sum(acc) + tail(a, a0, b, b0, k, kc), add);
     }
 
     /** Σ a[a0+k]·b[b0+k] for k in [from, to): the part of a row shorter than a vector. */

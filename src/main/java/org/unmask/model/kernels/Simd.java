@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * differ in the last bit, which would make a model's output depend on how warm the JVM is. These use only
  * exactly-rounded lane operations (add, mul, fma, permutes, integer bit work).
  */
-final class Simd {
+public final class Simd {
     private Simd() {}
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -28,8 +28,8 @@ final class Simd {
         }
     }
 
-    /** Sum of the lanes in a fixed pairwise order. */
-    static float sum(FloatVector v) {
+    /** Sum of the lanes in a fixed pairwise order (the same bits interpreted or compiled). */
+    public static float sum(FloatVector v) {
         for (VectorShuffle<Float> swap : SWAPS) v = v.add(v.rearrange(swap));
         return v.lane(0);
     }

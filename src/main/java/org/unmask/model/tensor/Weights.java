@@ -1,5 +1,7 @@
 package org.unmask.model.tensor;
 
+import org.unmask.model.kernels.Simd;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -57,7 +59,7 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
                 a0 = FloatVector.fromArray(s, data, w + i).fma(FloatVector.fromArray(s, x, xOffset + i), a0);
                 i += s.length();
             }
-            float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            float sum = Simd.sum(a0.add(a1));
             for (; i < n; i++) sum += data[w + i] * x[xOffset + i];
             return sum;
         }
@@ -79,7 +81,7 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
             int i = 0;
             for (; i + s.length() <= n; i += s.length())
                 acc = Lanes.f32(segment, off + i).fma(FloatVector.fromArray(s, x, xOffset + i), acc);
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = Simd.sum(acc);
             for (; i < n; i++) sum += get(off + i) * x[xOffset + i];
             return sum;
         }
@@ -103,7 +105,7 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
             int i = 0;
             for (; i + s.length() <= n; i += s.length())
                 acc = Lanes.bf16(segment, off + i).fma(FloatVector.fromArray(s, x, xOffset + i), acc);
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = Simd.sum(acc);
             for (; i < n; i++) sum += get(off + i) * x[xOffset + i];
             return sum;
         }
@@ -127,7 +129,7 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
             int i = 0;
             for (; i + s.length() <= n; i += s.length())
                 acc = Lanes.f16(segment, off + i).fma(FloatVector.fromArray(s, x, xOffset + i), acc);
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = Simd.sum(acc);
             for (; i < n; i++) sum += get(off + i) * x[xOffset + i];
             return sum;
         }
