@@ -50,7 +50,36 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the fixed mask choices.")
     long seed;
 
+    @Option(names = "--objective", paramLabel = "diffusion|ar",
+            description = "How the model was trained: 'diffusion' scores the ELBO (a bound), 'ar' the exact next-token NLL "
+                    + "with a causal mask (default: the objective in the run's trainer_state.json, else diffusion).")
+    String objective;
+
     @Spec CommandSpec spec;
+
+    /** The objective the model was trained with: the option, else the run's trainer state, else diffusion. */
+    private boolean autoregressive() throws IOException {
+        String o = objective;
+        if (o == null && modelDir != null && Files.isRegularFile(modelDir.resolve("trainer_state.json"))) {
+            o = org.unmask.train.TrainerState.read(modelDir).objective();
+        }
+        if (o == null || o.equals("diffusion")) return false;
+        if (o.equals("ar")) return true;
+        throw new IllegalArgumentException("--objective must be diffusion or ar, got '" + o + "'");
+    }
+
+    /** Exact next-token NLL (nats, summed) of a chunk under a causal model: logits at t predict token t+1. */
+    private static double causalNll(Denoiser model, int[] chunk) {
+        if (!(model instanceof org.unmask.model.LladaModel m)) {
+            throw new IllegalArgumentException("--objective ar needs a LLaDA transformer checkpoint");
+        }
+        int n = chunk.length - 1;
+        if (n <= 0) return 0;
+        int[] rows = new int[n], targets = new int[n];
+        float[] weights = new float[n];
+        for (int t = 0; t < n; t++) { rows[t] = t; targets[t] = chunk[t + 1]; weights[t] = 1f; }
+        return m.loss(chunk, 1, chunk.length, null, org.unmask.model.AttentionMask.CAUSAL, rows, targets, weights);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -68,13 +97,19 @@ public final class EvalCommand implements Callable<Integer> {
         int[] ids = Ids.requireTokenizer(tok, modelDir, null).encode(text, false);
         if (ids.length == 0) throw new IllegalArgumentException(corpus + ": no tokens");
         int len = Math.min(seqLen, model.config().maxSequenceLength());
+        boolean ar = autoregressive();
         double nll = 0;
         long tokens = 0;
         int chunks = 0;
         for (int at = 0; at < ids.length && (maxChunks == 0 || chunks < maxChunks); at += len) {
             int[] chunk = Arrays.copyOfRange(ids, at, Math.min(ids.length, at + len));
-            nll += Elbo.nllBound(model, chunk, grid, batch, seed + chunks);
-            tokens += chunk.length;
+            if (ar) {
+                nll += causalNll(model, chunk);
+                tokens += chunk.length - 1;   // the first token of a chunk has no context to be predicted from
+            } else {
+                nll += Elbo.nllBound(model, chunk, grid, batch, seed + chunks);
+                tokens += chunk.length;
+            }
             chunks++;
             err.printf("\rchunk %d: %.4f bits/token so far", chunks, nll / tokens / Math.log(2));
             err.flush();
@@ -82,9 +117,15 @@ public final class EvalCommand implements Callable<Integer> {
         err.println();
         double perToken = nll / tokens;
         out.printf("chunks %d tokens %d%n", chunks, tokens);
-        out.printf("nll_bound_nats_per_token %.6f%n", perToken);
-        out.printf("bits_per_token %.6f%n", perToken / Math.log(2));
-        out.printf("perplexity_bound %.4f%n", Math.exp(perToken));
+        if (ar) {
+            out.printf("nll_nats_per_token %.6f%n", perToken);
+            out.printf("bits_per_token %.6f%n", perToken / Math.log(2));
+            out.printf("perplexity %.4f%n", Math.exp(perToken));
+        } else {
+            out.printf("nll_bound_nats_per_token %.6f%n", perToken);
+            out.printf("bits_per_token %.6f%n", perToken / Math.log(2));
+            out.printf("perplexity_bound %.4f%n", Math.exp(perToken));
+        }
         out.flush();
         return 0;
     }

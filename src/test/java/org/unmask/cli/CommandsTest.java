@@ -136,4 +136,34 @@ class CommandsTest {
         assertThat(code2).isEqualTo(1);
         assertThat(e.toString()).contains("does not exist");
     }
+
+    @Test
+    void evalOfAnAutoregressiveModelIsTheExactNextTokenNll(@TempDir Path dir) throws Exception {
+        var config = new org.unmask.model.ModelConfig(16, 1, 2, 2, 24, 16, 16, 64, 10000.0, 1e-5, false, 2, 0, 0, 1);
+        var lm = org.unmask.model.LladaModel.randomInit(config, 9);
+        Path text = dir.resolve("text.txt");
+        Files.writeString(text, "abcdefghijabcjihgfedcbaaabbbcccdddeeefff");
+        EvalCommand e = parse(new EvalCommand(), "--model", dir.toString(), "--corpus", text.toString(), "--seq-len", "16",
+                "--objective", "ar");
+        e.run(lm, chars, new PrintWriter(out), new PrintWriter(err));
+        // independent: chunks of 16 tokens, log-softmax in double of causal logits at t for token t+1
+        int[] ids = new CharTokenizer().encode(Files.readString(text), false);
+        double nll = 0;
+        int count = 0;
+        for (int at = 0; at < ids.length; at += 16) {
+            int[] chunk = java.util.Arrays.copyOfRange(ids, at, Math.min(ids.length, at + 16));
+            float[] logits = lm.logits(chunk, 1, chunk.length, null, null, org.unmask.model.AttentionMask.CAUSAL);
+            int v = config.embeddingSize();
+            for (int t = 0; t + 1 < chunk.length; t++, count++) {
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int j = 0; j < v; j++) max = Math.max(max, logits[t * v + j]);
+                for (int j = 0; j < v; j++) sum += Math.exp(logits[t * v + j] - max);
+                nll += Math.log(sum) + max - logits[t * v + chunk[t + 1]];
+            }
+        }
+        double expected = nll / count;
+        String line = java.util.Arrays.stream(lines()).filter(l -> l.startsWith("nll_nats_per_token")).findFirst().orElseThrow();
+        assertThat(Double.parseDouble(line.split(" ")[1])).isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-5));
+        assertThat(out.toString()).contains("perplexity ").doesNotContain("perplexity_bound");
+    }
 }
