@@ -17,20 +17,21 @@ public final class Simd {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
-    /** Butterfly permutes: lane i swaps with lane i ^ s for s = L/2, L/4, …, 1. */
-    @SuppressWarnings("unchecked")
-    private static final VectorShuffle<Float>[] SWAPS = new VectorShuffle[Integer.numberOfTrailingZeros(S.length())];
+    // Butterfly permutes (lane i swaps with lane i ^ s), one static final field each so the JIT sees constants; a
+    // shuffle read from an array is not constant-folded and made every reduction several times slower.
+    private static final VectorShuffle<Float> SWAP_8 = swap(8), SWAP_4 = swap(4), SWAP_2 = swap(2), SWAP_1 = swap(1);
 
-    static {
-        for (int k = 0, s = S.length() / 2; s >= 1; s /= 2, k++) {
-            int step = s;
-            SWAPS[k] = VectorShuffle.fromOp(S, i -> i ^ step);
-        }
+    private static VectorShuffle<Float> swap(int step) {
+        return step < S.length() ? VectorShuffle.fromOp(S, i -> i ^ step) : null;
     }
 
     /** Sum of the lanes in a fixed pairwise order (the same bits interpreted or compiled). */
     public static float sum(FloatVector v) {
-        for (VectorShuffle<Float> swap : SWAPS) v = v.add(v.rearrange(swap));
+        int n = S.length();
+        if (n >= 16) v = v.add(v.rearrange(SWAP_8));
+        if (n >= 8) v = v.add(v.rearrange(SWAP_4));
+        if (n >= 4) v = v.add(v.rearrange(SWAP_2));
+        if (n >= 2) v = v.add(v.rearrange(SWAP_1));
         return v.lane(0);
     }
 
