@@ -14,6 +14,10 @@ import java.io.PrintWriter;
         description = "Masked diffusion language models (LLaDA family) in pure Java.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                GenerateCommand.class,
+                InfillCommand.class,
+                ScoreCommand.class,
+                EvalCommand.class,
                 ServeCommand.class,
                 ChatCommand.class,
         })

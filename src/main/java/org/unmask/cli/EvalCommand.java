@@ -1,0 +1,197 @@
+package org.unmask.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.unmask.diffusion.Elbo;
+import org.unmask.diffusion.Likelihood;
+import org.unmask.model.Denoiser;
+import org.unmask.text.Tokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code unmask eval --corpus FILE}: a deterministic ELBO of a text corpus (bits per token, perplexity bound), and
+ * {@code unmask eval mc --tasks FILE.jsonl}: multiple-choice accuracy by likelihood, scored like lm-evaluation-harness.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true, subcommands = EvalCommand.Mc.class,
+        description = "Evaluate a model: ELBO of a corpus (bits per token, perplexity bound), or 'eval mc' multiple choice.")
+public final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "DIR", description = "Model directory.")
+    Path modelDir;
+
+    @Option(names = "--corpus", paramLabel = "FILE", description = "UTF-8 text file to score.")
+    Path corpus;
+
+    @Option(names = "--seq-len", defaultValue = "256", description = "Tokens per scored chunk (default: ${DEFAULT-VALUE}).")
+    int seqLen;
+
+    @Option(names = "--grid", defaultValue = "16", description = "Points of the fixed t grid per chunk (default: ${DEFAULT-VALUE}).")
+    int grid;
+
+    @Option(names = "--batch", defaultValue = "8", description = "Grid points per forward pass (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--max-chunks", defaultValue = "0", description = "Score at most this many chunks (0 = all).")
+    int maxChunks;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the fixed mask choices.")
+    long seed;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (modelDir == null) throw new IllegalArgumentException("missing --model DIR");
+        if (corpus == null) throw new IllegalArgumentException("missing --corpus FILE (or use 'unmask eval mc --tasks FILE.jsonl')");
+        Denoiser model = ModelDirs.loadModel(modelDir);
+        return run(model, ModelDirs.loadTokenizer(modelDir), spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** The command body over an already loaded model. */
+    int run(Denoiser model, Optional<Tokenizer> tok, PrintWriter out, PrintWriter err) throws IOException {
+        if (seqLen <= 0 || grid <= 0 || batch <= 0) throw new IllegalArgumentException("--seq-len, --grid and --batch must be positive");
+        if (!Files.isRegularFile(corpus)) throw new IOException(corpus + ": no such file");
+        String text = Files.readString(corpus, StandardCharsets.UTF_8);
+        int[] ids = Ids.requireTokenizer(tok, modelDir, null).encode(text, false);
+        if (ids.length == 0) throw new IllegalArgumentException(corpus + ": no tokens");
+        int len = Math.min(seqLen, model.config().maxSequenceLength());
+        double nll = 0;
+        long tokens = 0;
+        int chunks = 0;
+        for (int at = 0; at < ids.length && (maxChunks == 0 || chunks < maxChunks); at += len) {
+            int[] chunk = Arrays.copyOfRange(ids, at, Math.min(ids.length, at + len));
+            nll += Elbo.nllBound(model, chunk, grid, batch, seed + chunks);
+            tokens += chunk.length;
+            chunks++;
+            err.printf("\rchunk %d: %.4f bits/token so far", chunks, nll / tokens / Math.log(2));
+            err.flush();
+        }
+        err.println();
+        double perToken = nll / tokens;
+        out.printf("chunks %d tokens %d%n", chunks, tokens);
+        out.printf("nll_bound_nats_per_token %.6f%n", perToken);
+        out.printf("bits_per_token %.6f%n", perToken / Math.log(2));
+        out.printf("perplexity_bound %.4f%n", Math.exp(perToken));
+        out.flush();
+        return 0;
+    }
+
+    /** {@code unmask eval mc}: accuracy by log p(choice | context), argmax, and length-normalised accuracy. */
+    @Command(name = "mc", mixinStandardHelpOptions = true,
+            description = "Multiple-choice accuracy by likelihood (JSONL lines: context, choices, gold).")
+    public static final class Mc implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+        Path modelDir;
+
+        @Option(names = "--tasks", required = true, paramLabel = "FILE.jsonl", description = "One task per line: {\"context\":..., \"choices\":[...], \"gold\":i}.")
+        Path tasks;
+
+        @Option(names = "--mc-num", defaultValue = "32", description = "Monte Carlo draws per multi-token choice (default: ${DEFAULT-VALUE}).")
+        int mcNum;
+
+        @Option(names = "--batch", paramLabel = "B", description = "Draws per forward pass (default: the largest divisor of --mc-num up to 16).")
+        Integer batch;
+
+        @Option(names = "--cfg-scale", defaultValue = "0", description = "Classifier-free guidance weight.")
+        double cfgScale;
+
+        @Option(names = "--limit", defaultValue = "0", description = "Score at most this many tasks (0 = all).")
+        int limit;
+
+        @Option(names = "--seed", defaultValue = "0", description = "Seed of the mask draws.")
+        long seed;
+
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Denoiser model = ModelDirs.loadModel(modelDir);
+            return run(model, ModelDirs.loadTokenizer(modelDir), spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
+
+        /** One multiple-choice item. */
+        record Task(String context, List<String> choices, int gold) {}
+
+        static List<Task> read(Path file) throws IOException {
+            if (!Files.isRegularFile(file)) throw new IOException(file + ": no such file");
+            ObjectMapper json = new ObjectMapper();
+            List<Task> out = new ArrayList<>();
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i).strip();
+                if (line.isEmpty()) continue;
+                String where = file + " line " + (i + 1);
+                JsonNode n;
+                try {
+                    n = json.readTree(line);
+                } catch (IOException e) {
+                    throw new IOException(where + ": not valid JSON");
+                }
+                if (n == null || !n.isObject()) throw new IOException(where + ": expected a JSON object");
+                if (!n.path("context").isTextual()) throw new IOException(where + ": missing string field 'context'");
+                if (!n.path("choices").isArray() || n.get("choices").isEmpty())
+                    throw new IOException(where + ": missing non-empty array field 'choices'");
+                List<String> choices = new ArrayList<>();
+                for (JsonNode c : n.get("choices")) {
+                    if (!c.isTextual()) throw new IOException(where + ": every choice must be a string");
+                    choices.add(c.asText());
+                }
+                if (!n.path("gold").canConvertToInt() || !n.get("gold").isIntegralNumber())
+                    throw new IOException(where + ": missing integer field 'gold'");
+                int gold = n.get("gold").asInt();
+                if (gold < 0 || gold >= choices.size())
+                    throw new IOException(where + ": gold " + gold + " is not an index into " + choices.size() + " choices");
+                out.add(new Task(n.get("context").asText(), choices, gold));
+            }
+            if (out.isEmpty()) throw new IOException(file + ": no tasks");
+            return out;
+        }
+
+        int run(Denoiser model, Optional<Tokenizer> tok, PrintWriter out, PrintWriter err) throws IOException {
+            Tokenizer t = Ids.requireTokenizer(tok, modelDir, null);
+            List<Task> all = read(tasks);
+            if (limit > 0 && all.size() > limit) all = all.subList(0, limit);
+            int b = batch == null ? ScoreCommand.defaultBatch(mcNum, 16) : batch;
+            int correct = 0, correctNorm = 0;
+            for (int i = 0; i < all.size(); i++) {
+                Task task = all.get(i);
+                int best = 0, bestNorm = 0;
+                double bestLl = Double.NEGATIVE_INFINITY, bestLlNorm = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < task.choices().size(); c++) {
+                    int[][] pair = Likelihood.encodePair(t, task.context(), task.choices().get(c));
+                    // a one-token continuation is exact with a single draw
+                    boolean one = pair[1].length == 1;
+                    double ll = Likelihood.logLikelihood(model, pair[0], pair[1], one ? 1 : mcNum, one ? 1 : b,
+                            cfgScale, seed + 1000L * i + c);
+                    double norm = ll / Math.max(1, task.choices().get(c).getBytes(StandardCharsets.UTF_8).length);
+                    if (ll > bestLl) { bestLl = ll; best = c; }
+                    if (norm > bestLlNorm) { bestLlNorm = norm; bestNorm = c; }
+                }
+                if (best == task.gold()) correct++;
+                if (bestNorm == task.gold()) correctNorm++;
+                err.printf("\rtask %d/%d  acc %.4f  acc_norm %.4f", i + 1, all.size(),
+                        correct / (double) (i + 1), correctNorm / (double) (i + 1));
+                err.flush();
+            }
+            err.println();
+            out.printf("tasks %d%n", all.size());
+            out.printf("acc %.4f%n", correct / (double) all.size());
+            out.printf("acc_norm %.4f%n", correctNorm / (double) all.size());
+            out.flush();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package org.unmask.cli;
+
+import org.unmask.model.Denoiser;
+import org.unmask.text.Tokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/** {@code unmask generate}: sample a continuation of one or more prompts with the reverse diffusion process. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate text by unmasking (LLaDA sampling, Dream algorithms, Fast-dLLM threshold decoding, ReMDM).")
+public final class GenerateCommand implements Callable<Integer> {
+    /** The LLaDA chat template around one user message. */
+    static final String CHAT_PREFIX = "<|startoftext|><|start_header_id|>user<|end_header_id|>\n\n";
+    static final String CHAT_SUFFIX = "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n";
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (config.json, weights, optional tokenizer.json).")
+    Path modelDir;
+
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "Prompt text (repeat for a batch).")
+    List<String> prompts = new ArrayList<>();
+
+    @Option(names = "--prompt-ids", paramLabel = "IDS", description = "Prompt as space-separated token ids (repeat for a batch).")
+    List<String> promptIds = new ArrayList<>();
+
+    @Option(names = "--chat", description = "Wrap each text prompt in the LLaDA chat template.")
+    boolean chat;
+
+    @Option(names = "--gen-length", required = true, paramLabel = "N", description = "Number of tokens to generate.")
+    int genLength;
+
+    @Mixin SamplingOptions sampling;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Denoiser model = ModelDirs.loadModel(modelDir);
+        Optional<Tokenizer> tok = ModelDirs.loadTokenizer(modelDir);
+        return run(model, tok, spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** The command body over an already loaded model. */
+    int run(Denoiser model, Optional<Tokenizer> tok, PrintWriter out, PrintWriter err) throws Exception {
+        if (prompts.isEmpty() == promptIds.isEmpty())
+            throw new IllegalArgumentException("give the prompt either as --prompt TEXT or as --prompt-ids \"IDS\" (exactly one kind)");
+        List<int[]> ids = new ArrayList<>();
+        for (String p : promptIds) ids.add(Ids.parse(p, "--prompt-ids"));
+        if (!prompts.isEmpty()) {
+            Tokenizer t = Ids.requireTokenizer(tok, modelDir, "--prompt-ids");
+            for (String p : prompts) ids.add(chat ? t.encode(CHAT_PREFIX + p + CHAT_SUFFIX, false) : t.encode(p, true));
+        }
+        if (genLength <= 0) throw new IllegalArgumentException("--gen-length must be positive, got " + genLength);
+        var c = model.config();
+        var cfg = sampling.config(genLength, genLength, genLength, c.maskTokenId(), c.eosTokenId(),
+                Ids.eotId(sampling.eotId, model, tok));
+        SamplingRun.run(model, tok, sampling, cfg, ids, false, out, err);
+        return 0;
+    }
+}

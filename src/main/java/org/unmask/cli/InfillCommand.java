@@ -1,0 +1,58 @@
+package org.unmask.cli;
+
+import org.unmask.diffusion.Infill;
+import org.unmask.model.Denoiser;
+import org.unmask.text.Tokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/** {@code unmask infill}: fill {@code [MASK:n]} spans anywhere in a text. */
+@Command(name = "infill", mixinStandardHelpOptions = true,
+        description = "Fill masked spans in a text, e.g. --text \"The [MASK:5] sat on the mat.\"")
+public final class InfillCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+    Path modelDir;
+
+    @Option(names = "--text", paramLabel = "TEXT", description = "Text with [MASK] / [MASK:n] spans.")
+    String text;
+
+    @Option(names = "--ids", paramLabel = "IDS", description = "The canvas as token ids, masks written as the mask id (no tokenizer needed).")
+    String ids;
+
+    @Option(names = "--gen-length", defaultValue = "0", paramLabel = "N", description = "Extra masks appended after the text (default: 0).")
+    int genLength;
+
+    @Mixin SamplingOptions sampling;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Denoiser model = ModelDirs.loadModel(modelDir);
+        return run(model, ModelDirs.loadTokenizer(modelDir), spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** The command body over an already loaded model. */
+    int run(Denoiser model, Optional<Tokenizer> tok, PrintWriter out, PrintWriter err) throws Exception {
+        if ((text == null) == (ids == null)) throw new IllegalArgumentException("give exactly one of --text or --ids");
+        int mask = model.config().maskTokenId();
+        int[] canvas = text != null
+                ? Infill.encode(text, Ids.requireTokenizer(tok, modelDir, "--ids"), mask)
+                : Ids.parse(ids, "--ids");
+        int masks = Infill.countMasks(canvas, mask) + genLength;
+        if (masks == 0) throw new IllegalArgumentException("nothing to fill: the text has no [MASK] spans and --gen-length is 0");
+        var cfg = sampling.config(genLength, masks, genLength > 0 ? genLength : 1, mask, model.config().eosTokenId(),
+                Ids.eotId(sampling.eotId, model, tok));
+        SamplingRun.run(model, tok, sampling, cfg, List.of(canvas), true, out, err);
+        return 0;
+    }
+}

@@ -1,0 +1,87 @@
+package org.unmask.cli;
+
+import org.unmask.diffusion.Likelihood;
+import org.unmask.model.Denoiser;
+import org.unmask.text.Tokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/** {@code unmask score}: Monte Carlo estimate of log p(answer | prompt), as LLaDA's get_log_likelihood. */
+@Command(name = "score", mixinStandardHelpOptions = true,
+        description = "Estimate log p(answer | prompt) by Monte Carlo over masked answers (a lower bound; exact for one token).")
+public final class ScoreCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+    Path modelDir;
+
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "Prompt (context) text.")
+    String prompt;
+
+    @Option(names = "--answer", paramLabel = "TEXT", description = "Answer (continuation) text.")
+    String answer;
+
+    @Option(names = "--prompt-ids", paramLabel = "IDS", description = "Prompt as token ids.")
+    String promptIds;
+
+    @Option(names = "--answer-ids", paramLabel = "IDS", description = "Answer as token ids.")
+    String answerIds;
+
+    @Option(names = "--mc-num", required = true, paramLabel = "N", description = "Monte Carlo draws (a multiple of --batch).")
+    int mcNum;
+
+    @Option(names = "--batch", paramLabel = "B", description = "Draws per forward pass (default: the largest divisor of --mc-num up to 16).")
+    Integer batch;
+
+    @Option(names = "--cfg-scale", defaultValue = "0", description = "Classifier-free guidance weight (0 = off).")
+    double cfgScale;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the mask draws.")
+    long seed;
+
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Denoiser model = ModelDirs.loadModel(modelDir);
+        return run(model, ModelDirs.loadTokenizer(modelDir), spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** The largest divisor of {@code n} that is at most {@code cap}. */
+    static int defaultBatch(int n, int cap) {
+        for (int b = Math.min(n, cap); b > 1; b--) if (n % b == 0) return b;
+        return 1;
+    }
+
+    /** The command body over an already loaded model. */
+    int run(Denoiser model, Optional<Tokenizer> tok, PrintWriter out, PrintWriter err) {
+        boolean text = prompt != null || answer != null, ids = promptIds != null || answerIds != null;
+        if (text == ids) throw new IllegalArgumentException("give either --prompt and --answer, or --prompt-ids and --answer-ids");
+        int[] p, a;
+        if (text) {
+            if (prompt == null || answer == null) throw new IllegalArgumentException("--prompt and --answer go together");
+            int[][] pair = Likelihood.encodePair(Ids.requireTokenizer(tok, modelDir, "--prompt-ids/--answer-ids"), prompt, answer);
+            p = pair[0];
+            a = pair[1];
+        } else {
+            if (promptIds == null || answerIds == null) throw new IllegalArgumentException("--prompt-ids and --answer-ids go together");
+            p = Ids.parse(promptIds, "--prompt-ids");
+            a = Ids.parse(answerIds, "--answer-ids");
+        }
+        if (mcNum <= 0) throw new IllegalArgumentException("--mc-num must be positive, got " + mcNum);
+        int b = batch == null ? defaultBatch(mcNum, 16) : batch;
+        long t0 = System.nanoTime();
+        double ll = Likelihood.logLikelihood(model, p, a, mcNum, b, cfgScale, seed);
+        err.printf("unmask: prompt %d tokens, answer %d tokens, %d draws in batches of %d, %.2f s%n",
+                p.length, a.length, mcNum, b, (System.nanoTime() - t0) / 1e9);
+        err.flush();
+        out.println("log_likelihood " + ll);
+        out.flush();
+        return 0;
+    }
+}

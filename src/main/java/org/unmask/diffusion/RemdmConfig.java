@@ -1,0 +1,53 @@
+package org.unmask.diffusion;
+
+import java.util.Locale;
+
+/**
+ * ReMDM re-masking of already revealed tokens (Wang et al., arXiv 2503.00307), adapted to LLaDA's block schedule.
+ * Within a block, step i goes from α_t to α_s (fractions of the block revealed, from the block's quota) and
+ * σ_max = min(1, (1 − α_s)/α_t). Each token revealed earlier in the block is re-masked with probability σ_t:
+ * {@code cap}: min(eta, σ_max); {@code rescale}: eta·σ_max; {@code conf}: the cap value spread over the revealed
+ * tokens by softmax(−ψ), ψ the probability each had when revealed (capped at 1 per token). The step then reveals
+ * its quota plus the number re-masked, so the block still ends with no masks. Re-masking is active only in the last
+ * {@code window} fraction of each block's steps (ReMDM's "switch" variant; window 1 = every step).
+ * <p>With {@code loop}, the block is instead fully revealed in the steps before the window, and each step in the
+ * window first re-masks revealed tokens (σ_max taken as 1, so cap and rescale both give eta) and then re-predicts
+ * exactly those positions: α is held at 1 while the model revisits its least certain choices (ReMDM's "loop").
+ */
+public record RemdmConfig(Schedule schedule, double eta, double window, boolean loop) {
+
+    /** The switch variant. */
+    public RemdmConfig(Schedule schedule, double eta, double window) { this(schedule, eta, window, false); }
+
+    /** How σ_t is derived from σ_max. */
+    public enum Schedule { CAP, RESCALE, CONF;
+        /** Parses {@code cap}, {@code rescale} or {@code conf}. */
+        public static Schedule parse(String s) {
+            try {
+                return valueOf(s.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown ReMDM schedule '" + s + "'; expected cap, rescale or conf");
+            }
+        }
+    }
+
+    /** Validates eta and window. */
+    public RemdmConfig {
+        if (schedule == null) throw new IllegalArgumentException("ReMDM schedule is required");
+        if (!(eta > 0 && eta <= 1)) throw new IllegalArgumentException("ReMDM eta must be in (0, 1], got " + eta);
+        if (!(window > 0 && window <= 1)) throw new IllegalArgumentException("ReMDM window must be in (0, 1], got " + window);
+    }
+
+    /** First step (0-based, within a block of {@code stepsPerBlock}) at which re-masking is active. */
+    public int firstActiveStep(int stepsPerBlock) {
+        return stepsPerBlock - (int) Math.ceil(window * stepsPerBlock);
+    }
+
+    /** Steps of a block's window (the last ⌈window·stepsPerBlock⌉). */
+    public int windowSteps(int stepsPerBlock) { return stepsPerBlock - firstActiveStep(stepsPerBlock); }
+
+    /** σ_t for one step given σ_max; for {@code conf} this is the mean rate that is then spread by confidence. */
+    public double sigma(double sigmaMax) {
+        return schedule == Schedule.RESCALE ? eta * sigmaMax : Math.min(eta, sigmaMax);
+    }
+}

@@ -1,0 +1,139 @@
+package org.unmask.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.unmask.diffusion.FakeDenoiser;
+import org.unmask.diffusion.Likelihood;
+import org.unmask.model.Denoiser;
+import org.unmask.text.Tokenizer;
+import picocli.CommandLine;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CommandsTest {
+    final Denoiser model = new FakeDenoiser(16, 21);
+    final Optional<Tokenizer> none = Optional.empty();
+    final Optional<Tokenizer> chars = Optional.of(new CharTokenizer());
+    final StringWriter out = new StringWriter(), err = new StringWriter();
+
+    private static <T> T parse(T cmd, String... args) {
+        new CommandLine(cmd).parseArgs(args);
+        return cmd;
+    }
+
+    private String[] lines() { return out.toString().strip().split("\n"); }
+
+    @Test
+    void generatePrintsTheWholeCanvasAsTheLastLine(@TempDir Path dir) throws Exception {
+        GenerateCommand g = parse(new GenerateCommand(), "--model", dir.toString(), "--prompt-ids", "1 7 9 12",
+                "--gen-length", "16", "--steps", "8", "--block-length", "8", "--print-ids",
+                "--trace", dir.resolve("t.json").toString(), "--gif", dir.resolve("a.gif").toString());
+        g.run(model, none, new PrintWriter(out), new PrintWriter(err));
+        String[] ids = lines()[lines().length - 1].split(" ");
+        assertThat(ids).hasSize(20);
+        assertThat(ids[0] + " " + ids[1] + " " + ids[2] + " " + ids[3]).isEqualTo("1 7 9 12");
+        for (String id : ids) assertThat(Integer.parseInt(id)).isBetween(0, 15).isNotEqualTo(2);
+        assertThat(Files.readString(dir.resolve("t.json"))).contains("\"final_ids\"");
+        try (ImageInputStream in = ImageIO.createImageInputStream(dir.resolve("a.gif").toFile())) {
+            ImageReader r = ImageIO.getImageReaders(in).next();
+            r.setInput(in);
+            assertThat(r.getNumImages(true)).isEqualTo(8);
+        }
+        assertThat(err.toString()).contains("8 steps, 8 forward passes");
+    }
+
+    @Test
+    void generateFromTextDecodesTheContinuationAndBatchesPrompts(@TempDir Path dir) throws Exception {
+        GenerateCommand g = parse(new GenerateCommand(), "--model", dir.toString(), "--prompt", "abc", "--prompt", "hello",
+                "--gen-length", "8", "--steps", "8", "--print-ids", "--animate");
+        g.run(model, chars, new PrintWriter(out), new PrintWriter(err));
+        String[] l = lines();
+        // 8 plain step lines (animate, not a terminal), 2 texts, 2 id lines
+        assertThat(l).hasSize(12);
+        assertThat(l[0]).startsWith("step 1/8");
+        assertThat(l[8]).matches("[a-j]*");
+        assertThat(l[11].split(" ")).hasSize(1 + 5 + 8);
+    }
+
+    @Test
+    void generateWithoutATokenizerNeedsIds(@TempDir Path dir) {
+        GenerateCommand g = parse(new GenerateCommand(), "--model", dir.toString(), "--prompt", "abc", "--gen-length", "8");
+        assertThatThrownBy(() -> g.run(model, none, new PrintWriter(out), new PrintWriter(err)))
+                .hasMessageContaining("no tokenizer").hasMessageContaining("--prompt-ids");
+    }
+
+    @Test
+    void infillFillsTheMaskSpans(@TempDir Path dir) throws Exception {
+        InfillCommand c = parse(new InfillCommand(), "--model", dir.toString(), "--text", "abc[MASK:5]def", "--print-ids");
+        c.run(model, chars, new PrintWriter(out), new PrintWriter(err));
+        String[] l = lines();
+        assertThat(l[0]).startsWith("abc").endsWith("def");   // special tokens the toy model picks are not printed
+        assertThat(l[1].split(" ")).hasSize(11).doesNotContain("2");
+        assertThat(err.toString()).contains("5 steps");
+    }
+
+    @Test
+    void scorePrintsTheEstimateAsTheLastToken(@TempDir Path dir) {
+        ScoreCommand s = parse(new ScoreCommand(), "--model", dir.toString(), "--prompt-ids", "1 7 9", "--answer-ids", "11",
+                "--mc-num", "4");
+        s.run(model, none, new PrintWriter(out), new PrintWriter(err));
+        String[] last = lines()[lines().length - 1].split(" ");
+        double v = Double.parseDouble(last[last.length - 1]);
+        float[] l = model.logits(new int[]{1, 7, 9, 2}, 1, 4, null, new int[]{3});
+        assertThat(v).isCloseTo(Likelihood.logSoftmax(l, 0, 16, 11), org.assertj.core.data.Offset.offset(1e-12));
+    }
+
+    @Test
+    void evalCorpusReportsBitsPerTokenAndPerplexity(@TempDir Path dir) throws Exception {
+        Path corpus = dir.resolve("c.txt");
+        Files.writeString(corpus, "abcdefghij".repeat(10));
+        EvalCommand e = parse(new EvalCommand(), "--model", dir.toString(), "--corpus", corpus.toString(), "--seq-len", "32",
+                "--grid", "4");
+        e.run(model, chars, new PrintWriter(out), new PrintWriter(err));
+        String o = out.toString();
+        assertThat(o).contains("chunks 4 tokens 100");
+        double bits = Double.parseDouble(o.replaceAll("(?s).*bits_per_token (\\S+).*", "$1"));
+        double ppl = Double.parseDouble(o.replaceAll("(?s).*perplexity_bound (\\S+).*", "$1"));
+        assertThat(bits).isPositive();
+        assertThat(ppl).isCloseTo(Math.pow(2, bits), org.assertj.core.data.Offset.offset(1e-2 * ppl));
+    }
+
+    @Test
+    void evalMcScoresTasksAndNamesBadLines(@TempDir Path dir) throws Exception {
+        Path tasks = dir.resolve("t.jsonl");
+        Files.writeString(tasks, """
+                {"context": "abc", "choices": ["d", "ef"], "gold": 0}
+                {"context": "ab ", "choices": ["cd", "e", "fgh"], "gold": 2}
+                """);
+        EvalCommand.Mc m = parse(new EvalCommand.Mc(), "--model", dir.toString(), "--tasks", tasks.toString(), "--mc-num", "4");
+        m.run(model, chars, new PrintWriter(out), new PrintWriter(err));
+        assertThat(out.toString()).contains("tasks 2").containsPattern("acc [01]\\.\\d{4}").containsPattern("acc_norm [01]\\.\\d{4}");
+        Files.writeString(tasks, "{\"context\": \"abc\", \"choices\": [\"d\"], \"gold\": 3}\n");
+        assertThatThrownBy(() -> m.run(model, chars, new PrintWriter(out), new PrintWriter(err)))
+                .hasMessageContaining("line 1").hasMessageContaining("gold 3");
+    }
+
+    @Test
+    void unwiredModelLoadingFailsWithAClearMessage(@TempDir Path dir) {
+        StringWriter e = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setErr(new PrintWriter(e));
+        int code = cl.execute("generate", "--model", dir.toString(), "--prompt-ids", "1 2", "--gen-length", "4");
+        assertThat(code).isEqualTo(1);
+        assertThat(e.toString()).contains("not wired yet");
+        int code2 = cl.execute("score", "--model", dir.resolve("missing").toString(), "--prompt-ids", "1",
+                "--answer-ids", "3", "--mc-num", "1");
+        assertThat(code2).isEqualTo(1);
+        assertThat(e.toString()).contains("does not exist");
+    }
+}
