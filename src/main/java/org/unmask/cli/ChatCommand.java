@@ -5,7 +5,6 @@ import org.unmask.serve.CancellationToken;
 import org.unmask.serve.ChatConversation;
 import org.unmask.serve.ChatTemplates;
 import org.unmask.serve.EngineLoader;
-import org.unmask.serve.EngineLoaders;
 import org.unmask.serve.GenerationEngine;
 import org.unmask.serve.GenerationRequest;
 import org.unmask.serve.GenerationResult;
@@ -72,7 +71,7 @@ public final class ChatCommand implements Callable<Integer> {
     private final InputStream in;
     private final PrintStream out;
 
-    public ChatCommand() { this(EngineLoaders.standard(), System.in, System.out); }
+    public ChatCommand() { this(dir -> ServeCommand.openModelDir(dir, 1), System.in, System.out); }
 
     ChatCommand(EngineLoader loader, InputStream in, PrintStream out) {
         this.loader = loader;

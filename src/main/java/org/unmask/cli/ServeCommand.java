@@ -2,10 +2,12 @@ package org.unmask.cli;
 
 import org.unmask.serve.ChatTemplates;
 import org.unmask.serve.EngineLoader;
-import org.unmask.serve.EngineLoaders;
+import org.unmask.model.Denoiser;
 import org.unmask.serve.GenerationEngine;
+import org.unmask.serve.LladaEngine;
 import org.unmask.serve.ServerOptions;
 import org.unmask.serve.UnmaskServer;
+import org.unmask.text.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,11 +47,20 @@ public final class ServeCommand implements Callable<Integer> {
     private final EngineLoader loader;
     private final PrintStream out;
 
-    public ServeCommand() { this(EngineLoaders.standard(), System.out); }
+    public ServeCommand() { this(null, System.out); }
 
+    /** A command using {@code loader} (null: the model directory's checkpoint and tokenizer, see {@link #openModelDir}). */
     ServeCommand(EngineLoader loader, PrintStream out) {
-        this.loader = loader;
+        this.loader = loader != null ? loader : dir -> openModelDir(dir, maxBatch);
         this.out = out;
+    }
+
+    /** The diffusion sampler over the model and tokenizer of {@code dir}, batching up to {@code maxBatch} requests. */
+    static GenerationEngine openModelDir(Path dir, int maxBatch) {
+        Denoiser model = ModelDirs.loadModel(dir);
+        Tokenizer tokenizer = ModelDirs.loadTokenizer(dir).orElseThrow(() -> new IllegalArgumentException(
+                dir + ": no tokenizer.json (serving and chat need the model's tokenizer)"));
+        return new LladaEngine(dir.toAbsolutePath().normalize().getFileName().toString(), model, tokenizer, maxBatch);
     }
 
     @Override public Integer call() throws Exception {

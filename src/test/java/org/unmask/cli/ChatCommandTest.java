@@ -86,6 +86,6 @@ class ChatCommandTest {
         cl.setErr(new PrintWriter(err));
         int code = cl.execute("serve", "--model", "/nonexistent/model-dir", "--port", "0");
         assertThat(code).isEqualTo(1);
-        assertThat(err.toString()).contains("model directory not found: /nonexistent/model-dir");
+        assertThat(err.toString()).contains("/nonexistent/model-dir").contains("does not exist");
     }
 }
