@@ -89,6 +89,8 @@ public final class SftCommand implements Callable<Integer> {
             validation = new Validation(vb, mask, options.valGrid, options.seed + 17);
         }
         TokenizerSetup.install(tok, out);
+        // the chat template the examples were rendered with, so `unmask chat` and `serve` prompt the model the same way
+        org.unmask.serve.ChatTemplates.writeDefault(out);
         err.printf(Locale.ROOT, "sft: %d training and %d validation examples from %s; base model %s (%.2fM parameters)%n",
                 train.size(), valid.size(), data, source, config.parameterCount() / 1e6);
         return TrainCommand.run(net, new SftObjective(mask), batches, validation, out, topts, options, err);

@@ -101,6 +101,10 @@ class TrainCommandTest {
         assertThat(tuned.code()).as(tuned.err()).isZero();
         assertThat(TrainerState.read(tmp.resolve("sft")).objective()).isEqualTo("sft");
         assertThat(tmp.resolve("sft").resolve("tokenizer.json")).exists();
+        // the fine-tuned model carries the chat template its examples were rendered with
+        var template = org.unmask.serve.ChatTemplates.load(tmp.resolve("sft"));
+        assertThat(java.nio.file.Files.readString(tmp.resolve("sft").resolve("tokenizer_config.json"))).contains("chat_template");
+        assertThat(template).isNotNull();
     }
 
     @Test void arObjectiveAndBadOptionsGiveClearErrors() throws Exception {
