@@ -49,12 +49,21 @@ public final class Infill {
         return out;
     }
 
-    /** Token ids of {@code text} with each {@code [MASK:n]} replaced by n copies of {@code maskId}. */
+    /**
+     * Token ids of {@code text} with each {@code [MASK:n]} replaced by n copies of {@code maskId}. Whitespace right
+     * before a mask is left to the masked span: byte-level BPE attaches a word's leading space to the word, so
+     * "The [MASK:1] sat" must become "The" + mask + " sat", not a lone space token the model never saw in training.
+     */
     public static int[] encode(String text, Tokenizer tok, int maskId) {
         List<Integer> ids = new ArrayList<>();
-        for (Piece p : parse(text)) {
-            switch (p) {
-                case Text t -> { for (int id : tok.encode(t.text(), false)) ids.add(id); }
+        List<Piece> pieces = parse(text);
+        for (int k = 0; k < pieces.size(); k++) {
+            switch (pieces.get(k)) {
+                case Text t -> {
+                    boolean beforeMask = k + 1 < pieces.size() && pieces.get(k + 1) instanceof Masks;
+                    String s = beforeMask ? t.text().stripTrailing() : t.text();
+                    for (int id : tok.encode(s, false)) ids.add(id);
+                }
                 case Masks m -> { for (int i = 0; i < m.count(); i++) ids.add(maskId); }
             }
         }
