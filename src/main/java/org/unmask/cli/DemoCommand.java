@@ -71,7 +71,7 @@ public final class DemoCommand implements Callable<Integer> {
         err.flush();
         List<String> args = new ArrayList<>(List.of("generate", "--model", dir.toString(), "--prompt", prompt,
                 "--gen-length", Integer.toString(genLength), "--steps", Integer.toString(genLength),
-                "--block-length", Integer.toString(blockLength), "--temperature", "0.7", "--seed", Long.toString(seed),
+                "--block-length", Integer.toString(blockLength), "--temperature", "1.0", "--seed", Long.toString(seed),
                 "--animate", "--gif", gif.toString()));
         int code = root.execute(args.toArray(String[]::new));
         if (code == 0) err.println("demo: wrote " + gif);
