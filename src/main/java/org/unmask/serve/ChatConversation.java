@@ -1,5 +1,6 @@
 package org.unmask.serve;
 
+import org.unmask.data.ChatMessage;
 import java.util.Arrays;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package org.unmask.serve;
 
+import org.unmask.data.ChatMessage;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.interpret.RenderResult;

@@ -1,5 +1,6 @@
 package org.unmask.serve;
 
+import org.unmask.data.ChatMessage;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

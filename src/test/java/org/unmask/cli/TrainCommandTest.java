@@ -105,7 +105,7 @@ class TrainCommandTest {
         var template = org.unmask.serve.ChatTemplates.load(tmp.resolve("sft"));
         assertThat(java.nio.file.Files.readString(tmp.resolve("sft").resolve("tokenizer_config.json"))).contains("chat_template");
         // rendered, it is the prompt text the SFT examples were built from
-        assertThat(template.render(java.util.List.of(new org.unmask.serve.ChatMessage("user", "Hi")), true))
+        assertThat(template.render(java.util.List.of(new org.unmask.data.ChatMessage("user", "Hi")), true))
                 .isEqualTo(org.unmask.data.SftExamples.promptText(java.util.List.of(new org.unmask.data.ChatMessage("user", "Hi"))));
     }
 
