@@ -7,9 +7,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -49,6 +52,10 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Animated GIF of the unmasking (default: ${DEFAULT-VALUE}).")
     Path gif;
 
+    @Option(names = "--cache", paramLabel = "DIR",
+            description = "Cache of tokenised corpora and tokenizers (default: $UNMASK_CACHE or ~/.cache/unmask).")
+    Path cache;
+
     @Option(names = "--seed", defaultValue = "7", description = "Seed of the sampling (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -61,9 +68,11 @@ public final class DemoCommand implements Callable<Integer> {
         } else {
             if (exists) deleteRun(dir);
             err.println("demo: training the tiny preset on the shipped corpus for " + time + " into " + dir);
-            int code = root.execute("train", "--corpus", "default", "--preset", "tiny", "--out", dir.toString(),
-                    "--time", time, "--batch", "8", "--seq-len", "128", "--lr", "2e-3", "--val-every", "0",
-                    "--save-every", "200");
+            List<String> train = new ArrayList<>(List.of("train", "--corpus", "default", "--preset", "tiny",
+                    "--out", dir.toString(), "--time", time, "--batch", "8", "--seq-len", "128", "--lr", "2e-3",
+                    "--val-every", "0", "--save-every", "200"));
+            if (cache != null) train.addAll(List.of("--cache", cache.toString()));
+            int code = root.execute(train.toArray(String[]::new));
             if (code != 0) return code;
         }
         err.println("demo: unmasking " + genLength + " tokens after \"" + prompt + "\" (blocks of " + blockLength
@@ -78,9 +87,9 @@ public final class DemoCommand implements Callable<Integer> {
         return code;
     }
 
-    private static void deleteRun(Path dir) throws java.io.IOException {
-        try (var files = java.nio.file.Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(p);
+    private static void deleteRun(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
         }
     }
 }
