@@ -44,6 +44,10 @@ public final class MatMul {
             java.util.Arrays.fill(out, outOff, outOff + T * N, 0f);
             return;
         }
+        if (w instanceof Weights.F32 f && T >= MIN_TRANSPOSED_ROWS) {
+            forwardTransposed(out, outOff, x, xOff, f.data(), f.offset() + (int) wOffset, T, K, N);
+            return;
+        }
         boolean parallel = readableByWorkers(w);
         if (T < MIN_TILED_ROWS) {
             forwardRowDots(out, outOff, x, xOff, w, wOffset, T, K, N, parallel);
@@ -65,6 +69,33 @@ public final class MatMul {
             int n0 = splitN ? unit * u0 : 0, n1 = splitN ? Math.min(N, unit * u1) : N;
             forwardBlock(out, outOff, x, xOff, w, wOffset, K, N, t0, t1, n0, n1);
         });
+    }
+
+    /** Token rows from which transposing a heap f32 weight once pays for itself (see forwardTransposed). */
+    private static final int MIN_TRANSPOSED_ROWS = 64;
+
+    /**
+     * Forward for heap f32 weights with many token rows (training): the dot-product tiles need a horizontal sum per
+     * output element, which dominates when K is small (d_model 256). Transposing W into [K,N] once (K·N moves, against
+     * T·K·N multiply-adds) lets the broadcast-and-accumulate kernel of the backward pass do the work instead, with no
+     * horizontal sums: out[T,N] = x[T,K] · Wᵀ[K,N].
+     */
+    private static void forwardTransposed(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, int T, int K, int N) {
+        float[] wt = new float[K * N];
+        final int B = 32;   // square blocks keep both the read and the write side in L1
+        for (int n0 = 0; n0 < N; n0 += B) {
+            int n1 = Math.min(N, n0 + B);
+            for (int k0 = 0; k0 < K; k0 += B) {
+                int k1 = Math.min(K, k0 + B);
+                for (int n = n0; n < n1; n++) {
+                    int row = wOff + n * K;
+                    for (int k = k0; k < k1; k++) wt[k * N + n] = w[row + k];
+                }
+            }
+        }
+        java.util.Arrays.fill(out, outOff, outOff + T * N, 0f);
+        // C = out (rows t), A(t, k) = x[t·K + k], B = Wᵀ (rows k)
+        accumulate(out, outOff, N, x, xOff, K, 1, wt, 0, N, T, K, N);
     }
 
     /** Matrix-vector case: each weight row is read once and dotted with the (at most 3) token rows. */
