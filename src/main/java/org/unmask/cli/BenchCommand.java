@@ -57,6 +57,14 @@ public final class BenchCommand implements Runnable {
             }
             return c;
         }
+
+        /** The lines every benchmark starts with: the architecture and the batch. */
+        void printHeader(PrintStream out, ModelConfig c) {
+            out.printf(Locale.ROOT, "model: d_model %d, %d layers, %d heads (%d kv), mlp %d, vocab %d, %,d parameters%n",
+                    c.dModel(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.mlpHiddenSize(), c.embeddingSize(), c.parameterCount());
+            out.printf(Locale.ROOT, "batch %d x %d tokens, %d timed iterations, %d threads%n", batch, seqLen, iters,
+                    org.unmask.model.kernels.Parallel.threads());
+        }
     }
 
     @Command(name = "train", mixinStandardHelpOptions = true,
@@ -69,10 +77,7 @@ public final class BenchCommand implements Runnable {
             ModelConfig c = shape.config(spec);
             PrintStream out = System.out;
             int B = shape.batch, T = shape.seqLen, n = B * T;
-            out.printf(Locale.ROOT, "model: d_model %d, %d layers, %d heads (%d kv), mlp %d, vocab %d, %,d parameters%n",
-                    c.dModel(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.mlpHiddenSize(), c.embeddingSize(), c.parameterCount());
-            out.printf(Locale.ROOT, "batch %d x %d tokens, %d timed iterations, %d threads%n", B, T, shape.iters,
-                    org.unmask.model.kernels.Parallel.threads());
+            shape.printHeader(out, c);
             LladaModel model = LladaModel.randomInit(c, shape.seed);
             AdamW opt = new AdamW(model.parameters(), 0.9, 0.95, 1e-8, 0.1);
             Random rnd = new Random(shape.seed + 1);
@@ -119,10 +124,7 @@ public final class BenchCommand implements Runnable {
             ModelConfig c = shape.config(spec);
             PrintStream out = System.out;
             int B = shape.batch, T = shape.seqLen, n = B * T;
-            out.printf(Locale.ROOT, "model: d_model %d, %d layers, %d heads (%d kv), mlp %d, vocab %d, %,d parameters%n",
-                    c.dModel(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.mlpHiddenSize(), c.embeddingSize(), c.parameterCount());
-            out.printf(Locale.ROOT, "batch %d x %d tokens, %d timed iterations, %d threads%n", B, T, shape.iters,
-                    org.unmask.model.kernels.Parallel.threads());
+            shape.printHeader(out, c);
             LladaModel model = LladaModel.randomInit(c, shape.seed);
             Random rnd = new Random(shape.seed + 1);
             model.profileMatMul(true);
