@@ -81,21 +81,35 @@ public final class MatMul {
      * horizontal sums: out[T,N] = x[T,K] · Wᵀ[K,N].
      */
     private static void forwardTransposed(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, int T, int K, int N) {
-        float[] wt = new float[K * N];
+        float[] wt = transposeScratch(K * N);
         final int B = 32;   // square blocks keep both the read and the write side in L1
-        for (int n0 = 0; n0 < N; n0 += B) {
-            int n1 = Math.min(N, n0 + B);
-            for (int k0 = 0; k0 < K; k0 += B) {
-                int k1 = Math.min(K, k0 + B);
-                for (int n = n0; n < n1; n++) {
-                    int row = wOff + n * K;
-                    for (int k = k0; k < k1; k++) wt[k * N + n] = w[row + k];
+        Parallel.forRange(ceilDiv(N, B), 4, (b0, b1) -> {
+            for (int n0 = b0 * B; n0 < Math.min(N, b1 * B); n0 += B) {
+                int n1 = Math.min(N, n0 + B);
+                for (int k0 = 0; k0 < K; k0 += B) {
+                    int k1 = Math.min(K, k0 + B);
+                    for (int n = n0; n < n1; n++) {
+                        int row = wOff + n * K;
+                        for (int k = k0; k < k1; k++) wt[k * N + n] = w[row + k];
+                    }
                 }
             }
-        }
+        });
         java.util.Arrays.fill(out, outOff, outOff + T * N, 0f);
         // C = out (rows t), A(t, k) = x[t·K + k], B = Wᵀ (rows k)
         accumulate(out, outOff, N, x, xOff, K, 1, wt, 0, N, T, K, N);
+    }
+
+    /** The calling thread's buffer for transposed weights, grown as needed (a model calls from one thread at a time). */
+    private static final ThreadLocal<float[]> TRANSPOSED = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] transposeScratch(int size) {
+        float[] buf = TRANSPOSED.get();
+        if (buf.length < size) {
+            buf = new float[size];
+            TRANSPOSED.set(buf);
+        }
+        return buf;
     }
 
     /** Matrix-vector case: each weight row is read once and dotted with the (at most 3) token rows. */
