@@ -8,11 +8,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Iterator;
-import java.util.NoSuchElementException;
 
 /** Documents of a JSON Lines stream: the string field {@code textField} of each non-blank line's object. */
-final class JsonlDocuments implements Iterator<String> {
+final class JsonlDocuments extends LookaheadDocuments {
 
     private static final ObjectMapper JSON = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
@@ -20,7 +18,6 @@ final class JsonlDocuments implements Iterator<String> {
     private final String source;
     private final String textField;
     private long lineNumber;
-    private String next;
 
     JsonlDocuments(BufferedReader reader, String source, String textField) {
         this.reader = reader;
@@ -29,20 +26,7 @@ final class JsonlDocuments implements Iterator<String> {
     }
 
     @Override
-    public boolean hasNext() {
-        if (next == null) next = readDocument();
-        return next != null;
-    }
-
-    @Override
-    public String next() {
-        if (!hasNext()) throw new NoSuchElementException();
-        String doc = next;
-        next = null;
-        return doc;
-    }
-
-    private String readDocument() {
+    String readNext() {
         try {
             String line;
             while ((line = reader.readLine()) != null) {

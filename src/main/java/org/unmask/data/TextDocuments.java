@@ -3,15 +3,12 @@ package org.unmask.data;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Iterator;
-import java.util.NoSuchElementException;
 
 /** Documents of a plain-text stream: blocks of non-blank lines separated by one or more blank lines. */
-final class TextDocuments implements Iterator<String> {
+final class TextDocuments extends LookaheadDocuments {
 
     private final BufferedReader reader;
     private final String source;
-    private String next;
     private boolean firstLine = true;
 
     TextDocuments(BufferedReader reader, String source) {
@@ -20,20 +17,7 @@ final class TextDocuments implements Iterator<String> {
     }
 
     @Override
-    public boolean hasNext() {
-        if (next == null) next = readBlock();
-        return next != null;
-    }
-
-    @Override
-    public String next() {
-        if (!hasNext()) throw new NoSuchElementException();
-        String doc = next;
-        next = null;
-        return doc;
-    }
-
-    private String readBlock() {
+    String readNext() {
         StringBuilder block = new StringBuilder();
         try {
             String line;
