@@ -1,5 +1,6 @@
 package org.unmask.cli;
 
+import org.unmask.compute.Parallel;
 import org.unmask.model.LladaModel;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.kernels.MatMul;
@@ -63,7 +64,7 @@ public final class BenchCommand implements Runnable {
             out.printf(Locale.ROOT, "model: d_model %d, %d layers, %d heads (%d kv), mlp %d, vocab %d, %,d parameters%n",
                     c.dModel(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.mlpHiddenSize(), c.embeddingSize(), c.parameterCount());
             out.printf(Locale.ROOT, "batch %d x %d tokens, %d timed iterations, %d threads%n", batch, seqLen, iters,
-                    org.unmask.model.kernels.Parallel.threads());
+                    org.unmask.compute.Parallel.threads());
         }
     }
 

@@ -1,7 +1,7 @@
 package org.unmask.cli;
 
 import org.unmask.model.kernels.GemmBenchmark;
-import org.unmask.model.kernels.Parallel;
+import org.unmask.compute.Parallel;
 import org.unmask.model.tensor.DType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,5 +1,6 @@
 package org.unmask.cli;
 
+import org.unmask.model.kernels.AttentionPattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.unmask.diffusion.Elbo;
@@ -78,7 +79,7 @@ public final class EvalCommand implements Callable<Integer> {
         int[] rows = new int[n], targets = new int[n];
         float[] weights = new float[n];
         for (int t = 0; t < n; t++) { rows[t] = t; targets[t] = chunk[t + 1]; weights[t] = 1f; }
-        return m.loss(chunk, 1, chunk.length, null, org.unmask.model.AttentionMask.CAUSAL, rows, targets, weights);
+        return m.loss(chunk, 1, chunk.length, null, org.unmask.model.kernels.AttentionPattern.CAUSAL, rows, targets, weights);
     }
 
     @Override

@@ -1,6 +1,6 @@
 package org.unmask.cli;
 
-import org.unmask.model.AttentionMask;
+import org.unmask.model.kernels.AttentionPattern;
 import org.unmask.model.LladaModel;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.Parameters;
@@ -89,7 +89,7 @@ final class ForwardCommands {
                 LladaModel m = LladaModel.fromWeights(c, ckpt.tensors(), true);
                 Parameters p = m.parameters();
                 p.zeroGrads();
-                double loss = m.forwardBackward(noisy, 1, T, null, AttentionMask.BIDIRECTIONAL, rows, targets, weights);
+                double loss = m.forwardBackward(noisy, 1, T, null, AttentionPattern.BIDIRECTIONAL, rows, targets, weights);
                 Map<String, float[]> tensors = new LinkedHashMap<>();
                 Map<String, long[]> shapes = new LinkedHashMap<>();
                 tensors.put("loss", new float[]{(float) loss});

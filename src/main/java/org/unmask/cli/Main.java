@@ -1,6 +1,6 @@
 package org.unmask.cli;
 
-import org.unmask.model.kernels.Parallel;
+import org.unmask.compute.Parallel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -5,10 +5,10 @@ import org.unmask.diffusion.Sampler;
 import org.unmask.diffusion.SamplerConfig;
 import org.unmask.diffusion.StepListener;
 import org.unmask.model.Denoiser;
-import org.unmask.sample.GifRecorder;
-import org.unmask.sample.TerminalView;
-import org.unmask.sample.TokenText;
-import org.unmask.sample.TraceRecorder;
+import org.unmask.views.GifRecorder;
+import org.unmask.views.TerminalView;
+import org.unmask.views.TokenText;
+import org.unmask.views.TraceRecorder;
 import org.unmask.text.Tokenizer;
 
 import java.io.IOException;

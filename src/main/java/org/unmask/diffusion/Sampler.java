@@ -1,7 +1,7 @@
 package org.unmask.diffusion;
 
 import org.unmask.model.Denoiser;
-import org.unmask.model.kernels.Parallel;
+import org.unmask.compute.Parallel;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,10 +1,11 @@
 package org.unmask.model;
 
+import org.unmask.model.kernels.AttentionPattern;
 import org.unmask.model.kernels.Attention;
 import org.unmask.model.kernels.CrossEntropy;
 import org.unmask.model.kernels.Embedding;
 import org.unmask.model.kernels.MatMul;
-import org.unmask.model.kernels.Parallel;
+import org.unmask.compute.Parallel;
 import org.unmask.model.kernels.RmsNorm;
 import org.unmask.model.kernels.Rope;
 import org.unmask.model.kernels.SwiGlu;
@@ -147,16 +148,16 @@ public final class LladaModel implements Denoiser {
 
     @Override
     public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows) {
-        return logits(ids, batch, seqLen, attend, rows, AttentionMask.BIDIRECTIONAL);
+        return logits(ids, batch, seqLen, attend, rows, AttentionPattern.BIDIRECTIONAL);
     }
 
     /** Logits of the flat positions {@code rows} (all when null) under an attention {@code mask}. */
-    public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows, AttentionMask mask) {
+    public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows, AttentionPattern mask) {
         checkInputs(ids, batch, seqLen, attend);
         int[] r = rows != null ? rows : allRows(batch * seqLen);
         checkRows(r, batch * seqLen);
         Activations a = new Activations(config, batch, seqLen, false);
-        forward(a, ids, attend, mask == null ? AttentionMask.BIDIRECTIONAL : mask);
+        forward(a, ids, attend, mask == null ? AttentionPattern.BIDIRECTIONAL : mask);
         float[] out = logitBuffer(r.length);
         head(a, r, out);
         return out;
@@ -166,7 +167,7 @@ public final class LladaModel implements Denoiser {
      * loss = Σ_i weights[i]·CE(logits[rows[i]], targets[i]) (natural log); accumulates dLoss/dθ into
      * parameters().grads(); returns the loss. rows are flat positions b*seqLen+t.
      */
-    public synchronized double forwardBackward(int[] ids, int batch, int seqLen, boolean[] attend, AttentionMask mask,
+    public synchronized double forwardBackward(int[] ids, int batch, int seqLen, boolean[] attend, AttentionPattern mask,
                                                int[] rows, int[] targets, float[] weights) {
         Parameters p = parameters();
         checkInputs(ids, batch, seqLen, attend);
@@ -176,7 +177,7 @@ public final class LladaModel implements Denoiser {
             trainActs = new Activations(config, batch, seqLen, true);
         }
         Activations a = trainActs;
-        AttentionMask m = mask == null ? AttentionMask.BIDIRECTIONAL : mask;
+        AttentionPattern m = mask == null ? AttentionPattern.BIDIRECTIONAL : mask;
         forward(a, ids, attend, m);
         int e = config.embeddingSize();
         a.headCapacity(rows.length, config.dModel(), e);
@@ -187,12 +188,12 @@ public final class LladaModel implements Denoiser {
     }
 
     /** The same loss, no gradients (validation, scoring). */
-    public double loss(int[] ids, int batch, int seqLen, boolean[] attend, AttentionMask mask,
+    public double loss(int[] ids, int batch, int seqLen, boolean[] attend, AttentionPattern mask,
                        int[] rows, int[] targets, float[] weights) {
         checkInputs(ids, batch, seqLen, attend);
         checkTargets(rows, targets, weights, batch * seqLen);
         Activations a = new Activations(config, batch, seqLen, false);
-        forward(a, ids, attend, mask == null ? AttentionMask.BIDIRECTIONAL : mask);
+        forward(a, ids, attend, mask == null ? AttentionPattern.BIDIRECTIONAL : mask);
         float[] logits = logitBuffer(rows.length);
         head(a, rows, logits);
         return CrossEntropy.forward(logits, targets, weights, rows.length, config.embeddingSize(), false);
@@ -202,7 +203,7 @@ public final class LladaModel implements Denoiser {
     // forward
 
     /** Runs every block; leaves the final residual stream in {@code a.h} (and, when training, every saved input). */
-    private void forward(Activations a, int[] ids, boolean[] attend, AttentionMask mask) {
+    private void forward(Activations a, int[] ids, boolean[] attend, AttentionPattern mask) {
         int n = a.rows, d = config.dModel(), kv = config.kvDim(), m = config.mlpHiddenSize();
         int H = config.nHeads(), KVH = config.nKvHeads(), hd = config.headDim();
         float eps = (float) config.rmsNormEps();
@@ -243,7 +244,7 @@ public final class LladaModel implements Denoiser {
     // ---------------------------------------------------------------------------------------------------------
     // backward (mirrors forward from the loss back to the embedding; a.logits holds ∂loss/∂logits)
 
-    private void backward(Activations a, int[] ids, int[] rows, AttentionMask mask, Parameters p) {
+    private void backward(Activations a, int[] ids, int[] rows, AttentionPattern mask, Parameters p) {
         int n = a.rows, d = config.dModel(), kv = config.kvDim(), m = config.mlpHiddenSize(), e = config.embeddingSize();
         int H = config.nHeads(), KVH = config.nKvHeads(), hd = config.headDim(), r = rows.length;
         float[] g = p.grads(), vals = p.values();

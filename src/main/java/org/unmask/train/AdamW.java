@@ -1,7 +1,7 @@
 package org.unmask.train;
 
 import org.unmask.model.Parameters;
-import org.unmask.model.kernels.Parallel;
+import org.unmask.compute.Parallel;
 
 /**
  * Adam with decoupled weight decay (Loshchilov and Hutter) over a flat {@link Parameters} buffer: decay only on

@@ -1,6 +1,6 @@
 package org.unmask.train;
 
-import org.unmask.model.AttentionMask;
+import org.unmask.model.kernels.AttentionPattern;
 
 /**
  * The autoregressive baseline: the same transformer under a causal mask, logits at position t predict token t+1,
@@ -28,6 +28,6 @@ public final class AutoregressiveObjective implements Objective {
                 i++;
             }
         }
-        return new TrainBatch(ids.clone(), b, len, AttentionMask.CAUSAL, rows, targets, weights);
+        return new TrainBatch(ids.clone(), b, len, AttentionPattern.CAUSAL, rows, targets, weights);
     }
 }

@@ -1,6 +1,6 @@
 package org.unmask.train;
 
-import org.unmask.model.AttentionMask;
+import org.unmask.model.kernels.AttentionPattern;
 
 import java.util.Arrays;
 
@@ -67,7 +67,7 @@ public final class DiffusionObjective implements Objective {
                 }
             }
         }
-        return new TrainBatch(noisy, b, len, AttentionMask.BIDIRECTIONAL,
+        return new TrainBatch(noisy, b, len, AttentionPattern.BIDIRECTIONAL,
                 Arrays.copyOf(rows, n), Arrays.copyOf(targets, n), Arrays.copyOf(weights, n));
     }
 }

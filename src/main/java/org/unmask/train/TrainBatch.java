@@ -1,12 +1,12 @@
 package org.unmask.train;
 
-import org.unmask.model.AttentionMask;
+import org.unmask.model.kernels.AttentionPattern;
 
 /**
  * One corrupted batch ready for {@code LladaModel.forwardBackward}: model input {@code ids}, the flat positions
  * {@code rows} that carry a loss, their {@code targets} and {@code weights}, so loss = Σ weights[i]·CE(rows[i]).
  */
-public record TrainBatch(int[] ids, int batch, int seqLen, AttentionMask mask, int[] rows, int[] targets, float[] weights) {
+public record TrainBatch(int[] ids, int batch, int seqLen, AttentionPattern mask, int[] rows, int[] targets, float[] weights) {
     /** Checks that the loss arrays line up. */
     public TrainBatch {
         if (ids.length != batch * seqLen) throw new IllegalArgumentException("ids do not match " + batch + "x" + seqLen);

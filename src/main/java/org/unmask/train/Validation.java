@@ -1,6 +1,6 @@
 package org.unmask.train;
 
-import org.unmask.model.AttentionMask;
+import org.unmask.model.kernels.AttentionPattern;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -88,7 +88,7 @@ public final class Validation {
                 }
             }
         }
-        return new TrainBatch(noisy, c.batch(), c.seqLen(), AttentionMask.BIDIRECTIONAL,
+        return new TrainBatch(noisy, c.batch(), c.seqLen(), AttentionPattern.BIDIRECTIONAL,
                 Arrays.copyOf(rows, m), Arrays.copyOf(targets, m), Arrays.copyOf(weights, m));
     }
 

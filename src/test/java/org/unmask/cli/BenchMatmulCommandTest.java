@@ -1,5 +1,6 @@
 package org.unmask.cli;
 
+import org.unmask.compute.Parallel;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -30,7 +31,7 @@ class BenchMatmulCommandTest {
         Outcome o = run("--m", "8", "--k", "40", "--n", "12", "--iters", "2", "--dtype", "bf16");
         assertThat(o.code()).isZero();
         String[] lines = o.out().strip().split("\\R");
-        assertThat(lines[0]).isEqualTo("matmul forward bf16 T=8 K=40 N=12 threads=" + org.unmask.model.kernels.Parallel.threads());
+        assertThat(lines[0]).isEqualTo("matmul forward bf16 T=8 K=40 N=12 threads=" + org.unmask.compute.Parallel.threads());
         assertThat(lines[1]).matches("run 1: \\d+\\.\\d GFLOPS");
         assertThat(lines[2]).matches("run 2: \\d+\\.\\d GFLOPS");
         assertThat(lines[lines.length - 1]).matches("matmul GFLOPS: \\d+\\.\\d");

@@ -1,5 +1,6 @@
 package org.unmask.cli;
 
+import org.unmask.model.kernels.AttentionPattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.unmask.diffusion.FakeDenoiser;
@@ -152,7 +153,7 @@ class CommandsTest {
         int count = 0;
         for (int at = 0; at < ids.length; at += 16) {
             int[] chunk = java.util.Arrays.copyOfRange(ids, at, Math.min(ids.length, at + 16));
-            float[] logits = lm.logits(chunk, 1, chunk.length, null, null, org.unmask.model.AttentionMask.CAUSAL);
+            float[] logits = lm.logits(chunk, 1, chunk.length, null, null, org.unmask.model.kernels.AttentionPattern.CAUSAL);
             int v = config.embeddingSize();
             for (int t = 0; t + 1 < chunk.length; t++, count++) {
                 double max = Double.NEGATIVE_INFINITY, sum = 0;

@@ -1,7 +1,8 @@
 package org.unmask.model;
 
+import org.unmask.model.kernels.AttentionPattern;
 import org.junit.jupiter.api.Test;
-import org.unmask.model.kernels.Parallel;
+import org.unmask.compute.Parallel;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Weights;
 
@@ -46,13 +47,13 @@ class LladaModelTest {
     @Test
     void gradientsOfEveryTensorMatchFiniteDifferences() {
         for (boolean tied : new boolean[]{false, true}) {
-            for (AttentionMask mask : new AttentionMask[]{AttentionMask.BIDIRECTIONAL, AttentionMask.blockCausal(3)}) {
+            for (AttentionPattern mask : new AttentionPattern[]{AttentionPattern.BIDIRECTIONAL, AttentionPattern.blockCausal(3)}) {
                 checkModelGradients(tied, mask);
             }
         }
     }
 
-    private static void checkModelGradients(boolean tied, AttentionMask mask) {
+    private static void checkModelGradients(boolean tied, AttentionPattern mask) {
         ModelConfig c = tiny(tied);
         LladaModel m = spread(c, 7);
         Random rnd = new Random(8);
@@ -116,7 +117,7 @@ class LladaModelTest {
             assertThat(Arrays.copyOfRange(b, i * e, (i + 1) * e)).as("bidirectional position %d", i)
                     .isNotEqualTo(Arrays.copyOfRange(a, i * e, (i + 1) * e));
         }
-        float[] ca = m.logits(ids, 1, T, null, null, AttentionMask.CAUSAL), cb = m.logits(changed, 1, T, null, null, AttentionMask.CAUSAL);
+        float[] ca = m.logits(ids, 1, T, null, null, AttentionPattern.CAUSAL), cb = m.logits(changed, 1, T, null, null, AttentionPattern.CAUSAL);
         assertThat(Arrays.copyOfRange(cb, 0, 6 * e)).containsExactly(Arrays.copyOfRange(ca, 0, 6 * e));
         assertThat(Arrays.copyOfRange(cb, 6 * e, 7 * e)).isNotEqualTo(Arrays.copyOfRange(ca, 6 * e, 7 * e));
     }
@@ -125,7 +126,7 @@ class LladaModelTest {
     void blockCausalSeesItsOwnBlockButNotLaterOnes() {
         LladaModel m = spread(tiny(false), 12);
         int T = 12, e = m.config().embeddingSize();
-        AttentionMask mask = AttentionMask.blockCausal(4);
+        AttentionPattern mask = AttentionPattern.blockCausal(4);
         int[] ids = randomIds(new Random(3), T, 11);
         int[] changed = ids.clone();
         changed[6] = (ids[6] + 1) % 11;                    // in block 1 (positions 4..7)

@@ -1,5 +1,6 @@
 package org.unmask.model;
 
+import org.unmask.model.kernels.AttentionPattern;
 import org.junit.jupiter.api.Test;
 import org.unmask.model.tensor.Weights;
 
@@ -56,7 +57,7 @@ class ReferenceForwardTest {
     }
 
     /** Logits [T][E] of one sequence. */
-    static double[][] forward(ModelConfig c, Map<String, Weights> w, int[] ids, boolean[] attend, AttentionMask mask) {
+    static double[][] forward(ModelConfig c, Map<String, Weights> w, int[] ids, boolean[] attend, AttentionPattern mask) {
         int T = ids.length, d = c.dModel(), H = c.nHeads(), KVH = c.nKvHeads(), hd = c.headDim();
         double[][] h = new double[T][d];
         Weights wte = w.get(LladaTensors.EMBEDDING);
@@ -111,13 +112,13 @@ class ReferenceForwardTest {
             boolean[] attend = new boolean[2 * T];
             Arrays.fill(attend, true);
             attend[T] = attend[T + 1] = false;   // left padding in the second row
-            for (AttentionMask mask : new AttentionMask[]{AttentionMask.BIDIRECTIONAL, AttentionMask.CAUSAL, AttentionMask.blockCausal(4)}) {
+            for (AttentionPattern mask : new AttentionPattern[]{AttentionPattern.BIDIRECTIONAL, AttentionPattern.CAUSAL, AttentionPattern.blockCausal(4)}) {
                 float[] got = m.logits(ids, 2, T, attend, null, mask);
                 for (int b = 0; b < 2; b++) {
                     double[][] ref = forward(c, m.tensors(), Arrays.copyOfRange(ids, b * T, (b + 1) * T),
                             Arrays.copyOfRange(attend, b * T, (b + 1) * T), mask);
                     for (int t = 0; t < T; t++) {
-                        if (mask.kind() == AttentionMask.Kind.CAUSAL && b == 1 && t < 2) continue;  // no visible key: undefined in HF
+                        if (mask.kind() == AttentionPattern.Kind.CAUSAL && b == 1 && t < 2) continue;  // no visible key: undefined in HF
                         for (int j = 0; j < e; j++) {
                             assertThat((double) got[(b * T + t) * e + j]).as("%s tied=%s row %d pos %d logit %d", mask.kind(), tied, b, t, j)
                                     .isCloseTo(ref[t][j], offset(2e-4 * (1 + Math.abs(ref[t][j]))));

@@ -1,7 +1,7 @@
 package org.unmask.train;
 
 import org.junit.jupiter.api.Test;
-import org.unmask.model.AttentionMask;
+import org.unmask.model.kernels.AttentionPattern;
 
 import java.util.List;
 
@@ -43,7 +43,7 @@ class ValidationTest {
         LossFunction positional = tb -> {
             double s = 0;
             for (int i = 0; i < tb.rows().length; i++) s += tb.weights()[i] * (1 + (tb.rows()[i] % 5));
-            assertThat(tb.mask()).isEqualTo(AttentionMask.BIDIRECTIONAL);
+            assertThat(tb.mask()).isEqualTo(AttentionPattern.BIDIRECTIONAL);
             return s;
         };
         assertThat(v.diffusionElbo(positional).natsPerToken()).isEqualTo(v.diffusionElbo(positional).natsPerToken());

@@ -1,6 +1,6 @@
 package org.unmask.model.io;
 
-import org.unmask.model.kernels.Parallel;
+import org.unmask.compute.Parallel;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Weights;
 

@@ -1,9 +1,11 @@
 package org.unmask.model.kernels;
 
+import org.unmask.compute.Simd;
+import org.unmask.compute.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import org.unmask.model.AttentionMask;
+import org.unmask.model.kernels.AttentionPattern;
 
 /**
  * Scaled dot-product attention with grouped-query heads, a key-padding mask and an optional causal or
@@ -24,7 +26,7 @@ public final class Attention {
     private static final int TILE = 4;
 
     /** Number of leading keys query {@code i} may see under {@code mask} in a row of {@code seqLen}. */
-    public static int keyLimit(AttentionMask mask, int i, int seqLen) {
+    public static int keyLimit(AttentionPattern mask, int i, int seqLen) {
         return switch (mask.kind()) {
             case BIDIRECTIONAL -> seqLen;
             case CAUSAL -> i + 1;
@@ -45,7 +47,7 @@ public final class Attention {
      * weights for the backward pass; {@code attend} (nullable, {@code B·T}) marks visible keys.
      */
     public static void forward(float[] out, float[] probs, float[] q, float[] k, float[] v, boolean[] attend,
-                               AttentionMask mask, int B, int T, int H, int KVH, int hd) {
+                               AttentionPattern mask, int B, int T, int H, int KVH, int hd) {
         int group = H / KVH, qd = H * hd, kvd = KVH * hd;
         float scale = (float) (1.0 / Math.sqrt(hd));
         Parallel.forRange(B * H, 1, (t0, t1) -> {
@@ -170,7 +172,7 @@ public final class Attention {
      * probabilities. Work is split by (batch, key/value head), so each key gradient is summed in one fixed order.
      */
     public static void backward(float[] dq, float[] dk, float[] dv, float[] dout, float[] probs, float[] q, float[] k,
-                                float[] v, AttentionMask mask, int B, int T, int H, int KVH, int hd) {
+                                float[] v, AttentionPattern mask, int B, int T, int H, int KVH, int hd) {
         int group = H / KVH, qd = H * hd, kvd = KVH * hd;
         float scale = (float) (1.0 / Math.sqrt(hd));
         Parallel.forRange(B * KVH, 1, (t0, t1) -> {

@@ -1,5 +1,6 @@
 package org.unmask.model.kernels;
 
+import org.unmask.compute.Parallel;
 import org.unmask.model.tensor.Weights;
 
 /** Token embedding lookup {@code out[r] = wte[ids[r]]} and its gradient (a scatter-add into the table). */

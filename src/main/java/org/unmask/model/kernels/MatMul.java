@@ -1,5 +1,6 @@
 package org.unmask.model.kernels;
 
+import org.unmask.compute.Parallel;
 import org.unmask.model.tensor.Weights;
 
 import static org.unmask.model.kernels.MicroKernels.AXPY_WIDTH;

@@ -1,5 +1,7 @@
 package org.unmask.model.kernels;
 
+import org.unmask.compute.Parallel;
+
 /**
  * Root-mean-square normalisation as in LLaDA: {@code y = (x · rsqrt(mean(x²) + eps)) · w}, no bias, no mean
  * subtraction. Forward and backward side by side; rows are independent, so both run in parallel over rows (the

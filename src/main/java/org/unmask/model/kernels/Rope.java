@@ -1,5 +1,7 @@
 package org.unmask.model.kernels;
 
+import org.unmask.compute.Parallel;
+
 /**
  * Rotary position embedding in LLaDA's rotate-half layout: dimension {@code m} pairs with {@code m + hd/2},
  * {@code x' = x·cos(θ) + rot(x)·sin(θ)} with {@code rot(x) = concat(-x[hd/2:], x[:hd/2])} and

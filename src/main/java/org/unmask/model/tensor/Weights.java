@@ -1,6 +1,6 @@
 package org.unmask.model.tensor;
 
-import org.unmask.model.kernels.Simd;
+import org.unmask.compute.Simd;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;

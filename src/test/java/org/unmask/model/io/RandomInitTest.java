@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.unmask.model.LladaTensors;
 import org.unmask.model.ModelConfig;
-import org.unmask.model.kernels.Parallel;
+import org.unmask.compute.Parallel;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Weights;
 

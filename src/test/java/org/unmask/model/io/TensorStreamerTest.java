@@ -2,7 +2,7 @@ package org.unmask.model.io;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.unmask.model.kernels.Parallel;
+import org.unmask.compute.Parallel;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Weights;
 

@@ -1,7 +1,7 @@
 package org.unmask.model.kernels;
 
 import org.junit.jupiter.api.Test;
-import org.unmask.model.AttentionMask;
+import org.unmask.model.kernels.AttentionPattern;
 
 import java.util.Random;
 
@@ -13,7 +13,7 @@ import static org.unmask.model.GradCheck.gaussian;
 class AttentionTest {
 
     /** Textbook multi-head attention in double: each query head h reads key/value head h / (H/KVH). */
-    private static double[] reference(float[] q, float[] k, float[] v, boolean[] attend, AttentionMask mask,
+    private static double[] reference(float[] q, float[] k, float[] v, boolean[] attend, AttentionPattern mask,
                                       int B, int T, int H, int KVH, int hd) {
         double[] out = new double[B * T * H * hd];
         for (int b = 0; b < B; b++) for (int h = 0; h < H; h++) for (int i = 0; i < T; i++) {
@@ -39,7 +39,7 @@ class AttentionTest {
         return out;
     }
 
-    private static void compare(AttentionMask mask, boolean[] attend, int B, int T, int H, int KVH, int hd, long seed) {
+    private static void compare(AttentionPattern mask, boolean[] attend, int B, int T, int H, int KVH, int hd, long seed) {
         Random rnd = new Random(seed);
         float[] q = gaussian(rnd, B * T * H * hd, 1.0), k = gaussian(rnd, B * T * KVH * hd, 1.0), v = gaussian(rnd, B * T * KVH * hd, 1.0);
         float[] out = new float[q.length];
@@ -50,28 +50,28 @@ class AttentionTest {
 
     @Test
     void multiHeadMatchesTheReference() {
-        compare(AttentionMask.BIDIRECTIONAL, null, 2, 21, 4, 4, 16, 1);
+        compare(AttentionPattern.BIDIRECTIONAL, null, 2, 21, 4, 4, 16, 1);
         // wide heads take the two-chunk path of the value sum on 8- and 16-lane machines, plus a column tail
-        compare(AttentionMask.BIDIRECTIONAL, null, 1, 13, 2, 2, 40, 7);
-        compare(AttentionMask.CAUSAL, null, 1, 9, 2, 1, 72, 8);
+        compare(AttentionPattern.BIDIRECTIONAL, null, 1, 13, 2, 2, 40, 7);
+        compare(AttentionPattern.CAUSAL, null, 1, 9, 2, 1, 72, 8);
         // long rows take the two-chunk path of the scores (32 or more keys), with a key tail
         boolean[] attend = new boolean[45];
         java.util.Arrays.fill(attend, true);
         attend[0] = attend[33] = false;
-        compare(AttentionMask.BIDIRECTIONAL, attend, 1, 45, 2, 1, 8, 9);
-        compare(AttentionMask.blockCausal(16), attend, 1, 45, 4, 2, 8, 10);
+        compare(AttentionPattern.BIDIRECTIONAL, attend, 1, 45, 2, 1, 8, 9);
+        compare(AttentionPattern.blockCausal(16), attend, 1, 45, 4, 2, 8, 10);
     }
 
     @Test
-    void groupedQueryMatchesTheReferenceWithSharedHeads() { compare(AttentionMask.BIDIRECTIONAL, null, 2, 17, 8, 2, 8, 2); }
+    void groupedQueryMatchesTheReferenceWithSharedHeads() { compare(AttentionPattern.BIDIRECTIONAL, null, 2, 17, 8, 2, 8, 2); }
 
     @Test
     void causalAndBlockCausalMatchTheReference() {
         boolean[] attend = new boolean[2 * 20];
         java.util.Arrays.fill(attend, true);
         attend[3] = attend[20] = attend[21] = false;
-        compare(AttentionMask.CAUSAL, attend, 2, 20, 2, 1, 12, 3);
-        compare(AttentionMask.blockCausal(8), attend, 2, 20, 2, 2, 12, 4);
+        compare(AttentionPattern.CAUSAL, attend, 2, 20, 2, 1, 12, 3);
+        compare(AttentionPattern.blockCausal(8), attend, 2, 20, 2, 2, 12, 4);
     }
 
     @Test
@@ -81,9 +81,9 @@ class AttentionTest {
         boolean[] attend = {true, true, true, false, true, true, false, false, true, true};
         float[] q = gaussian(rnd, T * H * hd, 1.0), k = gaussian(rnd, T * H * hd, 1.0), v = gaussian(rnd, T * H * hd, 1.0);
         float[] a = new float[q.length], b = new float[q.length];
-        Attention.forward(a, null, q, k, v, attend, AttentionMask.BIDIRECTIONAL, B, T, H, H, hd);
+        Attention.forward(a, null, q, k, v, attend, AttentionPattern.BIDIRECTIONAL, B, T, H, H, hd);
         for (int j : new int[]{3, 6, 7}) for (int c = 0; c < H * hd; c++) { k[j * H * hd + c] += 5f; v[j * H * hd + c] -= 3f; }
-        Attention.forward(b, null, q, k, v, attend, AttentionMask.BIDIRECTIONAL, B, T, H, H, hd);
+        Attention.forward(b, null, q, k, v, attend, AttentionPattern.BIDIRECTIONAL, B, T, H, H, hd);
         // every query, the padding ones included, sees only the visible keys
         assertThat(b).containsExactly(a);
     }
@@ -94,7 +94,7 @@ class AttentionTest {
         boolean[] attend = {false, true, true};
         float[] q = new float[T * hd], k = new float[T * hd], v = new float[T * hd], out = new float[T * hd];
         java.util.Arrays.fill(q, 1f); java.util.Arrays.fill(k, 1f); java.util.Arrays.fill(v, 2f);
-        Attention.forward(out, new float[T * T], q, k, v, attend, AttentionMask.CAUSAL, 1, T, 1, 1, hd);
+        Attention.forward(out, new float[T * T], q, k, v, attend, AttentionPattern.CAUSAL, 1, T, 1, 1, hd);
         for (int c = 0; c < hd; c++) assertThat(out[c]).isZero();           // query 0 sees only the pad key 0
         for (int c = hd; c < T * hd; c++) assertThat(out[c]).isEqualTo(2f); // the others average equal values
     }

@@ -1,7 +1,7 @@
 package org.unmask.model.kernels;
 
 import org.junit.jupiter.api.Test;
-import org.unmask.model.AttentionMask;
+import org.unmask.model.kernels.AttentionPattern;
 import org.unmask.model.GradCheck;
 import org.unmask.model.tensor.Weights;
 
@@ -122,32 +122,32 @@ class KernelGradientTest {
     @Test
     void attentionBidirectionalWithPadding() {
         boolean[] attend = {true, true, false, true, true, false, true, true, true, true, true, false};
-        checkAttention(AttentionMask.BIDIRECTIONAL, attend, 4, 2, 11);
+        checkAttention(AttentionPattern.BIDIRECTIONAL, attend, 4, 2, 11);
     }
 
     @Test
-    void attentionCausal() { checkAttention(AttentionMask.CAUSAL, null, 4, 4, 12); }
+    void attentionCausal() { checkAttention(AttentionPattern.CAUSAL, null, 4, 4, 12); }
 
     @Test
     void attentionBlockCausalWithGroupedHeads() {
         boolean[] attend = new boolean[12];
         java.util.Arrays.fill(attend, true);
         attend[0] = false;   // a left pad
-        checkAttention(AttentionMask.blockCausal(4), attend, 4, 1, 13);
+        checkAttention(AttentionPattern.blockCausal(4), attend, 4, 1, 13);
     }
 
     @Test
     void attentionWithLongRowsUsesTheVectorPath() {
         // T = 19 exercises full SIMD chunks and tails on both the key and the head axes
-        checkAttention(AttentionMask.BIDIRECTIONAL, null, 2, 1, 14, 1, 19, 12);
-        checkAttention(AttentionMask.CAUSAL, null, 2, 2, 15, 1, 37, 8);
+        checkAttention(AttentionPattern.BIDIRECTIONAL, null, 2, 1, 14, 1, 19, 12);
+        checkAttention(AttentionPattern.CAUSAL, null, 2, 2, 15, 1, 37, 8);
     }
 
-    private static void checkAttention(AttentionMask mask, boolean[] attend, int H, int KVH, long seed) {
+    private static void checkAttention(AttentionPattern mask, boolean[] attend, int H, int KVH, long seed) {
         checkAttention(mask, attend, H, KVH, seed, 2, 6, 4);
     }
 
-    private static void checkAttention(AttentionMask mask, boolean[] attend, int H, int KVH, long seed, int B, int T, int hd) {
+    private static void checkAttention(AttentionPattern mask, boolean[] attend, int H, int KVH, long seed, int B, int T, int hd) {
         Random rnd = new Random(seed);
         int n = B * T;
         float[] q = gaussian(rnd, n * H * hd, 1.0), k = gaussian(rnd, n * KVH * hd, 1.0), v = gaussian(rnd, n * KVH * hd, 1.0);

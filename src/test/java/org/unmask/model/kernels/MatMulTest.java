@@ -1,5 +1,6 @@
 package org.unmask.model.kernels;
 
+import org.unmask.compute.Parallel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

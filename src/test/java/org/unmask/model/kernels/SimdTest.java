@@ -1,5 +1,6 @@
 package org.unmask.model.kernels;
 
+import org.unmask.compute.Simd;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 

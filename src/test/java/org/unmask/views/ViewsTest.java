@@ -1,4 +1,4 @@
-package org.unmask.sample;
+package org.unmask.views;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

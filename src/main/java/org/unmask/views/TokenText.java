@@ -1,4 +1,4 @@
-package org.unmask.sample;
+package org.unmask.views;
 
 import org.unmask.text.Tokenizer;
 

@@ -1,4 +1,4 @@
-package org.unmask.model.kernels;
+package org.unmask.compute;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class Simd {
     private Simd() {}
 
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    public static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     // Butterfly permutes (lane i swaps with lane i ^ s), one static final field each so the JIT sees constants; a
     // shuffle read from an array is not constant-folded and made every reduction several times slower.
@@ -45,7 +45,7 @@ public final class Simd {
      * {@code e^x} per lane to about one ulp: {@code 2^n · e^r} with {@code n = round(x·log2 e)} and a degree-7
      * Taylor polynomial for {@code |r| ≤ ln2/2}. Below {@code -87.3} (including −∞) the result is exactly 0.
      */
-    static FloatVector exp(FloatVector x) {
+    public static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(MIN_X).min(MAX_X);
         FloatVector n = xc.mul(LOG2E).add(ROUND).sub(ROUND);
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), xc);

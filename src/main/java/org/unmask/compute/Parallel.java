@@ -1,4 +1,4 @@
-package org.unmask.model.kernels;
+package org.unmask.compute;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;

@@ -1,4 +1,4 @@
-package org.unmask.sample;
+package org.unmask.views;
 
 import org.unmask.diffusion.StepEvent;
 import org.unmask.diffusion.StepListener;
