@@ -6,6 +6,10 @@ import org.unmask.model.ModelConfig;
 import org.unmask.model.kernels.MatMul;
 import org.unmask.model.tensor.Weights;
 import org.unmask.train.AdamW;
+import org.unmask.train.CleanBatch;
+import org.unmask.train.DiffusionObjective;
+import org.unmask.train.Rng;
+import org.unmask.train.TrainBatch;
 import org.unmask.train.GradClip;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -81,15 +85,15 @@ public final class BenchCommand implements Runnable {
             shape.printHeader(out, c);
             LladaModel model = LladaModel.randomInit(c, shape.seed);
             AdamW opt = new AdamW(model.parameters(), 0.9, 0.95, 1e-8, 0.1);
-            Random rnd = new Random(shape.seed + 1);
+            Rng rnd = new Rng(shape.seed + 1);
             model.profileMatMul(true);
             double total = 0, matmul = 0;
             long rowsTotal = 0;
             for (int it = 0; it <= shape.iters; it++) {
-                Batch b = Batch.masked(rnd, c, B, T);
+                TrainBatch b = maskedBatch(rnd, c, B, T);
                 long t0 = System.nanoTime();
                 model.parameters().zeroGrads();
-                double loss = model.forwardBackward(b.ids, B, T, null, null, b.rows, b.targets, b.weights);
+                double loss = model.forwardBackward(b.ids(), B, T, null, null, b.rows(), b.targets(), b.weights());
                 GradClip.clipGlobalNorm(model.parameters().grads(), 1.0);
                 opt.step(1e-3);
                 double s = (System.nanoTime() - t0) / 1e9, mm = model.takeMatMulNanos() / 1e9;
@@ -99,9 +103,9 @@ public final class BenchCommand implements Runnable {
                 }
                 total += s;
                 matmul += mm;
-                rowsTotal += b.rows.length;
+                rowsTotal += b.rows().length;
                 out.printf(Locale.ROOT, "iter %d: %.1f ms (matrix products %.1f ms), loss %.4f, %d masked rows%n",
-                        it, s * 1e3, mm * 1e3, loss, b.rows.length);
+                        it, s * 1e3, mm * 1e3, loss, b.rows().length);
             }
             double perIter = total / shape.iters;
             int rows = (int) (rowsTotal / shape.iters);
@@ -127,13 +131,13 @@ public final class BenchCommand implements Runnable {
             int B = shape.batch, T = shape.seqLen, n = B * T;
             shape.printHeader(out, c);
             LladaModel model = LladaModel.randomInit(c, shape.seed);
-            Random rnd = new Random(shape.seed + 1);
+            Rng rnd = new Rng(shape.seed + 1);
             model.profileMatMul(true);
             double total = 0, matmul = 0;
             for (int it = 0; it <= shape.iters; it++) {
-                Batch b = Batch.masked(rnd, c, B, T);
+                TrainBatch b = maskedBatch(rnd, c, B, T);
                 long t0 = System.nanoTime();
-                float[] logits = model.logits(b.ids, B, T, null, null);
+                float[] logits = model.logits(b.ids(), B, T, null, null);
                 double s = (System.nanoTime() - t0) / 1e9, mm = model.takeMatMulNanos() / 1e9;
                 if (logits.length != (long) n * c.embeddingSize()) throw new IllegalStateException("unexpected logits size");
                 if (it == 0) {
@@ -154,31 +158,11 @@ public final class BenchCommand implements Runnable {
         }
     }
 
-    /** A LLaDA pre-training batch: per sequence t ~ U(0,1), each token masked with probability t. */
-    record Batch(int[] ids, int[] rows, int[] targets, float[] weights) {
-        static Batch masked(Random rnd, ModelConfig c, int B, int T) {
-            int[] ids = new int[B * T];
-            List<Integer> rows = new ArrayList<>();
-            List<Float> w = new ArrayList<>();
-            int[] targets = new int[B * T];
-            for (int b = 0; b < B; b++) {
-                double p = (1 - 1e-3) * rnd.nextDouble() + 1e-3;
-                for (int t = 0; t < T; t++) {
-                    int i = b * T + t, tok = rnd.nextInt(c.vocabSize());
-                    ids[i] = tok;
-                    if (rnd.nextDouble() < p) {
-                        targets[rows.size()] = tok;
-                        rows.add(i);
-                        w.add((float) (1.0 / (p * B * T)));
-                        ids[i] = c.maskTokenId();
-                    }
-                }
-            }
-            int[] r = rows.stream().mapToInt(Integer::intValue).toArray();
-            float[] wt = new float[r.length];
-            for (int i = 0; i < wt.length; i++) wt[i] = w.get(i);
-            return new Batch(ids, r, java.util.Arrays.copyOf(targets, r.length), wt);
-        }
+    /** Random clean tokens corrupted by the LLaDA pretraining objective (no truncated batches, so the shape is fixed). */
+    static TrainBatch maskedBatch(Rng rng, ModelConfig c, int B, int T) {
+        int[] ids = new int[B * T];
+        for (int i = 0; i < ids.length; i++) ids[i] = rng.nextInt(c.vocabSize());
+        return new DiffusionObjective(c.maskTokenId(), DiffusionObjective.DEFAULT_EPS, 0, false).corrupt(CleanBatch.of(ids, B, T), rng);
     }
 
     /** Floating-point operation counts and timings of the model's matrix products. */

@@ -1,9 +1,12 @@
 package org.unmask.cli;
 
-import org.unmask.model.kernels.AttentionPattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.unmask.data.Corpora;
 import org.unmask.diffusion.Elbo;
+import org.unmask.diffusion.NllEstimate;
+import org.unmask.train.Tokens;
+import org.unmask.train.Validation;
 import org.unmask.diffusion.Likelihood;
 import org.unmask.model.Denoiser;
 import org.unmask.text.Tokenizer;
@@ -20,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -33,22 +37,28 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "Model directory.")
     Path modelDir;
 
-    @Option(names = "--corpus", paramLabel = "FILE", description = "UTF-8 text file to score.")
-    Path corpus;
+    @Option(names = "--corpus", paramLabel = "PATH|default:valid",
+            description = "Text file, directory, .gz, JSONL (--text-field), or default:valid (the shipped validation split); "
+                    + "documents are separated by <|endoftext|> as in training.")
+    String corpus;
 
-    @Option(names = "--seq-len", defaultValue = "256", description = "Tokens per scored chunk (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--text-field", defaultValue = "text", description = "JSONL field holding the text (default: ${DEFAULT-VALUE}).")
+    String textField;
+
+    @Option(names = "--seq-len", defaultValue = "256", description = "Tokens per scored window (default: ${DEFAULT-VALUE}).")
     int seqLen;
 
-    @Option(names = "--grid", defaultValue = "16", description = "Points of the fixed t grid per chunk (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--grid", defaultValue = "" + Elbo.DEFAULT_GRID,
+            description = "Points of the fixed t grid per window, as train's --val-grid (default: ${DEFAULT-VALUE}).")
     int grid;
 
-    @Option(names = "--batch", defaultValue = "8", description = "Grid points per forward pass (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "8", description = "Rows per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--max-chunks", defaultValue = "0", description = "Score at most this many chunks (0 = all).")
+    @Option(names = "--max-chunks", defaultValue = "0", description = "Score at most this many windows, as train's --val-windows (0 = all).")
     int maxChunks;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the fixed mask choices.")
+    @Option(names = "--seed", defaultValue = "" + Elbo.DEFAULT_SEED, description = "Seed of the fixed mask choices (default: ${DEFAULT-VALUE}, as train's validation).")
     long seed;
 
     @Option(names = "--objective", paramLabel = "diffusion|ar",
@@ -69,23 +79,10 @@ public final class EvalCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--objective must be diffusion or ar, got '" + o + "'");
     }
 
-    /** Exact next-token NLL (nats, summed) of a chunk under a causal model: logits at t predict token t+1. */
-    private static double causalNll(Denoiser model, int[] chunk) {
-        if (!(model instanceof org.unmask.model.LladaModel m)) {
-            throw new IllegalArgumentException("--objective ar needs a LLaDA transformer checkpoint");
-        }
-        int n = chunk.length - 1;
-        if (n <= 0) return 0;
-        int[] rows = new int[n], targets = new int[n];
-        float[] weights = new float[n];
-        for (int t = 0; t < n; t++) { rows[t] = t; targets[t] = chunk[t + 1]; weights[t] = 1f; }
-        return m.loss(chunk, 1, chunk.length, null, org.unmask.model.kernels.AttentionPattern.CAUSAL, rows, targets, weights);
-    }
-
     @Override
     public Integer call() throws Exception {
         if (modelDir == null) throw new IllegalArgumentException("missing --model DIR");
-        if (corpus == null) throw new IllegalArgumentException("missing --corpus FILE (or use 'unmask eval mc --tasks FILE.jsonl')");
+        if (corpus == null) throw new IllegalArgumentException("missing --corpus PATH (or use 'unmask eval mc --tasks FILE.jsonl')");
         Denoiser model = ModelDirs.loadModel(modelDir);
         return run(model, ModelDirs.loadTokenizer(modelDir), spec.commandLine().getOut(), spec.commandLine().getErr());
     }
@@ -93,40 +90,20 @@ public final class EvalCommand implements Callable<Integer> {
     /** The command body over an already loaded model. */
     int run(Denoiser model, Optional<Tokenizer> tok, PrintWriter out, PrintWriter err) throws IOException {
         if (seqLen <= 0 || grid <= 0 || batch <= 0) throw new IllegalArgumentException("--seq-len, --grid and --batch must be positive");
-        if (!Files.isRegularFile(corpus)) throw new IOException(corpus + ": no such file");
-        String text = Files.readString(corpus, StandardCharsets.UTF_8);
-        int[] ids = Ids.requireTokenizer(tok, modelDir, null).encode(text, false);
-        if (ids.length == 0) throw new IllegalArgumentException(corpus + ": no tokens");
+        if (!Corpora.isDefault(corpus) && !Files.exists(Path.of(corpus))) throw new IOException(corpus + ": no such file or directory");
+        Tokenizer t = Ids.requireTokenizer(tok, modelDir, null);
+        Tokens ids = Tokens.of(Corpora.encode(Corpora.documents(corpus, textField), t));
+        if (ids.size() == 0) throw new IllegalArgumentException(corpus + ": no tokens");
         int len = Math.min(seqLen, model.config().maxSequenceLength());
+        Validation v = new Validation(Validation.windows(ids, len, maxChunks), grid, batch, seed);
         boolean ar = autoregressive();
-        double nll = 0;
-        long tokens = 0;
-        int chunks = 0;
-        for (int at = 0; at < ids.length && (maxChunks == 0 || chunks < maxChunks); at += len) {
-            int[] chunk = Arrays.copyOfRange(ids, at, Math.min(ids.length, at + len));
-            if (ar) {
-                nll += causalNll(model, chunk);
-                tokens += chunk.length - 1;   // the first token of a chunk has no context to be predicted from
-            } else {
-                nll += Elbo.nllBound(model, chunk, grid, batch, seed + chunks);
-                tokens += chunk.length;
-            }
-            chunks++;
-            err.printf("\rchunk %d: %.4f bits/token so far", chunks, nll / tokens / Math.log(2));
-            err.flush();
-        }
-        err.println();
-        double perToken = nll / tokens;
-        out.printf("chunks %d tokens %d%n", chunks, tokens);
-        if (ar) {
-            out.printf("nll_nats_per_token %.6f%n", perToken);
-            out.printf("bits_per_token %.6f%n", perToken / Math.log(2));
-            out.printf("perplexity %.4f%n", Math.exp(perToken));
-        } else {
-            out.printf("nll_bound_nats_per_token %.6f%n", perToken);
-            out.printf("bits_per_token %.6f%n", perToken / Math.log(2));
-            out.printf("perplexity_bound %.4f%n", Math.exp(perToken));
-        }
+        err.printf("scoring %d windows of up to %d tokens (%s)%n", v.windows(), len, ar ? "exact next-token NLL" : "ELBO, " + grid + " grid points");
+        err.flush();
+        NllEstimate e = ar ? v.autoregressiveNll(model) : v.diffusionElbo(model);
+        out.printf("chunks %d tokens %d%n", v.windows(), e.tokens());
+        out.printf(Locale.ROOT, "%s %.6f%n", ar ? "nll_nats_per_token" : "nll_bound_nats_per_token", e.natsPerToken());
+        out.printf(Locale.ROOT, "bits_per_token %.6f%n", e.bitsPerToken());
+        out.printf(Locale.ROOT, "%s %.4f%n", ar ? "perplexity" : "perplexity_bound", e.perplexity());
         out.flush();
         return 0;
     }

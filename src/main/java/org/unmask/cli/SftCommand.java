@@ -14,6 +14,7 @@ import org.unmask.train.SftObjective;
 import org.unmask.train.TokenizerSetup;
 import org.unmask.train.TrainOptions;
 import org.unmask.train.Validation;
+import org.unmask.diffusion.Elbo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -86,7 +87,7 @@ public final class SftCommand implements Callable<Integer> {
             List<CleanBatch> vb = new ArrayList<>();
             for (int i = 0; i < valid.size(); i += topts.batch())
                 vb.add(SftBatches.pad(valid.subList(i, Math.min(valid.size(), i + topts.batch())), seqLen, eos));
-            validation = new Validation(vb, mask, options.valGrid, options.seed + 17);
+            validation = new Validation(Validation.rows(vb), options.valGrid, topts.batch(), Elbo.DEFAULT_SEED);
         }
         TokenizerSetup.install(tok, out);
         // the chat template the examples were rendered with, so `unmask chat` and `serve` prompt the model the same way

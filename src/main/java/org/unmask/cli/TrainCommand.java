@@ -1,5 +1,7 @@
 package org.unmask.cli;
 
+import org.unmask.diffusion.Elbo;
+import org.unmask.diffusion.NllEstimate;
 import org.unmask.model.LladaModel;
 import org.unmask.model.ModelConfig;
 import org.unmask.train.AutoregressiveObjective;
@@ -96,7 +98,7 @@ public final class TrainCommand implements Callable<Integer> {
         @Option(names = "--val-every", defaultValue = "200", paramLabel = "STEPS", description = "Validate every N steps, 0 only at the end (default: ${DEFAULT-VALUE}).") long valEvery;
         @Option(names = "--save-every", defaultValue = "500", paramLabel = "STEPS", description = "Checkpoint every N steps, 0 only at the end (default: ${DEFAULT-VALUE}).") long saveEvery;
         @Option(names = "--val-windows", defaultValue = "32", description = "Held-out sequences evaluated (default: ${DEFAULT-VALUE}).") int valWindows;
-        @Option(names = "--val-grid", defaultValue = "8", description = "Masking rates t=(k-0.5)/K of the validation ELBO (default: ${DEFAULT-VALUE}).") int valGrid;
+        @Option(names = "--val-grid", defaultValue = "" + Elbo.DEFAULT_GRID, description = "Masking rates t=(k-0.5)/K of the validation ELBO (default: ${DEFAULT-VALUE}).") int valGrid;
         @Option(names = "--resume", description = "Continue the run in --out exactly where its last checkpoint left it.") boolean resume;
         @Option(names = "--cache", paramLabel = "DIR", description = "Cache of tokenised corpora and trained tokenizers (default: $UNMASK_CACHE or ~/.cache/unmask).") Path cache;
         @Option(names = "--log-every", defaultValue = "10s", paramLabel = "DURATION", description = "Interval of plain log lines when not on a terminal (default: ${DEFAULT-VALUE}).") String logEvery;
@@ -181,8 +183,8 @@ public final class TrainCommand implements Callable<Integer> {
         try (CorpusData data = CorpusData.load(corpus, textField, tok.tokenizer(), tok.file(), options.cacheDir(), seqLen, options.valWindows)) {
             WindowSampler sampler = new WindowSampler(data.train(), topts.batch(), seqLen, options.seed, budget.byEpochs());
             Validation validation = data.valid() == null ? null
-                    : new Validation(Validation.windows(data.valid(), seqLen, topts.batch(), options.valWindows), config.maskTokenId(),
-                    options.valGrid, options.seed + 17);
+                    : new Validation(Validation.windows(data.valid(), seqLen, options.valWindows), options.valGrid, topts.batch(),
+                    Elbo.DEFAULT_SEED);
             LladaModel model = LladaModel.randomInit(config, options.seed);
             err.printf(Locale.ROOT, "model: %s, %.2fM parameters, d=%d, %d layers, %d heads, vocab %d; objective %s%n",
                     architecture != null && architecture.preset != null ? architecture.preset : "custom",
@@ -253,7 +255,7 @@ public final class TrainCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "done: %d steps, %,d tokens in %s (%.0f tokens/s overall), last loss %.4f%n", result.steps(),
                 result.tokensSeen(), DurationParser.format(result.elapsed()), tps, result.lastLoss());
         if (result.validation() != null) {
-            Validation.Result v = result.validation();
+            NllEstimate v = result.validation();
             out.printf(Locale.ROOT, "validation: %.4f bits/token, perplexity %s %.2f (%s)%n", v.bitsPerToken(), v.bound() ? "<=" : "=",
                     v.perplexity(), v.bound() ? "diffusion ELBO, an upper bound" : "exact AR NLL");
         }

@@ -79,6 +79,20 @@ public final class Corpora {
         return () -> new DocumentIterator(sources, field);
     }
 
+    /**
+     * The token stream of {@code documents} as training sees it: each document encoded without added special tokens
+     * and followed by the {@code <|endoftext|>} separator when the tokenizer has one.
+     */
+    public static int[] encode(Iterable<String> documents, org.unmask.text.Tokenizer tok) {
+        java.util.OptionalInt eos = tok.tokenId(TokenCache.END_OF_TEXT);
+        java.util.stream.IntStream.Builder out = java.util.stream.IntStream.builder();
+        for (String doc : documents) {
+            for (int id : tok.encode(doc, false)) out.add(id);
+            if (eos.isPresent()) out.add(eos.getAsInt());
+        }
+        return out.build().toArray();
+    }
+
     /** True when {@code corpus} names the shipped corpus ({@code default}, {@code default:train}, {@code default:valid}). */
     public static boolean isDefault(String corpus) {
         return corpus.equals(DEFAULT) || corpus.startsWith(DEFAULT + ":");

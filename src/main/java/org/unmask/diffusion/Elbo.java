@@ -2,56 +2,96 @@ package org.unmask.diffusion;
 
 import org.unmask.model.Denoiser;
 
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A deterministic evidence lower bound for a whole text under a masked diffusion LM:
- * −log p(x) ≤ E_{l∼U{1..L}} [(L/l) Σ_{masked} −log p(x_i | x_masked)], with the expectation over l taken on the
- * fixed midpoint grid t_k = (k + ½)/K, l_k = ⌈t_k·L⌉ (a uniform t gives a uniform l), and the l masked positions of
- * grid point k chosen by a random stream with a fixed seed, so the same text always gets the same bound.
+ * The one evidence lower bound of Unmask, used by training's validation, {@code eval} and the studies alike:
+ * −log p(x | prompt) ≤ E_{l∼U{1..L}} [(L/l) Σ_{masked} −log p(x_i | x_masked)] over the L scored tokens. The
+ * expectation over l is taken on the fixed midpoint grid t_k = (k + ½)/K, l_k = ⌈t_k·L⌉ (a uniform t gives a uniform
+ * l), and the l_k masked positions are drawn by {@link ForwardProcess#maskExactly} from a stream that depends only on
+ * the seed, the sequence's index and k. The same model on the same sequences with the same seed therefore gives the
+ * same number however the rows are batched. Masking exactly l tokens (rather than each with probability t, weight
+ * 1/t) is LLaDA's lower-variance form of the same bound.
  */
 public final class Elbo {
+    /** Grid points per sequence unless told otherwise. */
+    public static final int DEFAULT_GRID = 8;
+    /** Seed of the mask choices unless told otherwise (fixed, so runs with different training seeds compare). */
+    public static final long DEFAULT_SEED = 0;
+
     private Elbo() {}
 
-    /** The bound on −log p(tokens) in nats, from {@code grid} points evaluated {@code batch} rows per forward. */
-    public static double nllBound(Denoiser model, int[] tokens, int grid, int batch, long seed) {
-        int L = tokens.length;
-        if (L == 0) throw new IllegalArgumentException("cannot score an empty text");
-        if (grid <= 0 || batch <= 0) throw new IllegalArgumentException("grid and batch must be positive");
-        if (L > model.config().maxSequenceLength())
-            throw new IllegalArgumentException("text of " + L + " tokens exceeds max_sequence_length "
-                    + model.config().maxSequenceLength());
-        int vocab = model.config().embeddingSize(), mask = model.config().maskTokenId();
-        Likelihood.checkIds(tokens, vocab, "text");
-        SplittableRandom rng = new SplittableRandom(seed);
-        double total = 0;
-        for (int k0 = 0; k0 < grid; k0 += batch) {
-            int nb = Math.min(batch, grid - k0);
-            int[] counts = new int[nb];
-            int rowsN = 0;
-            for (int j = 0; j < nb; j++) {
-                double t = (k0 + j + 0.5) / grid;
-                counts[j] = Math.max(1, Math.min(L, (int) Math.ceil(t * L)));
-                rowsN += counts[j];
+    /** The bound per scored token over {@code sequences}, with {@code grid} points and {@code rowsPerForward} rows per forward. */
+    public static NllEstimate estimate(Denoiser model, List<ScoredSequence> sequences, int grid, int rowsPerForward, long seed) {
+        if (grid <= 0) throw new IllegalArgumentException("the t grid needs at least one point, got " + grid);
+        if (rowsPerForward <= 0) throw new IllegalArgumentException("rows per forward must be positive, got " + rowsPerForward);
+        if (sequences.isEmpty()) throw new IllegalArgumentException("nothing to score");
+        int vocab = model.config().embeddingSize();
+        ForwardProcess noise = new ForwardProcess(model.config().maskTokenId());
+        Batch batch = new Batch(model, vocab, rowsPerForward);
+        long tokens = 0;
+        for (int w = 0; w < sequences.size(); w++) {
+            ScoredSequence s = sequences.get(w);
+            Likelihood.checkLength(model, s.tokens().length);
+            Likelihood.checkIds(s.tokens(), vocab, "text");
+            int L = s.scoredLength();
+            tokens += L;
+            for (int k = 0; k < grid; k++) {
+                int l = Math.max(1, Math.min(L, (int) Math.ceil((k + 0.5) / grid * L)));
+                int[] noisy = s.tokens().clone();
+                int[] masked = noise.maskExactly(noisy, s.promptLength(), noisy.length, l, new SplittableRandom(streamSeed(seed, w, k)));
+                batch.add(noisy, masked, s.tokens(), (double) L / l / grid);
             }
-            int[] ids = new int[nb * L], rows = new int[rowsN], targets = new int[rowsN];
-            double[] weight = new double[rowsN];
-            int q = 0;
-            for (int j = 0; j < nb; j++) {
-                System.arraycopy(tokens, 0, ids, j * L, L);
-                int[] masked = Arrays.copyOf(Likelihood.permutation(L, rng), counts[j]);
-                Arrays.sort(masked);
-                for (int i : masked) {
-                    ids[j * L + i] = mask;
-                    rows[q] = j * L + i;
-                    targets[q] = tokens[i];
-                    weight[q++] = (double) L / counts[j];
-                }
-            }
-            float[] logits = model.logits(ids, nb, L, null, rows);
-            for (int r = 0; r < rowsN; r++) total += weight[r] * -Likelihood.logSoftmax(logits, r * vocab, vocab, targets[r]);
         }
-        return total / grid;
+        return new NllEstimate(batch.finish() / tokens, tokens, true);
+    }
+
+    /** The seed of grid point k of sequence w: distinct streams, independent of batching. */
+    static long streamSeed(long seed, int w, int k) {
+        return (seed * 0x9E3779B97F4A7C15L + w) * 0xC2B2AE3D27D4EB4FL + k;
+    }
+
+    /** Rows of equal length gathered into one forward pass; accumulates Σ weight·CE over the masked rows. */
+    private static final class Batch {
+        final Denoiser model;
+        final int vocab, capacity;
+        final List<int[]> rows = new ArrayList<>();
+        final List<int[]> masked = new ArrayList<>();
+        final List<int[]> clean = new ArrayList<>();
+        final List<Double> weights = new ArrayList<>();
+        double total;
+
+        Batch(Denoiser model, int vocab, int capacity) { this.model = model; this.vocab = vocab; this.capacity = capacity; }
+
+        void add(int[] noisy, int[] maskedAt, int[] target, double weight) {
+            if (!rows.isEmpty() && rows.getFirst().length != noisy.length) flush();
+            rows.add(noisy); masked.add(maskedAt); clean.add(target); weights.add(weight);
+            if (rows.size() == capacity) flush();
+        }
+
+        void flush() {
+            if (rows.isEmpty()) return;
+            int n = rows.size(), len = rows.getFirst().length, q = 0;
+            int[] ids = new int[n * len];
+            int count = 0;
+            for (int[] m : masked) count += m.length;
+            int[] flat = new int[count];
+            for (int j = 0; j < n; j++) {
+                System.arraycopy(rows.get(j), 0, ids, j * len, len);
+                for (int at : masked.get(j)) flat[q++] = j * len + at;
+            }
+            float[] logits = model.logits(ids, n, len, null, flat);
+            q = 0;
+            for (int j = 0; j < n; j++) {
+                double ce = 0;
+                for (int at : masked.get(j)) ce -= Likelihood.logSoftmax(logits, q++ * vocab, vocab, clean.get(j)[at]);
+                total += weights.get(j) * ce;
+            }
+            rows.clear(); masked.clear(); clean.clear(); weights.clear();
+        }
+
+        double finish() { flush(); return total; }
     }
 }

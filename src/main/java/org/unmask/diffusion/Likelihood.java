@@ -46,6 +46,7 @@ public final class Likelihood {
         checkIds(prompt, vocab, "prompt");
         checkIds(answer, vocab, "answer");
         SplittableRandom rng = new SplittableRandom(seed);
+        ForwardProcess noise = new ForwardProcess(mask);
         double total = 0;
         int iterations = mcNum / batch;
         for (int it = 0; it < iterations; it++) {
@@ -58,17 +59,15 @@ public final class Likelihood {
             double[] weight = new double[rowsN];
             int q = 0;
             for (int j = 0; j < batch; j++) {
-                System.arraycopy(prompt, 0, ids, j * T, P);
-                System.arraycopy(answer, 0, ids, j * T + P, L);
-                int[] perm = permutation(L, rng);
-                int[] masked = java.util.Arrays.copyOf(perm, counts[j]);
-                java.util.Arrays.sort(masked);
-                for (int i : masked) {
-                    ids[j * T + P + i] = mask;
-                    rows[q] = j * T + P + i;
-                    targets[q] = answer[i];
+                int[] row = new int[T];
+                System.arraycopy(prompt, 0, row, 0, P);
+                System.arraycopy(answer, 0, row, P, L);
+                for (int at : noise.maskExactly(row, P, T, counts[j], rng)) {
+                    rows[q] = j * T + at;
+                    targets[q] = answer[at - P];
                     weight[q++] = (double) L / counts[j];
                 }
+                System.arraycopy(row, 0, ids, j * T, T);
             }
             float[] logits = Guidance.logits(model, ids, batch, T, null, rows, cfgScale, P, mask);
             double loss = 0;
@@ -108,14 +107,10 @@ public final class Likelihood {
         return new int[][]{ctx, cont};
     }
 
-    static int[] permutation(int n, SplittableRandom rng) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = p[i]; p[i] = p[j]; p[j] = t;
-        }
-        return p;
+    static void checkLength(Denoiser model, int length) {
+        if (length > model.config().maxSequenceLength())
+            throw new IllegalArgumentException("text of " + length + " tokens exceeds max_sequence_length "
+                    + model.config().maxSequenceLength());
     }
 
     static void checkIds(int[] ids, int vocab, String what) {

@@ -1,5 +1,7 @@
 package org.unmask.model;
 
+import org.unmask.model.kernels.AttentionPattern;
+
 /**
  * What a sampler needs from a model: logits for a batch of token sequences. Implemented by the LLaDA transformer
  * and by test doubles.
@@ -16,4 +18,14 @@ public interface Denoiser {
      * {@code batch*seqLen}) marks the keys that may be attended to; padding keys are false.
      */
     float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows);
+
+    /**
+     * The same with an attention pattern: the autoregressive baseline is scored under a causal mask. Models with
+     * bidirectional attention only accept {@link AttentionPattern#BIDIRECTIONAL}.
+     */
+    default float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows, AttentionPattern pattern) {
+        if (pattern.kind() != AttentionPattern.Kind.BIDIRECTIONAL)
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " only has bidirectional attention, not " + pattern.kind());
+        return logits(ids, batch, seqLen, attend, rows);
+    }
 }

@@ -1,5 +1,6 @@
 package org.unmask.train;
 
+import org.unmask.diffusion.ForwardProcess;
 import org.unmask.model.kernels.AttentionPattern;
 
 import java.util.Arrays;
@@ -15,7 +16,7 @@ public final class DiffusionObjective implements Objective {
     /** LLaDA cuts 1% of batches to a random length. */
     public static final double DEFAULT_TRUNCATE = 0.01;
 
-    private final int maskId;
+    private final ForwardProcess noise;
     private final double eps;
     private final double truncateProbability;
     private final boolean stratified;
@@ -25,7 +26,7 @@ public final class DiffusionObjective implements Objective {
         if (!(eps > 0 && eps < 1)) throw new IllegalArgumentException("eps must be in (0, 1), got " + eps);
         if (!(truncateProbability >= 0 && truncateProbability <= 1))
             throw new IllegalArgumentException("truncate probability must be in [0, 1], got " + truncateProbability);
-        this.maskId = maskId;
+        this.noise = new ForwardProcess(maskId);
         this.eps = eps;
         this.truncateProbability = truncateProbability;
         this.stratified = stratified;
@@ -58,13 +59,9 @@ public final class DiffusionObjective implements Objective {
         double norm = (double) b * len;
         for (int r = 0; r < b; r++) {
             float w = (float) (1.0 / (p[r] * norm));
-            for (int t = 0; t < len; t++) {
-                int at = r * len + t;
-                if (rng.nextDouble() < p[r]) {
-                    noisy[at] = maskId;
-                    rows[n] = at; targets[n] = ids[at]; weights[n] = w;
-                    n++;
-                }
+            for (int at : noise.maskEach(noisy, r * len, (r + 1) * len, p[r], rng)) {
+                rows[n] = at; targets[n] = ids[at]; weights[n] = w;
+                n++;
             }
         }
         return new TrainBatch(noisy, b, len, AttentionPattern.BIDIRECTIONAL,

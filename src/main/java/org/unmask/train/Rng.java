@@ -6,7 +6,7 @@ import java.util.Arrays;
  * A small seeded generator (xoshiro256**) whose whole state is four longs, so a trainer can save it in its state file
  * and a resumed run draws exactly the numbers an uninterrupted run would have drawn.
  */
-public final class Rng {
+public final class Rng implements java.util.random.RandomGenerator {
     private long s0, s1, s2, s3;
 
     /** A generator seeded from {@code seed} through SplitMix64 (never the all-zero state). */
@@ -37,7 +37,7 @@ public final class Rng {
     }
 
     /** 64 random bits. */
-    public long nextLong() {
+    @Override public long nextLong() {
         long result = Long.rotateLeft(s1 * 5, 7) * 9;
         long t = s1 << 17;
         s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
@@ -47,10 +47,10 @@ public final class Rng {
     }
 
     /** Uniform in [0, 1) with 53 random bits. */
-    public double nextDouble() { return (nextLong() >>> 11) * 0x1.0p-53; }
+    @Override public double nextDouble() { return (nextLong() >>> 11) * 0x1.0p-53; }
 
     /** Uniform in [0, bound) without modulo bias. */
-    public long nextLong(long bound) {
+    @Override public long nextLong(long bound) {
         if (bound <= 0) throw new IllegalArgumentException("bound must be positive, got " + bound);
         long limit = Long.MAX_VALUE - Long.MAX_VALUE % bound;   // reject the incomplete last stripe
         long r;
@@ -59,7 +59,7 @@ public final class Rng {
     }
 
     /** Uniform in [0, bound). */
-    public int nextInt(int bound) { return (int) nextLong(bound); }
+    @Override public int nextInt(int bound) { return (int) nextLong(bound); }
 
     /** An independent generator derived from this one's next output. */
     public Rng split() { return new Rng(nextLong()); }

@@ -1,5 +1,6 @@
 package org.unmask.train;
 
+import org.unmask.diffusion.ForwardProcess;
 import org.unmask.model.kernels.AttentionPattern;
 
 import java.util.Arrays;
@@ -10,14 +11,14 @@ import java.util.Arrays;
  * then by the batch size.
  */
 public final class SftObjective implements Objective {
-    private final int maskId;
+    private final ForwardProcess noise;
     private final double eps;
     private final boolean stratified;
 
     /** Masks with {@code maskId}, p = (1 − eps)·t + eps. */
     public SftObjective(int maskId, double eps, boolean stratified) {
         if (!(eps > 0 && eps < 1)) throw new IllegalArgumentException("eps must be in (0, 1), got " + eps);
-        this.maskId = maskId;
+        this.noise = new ForwardProcess(maskId);
         this.eps = eps;
         this.stratified = stratified;
     }
@@ -41,13 +42,9 @@ public final class SftObjective implements Objective {
         for (int r = 0; r < b; r++) {
             int answerLen = len - prompt[r];
             float w = (float) (1.0 / (p[r] * answerLen * b));
-            for (int t = prompt[r]; t < len; t++) {
-                int at = r * len + t;
-                if (rng.nextDouble() < p[r]) {
-                    noisy[at] = maskId;
-                    rows[n] = at; targets[n] = ids[at]; weights[n] = w;
-                    n++;
-                }
+            for (int at : noise.maskEach(noisy, r * len + prompt[r], (r + 1) * len, p[r], rng)) {
+                rows[n] = at; targets[n] = ids[at]; weights[n] = w;
+                n++;
             }
         }
         return new TrainBatch(noisy, b, len, AttentionPattern.BIDIRECTIONAL,

@@ -1,5 +1,7 @@
 package org.unmask.train;
 
+import org.unmask.diffusion.NllEstimate;
+
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.unmask.model.LladaModel;
@@ -21,7 +23,7 @@ public final class Trainer {
     interface GradientHook { void afterBackward(long attempt, float[] grads); }
 
     /** What a finished run reports. */
-    public record Result(long steps, long tokensSeen, double lastLoss, Validation.Result validation, boolean stopped,
+    public record Result(long steps, long tokensSeen, double lastLoss, NllEstimate validation, boolean stopped,
                          long nanSkipped, int nanRecoveries, Duration elapsed) {}
 
     private final LladaModel model;
@@ -125,7 +127,7 @@ public final class Trainer {
             save(0);   // the state NaN recovery returns to before the first periodic checkpoint
         }
         double lastLoss = Double.NaN;
-        Validation.Result lastVal = null;
+        NllEstimate lastVal = null;
         long windowStart = System.nanoTime(), windowTokens = 0;
         long lastValStep = -1, lastSaveStep = step;
         while (!budgetSpent(elapsed(started)) && !stopRequested) {
@@ -200,9 +202,8 @@ public final class Trainer {
         return r;
     }
 
-    private Validation.Result validate(ObjectNode rec) {
-        LossFunction f = tb -> model.loss(tb.ids(), tb.batch(), tb.seqLen(), null, tb.mask(), tb.rows(), tb.targets(), tb.weights());
-        Validation.Result v = diffusionValidation ? validation.diffusionElbo(f) : validation.autoregressiveNll(f);
+    private NllEstimate validate(ObjectNode rec) {
+        NllEstimate v = diffusionValidation ? validation.diffusionElbo(model) : validation.autoregressiveNll(model);
         rec.put("val_bpt", v.bitsPerToken());
         rec.put("val_ppl", v.perplexity());
         rec.put("val_bound", v.bound());

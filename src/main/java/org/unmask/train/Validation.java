@@ -1,112 +1,80 @@
 package org.unmask.train;
 
-import org.unmask.model.kernels.AttentionPattern;
+import org.unmask.diffusion.Elbo;
+import org.unmask.diffusion.NextTokenNll;
+import org.unmask.diffusion.NllEstimate;
+import org.unmask.diffusion.ScoredSequence;
+import org.unmask.model.Denoiser;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * Held-out evaluation that is comparable between runs: the same windows, and for diffusion the same fixed grid of
- * masking rates t_k = (k − 0.5)/K with masks from a fixed seed, so the ELBO estimate differs only through the model.
+ * Held-out evaluation that is comparable between runs and with {@code unmask eval}: the same windows, scored by the
+ * one {@link Elbo} (diffusion, with its fixed grid and mask seed) or the exact {@link NextTokenNll} (the AR baseline),
+ * so the figure differs between two runs only through their models.
  */
 public final class Validation {
-    /** Nats per token over {@code tokens} evaluated tokens; {@code bound} when it is an ELBO (upper bound on NLL). */
-    public record Result(double natsPerToken, long tokens, boolean bound) {
-        /** Bits per token. */
-        public double bitsPerToken() { return natsPerToken / Math.log(2); }
-        /** Perplexity (an upper bound for diffusion). */
-        public double perplexity() { return Math.exp(natsPerToken); }
-    }
-
-    private final List<CleanBatch> batches;
-    private final int maskId;
+    private final List<ScoredSequence> sequences;
     private final int grid;
+    private final int rowsPerForward;
     private final long seed;
 
-    /** Evaluates on {@code batches}; diffusion uses {@code grid} masking rates and masks from {@code seed}. */
-    public Validation(List<CleanBatch> batches, int maskId, int grid, long seed) {
-        if (batches.isEmpty()) throw new IllegalArgumentException("validation needs at least one window");
+    /** Scores {@code sequences}; the diffusion bound uses {@code grid} masking rates and masks from {@code seed}. */
+    public Validation(List<ScoredSequence> sequences, int grid, int rowsPerForward, long seed) {
+        if (sequences.isEmpty()) throw new IllegalArgumentException("validation needs at least one window");
         if (grid < 1) throw new IllegalArgumentException("the t grid needs at least one point");
-        this.batches = List.copyOf(batches);
-        this.maskId = maskId;
+        if (rowsPerForward < 1) throw new IllegalArgumentException("rows per forward must be positive");
+        this.sequences = List.copyOf(sequences);
         this.grid = grid;
+        this.rowsPerForward = rowsPerForward;
         this.seed = seed;
     }
 
-    /** The first {@code maxWindows} non-overlapping windows of {@code tokens}, in batches of {@code batch}. */
-    public static List<CleanBatch> windows(Tokens tokens, int seqLen, int batch, int maxWindows) {
-        long n = Math.min(maxWindows, tokens.size() / seqLen);
-        List<CleanBatch> out = new ArrayList<>();
-        for (long w = 0; w < n; w += batch) {
-            int b = (int) Math.min(batch, n - w);
-            int[] ids = new int[b * seqLen];
-            for (int r = 0; r < b; r++) tokens.copy((w + r) * seqLen, ids, r * seqLen, seqLen);
-            out.add(CleanBatch.of(ids, b, seqLen));
+    /**
+     * The first {@code maxWindows} non-overlapping windows of {@code seqLen} tokens (0 = all); a text shorter than
+     * one window is one window of its own length.
+     */
+    public static List<ScoredSequence> windows(Tokens tokens, int seqLen, int maxWindows) {
+        if (seqLen < 1) throw new IllegalArgumentException("window length must be positive, got " + seqLen);
+        long n = tokens.size() / seqLen;
+        if (maxWindows > 0) n = Math.min(n, maxWindows);
+        List<ScoredSequence> out = new ArrayList<>();
+        if (n == 0 && tokens.size() > 0) {
+            int[] ids = new int[(int) tokens.size()];
+            tokens.copy(0, ids, 0, ids.length);
+            out.add(ScoredSequence.of(ids));
+        }
+        for (long w = 0; w < n; w++) {
+            int[] ids = new int[seqLen];
+            tokens.copy(w * seqLen, ids, 0, seqLen);
+            out.add(ScoredSequence.of(ids));
+        }
+        return out;
+    }
+
+    /** The rows of fine-tuning batches, each with its prompt (never masked, not scored). */
+    public static List<ScoredSequence> rows(List<CleanBatch> batches) {
+        List<ScoredSequence> out = new ArrayList<>();
+        for (CleanBatch c : batches) {
+            for (int r = 0; r < c.batch(); r++) {
+                int[] ids = java.util.Arrays.copyOfRange(c.ids(), r * c.seqLen(), (r + 1) * c.seqLen());
+                out.add(new ScoredSequence(ids, c.promptLengths() == null ? 0 : c.promptLengths()[r]));
+            }
         }
         return out;
     }
 
     /** Number of evaluation windows. */
-    public int windows() { return batches.stream().mapToInt(CleanBatch::batch).sum(); }
+    public int windows() { return sequences.size(); }
 
-    /**
-     * The diffusion ELBO: for each t_k, mask each noisable token with probability t_k and add Σ_masked CE / t_k;
-     * the average over k is a midpoint-rule estimate of ∫ (1/t) E[Σ CE] dt. Prompt tokens (SFT) are never masked and
-     * not counted.
-     */
-    public Result diffusionElbo(LossFunction model) {
-        double nats = 0;
-        long tokens = 0;
-        for (int bi = 0; bi < batches.size(); bi++) {
-            CleanBatch c = batches.get(bi);
-            for (int r = 0; r < c.batch(); r++) tokens += c.seqLen() - prompt(c, r);
-            for (int k = 1; k <= grid; k++) {
-                double t = (k - 0.5) / grid;
-                Rng rng = new Rng(seed ^ (bi * 0x9E3779B97F4A7C15L) ^ (k * 0xC2B2AE3D27D4EB4FL));
-                TrainBatch tb = masked(c, t, rng);
-                if (tb.rows().length > 0) nats += model.loss(tb) / grid;
-            }
-        }
-        return new Result(nats / tokens, tokens, true);
+    /** The diffusion ELBO per scored token (an upper bound on the NLL). */
+    public NllEstimate diffusionElbo(Denoiser model) {
+        return Elbo.estimate(model, sequences, grid, rowsPerForward, seed);
     }
 
-    private TrainBatch masked(CleanBatch c, double t, Rng rng) {
-        int n = c.tokens();
-        int[] noisy = c.ids().clone();
-        int[] rows = new int[n], targets = new int[n];
-        float[] weights = new float[n];
-        int m = 0;
-        float w = (float) (1.0 / t);
-        for (int r = 0; r < c.batch(); r++) {
-            for (int i = prompt(c, r); i < c.seqLen(); i++) {
-                int at = r * c.seqLen() + i;
-                if (rng.nextDouble() < t) {
-                    noisy[at] = maskId;
-                    rows[m] = at; targets[m] = c.ids()[at]; weights[m] = w;
-                    m++;
-                }
-            }
-        }
-        return new TrainBatch(noisy, c.batch(), c.seqLen(), AttentionPattern.BIDIRECTIONAL,
-                Arrays.copyOf(rows, m), Arrays.copyOf(targets, m), Arrays.copyOf(weights, m));
-    }
-
-    private static int prompt(CleanBatch c, int row) { return c.promptLengths() == null ? 0 : c.promptLengths()[row]; }
-
-    /** The exact autoregressive NLL of every token after the first of each window. */
-    public Result autoregressiveNll(LossFunction model) {
-        double nats = 0;
-        long tokens = 0;
-        AutoregressiveObjective ar = new AutoregressiveObjective();
-        for (CleanBatch c : batches) {
-            TrainBatch tb = ar.corrupt(c, null);
-            // unit weights: the summed NLL
-            float[] ones = new float[tb.rows().length];
-            Arrays.fill(ones, 1f);
-            nats += model.loss(new TrainBatch(tb.ids(), tb.batch(), tb.seqLen(), tb.mask(), tb.rows(), tb.targets(), ones));
-            tokens += tb.rows().length;
-        }
-        return new Result(nats / tokens, tokens, false);
+    /** The exact autoregressive NLL per predicted token. */
+    public NllEstimate autoregressiveNll(Denoiser model) {
+        return NextTokenNll.estimate(model, sequences);
     }
 }

@@ -102,7 +102,8 @@ class CommandsTest {
                 "--grid", "4");
         e.run(model, chars, new PrintWriter(out), new PrintWriter(err));
         String o = out.toString();
-        assertThat(o).contains("chunks 4 tokens 100");
+        // 100 characters + <|endoftext|> = 101 tokens: three whole windows of 32, as training validates
+        assertThat(o).contains("chunks 3 tokens 96");
         double bits = Double.parseDouble(o.replaceAll("(?s).*bits_per_token (\\S+).*", "$1"));
         double ppl = Double.parseDouble(o.replaceAll("(?s).*perplexity_bound (\\S+).*", "$1"));
         assertThat(bits).isPositive();
@@ -148,11 +149,14 @@ class CommandsTest {
                 "--objective", "ar");
         e.run(lm, chars, new PrintWriter(out), new PrintWriter(err));
         // independent: chunks of 16 tokens, log-softmax in double of causal logits at t for token t+1
-        int[] ids = new CharTokenizer().encode(Files.readString(text), false);
+        CharTokenizer ct = new CharTokenizer();
+        int[] text0 = ct.encode(Files.readString(text), false);
+        int[] ids = java.util.Arrays.copyOf(text0, text0.length + 1);
+        ids[text0.length] = ct.tokenId("<|endoftext|>").getAsInt();   // the document separator, as in training
         double nll = 0;
         int count = 0;
-        for (int at = 0; at < ids.length; at += 16) {
-            int[] chunk = java.util.Arrays.copyOfRange(ids, at, Math.min(ids.length, at + 16));
+        for (int at = 0; at + 16 <= ids.length; at += 16) {   // whole windows only
+            int[] chunk = java.util.Arrays.copyOfRange(ids, at, at + 16);
             float[] logits = lm.logits(chunk, 1, chunk.length, null, null, org.unmask.model.kernels.AttentionPattern.CAUSAL);
             int v = config.embeddingSize();
             for (int t = 0; t + 1 < chunk.length; t++, count++) {

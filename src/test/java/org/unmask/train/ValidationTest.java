@@ -1,62 +1,86 @@
 package org.unmask.train;
 
 import org.junit.jupiter.api.Test;
+import org.unmask.diffusion.Elbo;
+import org.unmask.diffusion.NllEstimate;
+import org.unmask.diffusion.ScoredSequence;
+import org.unmask.model.Denoiser;
+import org.unmask.model.ModelConfig;
 import org.unmask.model.kernels.AttentionPattern;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 class ValidationTest {
-    /** A model that predicts the uniform distribution over V tokens: CE = ln V at every position. */
-    static LossFunction uniform(int vocab) {
-        return tb -> {
-            double s = 0;
-            for (float w : tb.weights()) s += w * Math.log(vocab);
-            return s;
+    static final ModelConfig CONFIG = new ModelConfig(8, 1, 2, null, 16, 300, null, 512, 10000, 1e-5, false, 2, 0, null, 1);
+
+    /** A model that predicts the uniform distribution: CE = ln V at every position, under any attention pattern. */
+    static Denoiser uniform(List<int[]> seen) {
+        return new Denoiser() {
+            public ModelConfig config() { return CONFIG; }
+            public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows) {
+                for (int b = 0; b < batch; b++) seen.add(java.util.Arrays.copyOfRange(ids, b * seqLen, (b + 1) * seqLen));
+                return new float[(rows == null ? batch * seqLen : rows.length) * CONFIG.embeddingSize()];
+            }
+            @Override public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows, AttentionPattern p) {
+                return logits(ids, batch, seqLen, attend, rows);
+            }
         };
     }
 
-    @Test void uniformModelHasElboAndNllOfLogV() {
+    @Test void uniformModelHasElboAndNllOfExactlyLogV() {
         int[] ids = new int[5000];
         for (int i = 0; i < ids.length; i++) ids[i] = 10 + i % 50;
-        List<CleanBatch> windows = Validation.windows(Tokens.of(ids), 50, 8, 64);
-        assertThat(windows.stream().mapToInt(CleanBatch::batch).sum()).isEqualTo(64);
-        Validation v = new Validation(windows, 2, 16, 7);
-        Validation.Result elbo = v.diffusionElbo(uniform(300));
-        // E[#masked at t] = t·N, so each grid term is ln V·N in expectation
-        assertThat(elbo.natsPerToken()).isCloseTo(Math.log(300), within(0.05 * Math.log(300)));
+        List<ScoredSequence> windows = Validation.windows(Tokens.of(ids), 50, 64);
+        assertThat(windows).hasSize(64);
+        Validation v = new Validation(windows, 16, 8, 7);
+        NllEstimate elbo = v.diffusionElbo(uniform(new ArrayList<>()));
+        // each grid term masks l tokens with weight L/l: exactly L·ln V per window, whatever the masks
+        assertThat(elbo.natsPerToken()).isCloseTo(Math.log(300), within(1e-9));
         assertThat(elbo.bound()).isTrue();
         assertThat(elbo.tokens()).isEqualTo(64 * 50);
-        Validation.Result nll = v.autoregressiveNll(uniform(300));
+        NllEstimate nll = v.autoregressiveNll(uniform(new ArrayList<>()));
         assertThat(nll.natsPerToken()).isCloseTo(Math.log(300), within(1e-9));
         assertThat(nll.bitsPerToken()).isCloseTo(Math.log(300) / Math.log(2), within(1e-9));
         assertThat(nll.tokens()).isEqualTo(64 * 49);
     }
 
-    @Test void fixedMasksMakeTheEstimateRepeatable() {
+    @Test void theEstimateDoesNotDependOnHowRowsAreBatched() {
         int[] ids = new int[2000];
         for (int i = 0; i < ids.length; i++) ids[i] = 10 + (i * 7) % 31;
-        Validation v = new Validation(Validation.windows(Tokens.of(ids), 32, 4, 20), 2, 8, 3);
-        // a model whose loss depends on which positions are masked
-        LossFunction positional = tb -> {
-            double s = 0;
-            for (int i = 0; i < tb.rows().length; i++) s += tb.weights()[i] * (1 + (tb.rows()[i] % 5));
-            assertThat(tb.mask()).isEqualTo(AttentionPattern.BIDIRECTIONAL);
-            return s;
-        };
-        assertThat(v.diffusionElbo(positional).natsPerToken()).isEqualTo(v.diffusionElbo(positional).natsPerToken());
+        List<ScoredSequence> w = Validation.windows(Tokens.of(ids), 32, 20);
+        var model = new org.unmask.diffusion.FakeDenoiser(CONFIG, 3, Integer.MAX_VALUE, 4f);
+        double one = new Validation(w, 8, 1, 3).diffusionElbo(model).natsPerToken();
+        double seven = new Validation(w, 8, 7, 3).diffusionElbo(model).natsPerToken();
+        assertThat(seven).isEqualTo(one);
+        assertThat(Elbo.estimate(model, w, 8, 5, 3).natsPerToken()).isEqualTo(one);
+        assertThat(new Validation(w, 8, 1, 4).diffusionElbo(model).natsPerToken()).isNotEqualTo(one);
     }
 
-    @Test void sftValidationSkipsPromptTokens() {
-        int[] ids = new int[40];
-        CleanBatch c = new CleanBatch(ids, 2, 20, new int[] {5, 10});
-        Validation v = new Validation(List.of(c), 2, 4, 1);
-        LossFunction checkRows = tb -> {
-            for (int at : tb.rows()) assertThat(at % 20).isGreaterThanOrEqualTo(at / 20 == 0 ? 5 : 10);
-            return uniform(10).loss(tb);
-        };
-        assertThat(v.diffusionElbo(checkRows).tokens()).isEqualTo(15 + 10);
+    @Test void gridPointKMasksCeilOfTkTimesLOfTheAnswerAndNeverThePrompt() {
+        int[] ids = new int[20];
+        java.util.Arrays.fill(ids, 7);
+        CleanBatch c = new CleanBatch(ids.clone(), 1, 20, new int[] {5});
+        List<int[]> seen = new ArrayList<>();
+        NllEstimate e = new Validation(Validation.rows(List.of(c)), 4, 1, 1).diffusionElbo(uniform(seen));
+        assertThat(e.tokens()).isEqualTo(15);
+        assertThat(seen).hasSize(4);
+        for (int k = 0; k < 4; k++) {
+            int[] row = seen.get(k);
+            int masked = 0;
+            for (int i = 0; i < 20; i++) {
+                if (row[i] == CONFIG.maskTokenId()) { masked++; assertThat(i).isGreaterThanOrEqualTo(5); }
+            }
+            assertThat(masked).isEqualTo((int) Math.ceil((k + 0.5) / 4 * 15));
+        }
+    }
+
+    @Test void aTextShorterThanOneWindowIsOneWindow() {
+        assertThat(Validation.windows(Tokens.of(new int[] {4, 5, 6}), 8, 0)).singleElement()
+                .satisfies(s -> assertThat(s.tokens()).containsExactly(4, 5, 6));
+        assertThat(Validation.windows(Tokens.of(new int[17]), 8, 0)).hasSize(2);
     }
 }
