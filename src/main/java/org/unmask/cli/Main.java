@@ -1,6 +1,8 @@
 package org.unmask.cli;
 
 import org.unmask.compute.Parallel;
+import org.unmask.diffusion.InvalidSettingException;
+import org.unmask.diffusion.Setting;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,7 +46,9 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
             PrintWriter err = line.getErr();
             if (System.getenv("UNMASK_DEBUG") != null) ex.printStackTrace(err);
-            String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+            // sampling settings are validated once, with neutral names; here they are spelled as flags
+            String msg = ex instanceof InvalidSettingException bad ? bad.message(Setting::flag)
+                    : ex.getMessage() == null ? ex.toString() : ex.getMessage();
             err.println("error: " + msg);
             err.flush();
             return 1;

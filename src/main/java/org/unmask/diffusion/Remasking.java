@@ -37,7 +37,7 @@ public enum Remasking {
     public static Remasking parse(String s) {
         String k = s.trim().toLowerCase(Locale.ROOT).replace('-', '_');
         for (Remasking r : values()) if (r.cliName.equals(k)) return r;
-        throw new IllegalArgumentException("unknown remasking '" + s + "'; expected one of "
+        throw new InvalidSettingException(Setting.REMASKING, "unknown {remasking} '" + s + "'; expected one of "
                 + Arrays.stream(values()).map(Remasking::cliName).collect(Collectors.joining(", ")));
     }
 }

@@ -26,16 +26,16 @@ public record RemdmConfig(Schedule schedule, double eta, double window, boolean 
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown ReMDM schedule '" + s + "'; expected cap, rescale or conf");
+                throw new InvalidSettingException(Setting.REMDM, "unknown {remdm} schedule '" + s + "'; expected cap, rescale or conf");
             }
         }
     }
 
     /** Validates eta and window. */
     public RemdmConfig {
-        if (schedule == null) throw new IllegalArgumentException("ReMDM schedule is required");
-        if (!(eta > 0 && eta <= 1)) throw new IllegalArgumentException("ReMDM eta must be in (0, 1], got " + eta);
-        if (!(window > 0 && window <= 1)) throw new IllegalArgumentException("ReMDM window must be in (0, 1], got " + window);
+        if (schedule == null) throw new InvalidSettingException(Setting.REMDM, "{remdm} schedule is required");
+        if (!(eta > 0 && eta <= 1)) throw new InvalidSettingException(Setting.REMDM_ETA, "{remdm_eta} must be in (0, 1], got " + eta);
+        if (!(window > 0 && window <= 1)) throw new InvalidSettingException(Setting.REMDM_WINDOW, "{remdm_window} must be in (0, 1], got " + window);
     }
 
     /** First step (0-based, within a block of {@code stepsPerBlock}) at which re-masking is active. */

@@ -1,8 +1,9 @@
 package org.unmask.diffusion;
 
 /**
- * Every setting of one generation run. Build with {@link #builder(int, int, int)}; the constructor validates the
- * combination and names the offending option.
+ * Every setting of one generation run, the one settings type of the CLI, chat, the server and the library API. Build
+ * with {@link #builder(int, int, int)}; the constructor validates the combination once and names the offending
+ * setting through {@link InvalidSettingException}.
  *
  * @param genLength        masked positions appended after the prompt (0 for pure infilling)
  * @param steps            total denoising steps, split evenly over the blocks (ignored by threshold decoding)
@@ -10,8 +11,8 @@ package org.unmask.diffusion;
  * @param remasking        which predictions each step keeps
  * @param temperature      0 = argmax; otherwise Gumbel-max (LLaDA) or categorical sampling (Dream)
  * @param cfgScale         classifier-free guidance weight w (0 = off)
- * @param threshold        Fast-dLLM confidence threshold, NaN = off
- * @param factor           Fast-dLLM factor rule, NaN = off
+ * @param threshold        Fast-dLLM confidence threshold, NaN = off (the builder and every edge take 0 for off)
+ * @param factor           Fast-dLLM factor rule, NaN = off (the builder and every edge take 0 for off)
  * @param topP             Dream nucleus filter, 1 = off
  * @param topK             Dream top-k filter, 0 = off
  * @param algTemp          Dream position temperature, 0 = deterministic top-n
@@ -31,48 +32,53 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
                             float eps, boolean logitsEosInf, boolean confidenceEosEotInf, boolean referenceEosQuirk,
                             boolean earlyStop, RemdmConfig remdm, long seed, int maskId, int eosId, int eotId) {
 
-    /** Validates the combination of options. */
+    /** Validates the combination of settings; errors name the settings as {@code {key}} (see {@link InvalidSettingException}). */
     public SamplerConfig {
-        req(genLength >= 0, "--gen-length must be non-negative, got " + genLength);
-        req(steps > 0, "--steps must be positive, got " + steps);
-        req(blockLength > 0, "--block-length must be positive, got " + blockLength);
+        req(genLength >= 0, Setting.GEN_LENGTH, "{gen_length} must be non-negative, got " + genLength);
+        req(steps > 0, Setting.STEPS, "{steps} must be positive, got " + steps);
+        req(blockLength > 0, Setting.BLOCK_LENGTH, "{block_length} must be positive, got " + blockLength);
         if (genLength > 0) {
-            req(genLength % blockLength == 0, "--gen-length (" + genLength + ") must be a multiple of --block-length (" + blockLength + ")");
+            req(genLength % blockLength == 0, Setting.BLOCK_LENGTH,
+                    "{gen_length} (" + genLength + ") must be a multiple of {block_length} (" + blockLength + ")");
             int blocks = genLength / blockLength;
-            req(steps % blocks == 0, "--steps (" + steps + ") must be a multiple of the number of blocks (" + blocks + ")");
+            req(steps % blocks == 0, Setting.STEPS, "{steps} (" + steps + ") must be a multiple of the number of blocks (" + blocks
+                    + " = {gen_length} " + genLength + " / {block_length} " + blockLength + ")");
         }
-        req(remasking != null, "remasking is required");
-        req(temperature >= 0 && Double.isFinite(temperature), "--temperature must be >= 0, got " + temperature);
-        req(cfgScale >= 0 && Double.isFinite(cfgScale), "--cfg-scale must be >= 0, got " + cfgScale);
-        req(Double.isNaN(threshold) || (threshold > 0 && threshold <= 1), "--threshold must be in (0, 1], got " + threshold);
-        req(Double.isNaN(factor) || factor > 0, "--factor must be positive, got " + factor);
-        req(Double.isNaN(threshold) || Double.isNaN(factor), "--threshold and --factor cannot be combined");
+        req(remasking != null, Setting.REMASKING, "{remasking} is required");
+        req(temperature >= 0 && Double.isFinite(temperature), Setting.TEMPERATURE, "{temperature} must be >= 0, got " + temperature);
+        req(cfgScale >= 0 && Double.isFinite(cfgScale), Setting.CFG_SCALE, "{cfg_scale} must be >= 0, got " + cfgScale);
+        req(Double.isNaN(threshold) || (threshold > 0 && threshold <= 1), Setting.THRESHOLD,
+                "{threshold} must be in (0, 1] (0 = off), got " + threshold);
+        req(Double.isNaN(factor) || (factor > 0 && Double.isFinite(factor)), Setting.FACTOR, "{factor} must be positive (0 = off), got " + factor);
+        req(Double.isNaN(threshold) || Double.isNaN(factor), Setting.FACTOR, "{threshold} and {factor} cannot be combined");
         boolean parallel = !Double.isNaN(threshold) || !Double.isNaN(factor);
         req(!parallel || remasking == Remasking.LOW_CONFIDENCE || remasking == Remasking.MASKGIT_PLUS,
-                "--threshold/--factor need a probability confidence (low_confidence or maskgit_plus), got " + remasking.cliName());
-        req(topP > 0 && topP <= 1, "--top-p must be in (0, 1], got " + topP);
-        req(topK >= 0, "--top-k must be >= 0, got " + topK);
-        req(algTemp >= 0 && Double.isFinite(algTemp), "--alg-temp must be >= 0, got " + algTemp);
-        req(remasking.isDream() || (topP == 1 && topK == 0 && algTemp == 0),
-                "--top-p, --top-k and --alg-temp apply to Dream algorithms (origin, maskgit_plus, topk_margin, entropy), not " + remasking.cliName());
-        req(eps > 0 && eps < 1, "--eps must be in (0, 1), got " + eps);
-        req(!confidenceEosEotInf || remasking == Remasking.LOW_CONFIDENCE,
-                "--confidence-eos-eot-inf applies to low_confidence remasking only");
-        req(remdm == null || (!parallel && !remasking.isDream()),
-                "ReMDM re-masking works with the fixed-step LLaDA schedule (low_confidence or random), not with threshold decoding or Dream algorithms");
+                Double.isNaN(threshold) ? Setting.FACTOR : Setting.THRESHOLD,
+                "{threshold}/{factor} need a probability confidence ({remasking} low_confidence or maskgit_plus), got " + remasking.cliName());
+        req(topP > 0 && topP <= 1, Setting.TOP_P, "{top_p} must be in (0, 1], got " + topP);
+        req(topK >= 0, Setting.TOP_K, "{top_k} must be >= 0, got " + topK);
+        req(algTemp >= 0 && Double.isFinite(algTemp), Setting.ALG_TEMP, "{alg_temp} must be >= 0, got " + algTemp);
+        req(remasking.isDream() || topP == 1, Setting.TOP_P, "{top_p} applies to Dream algorithms (origin, maskgit_plus, topk_margin, entropy), not " + remasking.cliName());
+        req(remasking.isDream() || topK == 0, Setting.TOP_K, "{top_k} applies to Dream algorithms (origin, maskgit_plus, topk_margin, entropy), not " + remasking.cliName());
+        req(remasking.isDream() || algTemp == 0, Setting.ALG_TEMP, "{alg_temp} applies to Dream algorithms (origin, maskgit_plus, topk_margin, entropy), not " + remasking.cliName());
+        req(eps > 0 && eps < 1, Setting.EPS, "{eps} must be in (0, 1), got " + eps);
+        req(!confidenceEosEotInf || remasking == Remasking.LOW_CONFIDENCE, Setting.CONFIDENCE_EOS_EOT_INF,
+                "{confidence_eos_eot_inf} applies to low_confidence remasking only");
+        req(remdm == null || (!parallel && !remasking.isDream()), Setting.REMDM,
+                "{remdm} re-masking works with the fixed-step LLaDA schedule (low_confidence or random), not with threshold decoding or Dream algorithms");
         if (remdm != null && remdm.loop()) {
             int spb = steps / (genLength == 0 ? 1 : Math.max(1, genLength / blockLength));
-            req(remdm.windowSteps(spb) < spb, "--remdm-window " + remdm.window() + " leaves no steps before the loop to reveal each block ("
-                    + spb + " steps per block)");
+            req(remdm.windowSteps(spb) < spb, Setting.REMDM_WINDOW, "{remdm_window} " + remdm.window()
+                    + " leaves no steps before the loop to reveal each block (" + spb + " steps per block)");
         }
-        req(maskId >= 0, "mask id must be non-negative");
-        req(eosId >= 0, "EOS id must be non-negative");
-        req(eosId != maskId, "EOS id equals the mask id (" + maskId + ")");
-        req(eotId != maskId, "EoT id equals the mask id (" + maskId + ")");
+        req(maskId >= 0, Setting.MASK_ID, "mask id must be non-negative");
+        req(eosId >= 0, Setting.EOS_ID, "EOS id must be non-negative");
+        req(eosId != maskId, Setting.EOS_ID, "EOS id equals the mask id (" + maskId + ")");
+        req(eotId != maskId, Setting.EOT_ID, "EoT id equals the mask id (" + maskId + ")");
     }
 
-    private static void req(boolean ok, String msg) {
-        if (!ok) throw new IllegalArgumentException(msg);
+    private static void req(boolean ok, Setting setting, String msg) {
+        if (!ok) throw new InvalidSettingException(setting, msg);
     }
 
     /** Whether Fast-dLLM parallel decoding (threshold or factor) is on. */
@@ -106,8 +112,10 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         public Builder remasking(Remasking r) { remasking = r; return this; }
         public Builder temperature(double t) { temperature = t; return this; }
         public Builder cfgScale(double w) { cfgScale = w; return this; }
-        public Builder threshold(double t) { threshold = t; return this; }
-        public Builder factor(double f) { factor = f; return this; }
+        /** The Fast-dLLM threshold; 0 turns it off, as everywhere else. */
+        public Builder threshold(double t) { threshold = t == 0 ? Double.NaN : t; return this; }
+        /** The Fast-dLLM factor; 0 turns it off, as everywhere else. */
+        public Builder factor(double f) { factor = f == 0 ? Double.NaN : f; return this; }
         public Builder topP(double p) { topP = p; return this; }
         public Builder topK(int k) { topK = k; return this; }
         public Builder algTemp(double t) { algTemp = t; return this; }

@@ -325,7 +325,7 @@ class SamplerTest {
         assertThat(changed).isPositive();
         assertThat(r[0].generated(0)).doesNotContain(MASK);
         assertThatThrownBy(() -> cfg(32, 16, 16).remdm(new RemdmConfig(RemdmConfig.Schedule.CAP, 0.1, 1, true)).build())
-                .hasMessageContaining("--remdm-window");
+                .hasMessageContaining("remdm_window");
     }
 
     @Test
@@ -345,10 +345,10 @@ class SamplerTest {
 
     @Test
     void rejectsInconsistentSettingsWithTheOptionName() {
-        assertThatThrownBy(() -> cfg(30, 8, 8).build()).hasMessageContaining("--block-length");
-        assertThatThrownBy(() -> cfg(32, 6, 8).build()).hasMessageContaining("--steps");
-        assertThatThrownBy(() -> cfg(32, 8, 8).topP(0.9).build()).hasMessageContaining("--top-p");
-        assertThatThrownBy(() -> cfg(32, 8, 8).threshold(0.9).remasking(Remasking.RANDOM).build()).hasMessageContaining("--threshold");
+        assertThatThrownBy(() -> cfg(30, 8, 8).build()).hasMessageContaining("block_length");
+        assertThatThrownBy(() -> cfg(32, 6, 8).build()).hasMessageContaining("steps");
+        assertThatThrownBy(() -> cfg(32, 8, 8).topP(0.9).build()).hasMessageContaining("top_p");
+        assertThatThrownBy(() -> cfg(32, 8, 8).threshold(0.9).remasking(Remasking.RANDOM).build()).hasMessageContaining("threshold");
         assertThatThrownBy(() -> new Sampler(new FakeDenoiser(V, 1), cfg(0, 4, 1).build()).generate(prompt))
                 .hasMessageContaining("nothing to generate");
         assertThatThrownBy(() -> new Sampler(new FakeDenoiser(V, 1), cfg(8, 4, 4).build()).generate(new int[]{1, 99}))

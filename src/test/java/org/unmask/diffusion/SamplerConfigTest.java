@@ -1,0 +1,55 @@
+package org.unmask.diffusion;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SamplerConfigTest {
+    static SamplerConfig.Builder cfg(int gen, int steps, int block) {
+        return SamplerConfig.builder(gen, steps, block).specialIds(2, 0, -1);
+    }
+
+    static InvalidSettingException rejected(SamplerConfig.Builder b) {
+        try {
+            b.build();
+        } catch (InvalidSettingException e) {
+            return e;
+        }
+        throw new AssertionError("accepted " + b.build());
+    }
+
+    @Test void errorsNameTheSettingInEachEdgesSpelling() {
+        InvalidSettingException e = rejected(cfg(30, 8, 8));
+        assertThat(e.setting()).isEqualTo(Setting.BLOCK_LENGTH);
+        assertThat(e.message(Setting::flag)).isEqualTo("--gen-length (30) must be a multiple of --block-length (8)");
+        assertThat(e.message(Setting::key)).isEqualTo("gen_length (30) must be a multiple of block_length (8)");
+        assertThat(e.getMessage()).isEqualTo(e.message(Setting::key));
+        InvalidSettingException t = rejected(cfg(32, 32, 8).threshold(0.9).remasking(Remasking.RANDOM));
+        assertThat(t.setting()).isEqualTo(Setting.THRESHOLD);
+        assertThat(t.message(Setting::flag)).startsWith("--threshold/--factor need").contains("--remasking");
+        assertThat(rejected(cfg(32, 8, 8).topK(3)).setting()).isEqualTo(Setting.TOP_K);
+        assertThat(rejected(cfg(32, 8, 8).temperature(-1)).setting()).isEqualTo(Setting.TEMPERATURE);
+        assertThatThrownBy(() -> Remasking.parse("greedy")).isInstanceOfSatisfying(InvalidSettingException.class,
+                x -> assertThat(x.message(Setting::flag)).contains("--remasking").contains("maskgit_plus"));
+        assertThatThrownBy(() -> new RemdmConfig(RemdmConfig.Schedule.CAP, 2, 1)).isInstanceOfSatisfying(InvalidSettingException.class,
+                x -> assertThat(x.setting()).isEqualTo(Setting.REMDM_ETA));
+    }
+
+    @Test void zeroTurnsThresholdAndFactorOffEverywhere() {
+        SamplerConfig off = cfg(32, 32, 8).threshold(0).factor(0).build();
+        assertThat(off.parallelDecoding()).isFalse();
+        assertThat(off).isEqualTo(cfg(32, 32, 8).build());
+        // with parallel decoding off, random remasking is fine even if a client sent threshold 0
+        assertThat(cfg(32, 32, 8).threshold(0).remasking(Remasking.RANDOM).build().remasking()).isEqualTo(Remasking.RANDOM);
+        assertThat(cfg(32, 32, 8).threshold(0.9).build().parallelDecoding()).isTrue();
+        assertThat(rejected(cfg(32, 32, 8).threshold(-0.5)).setting()).isEqualTo(Setting.THRESHOLD);
+        assertThat(rejected(cfg(32, 32, 8).threshold(1.5)).setting()).isEqualTo(Setting.THRESHOLD);
+    }
+
+    @Test void flagsAndJsonFieldsFollowTheNeutralNames() {
+        assertThat(Setting.BLOCK_LENGTH.flag()).isEqualTo("--block-length");
+        assertThat(Setting.CFG_SCALE.key()).isEqualTo("cfg_scale");
+        assertThat(Setting.CONFIDENCE_EOS_EOT_INF.flag()).isEqualTo("--confidence-eos-eot-inf");
+    }
+}
