@@ -1,6 +1,6 @@
 package org.unmask.cli;
 
-import org.unmask.model.Denoiser;
+import org.unmask.api.UnmaskModel;
 import org.unmask.text.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,13 +44,12 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Denoiser model = ModelDirs.loadModel(modelDir);
-        Optional<Tokenizer> tok = ModelDirs.loadTokenizer(modelDir);
-        return run(model, tok, spec.commandLine().getOut(), spec.commandLine().getErr());
+        return run(ModelDirs.load(modelDir), spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
     /** The command body over an already loaded model. */
-    int run(Denoiser model, Optional<Tokenizer> tok, PrintWriter out, PrintWriter err) throws Exception {
+    int run(UnmaskModel model, PrintWriter out, PrintWriter err) throws Exception {
+        Optional<Tokenizer> tok = model.tokenizer();
         if (prompts.isEmpty() == promptIds.isEmpty())
             throw new IllegalArgumentException("give the prompt either as --prompt TEXT or as --prompt-ids \"IDS\" (exactly one kind)");
         List<int[]> ids = new ArrayList<>();
@@ -62,8 +61,8 @@ public final class GenerateCommand implements Callable<Integer> {
         if (genLength <= 0) throw new IllegalArgumentException("--gen-length must be positive, got " + genLength);
         var c = model.config();
         var cfg = sampling.config(genLength, genLength, genLength, c.maskTokenId(), c.eosTokenId(),
-                Ids.eotId(sampling.eotId, model, tok));
-        SamplingRun.run(model, tok, sampling, cfg, ids, false, out, err);
+                sampling.eotId != null ? sampling.eotId : model.eotId());
+        SamplingRun.run(model, sampling, cfg, ids, false, out, err);
         return 0;
     }
 }

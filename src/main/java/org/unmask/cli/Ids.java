@@ -1,6 +1,5 @@
 package org.unmask.cli;
 
-import org.unmask.model.Denoiser;
 import org.unmask.text.Tokenizer;
 
 import java.util.Arrays;
@@ -31,20 +30,6 @@ final class Ids {
     /** Space-separated ids. */
     static String format(int[] ids) {
         return Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(" "));
-    }
-
-    /**
-     * The end-of-turn id: {@code explicit} when given, else {@code <|eot_id|>} from the tokenizer, else LLaDA-8B's
-     * 126348 when the model uses LLaDA-8B's EOS 126081, else none (-1).
-     */
-    static int eotId(Integer explicit, Denoiser model, Optional<Tokenizer> tok) {
-        if (explicit != null) return explicit;
-        if (tok.isPresent()) {
-            var id = tok.get().tokenId("<|eot_id|>");
-            if (id.isPresent()) return id.getAsInt();
-        }
-        if (model.config().eosTokenId() == 126081 && model.config().embeddingSize() > 126348) return 126348;
-        return -1;
     }
 
     /** The tokenizer, or an error saying which option to use instead. */

@@ -1,7 +1,7 @@
 package org.unmask.cli;
 
 import org.unmask.diffusion.Infill;
-import org.unmask.model.Denoiser;
+import org.unmask.api.UnmaskModel;
 import org.unmask.text.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,12 +37,12 @@ public final class InfillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Denoiser model = ModelDirs.loadModel(modelDir);
-        return run(model, ModelDirs.loadTokenizer(modelDir), spec.commandLine().getOut(), spec.commandLine().getErr());
+        return run(ModelDirs.load(modelDir), spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
     /** The command body over an already loaded model. */
-    int run(Denoiser model, Optional<Tokenizer> tok, PrintWriter out, PrintWriter err) throws Exception {
+    int run(UnmaskModel model, PrintWriter out, PrintWriter err) throws Exception {
+        Optional<Tokenizer> tok = model.tokenizer();
         if ((text == null) == (ids == null)) throw new IllegalArgumentException("give exactly one of --text or --ids");
         int mask = model.config().maskTokenId();
         int[] canvas = text != null
@@ -51,8 +51,8 @@ public final class InfillCommand implements Callable<Integer> {
         int masks = Infill.countMasks(canvas, mask) + genLength;
         if (masks == 0) throw new IllegalArgumentException("nothing to fill: the text has no [MASK] spans and --gen-length is 0");
         var cfg = sampling.config(genLength, masks, genLength > 0 ? genLength : 1, mask, model.config().eosTokenId(),
-                Ids.eotId(sampling.eotId, model, tok));
-        SamplingRun.run(model, tok, sampling, cfg, List.of(canvas), true, out, err);
+                sampling.eotId != null ? sampling.eotId : model.eotId());
+        SamplingRun.run(model, sampling, cfg, List.of(canvas), true, out, err);
         return 0;
     }
 }

@@ -1,5 +1,6 @@
 package org.unmask.cli;
 
+import org.unmask.api.UnmaskModel;
 import org.unmask.model.LladaModel;
 import org.unmask.model.io.Checkpoint;
 import org.unmask.text.HfTokenizer;
@@ -24,6 +25,16 @@ public final class ModelDirs {
         try {
             Checkpoint ckpt = Checkpoint.open(dir);
             return LladaModel.fromWeights(ckpt.config(), ckpt.tensors(), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    /** The model and tokenizer in {@code dir} through the library API. */
+    public static UnmaskModel load(Path dir) {
+        requireDir(dir);
+        try {
+            return UnmaskModel.load(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }

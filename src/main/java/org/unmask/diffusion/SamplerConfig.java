@@ -90,12 +90,31 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
     /** Steps per block. */
     public int stepsPerBlock() { return steps / blocks(); }
 
-    /** A builder with LLaDA's defaults (low_confidence, T = 0, no CFG) and the given special ids. */
-    public static Builder builder(int genLength, int steps, int blockLength) { return new Builder(genLength, steps, blockLength); }
+    /** A builder with LLaDA's defaults (low_confidence, T = 0, no CFG) and the given canvas shape. */
+    public static Builder builder(int genLength, int steps, int blockLength) {
+        return new Builder().genLength(genLength).steps(steps).blockLength(blockLength);
+    }
+
+    /**
+     * A builder with LLaDA's defaults and no canvas shape yet: {@link Builder#genLength} is required; steps default to
+     * one per generated token and the block to the whole generation.
+     */
+    public static Builder builder() { return new Builder(); }
+
+    /** A builder holding every setting of this one, to change some of them. */
+    public Builder toBuilder() {
+        Builder b = builder(genLength, steps, blockLength).remasking(remasking).temperature(temperature).cfgScale(cfgScale)
+                .topP(topP).topK(topK).algTemp(algTemp).eps(eps).logitsEosInf(logitsEosInf)
+                .confidenceEosEotInf(confidenceEosEotInf).referenceEosQuirk(referenceEosQuirk).earlyStop(earlyStop)
+                .remdm(remdm).seed(seed).specialIds(maskId, eosId, eotId);
+        b.threshold = threshold;
+        b.factor = factor;
+        return b;
+    }
 
     /** Mutable builder for {@link SamplerConfig}. */
     public static final class Builder {
-        private final int genLength, steps, blockLength;
+        private Integer genLength, steps, blockLength;
         private Remasking remasking = Remasking.LOW_CONFIDENCE;
         private double temperature, cfgScale, algTemp;
         private double threshold = Double.NaN, factor = Double.NaN, topP = 1;
@@ -106,9 +125,24 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         private long seed;
         private int maskId = -1, eosId = -1, eotId = -1;
 
-        private Builder(int genLength, int steps, int blockLength) {
-            this.genLength = genLength; this.steps = steps; this.blockLength = blockLength;
-        }
+        private Builder() {}
+
+        /** Masked positions appended after the prompt. */
+        public Builder genLength(int n) { genLength = n; return this; }
+        /** Denoising steps over the whole generation (default: one per generated token). */
+        public Builder steps(int n) { steps = n; return this; }
+        /** Semi-autoregressive block length (default: the whole generation). */
+        public Builder blockLength(int n) { blockLength = n; return this; }
+        /** Sets the gen length unless it is set already. */
+        public Builder genLengthIfUnset(int n) { if (genLength == null) genLength = n; return this; }
+        /** Sets the steps unless they are set already (a command's own default, e.g. one per mask when infilling). */
+        public Builder stepsIfUnset(int n) { if (steps == null) steps = n; return this; }
+        /** Sets the block length unless it is set already. */
+        public Builder blockLengthIfUnset(int n) { if (blockLength == null) blockLength = n; return this; }
+        /** The gen length set so far, or {@code fallback}. */
+        public int genLengthOr(int fallback) { return genLength == null ? fallback : genLength; }
+        /** Whether the special ids are still unset (the library fills in the model's). */
+        public boolean lacksSpecialIds() { return maskId < 0; }
         public Builder remasking(Remasking r) { remasking = r; return this; }
         public Builder temperature(double t) { temperature = t; return this; }
         public Builder cfgScale(double w) { cfgScale = w; return this; }
@@ -129,7 +163,11 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         /** Mask, EOS and EoT ids (EoT -1 when unknown). */
         public Builder specialIds(int mask, int eos, int eot) { maskId = mask; eosId = eos; eotId = eot; return this; }
         public SamplerConfig build() {
-            return new SamplerConfig(genLength, steps, blockLength, remasking, temperature, cfgScale, threshold, factor,
+            if (genLength == null) throw new InvalidSettingException(Setting.GEN_LENGTH, "{gen_length} is required");
+            int gen = genLength;
+            int st = steps != null ? steps : Math.max(1, gen);
+            int bl = blockLength != null ? blockLength : Math.max(1, gen);
+            return new SamplerConfig(gen, st, bl, remasking, temperature, cfgScale, threshold, factor,
                     topP, topK, algTemp, eps, logitsEosInf, confidenceEosEotInf, referenceEosQuirk, earlyStop, remdm,
                     seed, maskId, eosId, eotId);
         }

@@ -3,6 +3,7 @@ package org.unmask.cli;
 import org.unmask.model.kernels.AttentionPattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.unmask.api.UnmaskModel;
 import org.unmask.diffusion.FakeDenoiser;
 import org.unmask.diffusion.Likelihood;
 import org.unmask.model.Denoiser;
@@ -39,7 +40,7 @@ class CommandsTest {
         GenerateCommand g = parse(new GenerateCommand(), "--model", dir.toString(), "--prompt-ids", "1 7 9 12",
                 "--gen-length", "16", "--steps", "8", "--block-length", "8", "--print-ids",
                 "--trace", dir.resolve("t.json").toString(), "--gif", dir.resolve("a.gif").toString());
-        g.run(model, none, new PrintWriter(out), new PrintWriter(err));
+        g.run(UnmaskModel.of(model, none), new PrintWriter(out), new PrintWriter(err));
         String[] ids = lines()[lines().length - 1].split(" ");
         assertThat(ids).hasSize(20);
         assertThat(ids[0] + " " + ids[1] + " " + ids[2] + " " + ids[3]).isEqualTo("1 7 9 12");
@@ -57,7 +58,7 @@ class CommandsTest {
     void generateFromTextDecodesTheContinuationAndBatchesPrompts(@TempDir Path dir) throws Exception {
         GenerateCommand g = parse(new GenerateCommand(), "--model", dir.toString(), "--prompt", "abc", "--prompt", "hello",
                 "--gen-length", "8", "--steps", "8", "--print-ids", "--animate");
-        g.run(model, chars, new PrintWriter(out), new PrintWriter(err));
+        g.run(UnmaskModel.of(model, chars), new PrintWriter(out), new PrintWriter(err));
         String[] l = lines();
         // 8 plain step lines (animate, not a terminal), 2 texts, 2 id lines
         assertThat(l).hasSize(12);
@@ -69,14 +70,14 @@ class CommandsTest {
     @Test
     void generateWithoutATokenizerNeedsIds(@TempDir Path dir) {
         GenerateCommand g = parse(new GenerateCommand(), "--model", dir.toString(), "--prompt", "abc", "--gen-length", "8");
-        assertThatThrownBy(() -> g.run(model, none, new PrintWriter(out), new PrintWriter(err)))
+        assertThatThrownBy(() -> g.run(UnmaskModel.of(model, none), new PrintWriter(out), new PrintWriter(err)))
                 .hasMessageContaining("no tokenizer").hasMessageContaining("--prompt-ids");
     }
 
     @Test
     void infillFillsTheMaskSpans(@TempDir Path dir) throws Exception {
         InfillCommand c = parse(new InfillCommand(), "--model", dir.toString(), "--text", "abc[MASK:5]def", "--print-ids");
-        c.run(model, chars, new PrintWriter(out), new PrintWriter(err));
+        c.run(UnmaskModel.of(model, chars), new PrintWriter(out), new PrintWriter(err));
         String[] l = lines();
         assertThat(l[0]).startsWith("abc").endsWith("def");   // special tokens the toy model picks are not printed
         assertThat(l[1].split(" ")).hasSize(11).doesNotContain("2");

@@ -1,0 +1,211 @@
+package org.unmask.api;
+
+import org.unmask.diffusion.Elbo;
+import org.unmask.diffusion.Infill;
+import org.unmask.diffusion.Likelihood;
+import org.unmask.diffusion.NllEstimate;
+import org.unmask.diffusion.SampleResult;
+import org.unmask.diffusion.Sampler;
+import org.unmask.diffusion.SamplerConfig;
+import org.unmask.diffusion.ScoredSequence;
+import org.unmask.diffusion.StepListener;
+import org.unmask.model.Denoiser;
+import org.unmask.model.LladaModel;
+import org.unmask.model.ModelConfig;
+import org.unmask.model.io.Checkpoint;
+import org.unmask.text.HfTokenizer;
+import org.unmask.text.Tokenizer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A masked diffusion language model ready to use from Java: load a Hugging Face model directory, then generate,
+ * infill, score and evaluate. Thread-safe: concurrent callers share the model, their forward passes take turns (each
+ * pass already uses every core), so two generations interleave step by step instead of one waiting for the other.
+ *
+ * <pre>{@code
+ * UnmaskModel model = UnmaskModel.load(Path.of("models/unmask-bible"));
+ * Generation g = model.generate("In the beginning", model.sampling().genLength(64).blockLength(16).threshold(0.9), null);
+ * System.out.println(g.text());
+ * }</pre>
+ */
+public final class UnmaskModel {
+    /** LLaDA-8B's end-of-turn id, used when its tokenizer is absent. */
+    private static final int LLADA_8B_EOS = 126081, LLADA_8B_EOT = 126348;
+    private static final String EOT_TOKEN = "<|eot_id|>";
+
+    private final Denoiser model;
+    private final Optional<Tokenizer> tokenizer;
+    private final Path directory;
+
+    private UnmaskModel(Denoiser model, Optional<Tokenizer> tokenizer, Path directory) {
+        this.model = new TurnTaking(model);
+        this.tokenizer = tokenizer;
+        this.directory = directory;
+    }
+
+    /**
+     * Loads {@code dir} (config.json, safetensors weights, optional tokenizer.json). Weights stay memory-mapped (bf16
+     * and f16 are used in place) for the life of the process. Errors name the file, field or tensor at fault.
+     */
+    public static UnmaskModel load(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) throw new IOException("model directory " + dir + " does not exist");
+        Checkpoint ckpt = Checkpoint.open(dir);
+        LladaModel model = LladaModel.fromWeights(ckpt.config(), ckpt.tensors(), false);
+        Path tok = dir.resolve("tokenizer.json");
+        return new UnmaskModel(model, Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok)) : Optional.empty(), dir);
+    }
+
+    /** Wraps a model already in memory (a freshly trained one, or a test double), with an optional tokenizer. */
+    public static UnmaskModel of(Denoiser model, Optional<Tokenizer> tokenizer) {
+        return new UnmaskModel(model, tokenizer, null);
+    }
+
+    /** The architecture and special ids. */
+    public ModelConfig config() { return model.config(); }
+
+    /** The tokenizer, when the model directory has one. */
+    public Optional<Tokenizer> tokenizer() { return tokenizer; }
+
+    /** The model's forward pass (serialised between callers), for code that drives the sampler itself. */
+    public Denoiser denoiser() { return model; }
+
+    /** The directory the model was loaded from, empty for a model wrapped in memory. */
+    public Optional<Path> directory() { return Optional.ofNullable(directory); }
+
+    /**
+     * The end-of-turn id: {@code <|eot_id|>} from the tokenizer, else LLaDA-8B's 126348 when the model uses LLaDA-8B's
+     * EOS, else none (-1).
+     */
+    public int eotId() {
+        if (tokenizer.isPresent()) {
+            var id = tokenizer.get().tokenId(EOT_TOKEN);
+            if (id.isPresent()) return id.getAsInt();
+        }
+        if (config().eosTokenId() == LLADA_8B_EOS && config().embeddingSize() > LLADA_8B_EOT) return LLADA_8B_EOT;
+        return -1;
+    }
+
+    /** A settings builder with this model's special ids and the sampler's defaults; set at least the gen length. */
+    public SamplerConfig.Builder sampling() {
+        return SamplerConfig.builder().specialIds(config().maskTokenId(), config().eosTokenId(), eotId());
+    }
+
+    /** Encodes a prompt the way generation expects it (with the tokenizer's added special tokens). */
+    public int[] encodePrompt(String prompt) { return requireTokenizer().encode(prompt, true); }
+
+    /** Generates a continuation of {@code prompt}; {@code listener} (nullable) sees every step. */
+    public Generation generate(String prompt, SamplerConfig.Builder settings, StepListener listener) {
+        return generate(encodePrompt(prompt), settings, listener);
+    }
+
+    /** Generates a continuation of the prompt ids; {@code listener} (nullable) sees every step. */
+    public Generation generate(int[] promptIds, SamplerConfig.Builder settings, StepListener listener) {
+        return generate(List.of(promptIds), settings, listener).getFirst();
+    }
+
+    /**
+     * Generates from several prompts as one left-padded batch (each row gives what it would alone with seed + row);
+     * events name the row of each prompt.
+     */
+    public List<Generation> generate(List<int[]> prompts, SamplerConfig.Builder settings, StepListener listener) {
+        return run(prompts, build(settings), listener, false);
+    }
+
+    /** Runs the sampler with fully built settings (the CLI and the server, which build and validate them at their edge). */
+    public List<Generation> run(List<int[]> prompts, SamplerConfig settings, StepListener listener, boolean wholeCanvas) {
+        if (prompts.isEmpty()) throw new IllegalArgumentException("no prompts given");
+        long t0 = System.nanoTime();
+        SampleResult r = new Sampler(model, settings).generate(prompts, listener);
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        List<Generation> out = new ArrayList<>(prompts.size());
+        for (int j = 0; j < prompts.size(); j++) {
+            int[] shown = wholeCanvas ? r.sequences()[j] : r.generated(j);
+            String text = tokenizer.map(t -> t.decode(shown, true)).orElse("");
+            out.add(new Generation(text, shown, r.sequences()[j], r.forwardPasses(), r.steps(), took));
+        }
+        return out;
+    }
+
+    /**
+     * Fills the {@code [MASK]} / {@code [MASK:n]} spans of {@code text} (and {@code settings}' gen length of masks
+     * appended after it); the result's text is the whole filled text. Steps default to one per masked token.
+     */
+    public Generation infill(String text, SamplerConfig.Builder settings, StepListener listener) {
+        return infill(Infill.encode(text, requireTokenizer(), config().maskTokenId()), settings, listener);
+    }
+
+    /** Fills the mask ids of {@code canvas} (plus the gen length appended); steps default to one per mask. */
+    public Generation infill(int[] canvas, SamplerConfig.Builder settings, StepListener listener) {
+        int gen = settings.genLengthOr(0);
+        int masks = Infill.countMasks(canvas, config().maskTokenId()) + gen;
+        if (masks == 0) throw new IllegalArgumentException("nothing to fill: the text has no [MASK] spans and the gen length is 0");
+        settings.genLengthIfUnset(0).stepsIfUnset(masks).blockLengthIfUnset(gen > 0 ? gen : 1);
+        return run(List.of(canvas), build(settings), listener, true).getFirst();
+    }
+
+    /**
+     * LLaDA's Monte Carlo estimate of log p(answer | prompt) with {@code mcNum} draws in batches of {@code batch}
+     * (a lower bound; exact for a one-token answer); {@code cfgScale} 0 = no guidance.
+     */
+    public double score(int[] prompt, int[] answer, int mcNum, int batch, double cfgScale, long seed) {
+        return Likelihood.logLikelihood(model, prompt, answer, mcNum, batch, cfgScale, seed);
+    }
+
+    /** {@link #score(int[], int[], int, int, double, long)} of texts, split as lm-evaluation-harness does. */
+    public double score(String prompt, String answer, int mcNum, int batch, double cfgScale, long seed) {
+        int[][] pair = Likelihood.encodePair(requireTokenizer(), prompt, answer);
+        return score(pair[0], pair[1], mcNum, batch, cfgScale, seed);
+    }
+
+    /** The ELBO of {@code sequences} per token, the same estimator as training's validation and {@code eval}. */
+    public NllEstimate elbo(List<ScoredSequence> sequences, int grid, long seed) {
+        return Elbo.estimate(model, sequences, grid, 8, seed);
+    }
+
+    private SamplerConfig build(SamplerConfig.Builder settings) {
+        if (settings.lacksSpecialIds()) settings.specialIds(config().maskTokenId(), config().eosTokenId(), eotId());
+        return settings.build();
+    }
+
+    private Tokenizer requireTokenizer() {
+        return tokenizer.orElseThrow(() -> new IllegalStateException("this model has no tokenizer"
+                + (directory == null ? "" : " (" + directory.resolve("tokenizer.json") + " is missing)") + "; pass token ids instead"));
+    }
+
+    /** Serialises forward passes between threads: the kernels already use every core, and scratch space is per model. */
+    private static final class TurnTaking implements Denoiser {
+        private final Denoiser inner;
+        private final ReentrantLock lock = new ReentrantLock(true);
+
+        TurnTaking(Denoiser inner) { this.inner = inner; }
+
+        @Override public ModelConfig config() { return inner.config(); }
+
+        @Override public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows) {
+            lock.lock();
+            try {
+                return inner.logits(ids, batch, seqLen, attend, rows);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows,
+                                        org.unmask.model.kernels.AttentionPattern pattern) {
+            lock.lock();
+            try {
+                return inner.logits(ids, batch, seqLen, attend, rows, pattern);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+}
