@@ -2,9 +2,8 @@ package org.unmask.cli;
 
 import org.unmask.compute.Parallel;
 import org.unmask.model.LladaModel;
+import org.unmask.model.ModelFlops;
 import org.unmask.model.ModelConfig;
-import org.unmask.model.kernels.MatMul;
-import org.unmask.model.tensor.Weights;
 import org.unmask.train.AdamW;
 import org.unmask.train.CleanBatch;
 import org.unmask.train.DiffusionObjective;
@@ -22,10 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 
 /** {@code unmask bench train|forward}: speed of whole training steps and forward passes of a random model. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -109,11 +105,11 @@ public final class BenchCommand implements Runnable {
             }
             double perIter = total / shape.iters;
             int rows = (int) (rowsTotal / shape.iters);
-            double flops = 3 * Flops.forward(c, B, T, rows);
+            double flops = 3 * ModelFlops.forward(c, B, T, rows);
             out.printf(Locale.ROOT, "mean step: %.1f ms; time in matrix products %.1f%%, outside them %.1f%%%n",
                     perIter * 1e3, 100 * matmul / total, 100 * (1 - matmul / total));
             out.printf(Locale.ROOT, "model: %.2f GFLOP per step (3x forward), %.2f GFLOPS achieved%n", flops / 1e9, flops / perIter / 1e9);
-            Flops.matMulReport(out, c, n, rows, true);
+            ModelFlops.matMulReport(out, c, n, rows, true);
             out.printf(Locale.ROOT, "train tokens/s: %.1f%n", n / perIter);
             return 0;
         }
@@ -148,11 +144,11 @@ public final class BenchCommand implements Runnable {
                 matmul += mm;
                 out.printf(Locale.ROOT, "iter %d: %.1f ms (matrix products %.1f ms)%n", it, s * 1e3, mm * 1e3);
             }
-            double perIter = total / shape.iters, flops = Flops.forward(c, B, T, n);
+            double perIter = total / shape.iters, flops = ModelFlops.forward(c, B, T, n);
             out.printf(Locale.ROOT, "mean forward: %.1f ms; time in matrix products %.1f%%, outside them %.1f%%%n",
                     perIter * 1e3, 100 * matmul / total, 100 * (1 - matmul / total));
             out.printf(Locale.ROOT, "model: %.2f GFLOP per forward, %.2f GFLOPS achieved%n", flops / 1e9, flops / perIter / 1e9);
-            Flops.matMulReport(out, c, n, n, false);
+            ModelFlops.matMulReport(out, c, n, n, false);
             out.printf(Locale.ROOT, "forward tokens/s: %.1f%n", n / perIter);
             return 0;
         }
@@ -163,63 +159,5 @@ public final class BenchCommand implements Runnable {
         int[] ids = new int[B * T];
         for (int i = 0; i < ids.length; i++) ids[i] = rng.nextInt(c.vocabSize());
         return new DiffusionObjective(c.maskTokenId(), DiffusionObjective.DEFAULT_EPS, 0, false).corrupt(CleanBatch.of(ids, B, T), rng);
-    }
-
-    /** Floating-point operation counts and timings of the model's matrix products. */
-    static final class Flops {
-        private Flops() {}
-
-        /** Multiply-adds ×2 of one forward pass: the linear layers, attention scores and values, the LM head on {@code rows}. */
-        static double forward(ModelConfig c, int B, int T, int rows) {
-            double n = (double) B * T, d = c.dModel(), kv = c.kvDim(), m = c.mlpHiddenSize();
-            double linear = 2 * n * (2 * d * d + 2 * d * kv + 3 * d * m);
-            double attention = 2 * 2 * (double) B * c.nHeads() * T * (double) T * c.headDim();
-            return c.nLayers() * (linear + attention) + 2.0 * rows * d * c.embeddingSize();
-        }
-
-        /** Times MatMul at every linear shape of the model and prints GFLOPS per shape and orientation. */
-        static void matMulReport(PrintStream out, ModelConfig c, int n, int headRows, boolean backward) {
-            int d = c.dModel(), kv = c.kvDim(), m = c.mlpHiddenSize(), e = c.embeddingSize();
-            int[][] shapes = {{n, d, d}, {n, d, kv}, {n, d, m}, {n, m, d}, {headRows, d, e}};
-            String[] names = {"q/attn_out", "k/v", "ff_proj/up_proj", "ff_out", "lm head"};
-            Random rnd = new Random(3);
-            for (int s = 0; s < shapes.length; s++) {
-                int t = shapes[s][0], k = shapes[s][1], nOut = shapes[s][2];
-                if (s == 1 && kv == d) continue;   // same shape as q
-                float[] x = fill(rnd, t * k), w = fill(rnd, nOut * k), y = new float[t * nOut], dx = new float[t * k], dw = new float[nOut * k];
-                Weights ww = new Weights.F32(w, 0, w.length);
-                double flops = 2.0 * t * k * nOut;
-                double f = time(() -> MatMul.forward(y, 0, x, 0, ww, 0, t, k, nOut));
-                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "matmul %-16s [%d x %d] x [%d x %d]^T: forward %.1f GFLOPS",
-                        names[s], t, k, nOut, k, flops / f / 1e9));
-                if (backward) {
-                    double bi = time(() -> MatMul.backwardInput(dx, 0, y, 0, w, 0, t, nOut, k));
-                    double bw = time(() -> MatMul.backwardWeight(dw, 0, y, 0, x, 0, t, nOut, k));
-                    line.append(String.format(Locale.ROOT, ", backward input %.1f GFLOPS, backward weight %.1f GFLOPS",
-                            flops / bi / 1e9, flops / bw / 1e9));
-                }
-                out.println(line);
-            }
-        }
-
-        private static float[] fill(Random rnd, int n) {
-            float[] a = new float[n];
-            for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
-            return a;
-        }
-
-        /** Best seconds per call after one warm-up, over at least 3 calls or 0.3 s. */
-        private static double time(Runnable r) {
-            r.run();
-            double best = Double.MAX_VALUE, spent = 0;
-            for (int i = 0; i < 3 || (spent < 0.3 && i < 50); i++) {
-                long t0 = System.nanoTime();
-                r.run();
-                double s = (System.nanoTime() - t0) / 1e9;
-                best = Math.min(best, s);
-                spent += s;
-            }
-            return best;
-        }
     }
 }

@@ -1,8 +1,8 @@
 package org.unmask.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import org.unmask.data.ChoiceTask;
 import org.unmask.data.Corpora;
+import org.unmask.diffusion.MultipleChoice;
 import org.unmask.diffusion.Elbo;
 import org.unmask.diffusion.NllEstimate;
 import org.unmask.train.Tokens;
@@ -17,11 +17,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -141,74 +138,19 @@ public final class EvalCommand implements Callable<Integer> {
             return run(model, ModelDirs.loadTokenizer(modelDir), spec.commandLine().getOut(), spec.commandLine().getErr());
         }
 
-        /** One multiple-choice item. */
-        record Task(String context, List<String> choices, int gold) {}
-
-        static List<Task> read(Path file) throws IOException {
-            if (!Files.isRegularFile(file)) throw new IOException(file + ": no such file");
-            ObjectMapper json = new ObjectMapper();
-            List<Task> out = new ArrayList<>();
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            for (int i = 0; i < lines.size(); i++) {
-                String line = lines.get(i).strip();
-                if (line.isEmpty()) continue;
-                String where = file + " line " + (i + 1);
-                JsonNode n;
-                try {
-                    n = json.readTree(line);
-                } catch (IOException e) {
-                    throw new IOException(where + ": not valid JSON");
-                }
-                if (n == null || !n.isObject()) throw new IOException(where + ": expected a JSON object");
-                if (!n.path("context").isTextual()) throw new IOException(where + ": missing string field 'context'");
-                if (!n.path("choices").isArray() || n.get("choices").isEmpty())
-                    throw new IOException(where + ": missing non-empty array field 'choices'");
-                List<String> choices = new ArrayList<>();
-                for (JsonNode c : n.get("choices")) {
-                    if (!c.isTextual()) throw new IOException(where + ": every choice must be a string");
-                    choices.add(c.asText());
-                }
-                if (!n.path("gold").canConvertToInt() || !n.get("gold").isIntegralNumber())
-                    throw new IOException(where + ": missing integer field 'gold'");
-                int gold = n.get("gold").asInt();
-                if (gold < 0 || gold >= choices.size())
-                    throw new IOException(where + ": gold " + gold + " is not an index into " + choices.size() + " choices");
-                out.add(new Task(n.get("context").asText(), choices, gold));
-            }
-            if (out.isEmpty()) throw new IOException(file + ": no tasks");
-            return out;
-        }
-
         int run(Denoiser model, Optional<Tokenizer> tok, PrintWriter out, PrintWriter err) throws IOException {
             Tokenizer t = Ids.requireTokenizer(tok, modelDir, null);
-            List<Task> all = read(tasks);
-            if (limit > 0 && all.size() > limit) all = all.subList(0, limit);
-            int b = batch == null ? ScoreCommand.defaultBatch(mcNum, 16) : batch;
-            int correct = 0, correctNorm = 0;
-            for (int i = 0; i < all.size(); i++) {
-                Task task = all.get(i);
-                int best = 0, bestNorm = 0;
-                double bestLl = Double.NEGATIVE_INFINITY, bestLlNorm = Double.NEGATIVE_INFINITY;
-                for (int c = 0; c < task.choices().size(); c++) {
-                    int[][] pair = Likelihood.encodePair(t, task.context(), task.choices().get(c));
-                    // a one-token continuation is exact with a single draw
-                    boolean one = pair[1].length == 1;
-                    double ll = Likelihood.logLikelihood(model, pair[0], pair[1], one ? 1 : mcNum, one ? 1 : b,
-                            cfgScale, seed + 1000L * i + c);
-                    double norm = ll / Math.max(1, task.choices().get(c).getBytes(StandardCharsets.UTF_8).length);
-                    if (ll > bestLl) { bestLl = ll; best = c; }
-                    if (norm > bestLlNorm) { bestLlNorm = norm; bestNorm = c; }
-                }
-                if (best == task.gold()) correct++;
-                if (bestNorm == task.gold()) correctNorm++;
-                err.printf("\rtask %d/%d  acc %.4f  acc_norm %.4f", i + 1, all.size(),
-                        correct / (double) (i + 1), correctNorm / (double) (i + 1));
+            List<ChoiceTask> read = ChoiceTask.read(tasks);
+            List<ChoiceTask> all = limit > 0 && read.size() > limit ? read.subList(0, limit) : read;
+            int b = batch == null ? Likelihood.defaultBatch(mcNum, 16) : batch;
+            MultipleChoice.Result r = MultipleChoice.evaluate(model, t, all, mcNum, b, cfgScale, seed, (done, acc, accNorm) -> {
+                err.printf(Locale.ROOT, "\rtask %d/%d  acc %.4f  acc_norm %.4f", done, all.size(), acc, accNorm);
                 err.flush();
-            }
+            });
             err.println();
-            out.printf("tasks %d%n", all.size());
-            out.printf("acc %.4f%n", correct / (double) all.size());
-            out.printf("acc_norm %.4f%n", correctNorm / (double) all.size());
+            out.printf("tasks %d%n", r.tasks());
+            out.printf(Locale.ROOT, "acc %.4f%n", r.accuracy());
+            out.printf(Locale.ROOT, "acc_norm %.4f%n", r.normalizedAccuracy());
             out.flush();
             return 0;
         }

@@ -52,12 +52,6 @@ public final class ScoreCommand implements Callable<Integer> {
         return run(model, ModelDirs.loadTokenizer(modelDir), spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
-    /** The largest divisor of {@code n} that is at most {@code cap}. */
-    static int defaultBatch(int n, int cap) {
-        for (int b = Math.min(n, cap); b > 1; b--) if (n % b == 0) return b;
-        return 1;
-    }
-
     /** The command body over an already loaded model. */
     int run(Denoiser model, Optional<Tokenizer> tok, PrintWriter out, PrintWriter err) {
         boolean text = prompt != null || answer != null, ids = promptIds != null || answerIds != null;
@@ -74,7 +68,7 @@ public final class ScoreCommand implements Callable<Integer> {
             a = Ids.parse(answerIds, "--answer-ids");
         }
         if (mcNum <= 0) throw new IllegalArgumentException("--mc-num must be positive, got " + mcNum);
-        int b = batch == null ? defaultBatch(mcNum, 16) : batch;
+        int b = batch == null ? Likelihood.defaultBatch(mcNum, 16) : batch;
         long t0 = System.nanoTime();
         double ll = Likelihood.logLikelihood(model, p, a, mcNum, b, cfgScale, seed);
         err.printf("unmask: prompt %d tokens, answer %d tokens, %d draws in batches of %d, %.2f s%n",

@@ -44,7 +44,7 @@ public final class SftCommand implements Callable<Integer> {
     Path out;
 
     @Mixin
-    TrainCommand.Options options = new TrainCommand.Options();
+    TrainingOptions options = new TrainingOptions();
 
     @Override public Integer call() throws Exception {
         PrintStream err = System.err;
@@ -94,6 +94,6 @@ public final class SftCommand implements Callable<Integer> {
         org.unmask.serve.ChatTemplates.writeDefault(out);
         err.printf(Locale.ROOT, "sft: %d training and %d validation examples from %s; base model %s (%.2fM parameters)%n",
                 train.size(), valid.size(), data, source, config.parameterCount() / 1e6);
-        return TrainCommand.run(net, new SftObjective(mask), batches, validation, out, topts, options, err);
+        return TrainingRun.run(net, new SftObjective(mask), batches, validation, out, topts, options, err);
     }
 }

@@ -77,6 +77,12 @@ public final class Likelihood {
         return -total / iterations;
     }
 
+    /** Draws per forward pass when none is given: the largest divisor of {@code mcNum} that is at most {@code cap}. */
+    public static int defaultBatch(int mcNum, int cap) {
+        for (int b = Math.min(mcNum, cap); b > 1; b--) if (mcNum % b == 0) return b;
+        return 1;
+    }
+
     /** log softmax(row)[target] in float64. */
     public static double logSoftmax(float[] logits, int off, int vocab, int target) {
         double m = Double.NEGATIVE_INFINITY;

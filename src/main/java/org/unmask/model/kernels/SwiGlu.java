@@ -3,7 +3,6 @@ package org.unmask.model.kernels;
 import org.unmask.compute.Simd;
 import org.unmask.compute.Parallel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**

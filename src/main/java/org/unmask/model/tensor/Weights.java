@@ -3,7 +3,6 @@ package org.unmask.model.tensor;
 import org.unmask.compute.Simd;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
