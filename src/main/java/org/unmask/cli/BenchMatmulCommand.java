@@ -29,11 +29,13 @@ public final class BenchMatmulCommand implements Callable<Integer> {
     @Option(names = "--iters", defaultValue = "10", description = "Timed runs (default: ${DEFAULT-VALUE}).")
     int iters;
 
-    @Option(names = "--dtype", defaultValue = "f32", description = "Weight format of the forward product: f32, bf16 or f16 (default: ${DEFAULT-VALUE}).")
-    String dtype;
+    @Option(names = "--dtype", defaultValue = "f32", converter = Converters.FloatType.class, paramLabel = "f32|bf16|f16",
+            description = "Weight format of the forward product: f32, bf16 or f16 (default: f32).")
+    DType type;
 
-    @Option(names = "--mode", defaultValue = "forward", description = "forward, backward-input or backward-weight (default: ${DEFAULT-VALUE}).")
-    String mode;
+    @Option(names = "--mode", defaultValue = "forward", converter = Converters.GemmMode.class,
+            paramLabel = "forward|backward-input|backward-weight", description = "Which product to time (default: forward).")
+    GemmBenchmark.Mode md;
 
     @Spec
     CommandSpec spec;
@@ -41,15 +43,8 @@ public final class BenchMatmulCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        DType type = switch (dtype.toLowerCase(Locale.ROOT)) {
-            case "f32" -> DType.F32;
-            case "bf16" -> DType.BF16;
-            case "f16" -> DType.F16;
-            default -> throw new IllegalArgumentException("--dtype must be f32, bf16 or f16, got '" + dtype + "'");
-        };
-        GemmBenchmark.Mode md = GemmBenchmark.Mode.parse(mode);
         out.printf(Locale.ROOT, "matmul %s %s T=%d K=%d N=%d threads=%d%n",
-                md.spelling(), dtype.toLowerCase(Locale.ROOT), m, k, n, Parallel.threads());
+                md.spelling(), type.name().toLowerCase(Locale.ROOT), m, k, n, Parallel.threads());
         int[] run = {0};
         GemmBenchmark.Result r = GemmBenchmark.run(md, type, m, k, n, iters,
                 g -> {

@@ -5,6 +5,7 @@ import org.unmask.data.Corpora;
 import org.unmask.diffusion.MultipleChoice;
 import org.unmask.diffusion.Elbo;
 import org.unmask.diffusion.NllEstimate;
+import org.unmask.train.ObjectiveKind;
 import org.unmask.train.Tokens;
 import org.unmask.train.Validation;
 import org.unmask.diffusion.Likelihood;
@@ -58,22 +59,19 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "" + Elbo.DEFAULT_SEED, description = "Seed of the fixed mask choices (default: ${DEFAULT-VALUE}, as train's validation).")
     long seed;
 
-    @Option(names = "--objective", paramLabel = "diffusion|ar",
+    @Option(names = "--objective", paramLabel = "diffusion|ar", converter = Converters.Objective.class,
             description = "How the model was trained: 'diffusion' scores the ELBO (a bound), 'ar' the exact next-token NLL "
                     + "with a causal mask (default: the objective in the run's trainer_state.json, else diffusion).")
-    String objective;
+    ObjectiveKind objective;
 
     @Spec CommandSpec spec;
 
-    /** The objective the model was trained with: the option, else the run's trainer state, else diffusion. */
+    /** Whether the model is the AR baseline: the option, else the run's trainer state ("ar"; sft and diffusion runs are not). */
     private boolean autoregressive() throws IOException {
-        String o = objective;
-        if (o == null && modelDir != null && Files.isRegularFile(modelDir.resolve("trainer_state.json"))) {
-            o = org.unmask.train.TrainerState.read(modelDir).objective();
-        }
-        if (o == null || o.equals("diffusion")) return false;
-        if (o.equals("ar")) return true;
-        throw new IllegalArgumentException("--objective must be diffusion or ar, got '" + o + "'");
+        if (objective != null) return objective == ObjectiveKind.AR;
+        Path state = modelDir == null ? null : modelDir.resolve("trainer_state.json");
+        return state != null && Files.isRegularFile(state)
+                && org.unmask.train.TrainerState.read(modelDir).objective().equals(ObjectiveKind.AR.spelling());
     }
 
     @Override

@@ -43,9 +43,9 @@ public final class InitCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--dtype", paramLabel = "f32|bf16|f16",
+    @Option(names = "--dtype", paramLabel = "f32|bf16|f16", converter = Converters.FloatType.class,
             description = "Storage type (default: f32, or bf16 for models above a billion parameters).")
-    String dtype;
+    DType dtype;
 
     @Option(names = "--shard-size", paramLabel = "BYTES", defaultValue = "3GB",
             description = "Largest safetensors file before sharding, e.g. 3000000000, 500MB, 3GB (default: ${DEFAULT-VALUE}).")
@@ -59,7 +59,7 @@ public final class InitCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         ModelConfig config = architecture.config != null
                 ? ModelConfig.read(architecture.config) : ModelConfig.preset(architecture.preset);
-        DType type = dtype == null ? (config.parameterCount() > 1_000_000_000L ? DType.BF16 : DType.F32) : parseDtype(dtype);
+        DType type = dtype == null ? (config.parameterCount() > 1_000_000_000L ? DType.BF16 : DType.F32) : dtype;
         long maxShard = parseBytes(shardSize);
         if (!force && (Files.exists(out.resolve(Checkpoint.CONFIG)) || Files.exists(out.resolve(Checkpoint.SINGLE))
                 || Files.exists(out.resolve(Checkpoint.INDEX)))) {
@@ -98,15 +98,6 @@ public final class InitCommand implements Callable<Integer> {
                 out, config.parameterCount(), type.name().toLowerCase(Locale.ROOT), total / 1e9, seed, secs);
         o.flush();
         return 0;
-    }
-
-    private DType parseDtype(String s) {
-        return switch (s.toLowerCase(Locale.ROOT)) {
-            case "f32", "float32" -> DType.F32;
-            case "bf16", "bfloat16" -> DType.BF16;
-            case "f16", "float16" -> DType.F16;
-            default -> throw new ParameterException(spec.commandLine(), "--dtype must be f32, bf16 or f16, got '" + s + "'");
-        };
     }
 
     /** Bytes from a plain number or one with a decimal KB/MB/GB suffix (as Hugging Face writes shard sizes). */

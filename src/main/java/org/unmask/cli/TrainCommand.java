@@ -8,6 +8,7 @@ import org.unmask.train.Budget;
 import org.unmask.train.CorpusData;
 import org.unmask.train.DiffusionObjective;
 import org.unmask.train.Objective;
+import org.unmask.train.ObjectiveKind;
 import org.unmask.train.RunCheckpoint;
 import org.unmask.train.TokenizerSetup;
 import org.unmask.train.TrainOptions;
@@ -51,9 +52,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory (checkpoint, metrics, plot).")
     Path out;
 
-    @Option(names = "--objective", paramLabel = "diffusion|ar",
+    @Option(names = "--objective", paramLabel = "diffusion|ar", converter = Converters.Objective.class,
             description = "LLaDA masked diffusion, or next-token prediction with a causal mask (default: diffusion, or the resumed run's).")
-    String objective;
+    ObjectiveKind objective;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
             description = "Use this tokenizer.json instead of training one on the corpus.")
@@ -86,11 +87,11 @@ public final class TrainCommand implements Callable<Integer> {
         ModelConfig config = options.resume ? base : base.withTokens(tok.tokenizer().vocabSize(), mask, eos, bos);
         if (options.resume && (config.maskTokenId() != mask || config.vocabSize() != tok.tokenizer().vocabSize()))
             throw new IOException(out + ": config.json does not match " + tok.file() + " (mask id or vocabulary size differ)");
-        String objectiveName = objective != null ? objective : options.resume ? TrainerState.read(out).objective() : "diffusion";
-        Objective obj = switch (objectiveName.toLowerCase(Locale.ROOT)) {
-            case "diffusion" -> new DiffusionObjective(config.maskTokenId(), DiffusionObjective.DEFAULT_EPS, DiffusionObjective.DEFAULT_TRUNCATE, stratified);
-            case "ar" -> new AutoregressiveObjective();
-            default -> throw new IllegalArgumentException("unknown --objective '" + objectiveName + "' (known: diffusion, ar)");
+        ObjectiveKind kind = objective != null ? objective
+                : options.resume ? ObjectiveKind.parse(TrainerState.read(out).objective()) : ObjectiveKind.DIFFUSION;
+        Objective obj = switch (kind) {
+            case DIFFUSION -> new DiffusionObjective(config.maskTokenId(), DiffusionObjective.DEFAULT_EPS, DiffusionObjective.DEFAULT_TRUNCATE, stratified);
+            case AR -> new AutoregressiveObjective();
         };
         int seqLen = options.seqLen(config);
         TrainOptions topts = options.toTrainOptions(budget, seqLen, 1e-3);

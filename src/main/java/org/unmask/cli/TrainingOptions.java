@@ -31,8 +31,8 @@ final class TrainingOptions {
     @Option(names = "--lr", description = "Peak learning rate (default: 1e-3 for train, 1e-4 for sft).") Double lr;
     @Option(names = "--warmup", paramLabel = "STEPS",
             description = "Linear warmup steps (default: 100, at most a tenth of the run).") Long warmup;
-    @Option(names = "--schedule", defaultValue = "cosine", paramLabel = "cosine|wsd",
-            description = "Decay after warmup: cosine to 10%, or warmup-stable-decay (default: ${DEFAULT-VALUE}).") String schedule;
+    @Option(names = "--schedule", defaultValue = "cosine", paramLabel = "cosine|wsd", converter = Converters.Schedule.class,
+            description = "Decay after warmup: cosine to 10%%, or warmup-stable-decay (default: ${DEFAULT-VALUE}).") LrSchedule.Kind schedule;
     @Option(names = "--batch", defaultValue = "8", description = "Sequences per micro-batch (default: ${DEFAULT-VALUE}).") int batch;
     @Option(names = "--seq-len", description = "Tokens per sequence (default: min(256, the model's max_sequence_length)).") Integer seqLen;
     @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).") int gradAccum;
@@ -61,7 +61,7 @@ final class TrainingOptions {
     }
 
     TrainOptions toTrainOptions(Budget budget, int seqLen, double defaultLr) {
-        return new TrainOptions(lr == null ? defaultLr : lr, warmup == null ? TrainOptions.AUTO_WARMUP : warmup, LrSchedule.kind(schedule), batch, seqLen,
+        return new TrainOptions(lr == null ? defaultLr : lr, warmup == null ? TrainOptions.AUTO_WARMUP : warmup, schedule, batch, seqLen,
                 gradAccum, clip, weightDecay, 0.9, 0.95, 1e-8, seed, valEvery, saveEvery, budget, 5, 0.5);
     }
 

@@ -39,7 +39,7 @@ class BenchMatmulCommandTest {
 
     @Test
     void unknownDtypeAndModeAreNamed() {
-        assertThat(run("--dtype", "q4").err()).contains("--dtype must be f32, bf16 or f16, got 'q4'");
-        assertThat(run("--mode", "upside-down").err()).contains("unknown mode 'upside-down'");
+        assertThat(run("--dtype", "q4").err()).contains("Invalid value for option '--dtype': expected f32, bf16 or f16, got 'q4'");
+        assertThat(run("--mode", "upside-down").err()).contains("Invalid value for option '--mode': unknown mode 'upside-down'");
     }
 }

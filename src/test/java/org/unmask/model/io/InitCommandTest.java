@@ -74,7 +74,7 @@ class InitCommandTest {
         assertThat(run("init", "--preset", "tiny", "--config", "c.json", "--out", dir.toString())).isEqualTo(2);
         assertThat(run("init", "--out", dir.toString())).isEqualTo(2);
         assertThat(run("init", "--preset", "tiny", "--out", dir.toString(), "--dtype", "f64")).isEqualTo(2);
-        assertThat(err.toString()).contains("--dtype must be f32, bf16 or f16");
+        assertThat(err.toString()).contains("Invalid value for option '--dtype': expected f32, bf16 or f16, got 'f64'");
         assertThat(run("init", "--preset", "tiny", "--out", dir.toString(), "--shard-size", "lots")).isEqualTo(2);
         assertThat(err.toString()).contains("--shard-size");
         assertThat(run("init", "--preset", "huge", "--out", dir.toString())).isEqualTo(1);

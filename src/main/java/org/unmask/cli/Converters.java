@@ -1,0 +1,51 @@
+package org.unmask.cli;
+
+import org.unmask.model.kernels.GemmBenchmark;
+import org.unmask.model.tensor.DType;
+import org.unmask.train.LrSchedule;
+import org.unmask.train.ObjectiveKind;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+import java.util.Locale;
+
+/** Typed option values spelled in lower case on the command line; picocli reports a bad value with the option's name. */
+final class Converters {
+    private Converters() {}
+
+    /** Runs a parser, turning its error into picocli's, which prints "Invalid value for option '--x': MESSAGE". */
+    private static <T> T typed(java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException(e.getMessage());
+        }
+    }
+
+    /** {@code diffusion} or {@code ar}. */
+    static final class Objective implements ITypeConverter<ObjectiveKind> {
+        @Override public ObjectiveKind convert(String s) { return typed(() -> ObjectiveKind.parse(s)); }
+    }
+
+    /** {@code cosine} or {@code wsd}. */
+    static final class Schedule implements ITypeConverter<LrSchedule.Kind> {
+        @Override public LrSchedule.Kind convert(String s) { return typed(() -> LrSchedule.kind(s)); }
+    }
+
+    /** {@code forward}, {@code backward-input} or {@code backward-weight}. */
+    static final class GemmMode implements ITypeConverter<GemmBenchmark.Mode> {
+        @Override public GemmBenchmark.Mode convert(String s) { return typed(() -> GemmBenchmark.Mode.parse(s)); }
+    }
+
+    /** A floating-point weight format: {@code f32}, {@code bf16} or {@code f16} (or their long names). */
+    static final class FloatType implements ITypeConverter<DType> {
+        @Override public DType convert(String s) {
+            return switch (s.trim().toLowerCase(Locale.ROOT)) {
+                case "f32", "float32" -> DType.F32;
+                case "bf16", "bfloat16" -> DType.BF16;
+                case "f16", "float16" -> DType.F16;
+                default -> throw new TypeConversionException("expected f32, bf16 or f16, got '" + s + "'");
+            };
+        }
+    }
+}
