@@ -59,11 +59,12 @@ class KnownModelCommandsTest {
     @Test
     void evalOfAUniformModelIsExactlyLog2OfTheEmbeddingSize(@TempDir Path dir) throws Exception {
         LladaModel uniform = KnownModels.uniform(C, 1);
-        String text = "abcdefghij".repeat(5) + "abc";   // 53 tokens: chunks of 16, 16, 16 and 5
+        // 53 characters + <|endoftext|> = 54 tokens: three whole windows of 16 (as training validates), or one of 54
+        String text = "abcdefghij".repeat(5) + "abc";
         for (String[] opts : new String[][]{{"--seq-len", "16", "--grid", "4"},
                 {"--seq-len", "16", "--grid", "7", "--batch", "3", "--seed", "9"}, {"--seq-len", "64", "--grid", "1"}}) {
             eval(uniform, dir, text, opts);
-            assertThat(out.toString()).as(String.join(" ", opts)).contains("tokens 53");
+            assertThat(out.toString()).as(String.join(" ", opts)).contains(opts[1].equals("64") ? "chunks 1 tokens 54" : "chunks 3 tokens 48");
             assertThat(value("bits_per_token")).as(String.join(" ", opts)).isCloseTo(LOG2_E, within(1e-6));
             assertThat(value("nll_bound_nats_per_token")).isCloseTo(Math.log(C.embeddingSize()), within(1e-6));
             assertThat(value("perplexity_bound")).isCloseTo(C.embeddingSize(), within(1e-4));
@@ -73,7 +74,7 @@ class KnownModelCommandsTest {
     @Test
     void autoregressiveEvalOfAUniformModelIsExactlyLog2OfTheEmbeddingSize(@TempDir Path dir) throws Exception {
         eval(KnownModels.uniform(C, 2), dir, "abcdefghij".repeat(5) + "abc", "--seq-len", "16", "--objective", "ar");
-        assertThat(out.toString()).contains("chunks 4 tokens 49");   // each chunk's first token has no context
+        assertThat(out.toString()).contains("chunks 3 tokens 45");   // each window's first token has no context
         assertThat(value("nll_nats_per_token")).isCloseTo(Math.log(C.embeddingSize()), within(1e-5));
         assertThat(value("bits_per_token")).isCloseTo(LOG2_E, within(1e-5));
         assertThat(value("perplexity")).isCloseTo(C.embeddingSize(), within(1e-3));
