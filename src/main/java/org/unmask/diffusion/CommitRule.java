@@ -28,12 +28,12 @@ interface CommitRule {
     /** The rule for {@code block} under {@code cfg}, reading the run's canvases from {@code state}. */
     static CommitRule forBlock(SamplerConfig cfg, Block block, RunState state) {
         if (cfg.parallelDecoding()) {
-            return Double.isNaN(cfg.threshold()) ? new FastDllmFactor(cfg.factor(), block, state)
-                    : new FastDllmThreshold(cfg.threshold(), block, state);
+            return Double.isNaN(cfg.threshold()) ? FastDllm.factor(cfg.factor(), block, state)
+                    : FastDllm.threshold(cfg.threshold(), block, state);
         }
         int steps = cfg.stepsPerBlock();
-        if (cfg.remasking() == Remasking.ORIGIN) return new DreamOrigin(steps, cfg.eps(), block, state, cfg.earlyStop());
-        if (cfg.remasking().isDream()) return new DreamCounts(steps, cfg.eps(), block, state, cfg.earlyStop());
+        if (cfg.remasking().isDream())
+            return new DreamSchedule(steps, cfg.eps(), cfg.remasking() == Remasking.ORIGIN, block, state, cfg.earlyStop());
         RemdmConfig remdm = cfg.remdm();
         if (remdm == null) return new LladaQuota(steps, block, state, cfg.earlyStop());
         RemdmDraw draw = new RemdmDraw(remdm, block, state);

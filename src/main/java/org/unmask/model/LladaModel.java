@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The LLaDA transformer ({@code LLaDAModelLM}): pre-norm llama blocks with RMSNorm, rotary grouped-query
- * attention without a causal mask, and a SwiGLU feed-forward; no biases, no logit shift. A trainable model keeps
+ * attention with no causal pattern, and a SwiGLU feed-forward; no biases, no logit shift. A trainable model keeps
  * its parameters in one {@link Parameters} buffer and has a full backward pass; an inference-only model reads
  * checkpoint tensors in place (mapped BF16 included) and only runs forward.
  *
@@ -151,13 +151,13 @@ public final class LladaModel implements Denoiser {
         return logits(ids, batch, seqLen, attend, rows, AttentionPattern.BIDIRECTIONAL);
     }
 
-    /** Logits of the flat positions {@code rows} (all when null) under an attention {@code mask}. */
-    public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows, AttentionPattern mask) {
+    /** Logits of the flat positions {@code rows} (all when null) under an attention {@code pattern}. */
+    public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows, AttentionPattern pattern) {
         checkInputs(ids, batch, seqLen, attend);
         int[] r = rows != null ? rows : allRows(batch * seqLen);
         checkRows(r, batch * seqLen);
         Activations a = new Activations(config, batch, seqLen, false);
-        forward(a, ids, attend, mask == null ? AttentionPattern.BIDIRECTIONAL : mask);
+        forward(a, ids, attend, pattern == null ? AttentionPattern.BIDIRECTIONAL : pattern);
         float[] out = logitBuffer(r.length);
         head(a, r, out);
         return out;
@@ -167,7 +167,7 @@ public final class LladaModel implements Denoiser {
      * loss = Σ_i weights[i]·CE(logits[rows[i]], targets[i]) (natural log); accumulates dLoss/dθ into
      * parameters().grads(); returns the loss. rows are flat positions b*seqLen+t.
      */
-    public synchronized double forwardBackward(int[] ids, int batch, int seqLen, boolean[] attend, AttentionPattern mask,
+    public synchronized double forwardBackward(int[] ids, int batch, int seqLen, boolean[] attend, AttentionPattern pattern,
                                                int[] rows, int[] targets, float[] weights) {
         Parameters p = parameters();
         checkInputs(ids, batch, seqLen, attend);
@@ -177,7 +177,7 @@ public final class LladaModel implements Denoiser {
             trainActs = new Activations(config, batch, seqLen, true);
         }
         Activations a = trainActs;
-        AttentionPattern m = mask == null ? AttentionPattern.BIDIRECTIONAL : mask;
+        AttentionPattern m = pattern == null ? AttentionPattern.BIDIRECTIONAL : pattern;
         forward(a, ids, attend, m);
         int e = config.embeddingSize();
         a.headCapacity(rows.length, config.dModel(), e);
@@ -188,12 +188,12 @@ public final class LladaModel implements Denoiser {
     }
 
     /** The same loss, no gradients (validation, scoring). */
-    public double loss(int[] ids, int batch, int seqLen, boolean[] attend, AttentionPattern mask,
+    public double loss(int[] ids, int batch, int seqLen, boolean[] attend, AttentionPattern pattern,
                        int[] rows, int[] targets, float[] weights) {
         checkInputs(ids, batch, seqLen, attend);
         checkTargets(rows, targets, weights, batch * seqLen);
         Activations a = new Activations(config, batch, seqLen, false);
-        forward(a, ids, attend, mask == null ? AttentionPattern.BIDIRECTIONAL : mask);
+        forward(a, ids, attend, pattern == null ? AttentionPattern.BIDIRECTIONAL : pattern);
         float[] logits = logitBuffer(rows.length);
         head(a, rows, logits);
         return CrossEntropy.forward(logits, targets, weights, rows.length, config.embeddingSize(), false);
@@ -203,7 +203,7 @@ public final class LladaModel implements Denoiser {
     // forward
 
     /** Runs every block; leaves the final residual stream in {@code a.h} (and, when training, every saved input). */
-    private void forward(Activations a, int[] ids, boolean[] attend, AttentionPattern mask) {
+    private void forward(Activations a, int[] ids, boolean[] attend, AttentionPattern pattern) {
         int n = a.rows, d = config.dModel(), kv = config.kvDim(), m = config.mlpHiddenSize();
         int H = config.nHeads(), KVH = config.nKvHeads(), hd = config.headDim();
         float eps = (float) config.rmsNormEps();
@@ -219,7 +219,7 @@ public final class LladaModel implements Denoiser {
             mm(s.v, s.norm1, w.v(), n, d, kv);
             rope.forward(s.q, n, a.seqLen, H);
             rope.forward(s.k, n, a.seqLen, KVH);
-            Attention.forward(s.att, s.probs, s.q, s.k, s.v, attend, mask, a.batch, a.seqLen, H, KVH, hd);
+            Attention.forward(s.att, s.probs, s.q, s.k, s.v, attend, pattern, a.batch, a.seqLen, H, KVH, hd);
             mm(a.tmp, s.att, w.o(), n, d, d);
             addInto(a.h, a.tmp, n * d);
             if (a.training) System.arraycopy(a.h, 0, s.mid, 0, n * d);
@@ -244,7 +244,7 @@ public final class LladaModel implements Denoiser {
     // ---------------------------------------------------------------------------------------------------------
     // backward (mirrors forward from the loss back to the embedding; a.logits holds ∂loss/∂logits)
 
-    private void backward(Activations a, int[] ids, int[] rows, AttentionPattern mask, Parameters p) {
+    private void backward(Activations a, int[] ids, int[] rows, AttentionPattern pattern, Parameters p) {
         int n = a.rows, d = config.dModel(), kv = config.kvDim(), m = config.mlpHiddenSize(), e = config.embeddingSize();
         int H = config.nHeads(), KVH = config.nKvHeads(), hd = config.headDim(), r = rows.length;
         float[] g = p.grads(), vals = p.values();
@@ -280,7 +280,7 @@ public final class LladaModel implements Denoiser {
             Arrays.fill(a.datt, 0f);
             mmBackInput(a.datt, a.dh, w.o(), n, d, d, vals);
             mmBackWeight(g, w.o(), a.dh, s.att, n, d, d);
-            Attention.backward(a.dq, a.dk, a.dv, a.datt, s.probs, s.q, s.k, s.v, mask, a.batch, a.seqLen, H, KVH, hd);
+            Attention.backward(a.dq, a.dk, a.dv, a.datt, s.probs, s.q, s.k, s.v, pattern, a.batch, a.seqLen, H, KVH, hd);
             rope.backward(a.dq, n, a.seqLen, H);
             rope.backward(a.dk, n, a.seqLen, KVH);
             Arrays.fill(a.da, 0f);
@@ -369,7 +369,7 @@ public final class LladaModel implements Denoiser {
             }
         }
         if (attend != null && attend.length != n) {
-            throw new IllegalArgumentException("attention mask has " + attend.length + " entries, expected " + n);
+            throw new IllegalArgumentException("key-padding array attend has " + attend.length + " entries, expected " + n);
         }
     }
 

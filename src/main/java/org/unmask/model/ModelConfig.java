@@ -178,7 +178,7 @@ public record ModelConfig(
         return switch (name) {
             // tiny: trains to readable text on 2 CPU cores in minutes (the demo model)
             case "tiny" -> new ModelConfig(192, 4, 6, 6, 512, 4096, 4096, 256, 10000.0, 1e-5, false, 2, 0, 0, 1);
-            // small: the benchmark shape of the engine issue
+            // small: the training benchmark shape of docs/benchmarks.md
             case "small" -> new ModelConfig(256, 4, 8, 8, 704, 4096, 4096, 256, 10000.0, 1e-5, false, 2, 0, 0, 1);
             case "base" -> new ModelConfig(512, 8, 8, 8, 1408, 8192, 8192, 512, 10000.0, 1e-5, false, 2, 0, 0, 1);
             // the shapes of GSAI-ML/LLaDA-8B-Base and -Instruct

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Multi-turn prompts the way LLaDA's chat.py builds them (llada.md §1.5): the history is the previous prompt plus
+ * Multi-turn prompts the way LLaDA's chat.py builds them: the history is the previous prompt plus
  * its answer with the EOS padding removed (EoT kept), and from the second turn on the BOS that the template puts in
  * front of the new user turn is dropped before it is appended.
  */

@@ -6,7 +6,7 @@ import org.unmask.model.kernels.AttentionPattern;
  * One corrupted batch ready for {@code LladaModel.forwardBackward}: model input {@code ids}, the flat positions
  * {@code rows} that carry a loss, their {@code targets} and {@code weights}, so loss = Σ weights[i]·CE(rows[i]).
  */
-public record TrainBatch(int[] ids, int batch, int seqLen, AttentionPattern mask, int[] rows, int[] targets, float[] weights) {
+public record TrainBatch(int[] ids, int batch, int seqLen, AttentionPattern pattern, int[] rows, int[] targets, float[] weights) {
     /** Checks that the loss arrays line up. */
     public TrainBatch {
         if (ids.length != batch * seqLen) throw new IllegalArgumentException("ids do not match " + batch + "x" + seqLen);
@@ -21,6 +21,6 @@ public record TrainBatch(int[] ids, int batch, int seqLen, AttentionPattern mask
     public TrainBatch scaled(double factor) {
         float[] w = new float[weights.length];
         for (int i = 0; i < w.length; i++) w[i] = (float) (weights[i] * factor);
-        return new TrainBatch(ids, batch, seqLen, mask, rows, targets, w);
+        return new TrainBatch(ids, batch, seqLen, pattern, rows, targets, w);
     }
 }

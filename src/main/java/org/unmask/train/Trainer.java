@@ -140,7 +140,7 @@ public final class Trainer {
                 TrainBatch tb = objective.corrupt(data.next(), rng).scaled(1.0 / options.gradAccum());
                 tokens += tb.tokens();
                 if (tb.rows().length > 0)
-                    loss += model.forwardBackward(tb.ids(), tb.batch(), tb.seqLen(), null, tb.mask(), tb.rows(), tb.targets(), tb.weights());
+                    loss += model.forwardBackward(tb.ids(), tb.batch(), tb.seqLen(), null, tb.pattern(), tb.rows(), tb.targets(), tb.weights());
             }
             if (hook != null) hook.afterBackward(attempts, p.grads());
             attempts++;

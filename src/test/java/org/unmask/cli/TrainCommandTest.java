@@ -129,4 +129,25 @@ class TrainCommandTest {
                 tmp.resolve("w").toString(), "--seq-len", "1000", "--cache", cache.toString());
         assertThat(tooLong.err()).contains("--seq-len 1000 exceeds");
     }
+
+    @Test void trainingValidationAndEvalPrintTheSameElbo() throws Exception {
+        Path config = config(), out = tmp.resolve("run"), cache = tmp.resolve("cache");
+        Run train = unmask("train", "--corpus", "default", "--config", config.toString(), "--out", out.toString(),
+                "--max-steps", "2", "--batch", "2", "--seq-len", "32", "--val-windows", "3", "--val-grid", "4",
+                "--cache", cache.toString());
+        assertThat(train.code()).as(train.err()).isZero();
+        double trained = Double.NaN;
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            var n = new ObjectMapper().readTree(line);
+            if (n.has("val_bpt")) trained = n.get("val_bpt").asDouble();
+        }
+        Run eval = unmask("eval", "--model", out.toString(), "--corpus", "default:valid", "--seq-len", "32",
+                "--max-chunks", "3", "--grid", "4");
+        assertThat(eval.code()).as(eval.err()).isZero();
+        assertThat(eval.out()).contains("chunks 3 tokens 96");
+        double evaluated = Double.parseDouble(eval.out().replaceAll("(?s).*bits_per_token (\\S+).*", "$1"));
+        // one estimator, the same windows and the same mask seed: the same number
+        assertThat(evaluated).isCloseTo(trained, org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(trained).isBetween(1.0, Math.log(300) / Math.log(2) + 1);
+    }
 }

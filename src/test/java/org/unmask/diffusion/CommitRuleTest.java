@@ -16,11 +16,11 @@ class CommitRuleTest {
         assertThat(rule(SamplerTest.cfg(8, 8, 8).remasking(Remasking.RANDOM), block, state)).isInstanceOf(LladaQuota.class);
         assertThat(rule(SamplerTest.cfg(8, 8, 8).remdm(new RemdmConfig(cap, 0.1, 1)), block, state)).isInstanceOf(RemdmSwitch.class);
         assertThat(rule(SamplerTest.cfg(8, 8, 8).remdm(new RemdmConfig(cap, 0.1, 0.5, true)), block, state)).isInstanceOf(RemdmLoop.class);
-        assertThat(rule(SamplerTest.cfg(8, 8, 8).remasking(Remasking.ENTROPY), block, state)).isInstanceOf(DreamCounts.class);
-        assertThat(rule(SamplerTest.cfg(8, 8, 8).remasking(Remasking.ORIGIN), block, state)).isInstanceOf(DreamOrigin.class);
-        assertThat(rule(SamplerTest.cfg(8, 8, 8).threshold(0.9), block, state)).isInstanceOf(FastDllmThreshold.class);
+        assertThat(rule(SamplerTest.cfg(8, 8, 8).remasking(Remasking.ENTROPY), block, state)).isInstanceOf(DreamSchedule.class);
+        assertThat(rule(SamplerTest.cfg(8, 8, 8).remasking(Remasking.ORIGIN), block, state)).isInstanceOf(DreamSchedule.class);
+        assertThat(rule(SamplerTest.cfg(8, 8, 8).threshold(0.9), block, state)).isInstanceOf(FastDllm.class);
         assertThat(rule(SamplerTest.cfg(8, 8, 8).remasking(Remasking.MASKGIT_PLUS).factor(1), block, state))
-                .isInstanceOf(FastDllmFactor.class);
+                .isInstanceOf(FastDllm.class);
     }
 
     @Test

@@ -50,7 +50,7 @@ class ToyLanguageTest {
             }
             TrainBatch t = objective.corrupt(CleanBatch.of(ids, batch, LEN), rng);
             model.parameters().zeroGrads();
-            model.forwardBackward(t.ids(), t.batch(), t.seqLen(), null, t.mask(), t.rows(), t.targets(), t.weights());
+            model.forwardBackward(t.ids(), t.batch(), t.seqLen(), null, t.pattern(), t.rows(), t.targets(), t.weights());
             GradClip.clipGlobalNorm(model.parameters().grads(), 1.0);
             double lr = 3e-3 * Math.min(1.0, (step + 1) / 50.0) * (step < steps * 0.8 ? 1.0 : 0.3);
             opt.step(lr);

@@ -306,7 +306,7 @@ class LladaModelTest {
         LladaModel m = LladaModel.randomInit(tiny(false), 1);
         assertThatThrownBy(() -> m.logits(new int[5], 1, 6, null, null)).hasMessageContaining("expected 6 token ids");
         assertThatThrownBy(() -> m.logits(new int[]{0, 13}, 1, 2, null, null)).hasMessageContaining("token id 13 at position 1");
-        assertThatThrownBy(() -> m.logits(new int[2], 1, 2, new boolean[3], null)).hasMessageContaining("attention mask has 3 entries");
+        assertThatThrownBy(() -> m.logits(new int[2], 1, 2, new boolean[3], null)).hasMessageContaining("key-padding array attend has 3 entries");
         assertThatThrownBy(() -> m.logits(new int[2], 1, 2, null, new int[]{2})).hasMessageContaining("row 2");
         assertThatThrownBy(() -> m.forwardBackward(new int[2], 1, 2, null, null, new int[]{0}, new int[]{20}, null))
                 .hasMessageContaining("target 20");

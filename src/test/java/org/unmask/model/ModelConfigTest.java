@@ -14,7 +14,7 @@ class ModelConfigTest {
 
     @Test
     void llada8bParameterCountMatchesTheReleasedCheckpoint() {
-        // llada.md §7.17: 8,015,581,184 parameters, 6,979,588,096 without the two embedding matrices
+        // LLaDA-8B's published size: 8,015,581,184 parameters, 6,979,588,096 without the two embedding matrices
         ModelConfig c = ModelConfig.preset("llada-8b");
         assertThat(c.parameterCount()).isEqualTo(8_015_581_184L);
         assertThat(c.parameterCount() - 2L * c.embeddingSize() * c.dModel()).isEqualTo(6_979_588_096L);

@@ -13,7 +13,7 @@ import static org.assertj.core.data.Offset.offset;
 
 /**
  * The whole model against a textbook LLaDA forward written here in plain double-precision loops straight from
- * the architecture description (llada.md §4.2–4.5), independent of the engine's kernels.
+ * the published LLaDA architecture (the Hugging Face LLaDAModelLM equations), independent of the engine's kernels.
  */
 class ReferenceForwardTest {
 

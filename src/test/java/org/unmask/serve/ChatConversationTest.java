@@ -7,7 +7,7 @@ import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** LLaDA chat.py's multi-turn convention (llada.md §1.5). */
+/** LLaDA chat.py's multi-turn convention. */
 class ChatConversationTest {
 
     final CharTokenizer tok = new CharTokenizer();

@@ -23,7 +23,7 @@ class ObjectivesTest {
         Rng rng = new Rng(7);
         for (int trial = 0; trial < 50; trial++) {
             TrainBatch tb = obj.corrupt(clean, rng);
-            assertThat(tb.mask()).isEqualTo(AttentionPattern.BIDIRECTIONAL);
+            assertThat(tb.pattern()).isEqualTo(AttentionPattern.BIDIRECTIONAL);
             assertThat(tb.seqLen()).isEqualTo(len);
             float[] rowWeight = new float[b];
             for (int i = 0; i < tb.rows().length; i++) {
@@ -143,7 +143,7 @@ class ObjectivesTest {
         int b = 3, len = 10;
         CleanBatch clean = cleanBatch(b, len, 37);
         TrainBatch tb = new AutoregressiveObjective().corrupt(clean, new Rng(1));
-        assertThat(tb.mask()).isEqualTo(AttentionPattern.CAUSAL);
+        assertThat(tb.pattern()).isEqualTo(AttentionPattern.CAUSAL);
         assertThat(tb.ids()).isEqualTo(clean.ids());
         assertThat(tb.rows()).hasSize(b * (len - 1));
         double sum = 0;

@@ -5,15 +5,14 @@ import org.unmask.compute.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import org.unmask.model.kernels.AttentionPattern;
 
 /**
- * Scaled dot-product attention with grouped-query heads, a key-padding mask and an optional causal or
- * block-causal mask, forward and backward side by side.
+ * Scaled dot-product attention with grouped-query heads, key padding ({@code attend}) and an optional causal or
+ * block-causal {@link AttentionPattern}, forward and backward side by side.
  *
  * <p>Layouts (row-major): {@code q, out} are {@code [B·T, H·hd]}, {@code k, v} are {@code [B·T, KVH·hd]}, query head
  * {@code h} reads key/value head {@code h / (H/KVH)}, and the saved probabilities are {@code [B, H, T, T]}. Every
- * mask shape lets query {@code i} see a prefix {@code [0, limit(i))} of the keys, minus the padding keys
+ * pattern lets query {@code i} see a prefix {@code [0, limit(i))} of the keys, minus the padding keys
  * ({@code attend[b·T + j] == false}); padding queries still attend to the visible keys, as in HF LLaDA. A query with
  * no visible key gets a zero output. Keys are transposed per head so that the score and gradient loops run along
  * the key axis in SIMD lanes.
@@ -25,12 +24,12 @@ public final class Attention {
     private static final int L = S.length();
     private static final int TILE = 4;
 
-    /** Number of leading keys query {@code i} may see under {@code mask} in a row of {@code seqLen}. */
-    public static int keyLimit(AttentionPattern mask, int i, int seqLen) {
-        return switch (mask.kind()) {
+    /** Number of leading keys query {@code i} may see under {@code pattern} in a row of {@code seqLen}. */
+    public static int keyLimit(AttentionPattern pattern, int i, int seqLen) {
+        return switch (pattern.kind()) {
             case BIDIRECTIONAL -> seqLen;
             case CAUSAL -> i + 1;
-            case BLOCK_CAUSAL -> Math.min(seqLen, (i / mask.blockSize() + 1) * mask.blockSize());
+            case BLOCK_CAUSAL -> Math.min(seqLen, (i / pattern.blockSize() + 1) * pattern.blockSize());
         };
     }
 
@@ -47,7 +46,7 @@ public final class Attention {
      * weights for the backward pass; {@code attend} (nullable, {@code B·T}) marks visible keys.
      */
     public static void forward(float[] out, float[] probs, float[] q, float[] k, float[] v, boolean[] attend,
-                               AttentionPattern mask, int B, int T, int H, int KVH, int hd) {
+                               AttentionPattern pattern, int B, int T, int H, int KVH, int hd) {
         int group = H / KVH, qd = H * hd, kvd = KVH * hd;
         float scale = (float) (1.0 / Math.sqrt(hd));
         Parallel.forRange(B * H, 1, (t0, t1) -> {
@@ -65,7 +64,7 @@ public final class Attention {
                     int nq = Math.min(TILE, T - i0), limMax = 0;
                     for (int t = 0; t < nq; t++) {
                         int i = i0 + t;
-                        lims[t] = keyLimit(mask, i, T);
+                        lims[t] = keyLimit(pattern, i, T);
                         limMax = Math.max(limMax, lims[t]);
                         po[t] = probs != null ? ((b * H + h) * T + i) * T : t * T;
                         qo[t] = (b * T + i) * qd + h * hd;
@@ -172,7 +171,7 @@ public final class Attention {
      * probabilities. Work is split by (batch, key/value head), so each key gradient is summed in one fixed order.
      */
     public static void backward(float[] dq, float[] dk, float[] dv, float[] dout, float[] probs, float[] q, float[] k,
-                                float[] v, AttentionPattern mask, int B, int T, int H, int KVH, int hd) {
+                                float[] v, AttentionPattern pattern, int B, int T, int H, int KVH, int hd) {
         int group = H / KVH, qd = H * hd, kvd = KVH * hd;
         float scale = (float) (1.0 / Math.sqrt(hd));
         Parallel.forRange(B * KVH, 1, (t0, t1) -> {
@@ -195,7 +194,7 @@ public final class Attention {
                         int nq = Math.min(TILE, T - i0), limMax = 0;
                         for (int t = 0; t < nq; t++) {
                             int i = i0 + t;
-                            lims[t] = keyLimit(mask, i, T);
+                            lims[t] = keyLimit(pattern, i, T);
                             limMax = Math.max(limMax, lims[t]);
                             po[t] = ((b * H + h) * T + i) * T;
                             qo[t] = (b * T + i) * qd + h * hd;

@@ -1,18 +1,22 @@
 package org.unmask.diffusion;
 
 /**
- * Dream's {@code origin}: with timesteps linspace(1, eps, steps + 1), each candidate is revealed independently with
- * probability 1 − t_{i+1}/t_i (1 on the last step); all coin flips come first, then the tokens of those revealed.
+ * Dream's timestep schedule, linspace(1, eps, steps + 1). The confidence algorithms (maskgit_plus, topk_margin,
+ * entropy) commit {@code int(m·(1 − t_{i+1}/t_i))} of the row's m candidates at step i, every remaining one on the
+ * last; {@code origin} instead reveals each candidate independently with probability 1 − t_{i+1}/t_i (all coin flips
+ * first, then the tokens of those revealed).
  */
-final class DreamOrigin implements CommitRule {
+final class DreamSchedule implements CommitRule {
     private final float[] ts;
+    private final boolean origin;
     private final Block block;
     private final RunState state;
     private final boolean earlyStop;
     private int step = -1;
 
-    DreamOrigin(int steps, float eps, Block block, RunState state, boolean earlyStop) {
+    DreamSchedule(int steps, float eps, boolean origin, Block block, RunState state, boolean earlyStop) {
         this.ts = Schedules.dreamTimesteps(steps, eps);
+        this.origin = origin;
         this.block = block;
         this.state = state;
         this.earlyStop = earlyStop;
@@ -24,6 +28,7 @@ final class DreamOrigin implements CommitRule {
 
     @Override
     public StepChoice choose(Candidates row) {
+        if (!origin) return StepChoice.of(row.best(Schedules.dreamCount(ts, step, (float) row.size())));
         double p = Schedules.originProbability(ts, step);
         boolean[] take = new boolean[row.size()];
         for (int i = 0; i < take.length; i++) take[i] = row.random().nextDouble() < p;
