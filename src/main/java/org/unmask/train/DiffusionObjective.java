@@ -1,9 +1,7 @@
 package org.unmask.train;
 
 import org.unmask.diffusion.ForwardProcess;
-import org.unmask.model.kernels.AttentionPattern;
 
-import java.util.Arrays;
 
 /**
  * LLaDA pretraining: each sequence gets p = (1 − eps)·t + eps, every token is replaced by the mask id with
@@ -50,21 +48,6 @@ public final class DiffusionObjective implements Objective {
                 len = cut;
             }
         }
-        double[] p = MaskingTimes.draw(b, eps, stratified, rng);
-        int[] noisy = ids.clone();
-        int[] rows = new int[b * len];
-        int[] targets = new int[b * len];
-        float[] weights = new float[b * len];
-        int n = 0;
-        double norm = (double) b * len;
-        for (int r = 0; r < b; r++) {
-            float w = (float) (1.0 / (p[r] * norm));
-            for (int at : noise.maskEach(noisy, r * len, (r + 1) * len, p[r], rng)) {
-                rows[n] = at; targets[n] = ids[at]; weights[n] = w;
-                n++;
-            }
-        }
-        return new TrainBatch(noisy, b, len, AttentionPattern.BIDIRECTIONAL,
-                Arrays.copyOf(rows, n), Arrays.copyOf(targets, n), Arrays.copyOf(weights, n));
+        return MaskedBatch.of(noise, ids, b, len, null, MaskingTimes.draw(b, eps, stratified, rng), rng);
     }
 }

@@ -1,9 +1,7 @@
 package org.unmask.train;
 
 import org.unmask.diffusion.ForwardProcess;
-import org.unmask.model.kernels.AttentionPattern;
 
-import java.util.Arrays;
 
 /**
  * LLaDA supervised fine-tuning: the prompt is never masked; answer tokens (including the EOS padding, so the model
@@ -33,21 +31,6 @@ public final class SftObjective implements Objective {
         if (prompt == null) throw new IllegalArgumentException("SFT batches need prompt lengths");
         int b = clean.batch(), len = clean.seqLen();
         int[] ids = clean.ids();
-        double[] p = MaskingTimes.draw(b, eps, stratified, rng);
-        int[] noisy = ids.clone();
-        int[] rows = new int[b * len];
-        int[] targets = new int[b * len];
-        float[] weights = new float[b * len];
-        int n = 0;
-        for (int r = 0; r < b; r++) {
-            int answerLen = len - prompt[r];
-            float w = (float) (1.0 / (p[r] * answerLen * b));
-            for (int at : noise.maskEach(noisy, r * len + prompt[r], (r + 1) * len, p[r], rng)) {
-                rows[n] = at; targets[n] = ids[at]; weights[n] = w;
-                n++;
-            }
-        }
-        return new TrainBatch(noisy, b, len, AttentionPattern.BIDIRECTIONAL,
-                Arrays.copyOf(rows, n), Arrays.copyOf(targets, n), Arrays.copyOf(weights, n));
+        return MaskedBatch.of(noise, ids, b, len, prompt, MaskingTimes.draw(b, eps, stratified, rng), rng);
     }
 }
