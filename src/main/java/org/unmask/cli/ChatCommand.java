@@ -1,5 +1,10 @@
 package org.unmask.cli;
 
+import org.unmask.diffusion.InvalidSettingException;
+import org.unmask.diffusion.Remasking;
+import org.unmask.diffusion.SamplerConfig;
+import org.unmask.diffusion.Setting;
+import org.unmask.serve.AnswerStep;
 import org.unmask.serve.AnswerTracker;
 import org.unmask.serve.CancellationToken;
 import org.unmask.serve.ChatConversation;
@@ -8,7 +13,6 @@ import org.unmask.serve.EngineLoader;
 import org.unmask.serve.GenerationEngine;
 import org.unmask.serve.GenerationRequest;
 import org.unmask.serve.GenerationResult;
-import org.unmask.serve.Remasking;
 import org.unmask.serve.Vocabulary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -80,18 +84,19 @@ public final class ChatCommand implements Callable<Integer> {
     }
 
     @Override public Integer call() throws Exception {
-        Remasking rm = Remasking.parse(remasking);
-        if (rm == null) throw new ParameterException(spec.commandLine(), "--remasking must be low_confidence or random: " + remasking);
         GenerationEngine engine = loader.load(model);
         if (genLength > engine.maxGenLength())
             throw new ParameterException(spec.commandLine(), "--gen-length " + genLength + " is over the model's limit of " + engine.maxGenLength());
-        GenerationRequest check;
-        try {
-            check = new GenerationRequest(new int[0], genLength, steps, blockLength, rm, temperature, cfgScale, threshold, seed, List.of());
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
         Vocabulary vocab = engine.vocabulary();
+        SamplerConfig.Builder settings;
+        try {
+            settings = SamplerConfig.builder(genLength, steps, blockLength).remasking(Remasking.parse(remasking))
+                    .temperature(temperature).cfgScale(cfgScale).threshold(threshold).earlyStop(true)
+                    .specialIds(vocab.maskId(), vocab.eosId(), vocab.eotId());
+            settings.seed(seed).build();   // validated once, before the first turn
+        } catch (InvalidSettingException e) {
+            throw new ParameterException(spec.commandLine(), e.message(Setting::flag));
+        }
         ChatConversation conversation = new ChatConversation(ChatTemplates.load(model), vocab, system);
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         out.println("unmask chat with " + engine.modelId() + " (/reset forgets the history, /exit quits)");
@@ -112,12 +117,12 @@ public final class ChatCommand implements Callable<Integer> {
                         + " tokens; /reset to start over)");
                 continue;
             }
-            GenerationRequest req = new GenerationRequest(prompt, check.genLength(), check.steps(), check.blockLength(),
-                    rm, temperature, cfgScale, threshold, seed + turn, List.of());
+            GenerationRequest req = new GenerationRequest(prompt, settings.seed(seed + turn).build(), List.of());
             AnswerTracker tracker = new AnswerTracker(List.of());
             CancellationToken token = new CancellationToken();
             GenerationResult r = engine.generate(req, e -> {
-                out.print(tracker.update(e.text(), e.ended(), false));
+                AnswerStep a = vocab.answerStep(e, prompt.length);
+                out.print(tracker.update(a.text(), a.ended(), false));
                 out.flush();
                 if (tracker.done()) token.cancel();   // the answer is complete: skip the remaining blocks
             }, token);

@@ -8,7 +8,7 @@ import org.unmask.serve.ChatTemplates;
 import org.unmask.serve.GenerationEngine;
 import org.unmask.serve.GenerationRequest;
 import org.unmask.serve.GenerationResult;
-import org.unmask.serve.StepListener;
+import org.unmask.diffusion.StepListener;
 import org.unmask.serve.Vocabulary;
 import org.unmask.serve.TestEngines;
 import picocli.CommandLine;
@@ -77,7 +77,7 @@ class ChatCommandTest {
         cl.setErr(new PrintWriter(err));
         int code = cl.execute("--model", dir.toString(), "--gen-length", "64", "--block-length", "24");
         assertThat(code).isNotZero();
-        assertThat(err.toString()).contains("does not divide");
+        assertThat(err.toString()).contains("--gen-length (64) must be a multiple of --block-length (24)");
     }
 
     @Test void serveReportsAMissingModelDirectory() {
