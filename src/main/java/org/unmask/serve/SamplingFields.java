@@ -33,6 +33,17 @@ final class SamplingFields {
     static final double DEFAULT_REMDM_ETA = 0.02, DEFAULT_REMDM_WINDOW = 1;
     /** OpenAI's temperature range ends at 2; the sampler would take more, the API promises this range. */
     static final double MAX_TEMPERATURE = 2;
+    /**
+     * Steps per generated token a request may ask for. Each step can cost a forward pass (Dream and ReMDM run one
+     * even when a step reveals nothing), so an unbounded count would let one request hold the worker for hours;
+     * eight leaves room for ReMDM's extra steps.
+     */
+    static final int MAX_STEPS_PER_TOKEN = 8;
+    /**
+     * Largest guidance weight. The sampler mixes float logits as uncond + (w + 1)·(cond − uncond); far beyond any
+     * useful weight that product overflows to ±inf/NaN and the token choice fails, which must stay a 400, not a 500.
+     */
+    static final double MAX_CFG_SCALE = 1000;
 
     /** The settings of {@code root} for {@code genLength} generated tokens, with {@code vocab}'s special ids. */
     static SamplerConfig read(JsonNode root, int genLength, String genParam, Vocabulary vocab) {
@@ -49,6 +60,9 @@ final class SamplingFields {
     private static SamplerConfig.Builder builder(JsonNode root, int genLength) {
         Integer block = optInt(root, Setting.BLOCK_LENGTH.key());
         Integer steps = optInt(root, Setting.STEPS.key());
+        if (steps != null && (long) steps > (long) MAX_STEPS_PER_TOKEN * genLength)
+            throw ApiError.invalid("steps is " + steps + "; this server allows at most " + MAX_STEPS_PER_TOKEN
+                    + " steps per generated token (" + MAX_STEPS_PER_TOKEN * genLength + " here).", Setting.STEPS.key());
         SamplerConfig.Builder b = SamplerConfig.builder(genLength, steps != null ? steps : genLength,
                 block != null ? block : genLength % DEFAULT_BLOCK_LENGTH == 0 ? DEFAULT_BLOCK_LENGTH : genLength);
         // the answer ends at its first EOS/EoT, so masks behind a settled EOS are not worth forward passes
@@ -60,7 +74,11 @@ final class SamplingFields {
             throw ApiError.invalid("temperature must be between 0 and " + MAX_TEMPERATURE + "; got " + temperature + ".",
                     Setting.TEMPERATURE.key());
         if (temperature != null) b.temperature(temperature);
-        number(root, Setting.CFG_SCALE, b::cfgScale);
+        Double cfg = optNumber(root, Setting.CFG_SCALE.key());
+        if (cfg != null && cfg > MAX_CFG_SCALE)
+            throw ApiError.invalid("cfg_scale must be at most " + MAX_CFG_SCALE + " on this server; got " + cfg + ".",
+                    Setting.CFG_SCALE.key());
+        if (cfg != null) b.cfgScale(cfg);
         number(root, Setting.THRESHOLD, b::threshold);
         number(root, Setting.FACTOR, b::factor);
         number(root, Setting.TOP_P, b::topP);
