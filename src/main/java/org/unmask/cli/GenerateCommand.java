@@ -38,7 +38,12 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--gen-length", required = true, paramLabel = "N", description = "Number of tokens to generate.")
     int genLength;
 
+    @Option(names = "--eot-id", description = "End-of-turn id (default: <|eot_id|> from the tokenizer, 126348 for LLaDA-8B, else none).")
+    Integer eotId;
+
     @Mixin SamplingOptions sampling;
+
+    @Mixin ViewOptions views;
 
     @Spec CommandSpec spec;
 
@@ -62,8 +67,8 @@ public final class GenerateCommand implements Callable<Integer> {
         if (genLength <= 0) throw new IllegalArgumentException("--gen-length must be positive, got " + genLength);
         var c = model.config();
         var cfg = sampling.config(genLength, genLength, genLength, c.maskTokenId(), c.eosTokenId(),
-                Ids.eotId(sampling.eotId, model, tok));
-        SamplingRun.run(model, tok, sampling, cfg, ids, false, out, err);
+                Ids.eotId(eotId, model, tok));
+        SamplingRun.run(model, tok, views, cfg, ids, false, out, err);
         return 0;
     }
 }

@@ -21,7 +21,7 @@ final class SamplingRun {
     private SamplingRun() {}
 
     /** Samples, shows and saves; {@code wholeText} prints the whole canvas as text (infilling) instead of the continuation. */
-    static SampleResult run(Denoiser model, Optional<Tokenizer> tok, SamplingOptions o, SamplerConfig cfg,
+    static SampleResult run(Denoiser model, Optional<Tokenizer> tok, ViewOptions o, SamplerConfig cfg,
                             List<int[]> prompts, boolean wholeText, PrintWriter out, PrintWriter err) throws IOException {
         TokenText text = new TokenText(tok, cfg.maskId());
         TraceRecorder trace = o.trace == null ? null : new TraceRecorder();
