@@ -1,5 +1,9 @@
 package org.unmask.cli;
 
+import org.unmask.diffusion.InvalidSettingException;
+import org.unmask.diffusion.SamplerConfig;
+import org.unmask.diffusion.Setting;
+import org.unmask.serve.AnswerStep;
 import org.unmask.serve.AnswerTracker;
 import org.unmask.serve.CancellationToken;
 import org.unmask.serve.ChatConversation;
@@ -8,9 +12,9 @@ import org.unmask.serve.EngineLoader;
 import org.unmask.serve.GenerationEngine;
 import org.unmask.serve.GenerationRequest;
 import org.unmask.serve.GenerationResult;
-import org.unmask.serve.Remasking;
 import org.unmask.serve.Vocabulary;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,9 +32,12 @@ import java.util.concurrent.Callable;
 
 /** {@code unmask chat}: a multi-turn conversation in the terminal, each answer shown block by block as it settles. */
 @Command(name = "chat", mixinStandardHelpOptions = true,
-        description = "Chat with a model in the terminal, answers shown block by block. Prompts use the model's chat"
-                + " template (tokenizer_config.json) or the LLaDA-style one. /reset forgets the history, /exit quits.")
+        description = "Chat with a model in the terminal, answers shown block by block, with every sampling setting of"
+                + " generate. Prompts use the model's chat template (tokenizer_config.json) or the LLaDA-style one."
+                + " /reset forgets the history, /exit quits.")
 public final class ChatCommand implements Callable<Integer> {
+    /** Block length when --block-length is absent and it divides --gen-length (LLaDA's chat.py uses 32). */
+    static final int DEFAULT_BLOCK_LENGTH = 32;
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
     Path model;
@@ -38,29 +45,7 @@ public final class ChatCommand implements Callable<Integer> {
     @Option(names = "--gen-length", defaultValue = "128", description = "Tokens per answer (default: ${DEFAULT-VALUE}).")
     int genLength;
 
-    @Option(names = "--steps", defaultValue = "128", description = "Denoising steps (default: ${DEFAULT-VALUE}).")
-    int steps;
-
-    @Option(names = "--block-length", defaultValue = "32",
-            description = "Semi-autoregressive block length (default: ${DEFAULT-VALUE}).")
-    int blockLength;
-
-    @Option(names = "--temperature", defaultValue = "0", description = "Gumbel sampling temperature (default: ${DEFAULT-VALUE}).")
-    double temperature;
-
-    @Option(names = "--remasking", defaultValue = "low_confidence",
-            description = "low_confidence or random (default: ${DEFAULT-VALUE}).")
-    String remasking;
-
-    @Option(names = "--cfg-scale", defaultValue = "0", description = "Classifier-free guidance scale (default: ${DEFAULT-VALUE}).")
-    double cfgScale;
-
-    @Option(names = "--threshold", defaultValue = "0",
-            description = "Fast-dLLM confidence threshold in (0,1]; 0 = off (default: ${DEFAULT-VALUE}).")
-    double threshold;
-
-    @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin SamplingOptions sampling;
 
     @Option(names = "--system", description = "System message put before the first turn.")
     String system;
@@ -80,18 +65,19 @@ public final class ChatCommand implements Callable<Integer> {
     }
 
     @Override public Integer call() throws Exception {
-        Remasking rm = Remasking.parse(remasking);
-        if (rm == null) throw new ParameterException(spec.commandLine(), "--remasking must be low_confidence or random: " + remasking);
+        if (genLength <= 0) throw new ParameterException(spec.commandLine(), "--gen-length must be positive, got " + genLength);
         GenerationEngine engine = loader.load(model);
         if (genLength > engine.maxGenLength())
             throw new ParameterException(spec.commandLine(), "--gen-length " + genLength + " is over the model's limit of " + engine.maxGenLength());
-        GenerationRequest check;
-        try {
-            check = new GenerationRequest(new int[0], genLength, steps, blockLength, rm, temperature, cfgScale, threshold, seed, List.of());
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
         Vocabulary vocab = engine.vocabulary();
+        SamplerConfig.Builder settings;
+        try {
+            settings = sampling.builder(genLength, genLength, genLength % DEFAULT_BLOCK_LENGTH == 0 ? DEFAULT_BLOCK_LENGTH : genLength)
+                    .specialIds(vocab.maskId(), vocab.eosId(), vocab.eotId());
+            settings.build();   // validated once, before the first turn
+        } catch (InvalidSettingException e) {
+            throw new ParameterException(spec.commandLine(), e.message(Setting::flag));
+        }
         ChatConversation conversation = new ChatConversation(ChatTemplates.load(model), vocab, system);
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         out.println("unmask chat with " + engine.modelId() + " (/reset forgets the history, /exit quits)");
@@ -112,12 +98,12 @@ public final class ChatCommand implements Callable<Integer> {
                         + " tokens; /reset to start over)");
                 continue;
             }
-            GenerationRequest req = new GenerationRequest(prompt, check.genLength(), check.steps(), check.blockLength(),
-                    rm, temperature, cfgScale, threshold, seed + turn, List.of());
+            GenerationRequest req = new GenerationRequest(prompt, settings.seed(sampling.seed + turn).build(), List.of());
             AnswerTracker tracker = new AnswerTracker(List.of());
             CancellationToken token = new CancellationToken();
             GenerationResult r = engine.generate(req, e -> {
-                out.print(tracker.update(e.text(), e.ended(), false));
+                AnswerStep a = vocab.answerStep(e, prompt.length);
+                out.print(tracker.update(a.text(), a.ended(), false));
                 out.flush();
                 if (tracker.done()) token.cancel();   // the answer is complete: skip the remaining blocks
             }, token);

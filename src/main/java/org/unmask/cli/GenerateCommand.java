@@ -38,7 +38,12 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--gen-length", required = true, paramLabel = "N", description = "Number of tokens to generate.")
     int genLength;
 
+    @Option(names = "--eot-id", description = "End-of-turn id (default: <|eot_id|> from the tokenizer, 126348 for LLaDA-8B, else none).")
+    Integer eotId;
+
     @Mixin SamplingOptions sampling;
+
+    @Mixin ViewOptions views;
 
     @Spec CommandSpec spec;
 
@@ -61,8 +66,8 @@ public final class GenerateCommand implements Callable<Integer> {
         if (genLength <= 0) throw new IllegalArgumentException("--gen-length must be positive, got " + genLength);
         var c = model.config();
         var cfg = sampling.config(genLength, genLength, genLength, c.maskTokenId(), c.eosTokenId(),
-                sampling.eotId != null ? sampling.eotId : model.eotId());
-        SamplingRun.run(model, sampling, cfg, ids, false, out, err);
+                eotId != null ? eotId : model.eotId());
+        SamplingRun.run(model, views, cfg, ids, false, out, err);
         return 0;
     }
 }

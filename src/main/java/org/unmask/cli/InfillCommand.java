@@ -31,7 +31,12 @@ public final class InfillCommand implements Callable<Integer> {
     @Option(names = "--gen-length", defaultValue = "0", paramLabel = "N", description = "Extra masks appended after the text (default: 0).")
     int genLength;
 
+    @Option(names = "--eot-id", description = "End-of-turn id (default: <|eot_id|> from the tokenizer, 126348 for LLaDA-8B, else none).")
+    Integer eotId;
+
     @Mixin SamplingOptions sampling;
+
+    @Mixin ViewOptions views;
 
     @Spec CommandSpec spec;
 
@@ -51,8 +56,8 @@ public final class InfillCommand implements Callable<Integer> {
         int masks = Infill.countMasks(canvas, mask) + genLength;
         if (masks == 0) throw new IllegalArgumentException("nothing to fill: the text has no [MASK] spans and --gen-length is 0");
         var cfg = sampling.config(genLength, masks, genLength > 0 ? genLength : 1, mask, model.config().eosTokenId(),
-                sampling.eotId != null ? sampling.eotId : model.eotId());
-        SamplingRun.run(model, sampling, cfg, List.of(canvas), true, out, err);
+                eotId != null ? eotId : model.eotId());
+        SamplingRun.run(model, views, cfg, List.of(canvas), true, out, err);
         return 0;
     }
 }

@@ -1,18 +1,24 @@
 package org.unmask.cli;
 
+import org.unmask.diffusion.InvalidSettingException;
 import org.unmask.diffusion.Remasking;
 import org.unmask.diffusion.RemdmConfig;
 import org.unmask.diffusion.SamplerConfig;
+import org.unmask.diffusion.Setting;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
-
-/** The sampling options shared by {@code generate} and {@code infill}. */
+/**
+ * The sampling settings of {@code generate}, {@code infill} and {@code chat} (a picocli mixin): one flag per
+ * {@link Setting}, spelled {@link Setting#flag()}. The generation length and the special ids come from each command.
+ */
 final class SamplingOptions {
+    /** ReMDM eta and window when {@code --remdm} is given without them. */
+    static final double DEFAULT_REMDM_ETA = 0.02, DEFAULT_REMDM_WINDOW = 1;
+
     @Option(names = "--steps", description = "Denoising steps, split evenly over the blocks (default: one per generated token).")
     Integer steps;
 
-    @Option(names = "--block-length", description = "Semi-autoregressive block length (default: the whole generation).")
+    @Option(names = "--block-length", description = "Semi-autoregressive block length (default: the whole generation; chat: 32 when it divides --gen-length).")
     Integer blockLength;
 
     @Option(names = "--remasking", defaultValue = "low_confidence",
@@ -25,10 +31,10 @@ final class SamplingOptions {
     @Option(names = "--cfg-scale", defaultValue = "0", description = "Classifier-free guidance weight w (0 = off).")
     double cfgScale;
 
-    @Option(names = "--threshold", description = "Fast-dLLM parallel decoding: commit every masked position of the block with confidence >= X (at least one per step).")
+    @Option(names = "--threshold", description = "Fast-dLLM parallel decoding: commit every masked position of the block with confidence >= X (at least one per step); 0 = off.")
     Double threshold;
 
-    @Option(names = "--factor", description = "Fast-dLLM factor rule: commit the largest n with (n+1)(1-c_n) < F.")
+    @Option(names = "--factor", description = "Fast-dLLM factor rule: commit the largest n with (n+1)(1-c_n) < F; 0 = off.")
     Double factor;
 
     @Option(names = "--top-p", defaultValue = "1", description = "Dream algorithms: nucleus filter (1 = off).")
@@ -52,20 +58,17 @@ final class SamplingOptions {
     @Option(names = "--reference-eos-quirk", description = "With --confidence-eos-eot-inf and T > 0, zero only EoT's confidence, as LLaDA's generate.py does.")
     boolean referenceEosQuirk;
 
-    @Option(names = "--eot-id", description = "End-of-turn id (default: <|eot_id|> from the tokenizer, 126348 for LLaDA-8B, else none).")
-    Integer eotId;
-
     @Option(names = "--early-stop", description = "Stop spending forward passes on a row once everything after a committed EOS is settled (filled with EOS).")
     boolean earlyStop;
 
     @Option(names = "--remdm", description = "ReMDM re-masking schedule: cap, rescale or conf (default: off).")
     String remdm;
 
-    @Option(names = "--remdm-eta", defaultValue = "0.02", description = "ReMDM eta (default: ${DEFAULT-VALUE}).")
-    double remdmEta;
+    @Option(names = "--remdm-eta", description = "ReMDM eta (default: 0.02).")
+    Double remdmEta;
 
-    @Option(names = "--remdm-window", defaultValue = "1", description = "Fraction of each block's last steps in which ReMDM re-masks (default: ${DEFAULT-VALUE}).")
-    double remdmWindow;
+    @Option(names = "--remdm-window", description = "Fraction of each block's last steps in which ReMDM re-masks (default: 1).")
+    Double remdmWindow;
 
     @Option(names = "--remdm-loop", description = "ReMDM loop variant: reveal each block before the window, then re-mask and re-predict inside it.")
     boolean remdmLoop;
@@ -73,33 +76,37 @@ final class SamplingOptions {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the random streams (row j of a batch uses seed + j).")
     long seed;
 
-    @Option(names = "--print-ids", description = "Print the whole canvas (prompt ids then generated ids) as the last line.")
-    boolean printIds;
-
-    @Option(names = "--trace", paramLabel = "FILE.json", description = "Write a JSON trace of every step.")
-    Path trace;
-
-    @Option(names = "--gif", paramLabel = "FILE.gif", description = "Write an animated GIF of the unmasking (first prompt).")
-    Path gif;
-
-    @Option(names = "--gif-delay-ms", defaultValue = "150", description = "Milliseconds per GIF frame (default: ${DEFAULT-VALUE}).")
-    int gifDelayMs;
-
-    @Option(names = "--animate", description = "Show the unmasking live in the terminal (plain step lines when not a terminal).")
-    boolean animate;
-
-    /** The sampler settings for a canvas with {@code genLength} new masks. */
-    SamplerConfig config(int genLength, int defaultSteps, int defaultBlock, int maskId, int eosId, int eot) {
+    /**
+     * The settings for {@code genLength} new masks, unbuilt so that a command can add its special ids (and chat a
+     * seed per turn); {@code defaultSteps}/{@code defaultBlock} apply when the flags are absent.
+     */
+    SamplerConfig.Builder builder(int genLength, int defaultSteps, int defaultBlock) {
         SamplerConfig.Builder b = SamplerConfig.builder(genLength, steps == null ? defaultSteps : steps,
                         blockLength == null ? defaultBlock : blockLength)
                 .remasking(Remasking.parse(remasking)).temperature(temperature).cfgScale(cfgScale)
                 .topP(topP).topK(topK).algTemp(algTemp).eps(eps)
                 .logitsEosInf(logitsEosInf).confidenceEosEotInf(confidenceEosEotInf).referenceEosQuirk(referenceEosQuirk)
-                .earlyStop(earlyStop).seed(seed).specialIds(maskId, eosId, eot);
+                .earlyStop(earlyStop).remdm(remdm()).seed(seed);
         if (threshold != null) b.threshold(threshold);
         if (factor != null) b.factor(factor);
-        if (remdm == null && remdmLoop) throw new IllegalArgumentException("--remdm-loop needs --remdm cap|rescale|conf");
-        if (remdm != null) b.remdm(new RemdmConfig(RemdmConfig.Schedule.parse(remdm), remdmEta, remdmWindow, remdmLoop));
-        return b.build();
+        return b;
+    }
+
+    /** The built settings with the model's special ids. */
+    SamplerConfig config(int genLength, int defaultSteps, int defaultBlock, int maskId, int eosId, int eotId) {
+        return builder(genLength, defaultSteps, defaultBlock).specialIds(maskId, eosId, eotId).build();
+    }
+
+    /** ReMDM from {@code --remdm} and its companions, null when off; a companion without {@code --remdm} is an error. */
+    private RemdmConfig remdm() {
+        if (remdm == null) {
+            Setting stray = remdmEta != null ? Setting.REMDM_ETA : remdmWindow != null ? Setting.REMDM_WINDOW
+                    : remdmLoop ? Setting.REMDM_LOOP : null;
+            if (stray != null) throw new InvalidSettingException(stray, "{" + stray.key()
+                    + "} applies to ReMDM re-masking; set {remdm} to cap, rescale or conf");
+            return null;
+        }
+        return new RemdmConfig(RemdmConfig.Schedule.parse(remdm), remdmEta != null ? remdmEta : DEFAULT_REMDM_ETA,
+                remdmWindow != null ? remdmWindow : DEFAULT_REMDM_WINDOW, remdmLoop);
     }
 }

@@ -21,7 +21,7 @@ final class SamplingRun {
     private SamplingRun() {}
 
     /** Samples, shows and saves; {@code wholeText} prints the whole canvas as text (infilling) instead of the continuation. */
-    static List<Generation> run(UnmaskModel model, SamplingOptions o, SamplerConfig cfg,
+    static List<Generation> run(UnmaskModel model, ViewOptions o, SamplerConfig cfg,
                                 List<int[]> prompts, boolean wholeText, PrintWriter out, PrintWriter err) throws IOException {
         Optional<Tokenizer> tok = model.tokenizer();
         TokenText text = new TokenText(tok, cfg.maskId());

@@ -1,11 +1,15 @@
 package org.unmask.serve;
 
+import org.unmask.diffusion.StepListener;
+
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the server, the chat and the web page need from a masked diffusion model: the LLaDA reverse process over
- * token ids with per-step callbacks and cancellation, optionally for several requests at once.
+ * What the server, the chat and the web page need from a masked diffusion model: the reverse process over token ids
+ * with per-step callbacks and cancellation, optionally for several requests at once. A request's listener receives
+ * the sampler's {@link org.unmask.diffusion.StepEvent}s holding only that request's row, numbered 0 (its canvas is
+ * the prompt followed by the generated region); {@link Vocabulary#answerStep} derives what is shown from them.
  */
 public interface GenerationEngine {
 
@@ -27,12 +31,13 @@ public interface GenerationEngine {
      */
     default int maxBatchSize() { return 1; }
 
-    /** Runs the reverse process for one request; calls {@code onStep} after every step and checks {@code c} before each. */
+    /** Runs the reverse process for one request; calls {@code onStep} after every step and stops once {@code c} is cancelled. */
     GenerationResult generate(GenerationRequest r, StepListener onStep, CancellationToken c);
 
     /**
-     * Runs requests of one {@link GenerationRequest#shape()} together, results in the order of {@code jobs}. A
-     * cancelled request leaves the batch while the others go on. This default runs them one after another.
+     * Runs requests together, results in the order of {@code jobs}; the queue hands over only requests that
+     * {@link GenerationRequest#batchesWith batch with} each other. A cancelled request leaves the batch while the
+     * others go on. This default runs them one after another.
      */
     default List<GenerationResult> generateBatch(List<GenerationJob> jobs) {
         List<GenerationResult> out = new ArrayList<>(jobs.size());

@@ -3,6 +3,7 @@ package org.unmask.serve;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import org.unmask.diffusion.StepListener;
 
 import java.io.IOException;
 import java.util.HashMap;
@@ -69,8 +70,9 @@ final class GenerationHandler {
         CancellationToken token = new CancellationToken();
         // Stop the reverse process as soon as the settled text holds the whole answer.
         StepListener early = e -> {
+            AnswerStep a = vocab.answerStep(e, gen.promptIds().length);
             synchronized (tracker) {
-                tracker.update(e.text(), e.ended(), false);
+                tracker.update(a.text(), a.ended(), false);
                 if (tracker.done()) token.cancel();
             }
         };
@@ -123,14 +125,15 @@ final class GenerationHandler {
 
     private void openAiStream(HttpExchange ex, ParsedRequest req) throws IOException {
         GenerationRequest gen = req.generation();
-        LinkedBlockingQueue<StepEvent> events = new LinkedBlockingQueue<>();
+        LinkedBlockingQueue<AnswerStep> events = new LinkedBlockingQueue<>();
         CancellationToken token = new CancellationToken();
-        StepEvent[] lastQueued = new StepEvent[1];
+        AnswerStep[] lastQueued = new AnswerStep[1];
         StepListener listener = e -> {   // only text changes matter to these streams
-            StepEvent prev = lastQueued[0];
-            if (prev == null || !prev.text().equals(e.text()) || prev.ended() != e.ended()) {
-                lastQueued[0] = e;
-                events.add(e);
+            AnswerStep a = vocab.answerStep(e, gen.promptIds().length);
+            AnswerStep prev = lastQueued[0];
+            if (prev == null || !prev.text().equals(a.text()) || prev.ended() != a.ended()) {
+                lastQueued[0] = a;
+                events.add(a);
             }
         };
         Submitted s = submit(gen, listener, token);
@@ -142,7 +145,7 @@ final class GenerationHandler {
         try {
             if (chat) sse.data(chunk(req, id, created, true, "", null));
             while (!tracker.done()) {
-                StepEvent e = events.poll(POLL_MS, TimeUnit.MILLISECONDS);
+                AnswerStep e = events.poll(POLL_MS, TimeUnit.MILLISECONDS);
                 if (e != null) {
                     String delta = tracker.update(e.text(), e.ended(), false);
                     if (!delta.isEmpty()) sse.data(chunk(req, id, created, false, delta, null));
@@ -203,9 +206,9 @@ final class GenerationHandler {
 
     private void unmaskStream(HttpExchange ex, ParsedRequest req) throws IOException {
         GenerationRequest gen = req.generation();
-        LinkedBlockingQueue<StepEvent> events = new LinkedBlockingQueue<>();
+        LinkedBlockingQueue<AnswerStep> events = new LinkedBlockingQueue<>();
         CancellationToken token = new CancellationToken();
-        Submitted s = submit(gen, events::add, token);
+        Submitted s = submit(gen, e -> events.add(vocab.answerStep(e, gen.promptIds().length)), token);
         SseStream sse = new SseStream(ex);
         Map<Integer, String> display = new HashMap<>();
         try {
@@ -213,15 +216,15 @@ final class GenerationHandler {
             start.put("type", "start");
             start.put("model", req.model());
             start.put("prompt_tokens", gen.promptIds().length);
-            start.put("gen_length", gen.genLength());
-            start.put("steps", gen.steps());
-            start.put("block_length", gen.blockLength());
+            start.put("gen_length", gen.config().genLength());
+            start.put("steps", gen.config().steps());
+            start.put("block_length", gen.config().blockLength());
             start.put("mask", vocab.tokenizer().token(vocab.maskId()));
             sse.data(start);
             while (true) {
-                StepEvent e = events.poll(POLL_MS, TimeUnit.MILLISECONDS);
+                AnswerStep e = events.poll(POLL_MS, TimeUnit.MILLISECONDS);
                 if (e != null) {
-                    sse.data(stepJson(e, display));
+                    sse.data(stepJson(e, gen.config().steps(), display));
                 } else if (s.result().isDone() && events.isEmpty()) {
                     break;
                 } else {
@@ -250,13 +253,13 @@ final class GenerationHandler {
         }
     }
 
-    private ObjectNode stepJson(StepEvent e, Map<Integer, String> display) {
+    private ObjectNode stepJson(AnswerStep e, int steps, Map<Integer, String> display) {
         ObjectNode o = Exchanges.JSON.createObjectNode();
         o.put("type", "step");
         o.put("step", e.step());
-        o.put("steps", e.steps());
+        o.put("steps", steps);
         ArrayNode tokens = o.putArray("tokens");
-        for (int id : e.canvas()) {
+        for (int id : e.generated()) {
             if (id == vocab.maskId()) tokens.addNull();
             else tokens.add(display.computeIfAbsent(id, vocab::display));
         }

@@ -11,9 +11,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A bounded queue in front of one engine, drained by a single worker (the engine already uses every core for one
- * forward pass). The worker takes the oldest job and, when the engine batches, every waiting job of the same shape
- * up to {@link GenerationEngine#maxBatchSize()}, and runs them as one batched generation. Jobs cancelled while
- * waiting are dropped without running.
+ * forward pass). The worker takes the oldest job and, when the engine batches, every waiting job that
+ * {@link GenerationRequest#batchesWith batches with} it up to {@link GenerationEngine#maxBatchSize()}, and runs them
+ * as one batched generation. Jobs cancelled while waiting are dropped without running.
  */
 public final class GenerationQueue implements AutoCloseable {
 
@@ -82,10 +82,10 @@ public final class GenerationQueue implements AutoCloseable {
                 }
                 List<Pending> batch = new ArrayList<>();
                 batch.add(first);
-                GenerationRequest.Shape shape = first.job().request().shape();
+                GenerationRequest head = first.job().request();
                 for (Iterator<Pending> it = waiting.iterator(); it.hasNext() && batch.size() < maxBatch; ) {
                     Pending p = it.next();
-                    if (p.job().request().shape().equals(shape) && !p.job().token().isCancelled()) {
+                    if (head.batchesWith(p.job().request()) && !p.job().token().isCancelled()) {
                         batch.add(p);
                         it.remove();
                     }

@@ -3,23 +3,24 @@ package org.unmask.serve;
 import org.unmask.diffusion.SampleResult;
 import org.unmask.diffusion.Sampler;
 import org.unmask.diffusion.SamplerConfig;
+import org.unmask.diffusion.StepEvent;
+import org.unmask.diffusion.StepListener;
 import org.unmask.model.Denoiser;
 import org.unmask.model.ModelConfig;
 import org.unmask.text.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The serving engine over a real model: each request (or batch of requests) runs through the diffusion
- * {@link Sampler}. Requests of one shape and the same sampling settings run as one left-padded batch when they are
- * deterministic (temperature 0, low-confidence remasking); a sampled request runs alone so that its own seed
- * decides its draws (the sampler seeds row j with seed + j). Cancellation: the sampler has no token of its own, so
- * the step listener ends the run once every row of it is cancelled; a cancelled row in a batch with live rows keeps
- * being computed and is reported cancelled.
+ * {@link Sampler} with the request's own {@link SamplerConfig}, so every sampling setting the sampler knows (LLaDA,
+ * Dream's algorithms, Fast-dLLM, ReMDM) serves. Requests share one left-padded sampler run only when they
+ * {@link GenerationRequest#batchesWith batch with} each other (settings equal apart from the seed, and
+ * deterministic); any other request runs alone, so that its own seed decides its draws. Cancellation: the sampler
+ * has no token of its own, so the step listener ends the run once every row of it is cancelled; a cancelled row in
+ * a batch with live rows keeps being computed and is reported cancelled.
  */
 public final class LladaEngine implements GenerationEngine {
 
@@ -50,38 +51,31 @@ public final class LladaEngine implements GenerationEngine {
         return generateBatch(List.of(new GenerationJob(r, onStep, c))).getFirst();
     }
 
-    /** The sampler settings of a request. */
-    SamplerConfig samplerConfig(GenerationRequest r) {
-        return SamplerConfig.builder(r.genLength(), r.steps(), r.blockLength())
-                .remasking(r.remasking() == Remasking.RANDOM ? org.unmask.diffusion.Remasking.RANDOM
-                        : org.unmask.diffusion.Remasking.LOW_CONFIDENCE)
-                .temperature(r.temperature())
-                .cfgScale(r.cfgScale())
-                .threshold(r.threshold() > 0 ? r.threshold() : Double.NaN)
-                .earlyStop(true)
-                .seed(r.seed())
-                .specialIds(vocab.maskId(), vocab.eosId(), vocab.eotId())
-                .build();
-    }
-
-    /** Requests that may share one sampler run: same settings, and no per-request randomness. */
-    private static Object batchKey(GenerationJob j, int index) {
-        GenerationRequest r = j.request();
-        boolean deterministic = r.temperature() == 0 && r.remasking() == Remasking.LOW_CONFIDENCE;
-        if (!deterministic) return index;   // alone: its own seed decides its draws
-        return List.of(r.genLength(), r.steps(), r.blockLength(), r.cfgScale(), r.threshold());
-    }
-
+    /** Splits the jobs into sampler runs by the batching rule (each joins the first run whose head it batches with). */
     @Override public List<GenerationResult> generateBatch(List<GenerationJob> jobs) {
-        Map<Object, List<Integer>> groups = new LinkedHashMap<>();
-        for (int i = 0; i < jobs.size(); i++) groups.computeIfAbsent(batchKey(jobs.get(i), i), k -> new ArrayList<>()).add(i);
+        List<List<Integer>> runs = new ArrayList<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            GenerationRequest r = jobs.get(i).request();
+            checkSpecialIds(r.config());
+            List<Integer> joined = null;
+            for (List<Integer> run : runs)
+                if (run.size() < maxBatch && jobs.get(run.getFirst()).request().batchesWith(r)) { joined = run; break; }
+            if (joined == null) runs.add(joined = new ArrayList<>());
+            joined.add(i);
+        }
         GenerationResult[] out = new GenerationResult[jobs.size()];
-        for (List<Integer> g : groups.values()) {
-            List<GenerationJob> sub = g.stream().map(jobs::get).toList();
-            List<GenerationResult> rs = run(sub);
-            for (int k = 0; k < g.size(); k++) out[g.get(k)] = rs.get(k);
+        for (List<Integer> run : runs) {
+            List<GenerationResult> rs = run(run.stream().map(jobs::get).toList());
+            for (int k = 0; k < run.size(); k++) out[run.get(k)] = rs.get(k);
         }
         return Arrays.asList(out);
+    }
+
+    /** A request built for another vocabulary would decode garbage; refuse it. */
+    private void checkSpecialIds(SamplerConfig c) {
+        if (c.maskId() != vocab.maskId() || c.eosId() != vocab.eosId() || c.eotId() != vocab.eotId())
+            throw new IllegalArgumentException("the request's mask/EOS/EoT ids (" + c.maskId() + ", " + c.eosId() + ", "
+                    + c.eotId() + ") are not this model's (" + vocab.maskId() + ", " + vocab.eosId() + ", " + vocab.eotId() + ")");
     }
 
     /** Thrown from the step listener to end a run whose rows are all cancelled. */
@@ -91,28 +85,28 @@ public final class LladaEngine implements GenerationEngine {
 
     private List<GenerationResult> run(List<GenerationJob> jobs) {
         int rows = jobs.size();
-        GenerationRequest first = jobs.getFirst().request();
-        int gen = first.genLength();
-        int[][] canvas = new int[rows][gen];
+        SamplerConfig cfg = jobs.getFirst().request().config();
+        int[][] canvas = new int[rows][cfg.genLength()];
         int[] stepsRun = new int[rows];
         for (int[] c : canvas) Arrays.fill(c, vocab.maskId());
         int[] promptLen = jobs.stream().mapToInt(j -> j.request().promptIds().length).toArray();
         boolean allCancelledAtStart = jobs.stream().allMatch(j -> j.token().isCancelled());
         if (!allCancelledAtStart) {
-            Sampler sampler = new Sampler(model, samplerConfig(first));
-            org.unmask.diffusion.StepListener listener = e -> {
-                for (org.unmask.diffusion.StepEvent.RowStep rs : e.rows()) {
+            StepListener listener = e -> {
+                for (StepEvent.RowStep rs : e.rows()) {
                     int b = rs.row();
                     if (jobs.get(b).token().isCancelled()) continue;
-                    System.arraycopy(rs.canvas(), promptLen[b], canvas[b], 0, gen);
-                    int[] revealed = concat(rs.positions(), rs.filled(), promptLen[b]);
+                    System.arraycopy(rs.canvas(), promptLen[b], canvas[b], 0, canvas[b].length);
                     stepsRun[b] = e.step() + 1;
-                    jobs.get(b).listener().onStep(vocab.event(e.step(), first.steps(), canvas[b], revealed));
+                    // each request sees itself as row 0 of its own run, whatever batch it shares
+                    StepEvent.RowStep own = new StepEvent.RowStep(0, rs.positions(), rs.tokens(), rs.confidences(),
+                            rs.remasked(), rs.filled(), rs.canvas());
+                    jobs.get(b).listener().onStep(new StepEvent(e.step(), e.block(), List.of(own)));
                 }
                 if (jobs.stream().allMatch(j -> j.token().isCancelled())) throw new AllCancelled();
             };
             try {
-                SampleResult r = sampler.generate(jobs.stream().map(j -> j.request().promptIds()).toList(), listener);
+                SampleResult r = new Sampler(model, cfg).generate(jobs.stream().map(j -> j.request().promptIds()).toList(), listener);
                 for (int b = 0; b < rows; b++)
                     if (!jobs.get(b).token().isCancelled()) canvas[b] = r.generated(b);
             } catch (AllCancelled stopped) {
@@ -122,14 +116,5 @@ public final class LladaEngine implements GenerationEngine {
         List<GenerationResult> out = new ArrayList<>(rows);
         for (int b = 0; b < rows; b++) out.add(new GenerationResult(canvas[b], jobs.get(b).token().isCancelled(), stepsRun[b]));
         return out;
-    }
-
-    /** Canvas positions (prompt included) of two lists, as positions in the generated region. */
-    private static int[] concat(int[] a, int[] b, int offset) {
-        int[] out = new int[a.length + b.length];
-        int n = 0;
-        for (int p : a) if (p >= offset) out[n++] = p - offset;
-        for (int p : b) if (p >= offset) out[n++] = p - offset;
-        return Arrays.copyOf(out, n);
     }
 }

@@ -5,26 +5,32 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.unmask.diffusion.SamplerConfig;
+
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
+
+import static org.unmask.serve.JsonFields.kind;
+import static org.unmask.serve.JsonFields.optBool;
+import static org.unmask.serve.JsonFields.optInt;
+import static org.unmask.serve.JsonFields.optString;
 
 /**
  * Turns an OpenAI-style JSON body into a {@link GenerationRequest}, naming the first bad field in a 400 error.
- * Diffusion settings travel as extra fields: steps, block_length, remasking, cfg_scale, threshold.
+ * Every sampling setting travels as an extra field named by its {@link org.unmask.diffusion.Setting#key()} (see
+ * {@link SamplingFields}); the generation length is OpenAI's max_tokens / max_completion_tokens.
  */
 public final class RequestParser {
 
     /** Generation length when a request gives no max_tokens (capped by the engine). */
     public static final int DEFAULT_GEN_LENGTH = 128;
-    /** Preferred semi-autoregressive block length (LLaDA's chat.py); used when it divides the generation length. */
-    public static final int DEFAULT_BLOCK_LENGTH = 32;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final GenerationEngine engine;
     private final ChatTemplate template;
 
+    /** A parser for requests to {@code engine}, rendering chat messages with {@code template}. */
     public RequestParser(GenerationEngine engine, ChatTemplate template) {
         this.engine = engine;
         this.template = template;
@@ -77,37 +83,7 @@ public final class RequestParser {
                     + " generated tokens exceeds the model's context of " + engine.maxSequenceLength() + " tokens.",
                     endpoint == ParsedRequest.Endpoint.COMPLETIONS ? "prompt" : "messages", "context_length_exceeded");
 
-        Integer blockLength = optInt(root, "block_length");
-        int block = blockLength != null ? blockLength
-                : genLength % DEFAULT_BLOCK_LENGTH == 0 ? DEFAULT_BLOCK_LENGTH : genLength;
-        if (block <= 0) throw ApiError.invalid("block_length must be a positive integer; got " + block + ".", "block_length");
-        if (genLength % block != 0)
-            throw ApiError.invalid("block_length " + block + " does not divide the generation length " + genLength
-                    + " (" + genParam + ").", "block_length");
-        int blocks = genLength / block;
-        Integer stepsIn = optInt(root, "steps");
-        int steps = stepsIn != null ? stepsIn : genLength;
-        if (steps <= 0) throw ApiError.invalid("steps must be a positive integer; got " + steps + ".", "steps");
-        if (steps % blocks != 0)
-            throw ApiError.invalid("steps " + steps + " is not divisible by the number of blocks " + blocks
-                    + " (generation length " + genLength + " / block_length " + block + ").", "steps");
-
-        Double temperature = optNumber(root, "temperature");
-        double temp = temperature == null ? 0.0 : temperature;
-        if (temp < 0 || temp > 2) throw ApiError.invalid("temperature must be between 0 and 2; got " + temp + ".", "temperature");
-        Double cfg = optNumber(root, "cfg_scale");
-        double cfgScale = cfg == null ? 0.0 : cfg;
-        if (cfgScale < 0) throw ApiError.invalid("cfg_scale must be >= 0; got " + cfgScale + ".", "cfg_scale");
-        Double thr = optNumber(root, "threshold");
-        double threshold = thr == null ? 0.0 : thr;
-        if (thr != null && (threshold <= 0 || threshold > 1))
-            throw ApiError.invalid("threshold must be in (0, 1]; got " + threshold + ".", "threshold");
-        String rm = optString(root, "remasking");
-        Remasking remasking = rm == null ? Remasking.LOW_CONFIDENCE : Remasking.parse(rm);
-        if (remasking == null)
-            throw ApiError.invalid("remasking must be 'low_confidence' or 'random'; got '" + rm + "'.", "remasking");
-        Long seedIn = optLong(root, "seed");
-        long seed = seedIn != null ? seedIn : ThreadLocalRandom.current().nextLong();
+        SamplerConfig sampling = SamplingFields.read(root, genLength, genParam, engine.vocabulary());
         List<String> stop = stops(root);
         Boolean stream = optBool(root, "stream");
         boolean includeUsage = false;
@@ -117,8 +93,7 @@ public final class RequestParser {
             Boolean iu = optBool(so, "include_usage");
             includeUsage = iu != null && iu;
         }
-        GenerationRequest gen = new GenerationRequest(prompt, genLength, steps, block, remasking, temp, cfgScale,
-                threshold, seed, stop);
+        GenerationRequest gen = new GenerationRequest(prompt, sampling, stop);
         return new ParsedRequest(endpoint, model == null ? engine.modelId() : model, gen,
                 stream != null && stream, includeUsage);
     }
@@ -208,56 +183,5 @@ public final class RequestParser {
         } else throw ApiError.invalid("stop must be a string or an array of strings; got " + kind(s) + ".", "stop");
         for (String t : out) if (t.isEmpty()) throw ApiError.invalid("stop strings must not be empty.", "stop");
         return out;
-    }
-
-    private static String optString(JsonNode root, String name) {
-        JsonNode n = root.get(name);
-        if (n == null || n.isNull()) return null;
-        if (!n.isTextual()) throw ApiError.invalid(name + " must be a string; got " + kind(n) + ".", name);
-        return n.asText();
-    }
-
-    private static Integer optInt(JsonNode root, String name) {
-        JsonNode n = root.get(name);
-        if (n == null || n.isNull()) return null;
-        if (!n.isIntegralNumber() || !n.canConvertToInt())
-            throw ApiError.invalid(name + " must be an integer; got " + kind(n) + ".", name);
-        return n.asInt();
-    }
-
-    private static Long optLong(JsonNode root, String name) {
-        JsonNode n = root.get(name);
-        if (n == null || n.isNull()) return null;
-        if (!n.isIntegralNumber() || !n.canConvertToLong())
-            throw ApiError.invalid(name + " must be an integer; got " + kind(n) + ".", name);
-        return n.asLong();
-    }
-
-    private static Double optNumber(JsonNode root, String name) {
-        JsonNode n = root.get(name);
-        if (n == null || n.isNull()) return null;
-        if (!n.isNumber()) throw ApiError.invalid(name + " must be a number; got " + kind(n) + ".", name);
-        double v = n.asDouble();
-        if (!Double.isFinite(v)) throw ApiError.invalid(name + " must be finite.", name);
-        return v;
-    }
-
-    private static Boolean optBool(JsonNode root, String name) {
-        JsonNode n = root.get(name);
-        if (n == null || n.isNull()) return null;
-        if (!n.isBoolean()) throw ApiError.invalid(name + " must be a boolean; got " + kind(n) + ".", name);
-        return n.asBoolean();
-    }
-
-    private static String kind(JsonNode n) {
-        return switch (n.getNodeType()) {
-            case STRING -> "a string";
-            case NUMBER -> n.isIntegralNumber() ? "an integer" : "a number";
-            case BOOLEAN -> "a boolean";
-            case ARRAY -> "an array";
-            case OBJECT -> "an object";
-            case NULL -> "null";
-            default -> n.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
-        };
     }
 }

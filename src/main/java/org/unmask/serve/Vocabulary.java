@@ -1,5 +1,6 @@
 package org.unmask.serve;
 
+import org.unmask.diffusion.StepEvent;
 import org.unmask.text.Tokenizer;
 
 import java.util.Arrays;
@@ -46,11 +47,20 @@ public record Vocabulary(Tokenizer tokenizer, int maskId, int bosId, int eosId, 
     /** Decoded answer text of a canvas (special tokens skipped). */
     public String answerText(int[] canvas) { return tokenizer.decode(answerIds(canvas), true); }
 
-    /** Builds the step event of a canvas (copied, so listeners may keep it). */
-    public StepEvent event(int step, int steps, int[] canvas, int[] revealed) {
-        int settled = settledLength(canvas);
-        boolean ended = endIndex(canvas, settled) >= 0;
-        return new StepEvent(step, steps, canvas.clone(), revealed.clone(), answerText(canvas), ended);
+    /**
+     * What a step of one request shows: the sampler's event for that request (its row first, canvas = prompt then
+     * generated region) seen through a prompt of {@code promptLength} ids. The one place this is derived.
+     */
+    public AnswerStep answerStep(StepEvent e, int promptLength) {
+        StepEvent.RowStep row = e.rows().getFirst();
+        int[] canvas = row.canvas();
+        int[] generated = Arrays.copyOfRange(canvas, promptLength, canvas.length);
+        int[] revealed = new int[row.positions().length + row.filled().length];
+        int n = 0;
+        for (int p : row.positions()) if (p >= promptLength) revealed[n++] = p - promptLength;
+        for (int p : row.filled()) if (p >= promptLength) revealed[n++] = p - promptLength;
+        boolean ended = endIndex(generated, settledLength(generated)) >= 0;
+        return new AnswerStep(e.step(), generated, Arrays.copyOf(revealed, n), answerText(generated), ended);
     }
 
     /** Display text of one token for the visualisation; null for the mask. */

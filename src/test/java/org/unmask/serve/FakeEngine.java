@@ -1,5 +1,9 @@
 package org.unmask.serve;
 
+import org.unmask.diffusion.SamplerConfig;
+import org.unmask.diffusion.StepEvent;
+import org.unmask.diffusion.StepListener;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -11,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Deterministic test engine: the answer is a fixed text followed by EoT and EOS padding, revealed over the LLaDA
  * schedule (semi-autoregressive blocks, get_num_transfer_tokens per block, positions inside a block in a seeded
- * order). Supports real batching: all rows of a batch advance together, one "forward pass" per step.
+ * order) whatever the other settings say. Supports real batching: all rows of a batch advance together, one
+ * "forward pass" per step. Its step events are the sampler's kind, each request's row numbered 0.
  */
 class FakeEngine implements GenerationEngine {
 
@@ -65,10 +70,11 @@ class FakeEngine implements GenerationEngine {
         if (g != null) g.acquireUninterruptibly();
         batchSizes.add(jobs.size());
         for (GenerationJob j : jobs) prompts.add(j.request().promptIds().clone());
-        GenerationRequest.Shape shape = jobs.getFirst().request().shape();
-        for (GenerationJob j : jobs)
-            if (!j.request().shape().equals(shape)) throw new IllegalArgumentException("mixed shapes in one batch");
-        int gen = shape.genLength(), block = shape.blockLength(), spb = shape.steps() / (gen / block);
+        SamplerConfig shape = jobs.getFirst().request().config();
+        for (GenerationJob j : jobs.subList(1, jobs.size()))
+            if (!j.request().batchesWith(jobs.getFirst().request()))
+                throw new IllegalArgumentException("requests that do not batch together in one batch");
+        int gen = shape.genLength(), block = shape.blockLength(), spb = shape.stepsPerBlock();
         int rows = jobs.size();
         int[][] canvas = new int[rows][gen];
         int[][] order = new int[rows][];
@@ -78,7 +84,7 @@ class FakeEngine implements GenerationEngine {
         for (int b = 0; b < rows; b++) {
             Arrays.fill(canvas[b], vocab.maskId());
             active[b] = true;
-            order[b] = permutation(gen, block, jobs.get(b).request().seed());
+            order[b] = permutation(gen, block, jobs.get(b).request().config().seed());
         }
         int step = 0;
         for (int blk = 0; blk < gen / block; blk++) {
@@ -96,14 +102,20 @@ class FakeEngine implements GenerationEngine {
                 sleep();
                 for (int b = 0; b < rows; b++) {
                     if (!active[b]) continue;
-                    int[] revealed = new int[counts[i]];
+                    int[] prompt = jobs.get(b).request().promptIds();
+                    int[] positions = new int[counts[i]], tokens = new int[counts[i]];
                     for (int k = 0; k < counts[i]; k++) {
                         int pos = blk * block + order[b][blk * block + cursor + k];
                         canvas[b][pos] = target[pos];
-                        revealed[k] = pos;
+                        positions[k] = prompt.length + pos;
+                        tokens[k] = target[pos];
                     }
                     stepsRun[b] = step + 1;
-                    jobs.get(b).listener().onStep(vocab.event(step, shape.steps(), canvas[b], revealed));
+                    int[] whole = Arrays.copyOf(prompt, prompt.length + gen);
+                    System.arraycopy(canvas[b], 0, whole, prompt.length, gen);
+                    StepEvent.RowStep row = new StepEvent.RowStep(0, positions, tokens, new double[counts[i]],
+                            new int[0], new int[0], whole);
+                    jobs.get(b).listener().onStep(new StepEvent(step, blk, List.of(row)));
                 }
                 cursor += counts[i];
             }

@@ -1,6 +1,8 @@
 package org.unmask.serve;
 
 import org.junit.jupiter.api.Test;
+import org.unmask.diffusion.SamplerConfig;
+import org.unmask.diffusion.StepEvent;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class GenerationQueueTest {
 
     static GenerationRequest request(int gen, int steps, int block, long seed) {
-        return new GenerationRequest(new int[]{7, 8}, gen, steps, block, Remasking.LOW_CONFIDENCE, 0, 0, 0, seed, List.of());
+        return new GenerationRequest(new int[]{7, 8}, SamplerConfig.builder(gen, steps, block).seed(seed)
+                .specialIds(CharTokenizer.MASK, CharTokenizer.EOS, CharTokenizer.EOT).build(), List.of());
     }
 
     static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
@@ -49,13 +52,13 @@ class GenerationQueueTest {
         assertThat(batch.getFirst().canvas()).containsExactly(alone.canvas());
         assertThat(steps).hasSize(16);
         // LLaDA schedule: 16 masks per block over 8 steps per block = 2 per step
-        assertThat(steps).allSatisfy(s -> assertThat(s.revealed()).hasSize(2));
+        assertThat(steps).allSatisfy(s -> assertThat(e.vocab.answerStep(s, 2).revealed()).hasSize(2));
     }
 
     @Test void cancelledWaitingJobIsDroppedAndFailuresStayInTheirBatch() throws Exception {
         GenerationEngine failing = new FakeEngine("x", 1, 0) {
             @Override public List<GenerationResult> generateBatch(List<GenerationJob> jobs) {
-                if (jobs.getFirst().request().seed() == 13) throw new IllegalStateException("boom");
+                if (jobs.getFirst().request().config().seed() == 13) throw new IllegalStateException("boom");
                 return super.generateBatch(jobs);
             }
         };

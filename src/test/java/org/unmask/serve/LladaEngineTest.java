@@ -2,6 +2,7 @@ package org.unmask.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.unmask.diffusion.SamplerConfig;
 import org.unmask.model.Denoiser;
 import org.unmask.model.ModelConfig;
 
@@ -53,14 +54,16 @@ class LladaEngineTest {
     }
 
     static GenerationRequest request(int[] prompt, double temperature, long seed) {
-        return new GenerationRequest(prompt, 32, 16, 16, Remasking.LOW_CONFIDENCE, temperature, 0, 0, seed, List.of());
+        return new GenerationRequest(prompt, SamplerConfig.builder(32, 16, 16).temperature(temperature).earlyStop(true)
+                .seed(seed).specialIds(CharTokenizer.MASK, CharTokenizer.EOS, CharTokenizer.EOT).build(), List.of());
     }
 
     @Test void generatesTheModelsAnswerWithOneEventPerStep() {
         AnswerDenoiser model = new AnswerDenoiser(32);
         LladaEngine engine = new LladaEngine("answer", model, new CharTokenizer(), 4);
-        List<StepEvent> events = new ArrayList<>();
-        GenerationResult r = engine.generate(request(new int[]{1, 40, 41}, 0, 0), events::add, new CancellationToken());
+        List<AnswerStep> events = new ArrayList<>();
+        GenerationResult r = engine.generate(request(new int[]{1, 40, 41}, 0, 0),
+                e -> events.add(engine.vocabulary().answerStep(e, 3)), new CancellationToken());
         assertThat(r.cancelled()).isFalse();
         assertThat(r.canvas()).containsExactly(model.answer);
         assertThat(engine.vocabulary().answerText(r.canvas())).isEqualTo(ANSWER);

@@ -327,14 +327,14 @@ class ServerHttpTest {
         assertError(post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"
                 + "\"max_completion_tokens\":512}"), 400, "max_completion_tokens", "limit");
         assertError(post("/v1/completions", "{\"prompt\":\"x\",\"max_tokens\":64,\"block_length\":24}"), 400,
-                "block_length", "does not divide");
+                "block_length", "max_tokens (64) must be a multiple of block_length (24)");
         assertError(post("/v1/completions", "{\"prompt\":\"x\",\"max_tokens\":64,\"block_length\":16,\"steps\":10}"),
-                400, "steps", "not divisible by the number of blocks 4");
+                400, "steps", "steps (10) must be a multiple of the number of blocks (4");
         assertError(post("/v1/completions", "{\"prompt\":\"" + "y".repeat(900) + "\",\"max_tokens\":200}"), 400,
                 "prompt", "context");
         assertError(post("/v1/unmask/stream", "{\"steps\":0}"), 400, "prompt", "prompt");
         assertError(post("/v1/unmask/stream", "{\"prompt\":\"x\",\"steps\":3,\"max_tokens\":64,\"block_length\":32}"),
-                400, "steps", "divisible");
+                400, "steps", "multiple of the number of blocks");
         // the server is still healthy after all of that
         assertThat(get("/health").statusCode()).isEqualTo(200);
         assertThat(engine.forwardPasses.get()).isZero();
@@ -343,7 +343,7 @@ class ServerHttpTest {
     @Test void aFailingEngineGivesA500AndTheServerGoesOn() throws Exception {
         start(new FakeEngine(ANSWER, 8, 0) {
             @Override public java.util.List<GenerationResult> generateBatch(java.util.List<GenerationJob> jobs) {
-                if (jobs.getFirst().request().seed() == 13) throw new IllegalStateException("model exploded");
+                if (jobs.getFirst().request().config().seed() == 13) throw new IllegalStateException("model exploded");
                 return super.generateBatch(jobs);
             }
         }, 4, 1, 4096);

@@ -37,6 +37,14 @@ function buildCanvas(n) {
 function paintStep(ev) {
   const spans = $("canvas").children;
   for (const s of document.querySelectorAll(".tok.fresh")) s.classList.remove("fresh");
+  // ReMDM turns revealed tokens back into masks: show them masked until they are revealed again
+  for (let pos = 0; pos < spans.length; pos++) {
+    if (ev.tokens[pos] !== null || spans[pos].classList.contains("masked")) continue;
+    spans[pos].className = "tok masked";
+    spans[pos].textContent = "\u2591";
+    spans[pos].removeAttribute("title");
+    spans[pos].style.backgroundColor = "";
+  }
   for (const pos of ev.revealed) {
     const span = spans[pos];
     if (!span) continue;

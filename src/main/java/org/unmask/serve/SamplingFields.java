@@ -1,0 +1,123 @@
+package org.unmask.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.unmask.diffusion.InvalidSettingException;
+import org.unmask.diffusion.Remasking;
+import org.unmask.diffusion.RemdmConfig;
+import org.unmask.diffusion.SamplerConfig;
+import org.unmask.diffusion.Setting;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleConsumer;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
+
+import static org.unmask.serve.JsonFields.optBool;
+import static org.unmask.serve.JsonFields.optInt;
+import static org.unmask.serve.JsonFields.optLong;
+import static org.unmask.serve.JsonFields.optNumber;
+import static org.unmask.serve.JsonFields.optString;
+
+/**
+ * The sampling settings of a request body, one JSON field per {@link Setting} named by {@link Setting#key()}, read
+ * into one {@link SamplerConfig} at parse time. A field of the wrong type, and any setting the config rejects, is a
+ * 400 naming the field; the generation length is named by the field the request used ({@code max_tokens} or
+ * {@code max_completion_tokens}).
+ */
+final class SamplingFields {
+    private SamplingFields() {}
+
+    /** Preferred semi-autoregressive block length (LLaDA's chat.py); used when it divides the generation length. */
+    static final int DEFAULT_BLOCK_LENGTH = 32;
+    /** ReMDM eta and window when a request names a schedule without them (the CLI's defaults). */
+    static final double DEFAULT_REMDM_ETA = 0.02, DEFAULT_REMDM_WINDOW = 1;
+    /** OpenAI's temperature range ends at 2; the sampler would take more, the API promises this range. */
+    static final double MAX_TEMPERATURE = 2;
+    /**
+     * Steps per generated token a request may ask for. Each step can cost a forward pass (Dream and ReMDM run one
+     * even when a step reveals nothing), so an unbounded count would let one request hold the worker for hours;
+     * eight leaves room for ReMDM's extra steps.
+     */
+    static final int MAX_STEPS_PER_TOKEN = 8;
+    /**
+     * Largest guidance weight. The sampler mixes float logits as uncond + (w + 1)·(cond − uncond); far beyond any
+     * useful weight that product overflows to ±inf/NaN and the token choice fails, which must stay a 400, not a 500.
+     */
+    static final double MAX_CFG_SCALE = 1000;
+
+    /** The settings of {@code root} for {@code genLength} generated tokens, with {@code vocab}'s special ids. */
+    static SamplerConfig read(JsonNode root, int genLength, String genParam, Vocabulary vocab) {
+        Function<Setting, String> names = s -> s == Setting.GEN_LENGTH ? genParam : s.key();
+        try {
+            return builder(root, genLength).specialIds(vocab.maskId(), vocab.eosId(), vocab.eotId()).build();
+        } catch (InvalidSettingException e) {
+            if (e.setting() == Setting.MASK_ID || e.setting() == Setting.EOS_ID || e.setting() == Setting.EOT_ID)
+                throw new IllegalStateException("the model's special ids are unusable: " + e.getMessage(), e);
+            throw ApiError.invalid(e.message(names), names.apply(e.setting()));
+        }
+    }
+
+    private static SamplerConfig.Builder builder(JsonNode root, int genLength) {
+        Integer block = optInt(root, Setting.BLOCK_LENGTH.key());
+        Integer steps = optInt(root, Setting.STEPS.key());
+        if (steps != null && (long) steps > (long) MAX_STEPS_PER_TOKEN * genLength)
+            throw ApiError.invalid("steps is " + steps + "; this server allows at most " + MAX_STEPS_PER_TOKEN
+                    + " steps per generated token (" + MAX_STEPS_PER_TOKEN * genLength + " here).", Setting.STEPS.key());
+        SamplerConfig.Builder b = SamplerConfig.builder(genLength, steps != null ? steps : genLength,
+                block != null ? block : genLength % DEFAULT_BLOCK_LENGTH == 0 ? DEFAULT_BLOCK_LENGTH : genLength);
+        // the answer ends at its first EOS/EoT, so masks behind a settled EOS are not worth forward passes
+        b.earlyStop(true);
+        String remasking = optString(root, Setting.REMASKING.key());
+        if (remasking != null) b.remasking(Remasking.parse(remasking));
+        Double temperature = optNumber(root, Setting.TEMPERATURE.key());
+        if (temperature != null && temperature > MAX_TEMPERATURE)
+            throw ApiError.invalid("temperature must be between 0 and " + MAX_TEMPERATURE + "; got " + temperature + ".",
+                    Setting.TEMPERATURE.key());
+        if (temperature != null) b.temperature(temperature);
+        Double cfg = optNumber(root, Setting.CFG_SCALE.key());
+        if (cfg != null && cfg > MAX_CFG_SCALE)
+            throw ApiError.invalid("cfg_scale must be at most " + MAX_CFG_SCALE + " on this server; got " + cfg + ".",
+                    Setting.CFG_SCALE.key());
+        if (cfg != null) b.cfgScale(cfg);
+        number(root, Setting.THRESHOLD, b::threshold);
+        number(root, Setting.FACTOR, b::factor);
+        number(root, Setting.TOP_P, b::topP);
+        integer(root, Setting.TOP_K, b::topK);
+        number(root, Setting.ALG_TEMP, b::algTemp);
+        number(root, Setting.EPS, v -> b.eps((float) v));
+        Boolean eosInf = optBool(root, Setting.LOGITS_EOS_INF.key());
+        if (eosInf != null) b.logitsEosInf(eosInf);
+        Boolean confInf = optBool(root, Setting.CONFIDENCE_EOS_EOT_INF.key());
+        if (confInf != null) b.confidenceEosEotInf(confInf);
+        b.remdm(remdm(root));
+        Long seed = optLong(root, Setting.SEED.key());
+        return b.seed(seed != null ? seed : ThreadLocalRandom.current().nextLong());
+    }
+
+    /** ReMDM from {@code remdm} and its three companions, null when off; a companion without a schedule is an error. */
+    private static RemdmConfig remdm(JsonNode root) {
+        String schedule = optString(root, Setting.REMDM.key());
+        Double eta = optNumber(root, Setting.REMDM_ETA.key());
+        Double window = optNumber(root, Setting.REMDM_WINDOW.key());
+        Boolean loop = optBool(root, Setting.REMDM_LOOP.key());
+        if (schedule == null) {
+            Setting stray = eta != null ? Setting.REMDM_ETA : window != null ? Setting.REMDM_WINDOW
+                    : Boolean.TRUE.equals(loop) ? Setting.REMDM_LOOP : null;
+            if (stray != null) throw new InvalidSettingException(stray, "{" + stray.key()
+                    + "} applies to ReMDM re-masking; set {remdm} to cap, rescale or conf");
+            return null;
+        }
+        return new RemdmConfig(RemdmConfig.Schedule.parse(schedule), eta != null ? eta : DEFAULT_REMDM_ETA,
+                window != null ? window : DEFAULT_REMDM_WINDOW, Boolean.TRUE.equals(loop));
+    }
+
+    private static void number(JsonNode root, Setting s, DoubleConsumer set) {
+        Double v = optNumber(root, s.key());
+        if (v != null) set.accept(v);
+    }
+
+    private static void integer(JsonNode root, Setting s, IntConsumer set) {
+        Integer v = optInt(root, s.key());
+        if (v != null) set.accept(v);
+    }
+}

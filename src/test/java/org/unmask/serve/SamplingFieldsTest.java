@@ -1,0 +1,95 @@
+package org.unmask.serve;
+
+import org.junit.jupiter.api.Test;
+import org.unmask.diffusion.Remasking;
+import org.unmask.diffusion.RemdmConfig;
+import org.unmask.diffusion.SamplerConfig;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Every sampling setting as a JSON field, and the batching rule of the requests they make. */
+class SamplingFieldsTest {
+
+    final FakeEngine engine = new FakeEngine("x", 8, 0);
+    final RequestParser parser = new RequestParser(engine, ChatTemplates.llada());
+
+    SamplerConfig parse(String fields) {
+        String body = "{\"prompt\":\"x\"" + (fields.isEmpty() ? "" : "," + fields) + "}";
+        return parser.parse(body.getBytes(StandardCharsets.UTF_8), ParsedRequest.Endpoint.COMPLETIONS).generation().config();
+    }
+
+    @Test void everyFieldReachesTheConfig() {
+        SamplerConfig dream = parse("\"max_tokens\":64,\"steps\":32,\"block_length\":16,\"remasking\":\"maskgit_plus\","
+                + "\"temperature\":0.5,\"cfg_scale\":1.5,\"threshold\":0.8,\"top_p\":0.9,\"top_k\":7,\"alg_temp\":0.25,"
+                + "\"eps\":0.01,\"logits_eos_inf\":true,\"seed\":42");
+        assertThat(dream).isEqualTo(SamplerConfig.builder(64, 32, 16).remasking(Remasking.MASKGIT_PLUS).temperature(0.5)
+                .cfgScale(1.5).threshold(0.8).topP(0.9).topK(7).algTemp(0.25).eps(0.01f).logitsEosInf(true)
+                .earlyStop(true).seed(42).specialIds(CharTokenizer.MASK, CharTokenizer.EOS, CharTokenizer.EOT).build());
+
+        SamplerConfig llada = parse("\"max_tokens\":32,\"steps\":32,\"block_length\":16,\"remasking\":\"random\","
+                + "\"factor\":0,\"threshold\":0,\"confidence_eos_eot_inf\":false,\"remdm\":\"conf\",\"remdm_eta\":0.1,"
+                + "\"remdm_window\":0.5,\"remdm_loop\":true,\"seed\":-3");
+        assertThat(llada.remasking()).isEqualTo(Remasking.RANDOM);
+        assertThat(llada.parallelDecoding()).as("0 turns threshold and factor off").isFalse();
+        assertThat(llada.remdm()).isEqualTo(new RemdmConfig(RemdmConfig.Schedule.CONF, 0.1, 0.5, true));
+        assertThat(llada.seed()).isEqualTo(-3);
+
+        SamplerConfig factor = parse("\"max_tokens\":32,\"factor\":2,\"confidence_eos_eot_inf\":true");
+        assertThat(factor.factor()).isEqualTo(2);
+        assertThat(factor.confidenceEosEotInf()).isTrue();
+    }
+
+    @Test void defaultsFollowTheGenerationLength() {
+        SamplerConfig c = parse("\"max_tokens\":64,\"remdm\":\"cap\"");
+        assertThat(c.steps()).isEqualTo(64);
+        assertThat(c.blockLength()).isEqualTo(32);
+        assertThat(c.remasking()).isEqualTo(Remasking.LOW_CONFIDENCE);
+        assertThat(c.temperature()).isZero();
+        assertThat(c.remdm()).isEqualTo(new RemdmConfig(RemdmConfig.Schedule.CAP, 0.02, 1, false));
+        assertThat(c.earlyStop()).isTrue();
+        assertThat(parse("\"max_tokens\":48").blockLength()).isEqualTo(48);   // 32 does not divide 48
+    }
+
+    @Test void errorsNameTheField() {
+        assertThatThrownBy(() -> parse("\"remdm_eta\":0.5")).isInstanceOfSatisfying(ApiError.class, e -> {
+            assertThat(e.param()).isEqualTo("remdm_eta");
+            assertThat(e.getMessage()).isEqualTo("remdm_eta applies to ReMDM re-masking; set remdm to cap, rescale or conf");
+        });
+        assertThatThrownBy(() -> parse("\"top_k\":5")).isInstanceOfSatisfying(ApiError.class,
+                e -> assertThat(e.param()).isEqualTo("top_k"));
+        assertThatThrownBy(() -> parse("\"remdm\":\"sometimes\"")).isInstanceOfSatisfying(ApiError.class,
+                e -> assertThat(e.getMessage()).contains("remdm", "cap, rescale or conf"));
+        assertThatThrownBy(() -> parse("\"steps\":2147483648")).isInstanceOfSatisfying(ApiError.class,
+                e -> assertThat(e.getMessage()).contains("steps", "2147483647"));
+        assertThatThrownBy(() -> parse("\"max_tokens\":16,\"steps\":129")).isInstanceOfSatisfying(ApiError.class,
+                e -> assertThat(e.getMessage()).contains("at most 8 steps per generated token (128"));
+        assertThatThrownBy(() -> parse("\"cfg_scale\":1e300")).isInstanceOfSatisfying(ApiError.class,
+                e -> assertThat(e.param()).isEqualTo("cfg_scale"));
+        assertThatThrownBy(() -> parse("\"temperature\":2.5")).isInstanceOfSatisfying(ApiError.class,
+                e -> assertThat(e.getMessage()).contains("between 0 and 2"));
+    }
+
+    GenerationRequest request(String fields) {
+        return new GenerationRequest(new int[]{7}, parse(fields), null);
+    }
+
+    @Test void onlyDeterministicRequestsWithEqualSettingsBatch() {
+        GenerationRequest a = request("\"max_tokens\":32,\"seed\":1");
+        assertThat(a.batchesWith(request("\"max_tokens\":32,\"seed\":2"))).as("seeds differ, nothing is drawn").isTrue();
+        assertThat(a.batchesWith(request("\"max_tokens\":32,\"cfg_scale\":1"))).isFalse();
+        assertThat(a.batchesWith(request("\"max_tokens\":32,\"steps\":16"))).isFalse();
+        GenerationRequest dream = request("\"max_tokens\":32,\"remasking\":\"entropy\",\"seed\":5");
+        assertThat(dream.deterministic()).isTrue();
+        assertThat(dream.batchesWith(request("\"max_tokens\":32,\"remasking\":\"entropy\",\"seed\":6"))).isTrue();
+        assertThat(dream.batchesWith(a)).isFalse();
+        for (String sampled : new String[]{"\"temperature\":0.5", "\"remasking\":\"random\"", "\"remasking\":\"origin\"",
+                "\"remasking\":\"maskgit_plus\",\"alg_temp\":0.5", "\"remdm\":\"cap\""}) {
+            GenerationRequest r = request("\"max_tokens\":32,\"seed\":1," + sampled);
+            assertThat(r.deterministic()).as(sampled).isFalse();
+            assertThat(r.batchesWith(r)).as(sampled + " runs alone, even next to an equal request").isFalse();
+        }
+    }
+}
