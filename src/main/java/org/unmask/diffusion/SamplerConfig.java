@@ -32,6 +32,9 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
                             float eps, boolean logitsEosInf, boolean confidenceEosEotInf, boolean referenceEosQuirk,
                             boolean earlyStop, RemdmConfig remdm, long seed, int maskId, int eosId, int eotId) {
 
+    /** The largest classifier-free guidance weight. */
+    public static final double MAX_CFG_SCALE = 1e6;
+
     /** Validates the combination of settings; errors name the settings as {@code {key}} (see {@link InvalidSettingException}). */
     public SamplerConfig {
         req(genLength >= 0, Setting.GEN_LENGTH, "{gen_length} must be non-negative, got " + genLength);
@@ -46,7 +49,8 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         }
         req(remasking != null, Setting.REMASKING, "{remasking} is required");
         req(temperature >= 0 && Double.isFinite(temperature), Setting.TEMPERATURE, "{temperature} must be >= 0, got " + temperature);
-        req(cfgScale >= 0 && Double.isFinite(cfgScale), Setting.CFG_SCALE, "{cfg_scale} must be >= 0, got " + cfgScale);
+        // larger guidance weights overflow the guided float logits (u + (w+1)(c − u)) to infinity
+        req(cfgScale >= 0 && cfgScale <= MAX_CFG_SCALE, Setting.CFG_SCALE, "{cfg_scale} must be in [0, " + (int) MAX_CFG_SCALE + "], got " + cfgScale);
         req(Double.isNaN(threshold) || (threshold > 0 && threshold <= 1), Setting.THRESHOLD,
                 "{threshold} must be in (0, 1] (0 = off), got " + threshold);
         req(Double.isNaN(factor) || (factor > 0 && Double.isFinite(factor)), Setting.FACTOR, "{factor} must be positive (0 = off), got " + factor);
@@ -79,6 +83,14 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
 
     private static void req(boolean ok, Setting setting, String msg) {
         if (!ok) throw new InvalidSettingException(setting, msg);
+    }
+
+    /**
+     * True when the seed decides nothing: argmax tokens (temperature 0) and no random choice of positions (random
+     * remasking, Dream's origin, alg_temp) or of re-masks (ReMDM).
+     */
+    public boolean deterministic() {
+        return temperature == 0 && remasking != Remasking.RANDOM && remasking != Remasking.ORIGIN && algTemp == 0 && remdm == null;
     }
 
     /** Whether Fast-dLLM parallel decoding (threshold or factor) is on. */

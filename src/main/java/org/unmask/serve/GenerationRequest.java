@@ -20,15 +20,8 @@ public record GenerationRequest(int[] promptIds, SamplerConfig config, List<Stri
         stop = stop == null ? List.of() : List.copyOf(stop);
     }
 
-    /**
-     * True when the seed decides nothing: argmax tokens (temperature 0) and no random choice of positions
-     * (random remasking, Dream's origin, alg_temp) or of re-masks (ReMDM).
-     */
-    public boolean deterministic() {
-        SamplerConfig c = config;
-        return c.temperature() == 0 && c.remasking() != Remasking.RANDOM && c.remasking() != Remasking.ORIGIN
-                && c.algTemp() == 0 && c.remdm() == null;
-    }
+    /** Whether the seed decides nothing (see {@link SamplerConfig#deterministic()}). */
+    public boolean deterministic() { return config.deterministic(); }
 
     /**
      * The batching rule: two requests may share one batched reverse process only when their settings are equal
@@ -36,14 +29,6 @@ public record GenerationRequest(int[] promptIds, SamplerConfig config, List<Stri
      * in a batch would not draw what its own seed promises; a deterministic one gives the same tokens in any row.
      */
     public boolean batchesWith(GenerationRequest other) {
-        return deterministic() && other.deterministic() && config.equals(withSeed(other.config, config.seed()));
-    }
-
-    /** {@code c} with another seed (the config has no wither). */
-    private static SamplerConfig withSeed(SamplerConfig c, long seed) {
-        return new SamplerConfig(c.genLength(), c.steps(), c.blockLength(), c.remasking(), c.temperature(), c.cfgScale(),
-                c.threshold(), c.factor(), c.topP(), c.topK(), c.algTemp(), c.eps(), c.logitsEosInf(),
-                c.confidenceEosEotInf(), c.referenceEosQuirk(), c.earlyStop(), c.remdm(), seed, c.maskId(), c.eosId(),
-                c.eotId());
+        return deterministic() && other.deterministic() && config.equals(other.config.toBuilder().seed(config.seed()).build());
     }
 }

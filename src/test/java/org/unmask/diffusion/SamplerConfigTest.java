@@ -52,4 +52,20 @@ class SamplerConfigTest {
         assertThat(Setting.CFG_SCALE.key()).isEqualTo("cfg_scale");
         assertThat(Setting.CONFIDENCE_EOS_EOT_INF.flag()).isEqualTo("--confidence-eos-eot-inf");
     }
+
+    @Test void guidanceWeightsThatOverflowFloatLogitsAreRejected() {
+        assertThat(rejected(cfg(8, 8, 8).cfgScale(1e300)).setting()).isEqualTo(Setting.CFG_SCALE);
+        assertThat(cfg(8, 8, 8).cfgScale(SamplerConfig.MAX_CFG_SCALE).build().cfgScale()).isEqualTo(SamplerConfig.MAX_CFG_SCALE);
+    }
+
+    @Test void deterministicSettingsAreThoseWhereTheSeedDecidesNothing() {
+        assertThat(cfg(8, 8, 8).build().deterministic()).isTrue();
+        assertThat(cfg(8, 8, 8).threshold(0.9).cfgScale(2).build().deterministic()).isTrue();
+        assertThat(cfg(8, 8, 8).temperature(0.5).build().deterministic()).isFalse();
+        assertThat(cfg(8, 8, 8).remasking(Remasking.RANDOM).build().deterministic()).isFalse();
+        assertThat(cfg(8, 8, 8).remasking(Remasking.ORIGIN).build().deterministic()).isFalse();
+        assertThat(cfg(8, 8, 8).remasking(Remasking.ENTROPY).algTemp(0.3).build().deterministic()).isFalse();
+        assertThat(cfg(8, 8, 8).remdm(new RemdmConfig(RemdmConfig.Schedule.CAP, 0.1, 1)).build().deterministic()).isFalse();
+        assertThat(cfg(8, 8, 8).seed(5).build().toBuilder().seed(0).build()).isEqualTo(cfg(8, 8, 8).build());
+    }
 }
