@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import org.unmask.files.Staging;
 import org.unmask.text.Tokenizer;
 
 /**
@@ -22,7 +23,7 @@ import org.unmask.text.Tokenizer;
  * and the tokenizer file are unchanged; otherwise it is rebuilt and the outdated file removed.
  *
  * <p>File names are {@code SLUG-IDENTITY-KEY.tokens}: IDENTITY hashes what the user named (corpus, field, tokenizer
- * path), KEY hashes their content. Files are written to a temporary file and renamed, so a crash never leaves a
+ * path), KEY hashes their content. Files are staged and renamed ({@link TokenFileWriter}), so a crash never leaves a
  * partial token file under the final name.
  */
 public final class TokenCache {
@@ -33,6 +34,7 @@ public final class TokenCache {
     static final String EXTENSION = ".tokens";
     private static final int BATCH_DOCUMENTS = 512;
     private static final int BATCH_CHARS = 4 << 20;
+    private static final String LEGACY_TEMP_SUFFIX = ".tmp";
     /** A temporary file untouched this long belongs to a run that died. */
     private static final Duration STALE_TEMP = Duration.ofHours(1);
 
@@ -119,15 +121,25 @@ public final class TokenCache {
     /** Deletes older token files of the same corpus, field and tokenizer path, and temporary files left by dead runs. */
     private static void removeOutdated(Path dir, String prefix, Path keep) throws IOException {
         Instant staleBefore = Instant.now().minus(STALE_TEMP);
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, prefix + "*")) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, p -> isOurs(p.getFileName().toString(), prefix))) {
             for (Path p : files) {
                 String name = p.getFileName().toString();
-                boolean outdated = name.endsWith(EXTENSION) && !p.equals(keep);
-                boolean staleTemp = name.endsWith(TokenFileWriter.TEMP_SUFFIX)
+                boolean outdated = name.startsWith(prefix) && name.endsWith(EXTENSION) && !p.equals(keep);
+                // a temporary file may belong to another process tokenising the same corpus right now: only old ones go
+                boolean staleTemp = isTemporary(name)
                         && Files.getLastModifiedTime(p).compareTo(FileTime.from(staleBefore)) < 0;
                 if (outdated || staleTemp) Files.deleteIfExists(p);
             }
         }
+    }
+
+    private static boolean isOurs(String name, String prefix) {
+        return name.startsWith(prefix) || name.startsWith("." + prefix);
+    }
+
+    /** A staged token file ({@link Staging}), or one of the {@code NAME.RANDOM.tmp} files that older versions wrote. */
+    private static boolean isTemporary(String name) {
+        return Staging.isLeftover(name) || name.endsWith(LEGACY_TEMP_SUFFIX);
     }
 
     private static String canonical(String corpus) {

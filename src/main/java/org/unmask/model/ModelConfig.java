@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.unmask.files.AtomicFile;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,7 +120,7 @@ public record ModelConfig(
         }
     }
 
-    /** Writes {@code config.json} with the fields a Hugging Face LLaDA checkpoint carries. */
+    /** Writes {@code config.json} (atomically, fsynced) with the fields a Hugging Face LLaDA checkpoint carries. */
     public void write(Path file) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("architectures", List.of("LLaDAModelLM"));
@@ -157,9 +159,7 @@ public record ModelConfig(
         if (bosTokenIdOrNull != null) m.put("bos_token_id", bosTokenIdOrNull);
         m.put("use_cache", false);
         m.put("torch_dtype", "float32");
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        JSON.writeValue(tmp.toFile(), m);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(file, tmp -> JSON.writeValue(tmp.toFile(), m));
     }
 
     /** Parses a config from a JSON tree (used by tests and presets). */

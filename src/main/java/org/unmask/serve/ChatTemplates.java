@@ -4,10 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.unmask.files.AtomicFile;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /** Finds a model's chat template in {@code tokenizer_config.json}, or falls back to the LLaDA-style default. */
 public final class ChatTemplates {
@@ -95,12 +96,6 @@ public final class ChatTemplates {
         if (!root.has("bos_token")) root.put("bos_token", DEFAULT_BOS);
         if (!root.has("eos_token")) root.put("eos_token", DEFAULT_EOS);
         root.put("chat_template", DEFAULT_TEMPLATE);
-        Path tmp = Files.createTempFile(modelDir, "tokenizer_config", ".json.tmp");
-        try {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFile.write(file, tmp -> JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root));
     }
 }

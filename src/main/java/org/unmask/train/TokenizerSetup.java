@@ -1,6 +1,7 @@
 package org.unmask.train;
 
 import org.unmask.data.Corpora;
+import org.unmask.files.AtomicFile;
 import org.unmask.text.BpeTrainer;
 import org.unmask.text.HfTokenizer;
 
@@ -8,7 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -62,10 +62,7 @@ public final class TokenizerSetup {
         log.accept("tokenizer: training a byte-level BPE with " + vocabSize + " entries on " + corpus + " ...");
         long t0 = System.nanoTime();
         HfTokenizer tok = BpeTrainer.train(Corpora.documents(corpus, textField), vocabSize);
-        Files.createDirectories(cached.getParent());
-        Path tmp = cached.resolveSibling(cached.getFileName() + ".tmp");
-        tok.save(tmp);
-        Files.move(tmp, cached, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        tok.save(cached);
         log.accept(String.format("tokenizer: trained in %.1f s, saved to %s", (System.nanoTime() - t0) / 1e9, cached));
         return new Found(load(cached), cached);
     }
@@ -74,10 +71,7 @@ public final class TokenizerSetup {
     public static void install(Found found, Path runDir) throws IOException {
         Path target = runDir.resolve(RunCheckpoint.TOKENIZER);
         if (Files.exists(target) && Files.isSameFile(target, found.file())) return;
-        Files.createDirectories(runDir);
-        Path tmp = runDir.resolve(RunCheckpoint.TOKENIZER + ".tmp");
-        Files.copy(found.file(), tmp, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.copy(found.file(), target);
     }
 
     private static HfTokenizer load(Path file) throws IOException {

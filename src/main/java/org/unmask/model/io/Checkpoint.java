@@ -119,6 +119,17 @@ public final class Checkpoint implements AutoCloseable {
         CheckpointWriter.save(dir, config, tensors, dtype, maxShardBytes, progress);
     }
 
+    /**
+     * Writes config.json and the weights straight into {@code dir}, which the caller is staging as a whole (a run
+     * checkpoint that adds its own files before swapping the directory in); no swap of its own.
+     */
+    public static void write(Path dir, ModelConfig config, Map<String, Weights> tensors, DType dtype,
+                             long maxShardBytes) throws IOException {
+        Map<String, TensorSource> sources = new LinkedHashMap<>();
+        tensors.forEach((k, w) -> sources.put(k, TensorSource.of(w)));
+        CheckpointWriter.write(dir, config, sources, dtype, maxShardBytes, null);
+    }
+
     // ---- opening ----
 
     private static void openShards(Path dir, Path index, List<SafetensorsFile> files,
