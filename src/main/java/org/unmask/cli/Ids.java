@@ -1,6 +1,7 @@
 package org.unmask.cli;
 
 import org.unmask.model.Denoiser;
+import org.unmask.text.SpecialTokens;
 import org.unmask.text.Tokenizer;
 
 import java.util.Arrays;
@@ -40,7 +41,7 @@ final class Ids {
     static int eotId(Integer explicit, Denoiser model, Optional<Tokenizer> tok) {
         if (explicit != null) return explicit;
         if (tok.isPresent()) {
-            var id = tok.get().tokenId("<|eot_id|>");
+            var id = tok.get().tokenId(SpecialTokens.END_OF_TURN);
             if (id.isPresent()) return id.getAsInt();
         }
         if (model.config().eosTokenId() == 126081 && model.config().embeddingSize() > 126348) return 126348;

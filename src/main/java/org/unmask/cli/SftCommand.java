@@ -14,6 +14,7 @@ import org.unmask.train.SftObjective;
 import org.unmask.train.TokenizerSetup;
 import org.unmask.train.TrainOptions;
 import org.unmask.train.Validation;
+import org.unmask.text.SpecialTokens;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -62,7 +63,7 @@ public final class SftCommand implements Callable<Integer> {
             config = ckpt.config();
             net = LladaModel.fromWeights(config, ckpt.tensors(), true);
         }
-        int mask = tok.require(TokenizerSetup.MASK), eos = tok.require(TokenizerSetup.EOS);
+        int mask = tok.require(SpecialTokens.MASK), eos = tok.require(SpecialTokens.EOS);
         if (mask != config.maskTokenId())
             throw new IOException(source + ": config.json mask_token_id " + config.maskTokenId() + " differs from the tokenizer's " + mask);
         int seqLen = options.seqLen(config);
@@ -90,7 +91,7 @@ public final class SftCommand implements Callable<Integer> {
         }
         TokenizerSetup.install(tok, out);
         // the chat template the examples were rendered with, so `unmask chat` and `serve` prompt the model the same way
-        org.unmask.serve.ChatTemplates.writeDefault(out);
+        SftExamples.TEMPLATE.install(out);
         err.printf(Locale.ROOT, "sft: %d training and %d validation examples from %s; base model %s (%.2fM parameters)%n",
                 train.size(), valid.size(), data, source, config.parameterCount() / 1e6);
         return TrainCommand.run(net, new SftObjective(mask), batches, validation, out, topts, options, err);

@@ -15,6 +15,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import org.unmask.files.Staging;
+import org.unmask.text.SpecialTokens;
 import org.unmask.text.Tokenizer;
 
 /**
@@ -28,9 +29,6 @@ import org.unmask.text.Tokenizer;
  */
 public final class TokenCache {
 
-    /** The special token that separates documents. */
-    public static final String END_OF_TEXT = "<|endoftext|>";
-
     static final String EXTENSION = ".tokens";
     private static final int BATCH_DOCUMENTS = 512;
     private static final int BATCH_CHARS = 4 << 20;
@@ -42,7 +40,7 @@ public final class TokenCache {
 
     /**
      * Tokenises once and reuses while corpus + tokenizer are unchanged (atomic). Documents are encoded without added
-     * special tokens and each is followed by {@code <|endoftext|>}. The tokenizer's {@code encode} is called from several
+     * special tokens and each is followed by {@link SpecialTokens#EOS}. The tokenizer's {@code encode} is called from several
      * threads at once.
      */
     public static TokenFile tokenized(String corpus, String textField, Tokenizer tok, Path tokenizerFile, Path cacheDir)
@@ -51,8 +49,8 @@ public final class TokenCache {
         Objects.requireNonNull(tokenizerFile, "tokenizer file");
         Objects.requireNonNull(cacheDir, "cache directory");
         String field = textField == null || textField.isBlank() ? Corpora.DEFAULT_TEXT_FIELD : textField;
-        int eos = tok.tokenId(END_OF_TEXT).orElseThrow(() -> new IllegalArgumentException(
-                "the tokenizer has no " + END_OF_TEXT + " token to separate documents"));
+        int eos = tok.tokenId(SpecialTokens.EOS).orElseThrow(() -> new IllegalArgumentException(
+                "the tokenizer has no " + SpecialTokens.EOS + " token to separate documents"));
         if (!Files.isRegularFile(tokenizerFile)) throw new IOException("tokenizer file not found: " + tokenizerFile);
 
         String identity = hash(String.join("\n", "corpus=" + canonical(corpus), "field=" + field,

@@ -20,9 +20,6 @@ import java.util.function.Consumer;
  * size, so a diffusion run and an AR run on the same corpus share one tokenizer (and one token cache).
  */
 public final class TokenizerSetup {
-    /** The special token strings a masked diffusion model needs. */
-    public static final String MASK = "<|mdm_mask|>", EOS = "<|endoftext|>", BOS = "<|startoftext|>";
-
     /** A loaded tokenizer and the file it was loaded from (the token cache keys on that file). */
     public record Found(HfTokenizer tokenizer, Path file) {
         /** Id of a required special token, or an error naming the file. */
