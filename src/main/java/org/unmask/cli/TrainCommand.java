@@ -1,19 +1,19 @@
 package org.unmask.cli;
 
+import org.unmask.data.CorpusData;
+import org.unmask.data.TokenizerSetup;
 import org.unmask.model.LladaModel;
 import org.unmask.model.ModelConfig;
 import org.unmask.text.SpecialTokens;
 import org.unmask.train.AutoregressiveObjective;
 import org.unmask.train.Budget;
 import org.unmask.train.ConsoleReporter;
-import org.unmask.train.CorpusData;
 import org.unmask.train.DiffusionObjective;
 import org.unmask.train.DurationParser;
 import org.unmask.train.LrSchedule;
 import org.unmask.train.Objective;
 import org.unmask.train.Reporter;
 import org.unmask.train.RunCheckpoint;
-import org.unmask.train.TokenizerSetup;
 import org.unmask.train.TrainOptions;
 import org.unmask.train.Trainer;
 import org.unmask.train.TrainerState;

@@ -26,6 +26,9 @@ import java.util.Set;
  */
 public final class HfTokenizer implements Tokenizer {
 
+    /** The file name of a tokenizer in a model directory. */
+    public static final String FILE = "tokenizer.json";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     // The file's text rather than its tree: a parsed 128k-token vocabulary would hold tens of MB for save() alone.

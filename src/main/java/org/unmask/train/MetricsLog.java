@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.unmask.files.AtomicFile;
+import org.unmask.views.LossCurveSvg;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -9,6 +9,7 @@ import org.unmask.model.io.SafetensorsFile;
 import org.unmask.model.io.SafetensorsWriter;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Weights;
+import org.unmask.text.HfTokenizer;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ import java.util.Map;
  */
 public final class RunCheckpoint {
     /** File names in the run directory. */
-    public static final String OPTIMIZER = "optimizer.safetensors", TOKENIZER = "tokenizer.json", CONFIG = "config.json";
+    public static final String OPTIMIZER = "optimizer.safetensors", TOKENIZER = HfTokenizer.FILE, CONFIG = "config.json";
 
     private static final long SHARD_BYTES = 4L << 30;
 

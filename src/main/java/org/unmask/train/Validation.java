@@ -1,5 +1,6 @@
 package org.unmask.train;
 
+import org.unmask.data.Tokens;
 import org.unmask.model.kernels.AttentionPattern;
 
 import java.util.ArrayList;

@@ -3,6 +3,7 @@ package org.unmask.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.unmask.data.Tokens;
 import org.unmask.model.LladaModel;
 import org.unmask.model.ModelConfig;
 

@@ -1,6 +1,7 @@
 package org.unmask.train;
 
 import org.junit.jupiter.api.Test;
+import org.unmask.data.Tokens;
 import org.unmask.model.kernels.AttentionPattern;
 
 import java.util.List;

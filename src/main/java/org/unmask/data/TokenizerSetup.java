@@ -1,6 +1,5 @@
-package org.unmask.train;
+package org.unmask.data;
 
-import org.unmask.data.Corpora;
 import org.unmask.files.AtomicFile;
 import org.unmask.text.BpeTrainer;
 import org.unmask.text.HfTokenizer;
@@ -38,7 +37,7 @@ public final class TokenizerSetup {
     public static Found obtain(String corpus, String textField, int vocabSize, Path explicit, Path runDir, Path cacheDir,
                                Consumer<String> log) throws IOException {
         if (explicit != null) return new Found(load(explicit), explicit);
-        Path inRun = runDir.resolve(RunCheckpoint.TOKENIZER);
+        Path inRun = runDir.resolve(HfTokenizer.FILE);
         Path cached = null;
         if (vocabSize >= BpeTrainer.MIN_VOCAB) {
             String key = sha256(String.join("\n", "bpe v1", Corpora.fingerprint(corpus), "field=" + textField, "vocab=" + vocabSize));
@@ -66,7 +65,7 @@ public final class TokenizerSetup {
 
     /** Copies the tokenizer into the run directory (atomically) unless it is already there. */
     public static void install(Found found, Path runDir) throws IOException {
-        Path target = runDir.resolve(RunCheckpoint.TOKENIZER);
+        Path target = runDir.resolve(HfTokenizer.FILE);
         if (Files.exists(target) && Files.isSameFile(target, found.file())) return;
         AtomicFile.copy(found.file(), target);
     }
