@@ -74,6 +74,7 @@ public final class Checkpoint implements AutoCloseable {
             } else {
                 throw new IOException(dir + ": no " + SINGLE + " or " + INDEX + " found");
             }
+            ConfigVsTensors.check(configFile, config, owner);
             Map<String, Weights> tensors = validate(dir, config, declared, owner);
             return new Checkpoint(config, List.copyOf(files), Collections.unmodifiableMap(tensors));
         } catch (IOException | RuntimeException e) {
