@@ -10,6 +10,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
@@ -76,6 +77,14 @@ public final class AtomicDirectory {
             Staging.fsyncDirectory(target.getParent());
         }
         for (Path old : olds) Staging.deleteRecursively(old);
+    }
+
+    /**
+     * The previous version of {@code dir} that an interrupted replacement left under its hidden name, if any
+     * ({@link #recover} moves it back; readers only point at it).
+     */
+    public static Optional<Path> previousVersion(Path dir) throws IOException {
+        return Staging.siblings(dir.toAbsolutePath().normalize(), Staging.OLD).stream().max(Comparator.comparing(AtomicDirectory::modified));
     }
 
     /** Puts the complete {@code staging} directory at {@code target} and removes the previous version. */

@@ -43,7 +43,9 @@ class AtomicDirectoryTest {
         Files.move(dir, tmp.resolve(".run.old-1f"));
         Path staging = Files.createDirectories(tmp.resolve(".run.saving-2e"));
         Files.writeString(staging.resolve("a.txt"), "half");
+        assertThat(AtomicDirectory.previousVersion(dir)).contains(tmp.resolve(".run.old-1f"));
         AtomicDirectory.recover(dir);
+        assertThat(AtomicDirectory.previousVersion(dir)).isEmpty();
         assertThat(Files.readString(dir.resolve("a.txt"))).isEqualTo("v1");
         AtomicDirectory.replace(dir, d -> Files.writeString(d.resolve("b.txt"), "v2"));
         assertThat(dir.resolve("a.txt")).doesNotExist();

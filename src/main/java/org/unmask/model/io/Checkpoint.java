@@ -4,13 +4,13 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.unmask.files.AtomicDirectory;
 import org.unmask.model.LladaTensors;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Weights;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -250,15 +250,12 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     private static String leftoverHint(Path dir) {
-        Path parent = dir.toAbsolutePath().getParent();
-        if (parent == null || !Files.isDirectory(parent)) return "";
-        String prefix = "." + dir.getFileName() + ".old-";
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(parent, p -> p.getFileName().toString().startsWith(prefix))) {
-            for (Path p : s) return " (an interrupted save left the previous version at " + p + ")";
+        try {
+            return AtomicDirectory.previousVersion(dir).map(p -> " (an interrupted save left the previous version at " + p + ")")
+                    .orElse("");
         } catch (IOException ignored) {
-            // the hint is optional
+            return "";   // the hint is optional
         }
-        return "";
     }
 
 }
