@@ -14,6 +14,7 @@ import org.unmask.model.LladaModel;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.io.Checkpoint;
 import org.unmask.text.HfTokenizer;
+import org.unmask.text.SpecialTokens;
 import org.unmask.text.Tokenizer;
 
 import java.io.IOException;
@@ -39,7 +40,6 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class UnmaskModel {
     /** LLaDA-8B's end-of-turn id, used when its tokenizer is absent. */
     private static final int LLADA_8B_EOS = 126081, LLADA_8B_EOT = 126348;
-    private static final String EOT_TOKEN = "<|eot_id|>";
 
     private final Denoiser model;
     private final Optional<Tokenizer> tokenizer;
@@ -86,7 +86,7 @@ public final class UnmaskModel {
      */
     public int eotId() {
         if (tokenizer.isPresent()) {
-            var id = tokenizer.get().tokenId(EOT_TOKEN);
+            var id = tokenizer.get().tokenId(SpecialTokens.END_OF_TURN);
             if (id.isPresent()) return id.getAsInt();
         }
         if (config().eosTokenId() == LLADA_8B_EOS && config().embeddingSize() > LLADA_8B_EOT) return LLADA_8B_EOT;

@@ -7,12 +7,12 @@ import org.unmask.serve.AnswerStep;
 import org.unmask.serve.AnswerTracker;
 import org.unmask.serve.CancellationToken;
 import org.unmask.serve.ChatConversation;
-import org.unmask.serve.ChatTemplates;
 import org.unmask.serve.EngineLoader;
 import org.unmask.serve.GenerationEngine;
 import org.unmask.serve.GenerationRequest;
 import org.unmask.serve.GenerationResult;
 import org.unmask.serve.Vocabulary;
+import org.unmask.text.ChatTemplate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -78,7 +78,7 @@ public final class ChatCommand implements Callable<Integer> {
         } catch (InvalidSettingException e) {
             throw new ParameterException(spec.commandLine(), e.message(Setting::flag));
         }
-        ChatConversation conversation = new ChatConversation(ChatTemplates.load(model), vocab, system);
+        ChatConversation conversation = new ChatConversation(ChatTemplate.load(model), vocab, system);
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         out.println("unmask chat with " + engine.modelId() + " (/reset forgets the history, /exit quits)");
         for (long turn = 0; ; turn++) {

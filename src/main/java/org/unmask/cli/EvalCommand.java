@@ -6,7 +6,7 @@ import org.unmask.diffusion.MultipleChoice;
 import org.unmask.diffusion.Elbo;
 import org.unmask.diffusion.NllEstimate;
 import org.unmask.train.ObjectiveKind;
-import org.unmask.train.Tokens;
+import org.unmask.data.Tokens;
 import org.unmask.train.Validation;
 import org.unmask.diffusion.Likelihood;
 import org.unmask.model.Denoiser;

@@ -1,6 +1,9 @@
 package org.unmask.cli;
 
 import org.unmask.api.UnmaskModel;
+import org.unmask.model.Denoiser;
+import org.unmask.text.ChatMessage;
+import org.unmask.text.ChatTemplate;
 import org.unmask.text.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,9 +22,6 @@ import java.util.concurrent.Callable;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate text by unmasking (LLaDA sampling, Dream algorithms, Fast-dLLM threshold decoding, ReMDM).")
 public final class GenerateCommand implements Callable<Integer> {
-    /** The LLaDA chat template around one user message. */
-    static final String CHAT_PREFIX = "<|startoftext|><|start_header_id|>user<|end_header_id|>\n\n";
-    static final String CHAT_SUFFIX = "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n";
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (config.json, weights, optional tokenizer.json).")
     Path modelDir;
@@ -32,7 +32,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt-ids", paramLabel = "IDS", description = "Prompt as space-separated token ids (repeat for a batch).")
     List<String> promptIds = new ArrayList<>();
 
-    @Option(names = "--chat", description = "Wrap each text prompt in the LLaDA chat template.")
+    @Option(names = "--chat", description = "Wrap each text prompt in the model's chat template (tokenizer_config.json),"
+            + " or the LLaDA-style one when it has none.")
     boolean chat;
 
     @Option(names = "--gen-length", required = true, paramLabel = "N", description = "Number of tokens to generate.")
@@ -61,7 +62,9 @@ public final class GenerateCommand implements Callable<Integer> {
         for (String p : promptIds) ids.add(Ids.parse(p, "--prompt-ids"));
         if (!prompts.isEmpty()) {
             Tokenizer t = Ids.requireTokenizer(tok, modelDir, "--prompt-ids");
-            for (String p : prompts) ids.add(chat ? t.encode(CHAT_PREFIX + p + CHAT_SUFFIX, false) : t.encode(p, true));
+            ChatTemplate template = chat ? ChatTemplate.load(modelDir) : null;
+            for (String p : prompts)
+                ids.add(chat ? t.encode(template.prompt(List.of(new ChatMessage("user", p))), false) : t.encode(p, true));
         }
         if (genLength <= 0) throw new IllegalArgumentException("--gen-length must be positive, got " + genLength);
         var c = model.config();

@@ -43,7 +43,7 @@ public final class ModelDirs {
     /** The tokenizer in {@code dir} ({@code tokenizer.json}), empty when the directory has none. */
     public static Optional<Tokenizer> loadTokenizer(Path dir) {
         requireDir(dir);
-        Path file = dir.resolve("tokenizer.json");
+        Path file = dir.resolve(HfTokenizer.FILE);
         if (!Files.isRegularFile(file)) return Optional.empty();
         try {
             return Optional.of(HfTokenizer.load(file));

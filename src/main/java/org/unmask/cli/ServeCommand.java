@@ -1,12 +1,12 @@
 package org.unmask.cli;
 
-import org.unmask.serve.ChatTemplates;
 import org.unmask.serve.EngineLoader;
 import org.unmask.model.Denoiser;
 import org.unmask.serve.GenerationEngine;
 import org.unmask.serve.LladaEngine;
 import org.unmask.serve.ServerOptions;
 import org.unmask.serve.UnmaskServer;
+import org.unmask.text.ChatTemplate;
 import org.unmask.text.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -66,7 +66,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         ServerOptions options = new ServerOptions(host, port, queueSize, maxBatch, maxBodyBytes);
         GenerationEngine engine = loader.load(model);
-        UnmaskServer server = UnmaskServer.start(engine, ChatTemplates.load(model), options);
+        UnmaskServer server = UnmaskServer.start(engine, ChatTemplate.load(model), options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

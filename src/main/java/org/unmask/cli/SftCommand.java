@@ -2,16 +2,17 @@ package org.unmask.cli;
 
 import org.unmask.data.SftExample;
 import org.unmask.data.SftExamples;
+import org.unmask.data.TokenizerSetup;
 import org.unmask.model.LladaModel;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.io.Checkpoint;
+import org.unmask.text.SpecialTokens;
 import org.unmask.train.Budget;
 import org.unmask.train.CleanBatch;
 import org.unmask.train.Rng;
 import org.unmask.train.RunCheckpoint;
 import org.unmask.train.SftBatches;
 import org.unmask.train.SftObjective;
-import org.unmask.train.TokenizerSetup;
 import org.unmask.train.TrainOptions;
 import org.unmask.train.Validation;
 import org.unmask.diffusion.Elbo;
@@ -63,7 +64,7 @@ public final class SftCommand implements Callable<Integer> {
             config = ckpt.config();
             net = LladaModel.fromWeights(config, ckpt.tensors(), true);
         }
-        int mask = tok.require(TokenizerSetup.MASK), eos = tok.require(TokenizerSetup.EOS);
+        int mask = tok.require(SpecialTokens.MASK), eos = tok.require(SpecialTokens.EOS);
         if (mask != config.maskTokenId())
             throw new IOException(source + ": config.json mask_token_id " + config.maskTokenId() + " differs from the tokenizer's " + mask);
         int seqLen = options.seqLen(config);
@@ -91,7 +92,7 @@ public final class SftCommand implements Callable<Integer> {
         }
         TokenizerSetup.install(tok, out);
         // the chat template the examples were rendered with, so `unmask chat` and `serve` prompt the model the same way
-        org.unmask.serve.ChatTemplates.writeDefault(out);
+        SftExamples.TEMPLATE.install(out);
         err.printf(Locale.ROOT, "sft: %d training and %d validation examples from %s; base model %s (%.2fM parameters)%n",
                 train.size(), valid.size(), data, source, config.parameterCount() / 1e6);
         return TrainingRun.run(net, new SftObjective(mask), batches, validation, out, topts, options, err);

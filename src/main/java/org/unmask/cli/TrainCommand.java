@@ -1,16 +1,17 @@
 package org.unmask.cli;
 
 import org.unmask.diffusion.Elbo;
+import org.unmask.data.CorpusData;
+import org.unmask.data.TokenizerSetup;
 import org.unmask.model.LladaModel;
 import org.unmask.model.ModelConfig;
+import org.unmask.text.SpecialTokens;
 import org.unmask.train.AutoregressiveObjective;
 import org.unmask.train.Budget;
-import org.unmask.train.CorpusData;
 import org.unmask.train.DiffusionObjective;
 import org.unmask.train.Objective;
 import org.unmask.train.ObjectiveKind;
 import org.unmask.train.RunCheckpoint;
-import org.unmask.train.TokenizerSetup;
 import org.unmask.train.TrainOptions;
 import org.unmask.train.TrainerState;
 import org.unmask.train.Validation;
@@ -82,8 +83,8 @@ public final class TrainCommand implements Callable<Integer> {
             base = ModelConfig.preset(architecture == null || architecture.preset == null ? "tiny" : architecture.preset);
         }
         TokenizerSetup.Found tok = TokenizerSetup.obtain(corpus, textField, base.vocabSize(), tokenizer, out, options.cacheDir(), err::println);
-        int mask = tok.require(TokenizerSetup.MASK), eos = tok.require(TokenizerSetup.EOS);
-        Integer bos = tok.tokenizer().tokenId(TokenizerSetup.BOS).isPresent() ? tok.tokenizer().tokenId(TokenizerSetup.BOS).getAsInt() : null;
+        int mask = tok.require(SpecialTokens.MASK), eos = tok.require(SpecialTokens.EOS);
+        Integer bos = tok.tokenizer().tokenId(SpecialTokens.BOS).isPresent() ? tok.tokenizer().tokenId(SpecialTokens.BOS).getAsInt() : null;
         ModelConfig config = options.resume ? base : base.withTokens(tok.tokenizer().vocabSize(), mask, eos, bos);
         if (options.resume && (config.maskTokenId() != mask || config.vocabSize() != tok.tokenizer().vocabSize()))
             throw new IOException(out + ": config.json does not match " + tok.file() + " (mask id or vocabulary size differ)");

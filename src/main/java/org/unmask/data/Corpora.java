@@ -84,7 +84,7 @@ public final class Corpora {
      * and followed by the {@code <|endoftext|>} separator when the tokenizer has one.
      */
     public static int[] encode(Iterable<String> documents, org.unmask.text.Tokenizer tok) {
-        java.util.OptionalInt eos = tok.tokenId(TokenCache.END_OF_TEXT);
+        java.util.OptionalInt eos = tok.tokenId(org.unmask.text.SpecialTokens.EOS);
         java.util.stream.IntStream.Builder out = java.util.stream.IntStream.builder();
         for (String doc : documents) {
             for (int id : tok.encode(doc, false)) out.add(id);

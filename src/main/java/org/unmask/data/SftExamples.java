@@ -13,23 +13,21 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
+import org.unmask.text.ChatMessage;
+import org.unmask.text.ChatTemplate;
 import org.unmask.text.Tokenizer;
 
 /**
- * Fine-tuning pairs from JSONL, templated with LLaDA's chat format. Each line is either
+ * Fine-tuning pairs from JSONL, in the LLaDA chat format ({@link ChatTemplate#llada()}). Each line is either
  * {@code {"prompt": ..., "response": ...}} or {@code {"messages": [{"role": ..., "content": ...}, ...]}}; a conversation
- * gives one sample per assistant turn, whose prompt is the whole history before it. The template is
- * {@code <|startoftext|>} then, per turn, {@code <|start_header_id|>ROLE<|end_header_id|>\n\nCONTENT<|eot_id|>}, then
- * {@code <|start_header_id|>assistant<|end_header_id|>\n\n}; the answer is the response, {@code <|eot_id|>} and
- * {@code <|endoftext|>}.
+ * gives one sample per assistant turn, whose prompt is the whole history before it with the assistant header, and
+ * whose answer is the response, end of turn and end of text. {@code unmask sft} installs {@link #TEMPLATE} in the
+ * fine-tuned model's directory, so chat and serve prompt it exactly as it was trained.
  */
 public final class SftExamples {
 
-    public static final String BOS = "<|startoftext|>";
-    public static final String EOS = "<|endoftext|>";
-    public static final String START_HEADER = "<|start_header_id|>";
-    public static final String END_HEADER = "<|end_header_id|>";
-    public static final String END_OF_TURN = "<|eot_id|>";
+    /** The chat format fine-tuning prompts are rendered in. */
+    public static final ChatTemplate TEMPLATE = ChatTemplate.llada();
 
     private static final Set<String> ROLES = Set.of("system", "user", "assistant");
 
@@ -66,48 +64,15 @@ public final class SftExamples {
         if (!answer.role().equals("assistant")) {
             throw new IllegalArgumentException("the last message must be the assistant's answer, found role \"" + answer.role() + "\"");
         }
-        int[] prompt = promptIds(conversation.subList(0, conversation.size() - 1), tokenizer);
-        IntList ids = new IntList();
-        ids.add(tokenizer.encode(answer.content(), false));
-        ids.add(special(tokenizer, END_OF_TURN));
-        ids.add(special(tokenizer, EOS));
-        return new SftExample(prompt, ids.toArray());
-    }
-
-    /** Token ids of the templated history followed by the assistant header: what a chat model is asked to continue. */
-    public static int[] promptIds(List<ChatMessage> history, Tokenizer tokenizer) {
-        IntList ids = new IntList();
-        ids.add(special(tokenizer, BOS));
-        for (ChatMessage m : history) {
-            header(ids, m.role(), tokenizer);
-            ids.add(tokenizer.encode("\n\n" + m.content(), false));
-            ids.add(special(tokenizer, END_OF_TURN));
+        // without its special tokens a tokenizer would spell the template's markers out as ordinary text
+        for (String token : TEMPLATE.requiredTokens()) {
+            if (tokenizer.tokenId(token).isEmpty()) {
+                throw new IllegalArgumentException("the tokenizer has no " + token + " token, which the chat template needs");
+            }
         }
-        header(ids, "assistant", tokenizer);
-        ids.add(tokenizer.encode("\n\n", false));
-        return ids.toArray();
-    }
-
-    /** The templated prompt as text (the same tokens as {@link #promptIds} for a tokenizer that matches special tokens). */
-    public static String promptText(List<ChatMessage> history) {
-        StringBuilder s = new StringBuilder(BOS);
-        for (ChatMessage m : history) {
-            s.append(START_HEADER).append(m.role()).append(END_HEADER).append("\n\n").append(m.content()).append(END_OF_TURN);
-        }
-        return s.append(START_HEADER).append("assistant").append(END_HEADER).append("\n\n").toString();
-    }
-
-    // Special tokens are placed by id and each stretch of text between two of them is encoded as one piece, which is
-    // how a tokenizer splits text around added tokens, so the ids equal those of encoding promptText as a whole.
-    private static void header(IntList ids, String role, Tokenizer tokenizer) {
-        ids.add(special(tokenizer, START_HEADER));
-        ids.add(tokenizer.encode(role, false));
-        ids.add(special(tokenizer, END_HEADER));
-    }
-
-    private static int special(Tokenizer tokenizer, String token) {
-        return tokenizer.tokenId(token).orElseThrow(() -> new IllegalArgumentException(
-                "the tokenizer has no " + token + " token, which the chat template needs"));
+        // encoding the whole prompt at once splits it around the special tokens the way the tokenizer does at inference
+        int[] prompt = tokenizer.encode(TEMPLATE.prompt(conversation.subList(0, conversation.size() - 1)), false);
+        return new SftExample(prompt, tokenizer.encode(TEMPLATE.answer(conversation), false));
     }
 
     private static List<List<ChatMessage>> samplesOf(JsonNode object, String source, long line) {
@@ -159,24 +124,5 @@ public final class SftExamples {
         InputStream in = Files.newInputStream(file);
         if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz")) in = new GZIPInputStream(in, 1 << 16);
         return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
-    }
-
-    /** A growable int array. */
-    private static final class IntList {
-        private int[] a = new int[64];
-        private int n;
-
-        void add(int v) {
-            if (n == a.length) a = java.util.Arrays.copyOf(a, n * 2);
-            a[n++] = v;
-        }
-
-        void add(int[] vs) {
-            for (int v : vs) add(v);
-        }
-
-        int[] toArray() {
-            return java.util.Arrays.copyOf(a, n);
-        }
     }
 }

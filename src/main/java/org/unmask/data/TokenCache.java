@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import org.unmask.files.Staging;
+import org.unmask.text.SpecialTokens;
 import org.unmask.text.Tokenizer;
 
 /**
@@ -22,17 +24,15 @@ import org.unmask.text.Tokenizer;
  * and the tokenizer file are unchanged; otherwise it is rebuilt and the outdated file removed.
  *
  * <p>File names are {@code SLUG-IDENTITY-KEY.tokens}: IDENTITY hashes what the user named (corpus, field, tokenizer
- * path), KEY hashes their content. Files are written to a temporary file and renamed, so a crash never leaves a
+ * path), KEY hashes their content. Files are staged and renamed ({@link TokenFileWriter}), so a crash never leaves a
  * partial token file under the final name.
  */
 public final class TokenCache {
 
-    /** The special token that separates documents. */
-    public static final String END_OF_TEXT = "<|endoftext|>";
-
     static final String EXTENSION = ".tokens";
     private static final int BATCH_DOCUMENTS = 512;
     private static final int BATCH_CHARS = 4 << 20;
+    private static final String LEGACY_TEMP_SUFFIX = ".tmp";
     /** A temporary file untouched this long belongs to a run that died. */
     private static final Duration STALE_TEMP = Duration.ofHours(1);
 
@@ -40,7 +40,7 @@ public final class TokenCache {
 
     /**
      * Tokenises once and reuses while corpus + tokenizer are unchanged (atomic). Documents are encoded without added
-     * special tokens and each is followed by {@code <|endoftext|>}. The tokenizer's {@code encode} is called from several
+     * special tokens and each is followed by {@link SpecialTokens#EOS}. The tokenizer's {@code encode} is called from several
      * threads at once.
      */
     public static TokenFile tokenized(String corpus, String textField, Tokenizer tok, Path tokenizerFile, Path cacheDir)
@@ -49,8 +49,8 @@ public final class TokenCache {
         Objects.requireNonNull(tokenizerFile, "tokenizer file");
         Objects.requireNonNull(cacheDir, "cache directory");
         String field = textField == null || textField.isBlank() ? Corpora.DEFAULT_TEXT_FIELD : textField;
-        int eos = tok.tokenId(END_OF_TEXT).orElseThrow(() -> new IllegalArgumentException(
-                "the tokenizer has no " + END_OF_TEXT + " token to separate documents"));
+        int eos = tok.tokenId(SpecialTokens.EOS).orElseThrow(() -> new IllegalArgumentException(
+                "the tokenizer has no " + SpecialTokens.EOS + " token to separate documents"));
         if (!Files.isRegularFile(tokenizerFile)) throw new IOException("tokenizer file not found: " + tokenizerFile);
 
         String identity = hash(String.join("\n", "corpus=" + canonical(corpus), "field=" + field,
@@ -119,15 +119,25 @@ public final class TokenCache {
     /** Deletes older token files of the same corpus, field and tokenizer path, and temporary files left by dead runs. */
     private static void removeOutdated(Path dir, String prefix, Path keep) throws IOException {
         Instant staleBefore = Instant.now().minus(STALE_TEMP);
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, prefix + "*")) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, p -> isOurs(p.getFileName().toString(), prefix))) {
             for (Path p : files) {
                 String name = p.getFileName().toString();
-                boolean outdated = name.endsWith(EXTENSION) && !p.equals(keep);
-                boolean staleTemp = name.endsWith(TokenFileWriter.TEMP_SUFFIX)
+                boolean outdated = name.startsWith(prefix) && name.endsWith(EXTENSION) && !p.equals(keep);
+                // a temporary file may belong to another process tokenising the same corpus right now: only old ones go
+                boolean staleTemp = isTemporary(name)
                         && Files.getLastModifiedTime(p).compareTo(FileTime.from(staleBefore)) < 0;
                 if (outdated || staleTemp) Files.deleteIfExists(p);
             }
         }
+    }
+
+    private static boolean isOurs(String name, String prefix) {
+        return name.startsWith(prefix) || name.startsWith("." + prefix);
+    }
+
+    /** A staged token file ({@link Staging}), or one of the {@code NAME.RANDOM.tmp} files that older versions wrote. */
+    private static boolean isTemporary(String name) {
+        return Staging.isLeftover(name) || name.endsWith(LEGACY_TEMP_SUFFIX);
     }
 
     private static String canonical(String corpus) {

@@ -1,25 +1,21 @@
 package org.unmask.data;
 
+import org.unmask.files.AtomicFile;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Writes a {@link TokenFile} atomically: tokens go to a uniquely named temporary file beside the target, which
- * {@link #commit()} completes and renames onto the target. Closing without committing deletes the temporary file.
+ * Writes a {@link TokenFile} atomically: tokens go to a staged temporary file beside the target ({@link AtomicFile}),
+ * which {@link #commit()} completes and renames onto the target. Closing without committing deletes the temporary file.
  */
 public final class TokenFileWriter implements AutoCloseable {
 
-    /** Suffix of the temporary files, so stale ones can be recognised. */
-    static final String TEMP_SUFFIX = ".tmp";
-
-    private final Path target;
-    private final Path temp;
+    private final AtomicFile staged;
     private final FileChannel channel;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
     private final int vocabSize;
@@ -27,9 +23,8 @@ public final class TokenFileWriter implements AutoCloseable {
     private long count;
     private boolean done;
 
-    private TokenFileWriter(Path target, Path temp, FileChannel channel, int vocabSize, int separatorId) {
-        this.target = target;
-        this.temp = temp;
+    private TokenFileWriter(AtomicFile staged, FileChannel channel, int vocabSize, int separatorId) {
+        this.staged = staged;
         this.channel = channel;
         this.vocabSize = vocabSize;
         this.separatorId = separatorId;
@@ -40,11 +35,15 @@ public final class TokenFileWriter implements AutoCloseable {
         if (vocabSize <= 0 || separatorId < 0 || separatorId >= vocabSize) {
             throw new IllegalArgumentException("separator id " + separatorId + " outside the vocabulary of " + vocabSize);
         }
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, target.getFileName().toString() + ".", TEMP_SUFFIX);
-        FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-        TokenFileWriter w = new TokenFileWriter(target, temp, ch, vocabSize, separatorId);
+        AtomicFile staged = AtomicFile.stage(target);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(staged.temp(), StandardOpenOption.WRITE);
+        } catch (IOException | RuntimeException e) {
+            staged.close();
+            throw e;
+        }
+        TokenFileWriter w = new TokenFileWriter(staged, ch, vocabSize, separatorId);
         w.buffer.position(TokenFile.HEADER_BYTES); // the header is written on commit, when the count is known
         return w;
     }
@@ -74,16 +73,9 @@ public final class TokenFileWriter implements AutoCloseable {
         ByteBuffer header = ByteBuffer.allocate(TokenFile.HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         header.putInt(TokenFile.MAGIC).putInt(TokenFile.VERSION).putLong(count).putInt(vocabSize).putInt(separatorId).flip();
         while (header.hasRemaining()) channel.write(header, header.position());
-        channel.force(true);
         channel.close();
         done = true;
-        try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            Files.deleteIfExists(temp);
-            throw e;
-        }
-        return target;
+        return staged.commit();
     }
 
     private void flush() throws IOException {
@@ -100,7 +92,7 @@ public final class TokenFileWriter implements AutoCloseable {
         try {
             channel.close();
         } finally {
-            Files.deleteIfExists(temp);
+            staged.close();
         }
     }
 }

@@ -81,6 +81,7 @@ public final class LladaModel implements Denoiser {
 
     /** Trainable model: F32 parameters in one flat buffer, N(0, 0.02) matrices, norms = 1, deterministic by seed. */
     public static LladaModel randomInit(ModelConfig config, long seed) {
+        Parameters.requireTrainable(config.parameterCount());   // before a layout proportional to n_layers is built
         Parameters p = new Parameters(LladaTensors.expectedShapes(config));
         Random rnd = new Random(seed);
         float[] v = p.values();
@@ -97,6 +98,7 @@ public final class LladaModel implements Denoiser {
      * {@code trainable} is true.
      */
     public static LladaModel fromWeights(ModelConfig config, Map<String, Weights> tensors, boolean trainable) {
+        if (trainable) Parameters.requireTrainable(config.parameterCount());
         Map<String, long[]> expected = LladaTensors.expectedShapes(config);
         for (var e : expected.entrySet()) {
             Weights w = tensors.get(e.getKey());

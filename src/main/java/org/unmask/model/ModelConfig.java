@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.unmask.files.AtomicFile;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,28 +43,57 @@ public record ModelConfig(
             .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** Validates the fields that the engine relies on. */
+    /** Validates the fields that the engine relies on; each error names its config.json field. */
     public ModelConfig {
-        require(dModel > 0, "d_model must be positive, got " + dModel);
-        require(nLayers > 0, "n_layers must be positive, got " + nLayers);
-        require(nHeads > 0, "n_heads must be positive, got " + nHeads);
-        require(dModel % nHeads == 0, "d_model (" + dModel + ") must be divisible by n_heads (" + nHeads + ")");
-        require((dModel / nHeads) % 2 == 0, "head size d_model/n_heads must be even for RoPE, got " + dModel / nHeads);
+        positive("d_model", dModel);
+        positive("n_layers", nLayers);
+        positive("n_heads", nHeads);
+        require(dModel % nHeads == 0, "n_heads", nHeads, "must divide d_model (" + dModel + ")");
+        require((dModel / nHeads) % 2 == 0, "n_heads", nHeads,
+                "gives an odd head size d_model/n_heads = " + dModel / nHeads + ", and RoPE needs an even one");
+        if (nKvHeadsOrNull != null) positive("n_kv_heads", nKvHeadsOrNull);
         int kv = nKvHeadsOrNull == null ? nHeads : nKvHeadsOrNull;
-        require(kv > 0 && nHeads % kv == 0, "n_heads (" + nHeads + ") must be a multiple of n_kv_heads (" + kv + ")");
-        require(mlpHiddenSize > 0, "mlp_hidden_size must be positive, got " + mlpHiddenSize);
-        require(vocabSize > 0, "vocab_size must be positive, got " + vocabSize);
+        require(nHeads % kv == 0, "n_kv_heads", kv, "must divide n_heads (" + nHeads + ")");
+        positive("mlp_hidden_size", mlpHiddenSize);
+        positive("vocab_size", vocabSize);
         int emb = embeddingSizeOrNull == null ? vocabSize : embeddingSizeOrNull;
-        require(emb >= vocabSize, "embedding_size (" + emb + ") must be at least vocab_size (" + vocabSize + ")");
-        require(maxSequenceLength > 0, "max_sequence_length must be positive, got " + maxSequenceLength);
-        require(ropeTheta > 0, "rope_theta must be positive, got " + ropeTheta);
-        require(rmsNormEps > 0, "rms_norm_eps must be positive, got " + rmsNormEps);
-        require(maskTokenId >= 0 && maskTokenId < emb, "mask_token_id " + maskTokenId + " is outside the embedding (" + emb + ")");
-        require(eosTokenId >= 0 && eosTokenId < emb, "eos_token_id " + eosTokenId + " is outside the embedding (" + emb + ")");
+        require(emb >= vocabSize, "embedding_size", emb, "must be at least vocab_size (" + vocabSize + ")");
+        positive("max_sequence_length", maxSequenceLength);
+        require(ropeTheta > 0 && Double.isFinite(ropeTheta), "rope_theta", ropeTheta, "must be a positive number");
+        require(rmsNormEps > 0 && Double.isFinite(rmsNormEps), "rms_norm_eps", rmsNormEps, "must be a positive number");
+        tokenId("mask_token_id", maskTokenId, emb);
+        tokenId("eos_token_id", eosTokenId, emb);
+        if (padTokenIdOrNull != null) tokenId("pad_token_id", padTokenIdOrNull, emb);
+        if (bosTokenIdOrNull != null) tokenId("bos_token_id", bosTokenIdOrNull, emb);
+        try {
+            exactParameterCount(dModel, nLayers, (long) kv * (dModel / nHeads), mlpHiddenSize, emb, weightTying);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(PREFIX + "d_model " + dModel + ", n_layers " + nLayers + ", mlp_hidden_size "
+                    + mlpHiddenSize + " and embedding_size " + emb + " give more than 2^63 parameters");
+        }
     }
 
-    private static void require(boolean ok, String message) {
-        if (!ok) throw new IllegalArgumentException("config.json: " + message);
+    /** Prefix of validation messages; {@link #read} puts the file's path in its place. */
+    private static final String PREFIX = "config.json: ";
+
+    private static void positive(String field, int value) {
+        require(value > 0, field, value, "must be positive");
+    }
+
+    private static void tokenId(String field, int id, int embeddingSize) {
+        require(id >= 0 && id < embeddingSize, field, id, "is outside the embedding [0, " + embeddingSize + ")");
+    }
+
+    private static void require(boolean ok, String field, Object value, String problem) {
+        if (!ok) throw new IllegalArgumentException(PREFIX + "field '" + field + "' = " + value + " " + problem);
+    }
+
+    /** The parameter count with overflow checks, so that absurd sizes are rejected instead of wrapping around. */
+    private static long exactParameterCount(long d, long layers, long kv, long h, long e, boolean tied) {
+        long attention = Math.addExact(Math.multiplyExact(2, Math.multiplyExact(d, d)), Math.multiplyExact(2, Math.multiplyExact(d, kv)));
+        long perBlock = Math.addExact(Math.addExact(2 * d, attention), Math.multiplyExact(3, Math.multiplyExact(d, h)));
+        long embeddings = Math.multiplyExact(tied ? 1 : 2, Math.multiplyExact(e, d));
+        return Math.addExact(Math.addExact(embeddings, Math.multiplyExact(layers, perBlock)), d);
     }
 
     /** Number of key/value heads (grouped-query attention when smaller than {@link #nHeads()}). */
@@ -82,13 +113,15 @@ public record ModelConfig(
 
     /** Total number of parameters, counting the LM head only when it is not tied. */
     public long parameterCount() {
-        long d = dModel, kv = kvDim(), h = mlpHiddenSize, e = embeddingSize();
-        long perBlock = 2 * d + d * d + 2 * d * kv + d * d + 3 * d * h;
-        return e * d + nLayers * perBlock + d + (weightTying ? 0 : e * d);
+        return exactParameterCount(dModel, nLayers, kvDim(), mlpHiddenSize, embeddingSize(), weightTying);
     }
 
     private static final List<String> REQUIRED = List.of("d_model", "n_layers", "n_heads", "mlp_hidden_size",
             "vocab_size", "rope_theta", "rms_norm_eps", "mask_token_id", "eos_token_id");
+    private static final List<String> INTEGERS = List.of("d_model", "n_layers", "n_heads", "n_kv_heads",
+            "mlp_hidden_size", "vocab_size", "embedding_size", "max_sequence_length", "mask_token_id", "eos_token_id",
+            "pad_token_id", "bos_token_id");
+    private static final List<String> REALS = List.of("rope_theta", "rms_norm_eps");
 
     /** Reads {@code config.json}; errors name the file and the field. */
     public static ModelConfig read(Path file) throws IOException {
@@ -104,21 +137,35 @@ public record ModelConfig(
         for (String field : REQUIRED) {
             JsonNode v = node.get(field);
             if (v == null || v.isNull()) throw new IOException(file + ": missing field '" + field + "'");
-            if (!v.isNumber()) throw new IOException(file + ": field '" + field + "' must be a number, got " + v);
         }
-        if (!node.has("max_sequence_length")) node.put("max_sequence_length", 4096);
-        if (!node.has("weight_tying")) node.put("weight_tying", false);
+        for (String field : REALS) checkNumber(file, field, node.get(field), false);
+        for (String field : INTEGERS) checkNumber(file, field, node.get(field), true);
+        if (!node.hasNonNull("max_sequence_length")) node.put("max_sequence_length", 4096);
+        if (!node.hasNonNull("weight_tying")) node.put("weight_tying", false);
         try {
             return fromJson(node);
         } catch (IllegalArgumentException e) {
             Throwable c = e;
             while (c.getCause() != null) c = c.getCause();
             String msg = c instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : c.getMessage();
+            if (msg != null && msg.startsWith(PREFIX)) msg = msg.substring(PREFIX.length());
             throw new IOException(file + ": " + msg, e);
         }
     }
 
-    /** Writes {@code config.json} with the fields a Hugging Face LLaDA checkpoint carries. */
+    /** A number field, when present, must be a number, and an integer field a whole one within 32 bits. */
+    private static void checkNumber(Path file, String field, JsonNode v, boolean integer) throws IOException {
+        if (v == null || v.isNull()) return;
+        if (!v.isNumber()) throw new IOException(file + ": field '" + field + "' must be a number, got " + v);
+        if (!integer) return;
+        if (!v.isIntegralNumber() && v.doubleValue() != Math.rint(v.doubleValue()))
+            throw new IOException(file + ": field '" + field + "' must be a whole number, got " + v);
+        // Jackson would report the overflow without naming the field
+        if (!v.canConvertToInt())
+            throw new IOException(file + ": field '" + field + "' = " + v + " is beyond the 32-bit range of the tensors' sizes and ids");
+    }
+
+    /** Writes {@code config.json} (atomically, fsynced) with the fields a Hugging Face LLaDA checkpoint carries. */
     public void write(Path file) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("architectures", List.of("LLaDAModelLM"));
@@ -157,9 +204,7 @@ public record ModelConfig(
         if (bosTokenIdOrNull != null) m.put("bos_token_id", bosTokenIdOrNull);
         m.put("use_cache", false);
         m.put("torch_dtype", "float32");
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        JSON.writeValue(tmp.toFile(), m);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(file, tmp -> JSON.writeValue(tmp.toFile(), m));
     }
 
     /** Parses a config from a JSON tree (used by tests and presets). */

@@ -33,6 +33,17 @@ public final class Parameters {
     private final List<Parameter> list;
     private final Map<String, Parameter> byName;
 
+    /** The most parameters one float32 buffer holds (Java arrays stop a little short of 2^31 elements). */
+    public static final int MAX = Integer.MAX_VALUE - 16;
+
+    /** Rejects a model of {@code count} parameters before any buffer or layout is built for it. */
+    public static void requireTrainable(long count) {
+        if (count > MAX) {
+            throw new IllegalArgumentException("model too large to train in one float32 buffer: " + count
+                    + " parameters, at most " + MAX);
+        }
+    }
+
     /** Zero-filled buffers laid out in the iteration order of {@code shapes}. */
     public Parameters(Map<String, long[]> shapes) {
         List<Parameter> l = new ArrayList<>();
@@ -41,9 +52,9 @@ public final class Parameters {
         for (var e : shapes.entrySet()) {
             long n = 1;
             for (long s : e.getValue()) n *= s;
-            if (offset + n > Integer.MAX_VALUE - 16) {
+            if (offset + n > MAX) {
                 throw new IllegalArgumentException("model too large to train in one float32 buffer: more than "
-                        + (Integer.MAX_VALUE - 16) + " parameters (at tensor " + e.getKey() + ")");
+                        + MAX + " parameters (at tensor " + e.getKey() + ")");
             }
             Parameter p = new Parameter(e.getKey(), (int) offset, e.getValue().clone());
             l.add(p);

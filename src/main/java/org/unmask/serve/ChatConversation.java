@@ -1,6 +1,7 @@
 package org.unmask.serve;
 
-import org.unmask.data.ChatMessage;
+import org.unmask.text.ChatMessage;
+import org.unmask.text.ChatTemplate;
 import java.util.Arrays;
 import java.util.List;
 

@@ -7,6 +7,7 @@ import org.unmask.diffusion.StepEvent;
 import org.unmask.diffusion.StepListener;
 import org.unmask.model.Denoiser;
 import org.unmask.model.ModelConfig;
+import org.unmask.text.SpecialTokens;
 import org.unmask.text.Tokenizer;
 
 import java.util.ArrayList;
@@ -32,11 +33,11 @@ public final class LladaEngine implements GenerationEngine {
     /** An engine named {@code modelId} over {@code model} and its tokenizer, batching up to {@code maxBatch} rows. */
     public LladaEngine(String modelId, Denoiser model, Tokenizer tokenizer, int maxBatch) {
         ModelConfig c = model.config();
-        int bos = c.bosTokenIdOrNull() != null ? c.bosTokenIdOrNull() : tokenizer.tokenId(ChatTemplates.DEFAULT_BOS).orElse(-1);
+        int bos = c.bosTokenIdOrNull() != null ? c.bosTokenIdOrNull() : tokenizer.tokenId(SpecialTokens.BOS).orElse(-1);
         this.modelId = modelId;
         this.model = model;
         this.vocab = new Vocabulary(tokenizer, c.maskTokenId(), bos, c.eosTokenId(),
-                tokenizer.tokenId("<|eot_id|>").orElse(-1));
+                tokenizer.tokenId(SpecialTokens.END_OF_TURN).orElse(-1));
         if (maxBatch < 1) throw new IllegalArgumentException("max batch must be at least 1: " + maxBatch);
         this.maxBatch = maxBatch;
     }

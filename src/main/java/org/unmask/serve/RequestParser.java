@@ -1,6 +1,7 @@
 package org.unmask.serve;
 
-import org.unmask.data.ChatMessage;
+import org.unmask.text.ChatMessage;
+import org.unmask.text.ChatTemplate;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

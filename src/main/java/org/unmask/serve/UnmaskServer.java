@@ -1,5 +1,7 @@
 package org.unmask.serve;
 
+import org.unmask.text.ChatTemplate;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

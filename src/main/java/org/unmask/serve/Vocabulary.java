@@ -1,6 +1,7 @@
 package org.unmask.serve;
 
 import org.unmask.diffusion.StepEvent;
+import org.unmask.text.SpecialTokens;
 import org.unmask.text.Tokenizer;
 
 import java.util.Arrays;
@@ -15,9 +16,9 @@ public record Vocabulary(Tokenizer tokenizer, int maskId, int bosId, int eosId, 
         if (tokenizer == null) throw new IllegalArgumentException("tokenizer is null");
     }
 
-    /** Our own tokenizers' layout (briefing): EOS 0, BOS 1, mask 2, EoT 5 when the tokenizer has {@code <|eot_id|>}. */
+    /** Our own tokenizers' layout (briefing): EOS 0, BOS 1, mask 2, EoT 5 when the tokenizer has {@link SpecialTokens#END_OF_TURN}. */
     public static Vocabulary of(Tokenizer tokenizer, int maskId, int bosId, int eosId) {
-        int eot = tokenizer.tokenId("<|eot_id|>").orElse(-1);
+        int eot = tokenizer.tokenId(SpecialTokens.END_OF_TURN).orElse(-1);
         return new Vocabulary(tokenizer, maskId, bosId, eosId, eot);
     }
 

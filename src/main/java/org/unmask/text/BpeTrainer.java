@@ -22,11 +22,8 @@ import java.util.regex.Pattern;
  */
 public final class BpeTrainer {
 
-    /** Our special tokens, at ids 0..5 in this order. */
-    public static final List<String> SPECIAL_TOKENS = List.of("<|endoftext|>", "<|startoftext|>", "<|mdm_mask|>",
-            "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>");
     /** Id of the first byte token. */
-    public static final int FIRST_BYTE_ID = SPECIAL_TOKENS.size();
+    public static final int FIRST_BYTE_ID = SpecialTokens.ALL.size();
     /** The smallest vocabulary: the special tokens and the 256 bytes. */
     public static final int MIN_VOCAB = FIRST_BYTE_ID + 256;
 
@@ -71,7 +68,7 @@ public final class BpeTrainer {
         List<String> parts = new ArrayList<>();
         int from = 0;
         for (int i = doc.indexOf("<|"); i >= 0; i = doc.indexOf("<|", i + 1)) {
-            for (String s : SPECIAL_TOKENS) {
+            for (String s : SpecialTokens.ALL) {
                 if (doc.startsWith(s, i)) {
                     parts.add(doc.substring(from, i));
                     from = i + s.length();
@@ -100,7 +97,7 @@ public final class BpeTrainer {
                 x[0] != y[0] ? Long.compare(y[0], x[0]) : x[1] != y[1] ? Long.compare(x[1], y[1]) : Long.compare(x[2], y[2]));
 
         Merger(Map<String, int[]> counts) {
-            for (String s : SPECIAL_TOKENS) addToken(s.getBytes(java.nio.charset.StandardCharsets.UTF_8), s);
+            for (String s : SpecialTokens.ALL) addToken(s.getBytes(java.nio.charset.StandardCharsets.UTF_8), s);
             for (int b = 0; b < 256; b++) addToken(new byte[] {(byte) b}, null);
             List<int[]> ws = new ArrayList<>();
             List<Long> fs = new ArrayList<>();
@@ -212,7 +209,7 @@ public final class BpeTrainer {
         }
 
         String tokenString(int id) {
-            return id < FIRST_BYTE_ID ? SPECIAL_TOKENS.get(id)
+            return id < FIRST_BYTE_ID ? SpecialTokens.ALL.get(id)
                     : ByteLevelAlphabet.encode(tokenBytes.get(id), 0, tokenBytes.get(id).length);
         }
 
@@ -230,10 +227,10 @@ public final class BpeTrainer {
         root.putNull("truncation");
         root.putNull("padding");
         ArrayNode added = root.putArray("added_tokens");
-        for (int i = 0; i < SPECIAL_TOKENS.size(); i++) {
+        for (int i = 0; i < SpecialTokens.ALL.size(); i++) {
             ObjectNode t = added.addObject();
             t.put("id", i);
-            t.put("content", SPECIAL_TOKENS.get(i));
+            t.put("content", SpecialTokens.ALL.get(i));
             t.put("single_word", false);
             t.put("lstrip", false);
             t.put("rstrip", false);
@@ -255,7 +252,7 @@ public final class BpeTrainer {
         bl.put("trim_offsets", true);
         bl.put("use_regex", false);
 
-        String bos = SPECIAL_TOKENS.get(1);
+        String bos = SpecialTokens.BOS;
         ObjectNode post = root.putObject("post_processor");
         post.put("type", "TemplateProcessing");
         ArrayNode single = post.putArray("single");

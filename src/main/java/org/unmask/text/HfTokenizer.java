@@ -4,13 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.unmask.files.AtomicFile;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,6 +25,9 @@ import java.util.Set;
  * Thread-safe. BPE dropout is not applied (encoding is deterministic); truncation and padding are ignored.
  */
 public final class HfTokenizer implements Tokenizer {
+
+    /** The file name of a tokenizer in a model directory. */
+    public static final String FILE = "tokenizer.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -122,21 +125,9 @@ public final class HfTokenizer implements Tokenizer {
         }
     }
 
-    /** Writes the tokenizer.json atomically (temporary file, then rename). */
+    /** Writes the tokenizer.json atomically and durably ({@link AtomicFile}). */
     public void save(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        if (dir != null) Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            Files.writeString(tmp, jsonText, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFile.writeString(file, jsonText);
     }
 
     /** The tokenizer.json tree this tokenizer was built from (a fresh copy). */

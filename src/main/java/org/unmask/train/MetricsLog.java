@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.unmask.files.AtomicFile;
+import org.unmask.views.LossCurveSvg;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,9 +61,7 @@ public final class MetricsLog {
             kept.add(line);
             remember(n);
         }
-        Path tmp = dir.resolve(JSONL + ".tmp");
-        Files.write(tmp, kept, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(file, tmp -> Files.write(tmp, kept, StandardCharsets.UTF_8));
     }
 
     /** Appends one record and remembers its loss and validation values for the plot. */

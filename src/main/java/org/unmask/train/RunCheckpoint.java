@@ -1,5 +1,6 @@
 package org.unmask.train;
 
+import org.unmask.files.AtomicDirectory;
 import org.unmask.model.LladaModel;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.Parameters;
@@ -8,23 +9,23 @@ import org.unmask.model.io.SafetensorsFile;
 import org.unmask.model.io.SafetensorsWriter;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Weights;
+import org.unmask.text.HfTokenizer;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * A run directory that is also a Hugging Face model directory: config.json, model.safetensors and tokenizer.json,
  * plus trainer_state.json and optimizer.safetensors (AdamW m and v) for resuming, and the metrics and loss plot.
- * Every save writes a complete sibling directory and swaps it in ({@link AtomicDirectory}).
+ * Every save writes a complete sibling directory and swaps it in ({@link AtomicDirectory}); a crash leaves the
+ * previous checkpoint.
  */
 public final class RunCheckpoint {
     /** File names in the run directory. */
-    public static final String OPTIMIZER = "optimizer.safetensors", TOKENIZER = "tokenizer.json", CONFIG = "config.json";
+    public static final String OPTIMIZER = "optimizer.safetensors", TOKENIZER = HfTokenizer.FILE, CONFIG = "config.json";
 
     private static final long SHARD_BYTES = 4L << 30;
 
@@ -46,14 +47,13 @@ public final class RunCheckpoint {
             if (!Float.isFinite(values[i]))
                 throw new IllegalStateException("refusing to save a checkpoint: parameter " + nameAt(model.parameters(), i)
                         + " is not finite; the last good checkpoint in " + dir + " is kept");
-        AtomicDirectory.replace(dir, tmp -> {
-            copyOthers(dir, tmp);
-            Checkpoint.save(tmp, model.config(), model.tensors(), DType.F32, SHARD_BYTES);
+        AtomicDirectory.replace(dir, RunCheckpoint::carriedOver, tmp -> {
+            Checkpoint.write(tmp, model.config(), model.tensors(), DType.F32, SHARD_BYTES);
             int n = optimizer.m().length;
             SafetensorsWriter.writeF32(tmp.resolve(OPTIMIZER), Map.of("m", optimizer.m(), "v", optimizer.v()),
                     Map.of("m", new long[] {n}, "v", new long[] {n}));
             if (metrics != null) metrics.copyInto(tmp);
-            state.write(tmp);   // last: its presence marks a complete checkpoint
+            state.write(tmp);
         });
     }
 
@@ -63,22 +63,18 @@ public final class RunCheckpoint {
         return "#" + index;
     }
 
-    /** Files this class regenerates on every save; everything else in the run directory is carried over. */
+    /**
+     * Whether an entry of the previous version goes into the new one: everything but the files this class
+     * regenerates on every save (and temporary files of older versions, named NAME.tmp).
+     */
+    private static boolean carriedOver(String name) {
+        return !regenerated(name) && !name.endsWith(".tmp");
+    }
+
     private static boolean regenerated(String name) {
         return name.equals(CONFIG) || name.equals(OPTIMIZER) || name.equals(TrainerState.FILE)
                 || name.equals(MetricsLog.JSONL) || name.equals(MetricsLog.SVG)
                 || (name.startsWith("model") && (name.endsWith(".safetensors") || name.endsWith(".index.json")));
-    }
-
-    private static void copyOthers(Path from, Path to) throws IOException {
-        if (!Files.isDirectory(from)) return;
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(from)) {
-            for (Path p : s) {
-                String name = p.getFileName().toString();
-                if (Files.isRegularFile(p) && !regenerated(name) && !name.endsWith(".tmp"))
-                    Files.copy(p, to.resolve(name), StandardCopyOption.COPY_ATTRIBUTES);
-            }
-        }
     }
 
     /** The model configuration stored in a run directory. */

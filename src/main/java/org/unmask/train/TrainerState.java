@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.unmask.files.AtomicFile;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,10 +54,7 @@ public record TrainerState(
 
     /** Writes {@code dir/trainer_state.json}. */
     public void write(Path dir) throws IOException {
-        Path file = dir.resolve(FILE);
-        Path tmp = dir.resolve(FILE + ".tmp");
-        JSON.writeValue(tmp.toFile(), toJson());
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(dir.resolve(FILE), tmp -> JSON.writeValue(tmp.toFile(), toJson()));
     }
 
     /** Reads {@code dir/trainer_state.json}; errors name the file and the field. */

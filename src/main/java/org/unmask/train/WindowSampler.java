@@ -1,5 +1,7 @@
 package org.unmask.train;
 
+import org.unmask.data.Tokens;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -2,6 +2,7 @@ package org.unmask.views;
 
 import org.unmask.diffusion.StepEvent;
 import org.unmask.diffusion.StepListener;
+import org.unmask.files.AtomicFile;
 
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -17,9 +18,7 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -77,20 +76,17 @@ public final class GifRecorder implements StepListener {
         pg.dispose();
 
         ImageWriter writer = ImageIO.getImageWritersByFormatName("gif").next();
-        Path dir = file.toAbsolutePath().getParent();
-        if (dir != null) Files.createDirectories(dir);
-        Path tmp = file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-        Files.deleteIfExists(tmp);
-        try {
+        int frameHeight = height;
+        AtomicFile.write(file, tmp -> {
             try (ImageOutputStream ios = ImageIO.createImageOutputStream(tmp.toFile())) {
                 writer.setOutput(ios);
                 writer.prepareWriteSequence(null);
                 for (int i = 0; i < frames.size(); i++) {
-                    BufferedImage img = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
+                    BufferedImage img = new BufferedImage(WIDTH, frameHeight, BufferedImage.TYPE_INT_RGB);
                     Graphics2D g = img.createGraphics();
                     g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_OFF);
                     g.setColor(BG);
-                    g.fillRect(0, 0, WIDTH, height);
+                    g.fillRect(0, 0, WIDTH, frameHeight);
                     g.setFont(font);
                     layout(frames.get(i), g.getFontMetrics(), g);
                     g.dispose();
@@ -101,11 +97,7 @@ public final class GifRecorder implements StepListener {
             } finally {
                 writer.dispose();
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
+        });
     }
 
     /** Lays out (and, with a graphics context, draws) one frame; returns the height it needs. */

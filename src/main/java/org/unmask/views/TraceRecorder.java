@@ -6,11 +6,10 @@ import org.unmask.diffusion.SampleResult;
 import org.unmask.diffusion.SamplerConfig;
 import org.unmask.diffusion.StepEvent;
 import org.unmask.diffusion.StepListener;
+import org.unmask.files.AtomicFile;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,16 +87,6 @@ public final class TraceRecorder implements StepListener {
 
     /** Writes the trace to {@code file} atomically. */
     public void write(Path file, SamplerConfig cfg, SampleResult result) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        if (dir != null) Files.createDirectories(dir);
-        Path tmp = file.resolveSibling("." + file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-        Files.deleteIfExists(tmp);
-        try {
-            JSON.writeValue(tmp.toFile(), document(cfg, result));
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
+        AtomicFile.write(file, tmp -> JSON.writeValue(tmp.toFile(), document(cfg, result)));
     }
 }

@@ -7,7 +7,7 @@ import org.unmask.diffusion.RemdmConfig;
 import org.unmask.diffusion.SamplerConfig;
 import org.unmask.serve.CancellationToken;
 import org.unmask.serve.ChatConversation;
-import org.unmask.serve.ChatTemplates;
+import org.unmask.text.ChatTemplate;
 import org.unmask.serve.GenerationEngine;
 import org.unmask.serve.GenerationRequest;
 import org.unmask.serve.GenerationResult;
@@ -65,7 +65,7 @@ class ChatCommandTest {
         assertThat(engine.prompts).hasSize(2);
 
         Vocabulary vocab = engine.vocabulary();
-        ChatConversation expected = new ChatConversation(ChatTemplates.llada(), vocab, null);
+        ChatConversation expected = new ChatConversation(ChatTemplate.llada(), vocab, null);
         int[] p1 = expected.prompt("Hi");
         assertThat(engine.prompts.get(0)).containsExactly(p1);
         int[] generated = vocab.tokenizer().encode(answer + "<|eot_id|>", false);

@@ -102,11 +102,11 @@ class TrainCommandTest {
         assertThat(TrainerState.read(tmp.resolve("sft")).objective()).isEqualTo("sft");
         assertThat(tmp.resolve("sft").resolve("tokenizer.json")).exists();
         // the fine-tuned model carries the chat template its examples were rendered with
-        var template = org.unmask.serve.ChatTemplates.load(tmp.resolve("sft"));
+        var template = org.unmask.text.ChatTemplate.load(tmp.resolve("sft"));
         assertThat(java.nio.file.Files.readString(tmp.resolve("sft").resolve("tokenizer_config.json"))).contains("chat_template");
         // rendered, it is the prompt text the SFT examples were built from
-        assertThat(template.render(java.util.List.of(new org.unmask.data.ChatMessage("user", "Hi")), true))
-                .isEqualTo(org.unmask.data.SftExamples.promptText(java.util.List.of(new org.unmask.data.ChatMessage("user", "Hi"))));
+        assertThat(template.render(java.util.List.of(new org.unmask.text.ChatMessage("user", "Hi")), true))
+                .isEqualTo(org.unmask.data.SftExamples.TEMPLATE.prompt(java.util.List.of(new org.unmask.text.ChatMessage("user", "Hi"))));
     }
 
     @Test void arObjectiveAndBadOptionsGiveClearErrors() throws Exception {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.unmask.text.ChatMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,10 +62,12 @@ class SftExamplesTest {
     @Test
     void promptIdsEqualEncodingTheTemplateText() {
         List<ChatMessage> history = List.of(new ChatMessage("system", "Be brief."), new ChatMessage("user", "2+2?"));
-        String text = SftExamples.promptText(history);
+        String text = SftExamples.TEMPLATE.prompt(history);
         assertThat(text).isEqualTo("<|startoftext|><|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>"
                 + "<|start_header_id|>user<|end_header_id|>\n\n2+2?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
-        assertThat(SftExamples.promptIds(history, tok)).containsExactly(tok.encode(text, false));
+        List<ChatMessage> conversation = new ArrayList<>(history);
+        conversation.add(new ChatMessage("assistant", "4"));
+        assertThat(SftExamples.encode(conversation, tok).promptIds()).containsExactly(tok.encode(text, false));
     }
 
     @Test

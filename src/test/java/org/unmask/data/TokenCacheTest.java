@@ -135,6 +135,12 @@ class TokenCacheTest {
         Files.writeString(stale, "partial garbage");
         Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
         Files.writeString(live, "in progress");
+        // the same for the hidden staged files that AtomicFile writes now
+        Path staleStaged = file.resolveSibling("." + file.getFileName() + ".tmp-7a");
+        Path liveStaged = file.resolveSibling("." + file.getFileName() + ".tmp-7b");
+        Files.writeString(staleStaged, "partial garbage");
+        Files.setLastModifiedTime(staleStaged, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+        Files.writeString(liveStaged, "in progress");
         // The final file itself is damaged (e.g. truncated by a full disk outside our control).
         byte[] bytes = Files.readAllBytes(file);
         Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 3));
@@ -147,6 +153,8 @@ class TokenCacheTest {
         }
         assertThat(stale).doesNotExist();
         assertThat(live).exists();
+        assertThat(staleStaged).doesNotExist();
+        assertThat(liveStaged).exists();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.unmask.serve;
 
+import org.unmask.text.ChatTemplate;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -20,7 +21,7 @@ class ChatConversationTest {
     }
 
     @Test void secondTurnAppendsToHistoryWithoutEosAndWithoutBos() {
-        ChatConversation c = new ChatConversation(ChatTemplates.llada(), vocab, null);
+        ChatConversation c = new ChatConversation(ChatTemplate.llada(), vocab, null);
         int[] p1 = c.prompt("Hi");
         int[] turn1 = ids("<|startoftext|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
                 + "<|start_header_id|>assistant<|end_header_id|>\n\n");
@@ -39,7 +40,7 @@ class ChatConversationTest {
     }
 
     @Test void systemMessageOnlyOnTheFirstTurn() {
-        ChatConversation c = new ChatConversation(ChatTemplates.llada(), vocab, "Be brief.");
+        ChatConversation c = new ChatConversation(ChatTemplate.llada(), vocab, "Be brief.");
         int[] p1 = c.prompt("Hi");
         assertThat(tok.decode(p1, false)).startsWith("<|startoftext|><|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>");
         c.accept(p1, ids("Yo"));

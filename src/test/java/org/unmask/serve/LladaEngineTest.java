@@ -1,5 +1,6 @@
 package org.unmask.serve;
 
+import org.unmask.text.ChatTemplate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.unmask.diffusion.SamplerConfig;
@@ -103,7 +104,7 @@ class LladaEngineTest {
 
     @Test void servesTheAnswerOverHttp() throws Exception {
         LladaEngine engine = new LladaEngine("answer", new AnswerDenoiser(32), new CharTokenizer(), 4);
-        try (UnmaskServer server = UnmaskServer.start(engine, ChatTemplates.llada(),
+        try (UnmaskServer server = UnmaskServer.start(engine, ChatTemplate.llada(),
                 new ServerOptions("127.0.0.1", 0, 4, 4, 1 << 16))) {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create(server.url() + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString(

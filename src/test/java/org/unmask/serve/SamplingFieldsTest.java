@@ -1,5 +1,6 @@
 package org.unmask.serve;
 
+import org.unmask.text.ChatTemplate;
 import org.junit.jupiter.api.Test;
 import org.unmask.diffusion.Remasking;
 import org.unmask.diffusion.RemdmConfig;
@@ -14,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SamplingFieldsTest {
 
     final FakeEngine engine = new FakeEngine("x", 8, 0);
-    final RequestParser parser = new RequestParser(engine, ChatTemplates.llada());
+    final RequestParser parser = new RequestParser(engine, ChatTemplate.llada());
 
     SamplerConfig parse(String fields) {
         String body = "{\"prompt\":\"x\"" + (fields.isEmpty() ? "" : "," + fields) + "}";

@@ -1,5 +1,6 @@
 package org.unmask.serve;
 
+import org.unmask.text.ChatTemplate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -48,7 +49,7 @@ class SamplingFuzzTest {
         // vocabulary 192 covers the specials and ASCII of CharTokenizer; EOS wins from relative offset 40 on
         LladaEngine engine = new LladaEngine("fuzz", new FakeDenoiser(FakeDenoiser.config(192, 256), 11, 40, 4f),
                 new CharTokenizer(), 4);
-        server = UnmaskServer.start(engine, ChatTemplates.llada(), new ServerOptions("127.0.0.1", 0, 64, 4, 1 << 16));
+        server = UnmaskServer.start(engine, ChatTemplate.llada(), new ServerOptions("127.0.0.1", 0, 64, 4, 1 << 16));
     }
 
     @AfterAll static void stop() { if (server != null) server.close(); }

@@ -1,5 +1,6 @@
 package org.unmask.serve;
 
+import org.unmask.text.ChatTemplate;
 import org.unmask.diffusion.FakeDenoiser;
 
 import java.time.Duration;
@@ -23,7 +24,7 @@ public final class ServeBenchMain {
                     new FakeDenoiser(FakeDenoiser.config(4096, 512), 7, 40, 4f), new CharTokenizer(), maxBatch);
             default -> throw new IllegalArgumentException("engine must be fake or sampler: " + kind);
         };
-        try (UnmaskServer server = UnmaskServer.start(engine, ChatTemplates.llada(),
+        try (UnmaskServer server = UnmaskServer.start(engine, ChatTemplate.llada(),
                 new ServerOptions("127.0.0.1", 0, 64, maxBatch, 1 << 20))) {
             String body = "{\"prompt\":\"Hello\",\"max_tokens\":64,\"steps\":64,\"block_length\":64,\"seed\":1}";
             LoadTest.run(server.url(), "/v1/completions", body, clients, Duration.ofSeconds(2));   // warm-up

@@ -1,5 +1,6 @@
 package org.unmask.serve;
 
+import org.unmask.text.ChatTemplate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
@@ -37,7 +38,7 @@ class ServerHttpTest {
 
     UnmaskServer start(FakeEngine e, int queueSize, int maxBatch, int maxBody) throws Exception {
         engine = e;
-        server = UnmaskServer.start(e, ChatTemplates.llada(), new ServerOptions("127.0.0.1", 0, queueSize, maxBatch, maxBody));
+        server = UnmaskServer.start(e, ChatTemplate.llada(), new ServerOptions("127.0.0.1", 0, queueSize, maxBatch, maxBody));
         return server;
     }
 

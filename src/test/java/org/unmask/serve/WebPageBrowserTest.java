@@ -1,5 +1,6 @@
 package org.unmask.serve;
 
+import org.unmask.text.ChatTemplate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -136,7 +137,7 @@ class WebPageBrowserTest {
         FakeEngine engine = new FakeEngine(ANSWER, 8, 25);
         Path profile = Files.createTempDirectory("unmask-chromium");
         Process chrome = null;
-        try (UnmaskServer server = UnmaskServer.start(engine, ChatTemplates.llada(),
+        try (UnmaskServer server = UnmaskServer.start(engine, ChatTemplate.llada(),
                 new ServerOptions("127.0.0.1", 0, 8, 8, 1 << 20))) {
             chrome = new ProcessBuilder(browser.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                     "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",

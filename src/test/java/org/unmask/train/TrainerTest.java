@@ -3,6 +3,7 @@ package org.unmask.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.unmask.data.Tokens;
 import org.unmask.model.LladaModel;
 import org.unmask.model.ModelConfig;
 
@@ -250,14 +251,15 @@ class TrainerTest {
         trainer(dir, new DiffusionObjective(MASK), options(Budget.steps(4), 0, 0), 7).run();
         Map<String, float[]> saved = RunCheckpoint.snapshot(loadModel(dir));
         // crash while writing the new version: a half-written sibling is left behind
-        Path staging = AtomicDirectory.staging(dir);
+        Path staging = dir.resolveSibling(".crash.saving-5eed");
         Files.createDirectories(staging);
         Files.write(staging.resolve("model.safetensors"), new byte[] {1, 2, 3});
         Trainer resumed = trainer(dir, new DiffusionObjective(MASK), options(Budget.steps(4), 0, 0), 99);
         resumed.resume();
         assertThat(resumed.step()).isEqualTo(4);
         // crash between the two renames: only the previous version exists, under its temporary name
-        Files.move(dir, AtomicDirectory.previous(dir));
+        Path previous = dir.resolveSibling(".crash.old-0d1d");
+        Files.move(dir, previous);
         assertThat(RunCheckpoint.exists(dir)).isTrue();
         Map<String, float[]> recovered = RunCheckpoint.snapshot(loadModel(dir));
         for (var e : saved.entrySet()) assertThat(recovered.get(e.getKey())).isEqualTo(e.getValue());
@@ -266,6 +268,9 @@ class TrainerTest {
         more.resume();
         more.run();
         assertThat(TrainerState.read(dir).step()).isEqualTo(6);
-        assertThat(Arrays.asList(Files.exists(staging), Files.exists(AtomicDirectory.previous(dir)))).containsOnly(false);
+        assertThat(Arrays.asList(Files.exists(staging), Files.exists(previous))).containsOnly(false);
+        try (var siblings = Files.list(tmp)) {
+            assertThat(siblings.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".crash."));
+        }
     }
 }

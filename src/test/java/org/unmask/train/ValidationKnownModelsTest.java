@@ -1,6 +1,7 @@
 package org.unmask.train;
 
 import org.junit.jupiter.api.Test;
+import org.unmask.data.Tokens;
 import org.unmask.diffusion.NllEstimate;
 import org.unmask.model.KnownModels;
 import org.unmask.model.LladaModel;

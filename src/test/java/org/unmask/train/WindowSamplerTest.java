@@ -1,5 +1,7 @@
 package org.unmask.train;
 
+import org.unmask.data.Tokens;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;

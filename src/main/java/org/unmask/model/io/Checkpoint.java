@@ -4,13 +4,13 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.unmask.files.AtomicDirectory;
 import org.unmask.model.LladaTensors;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Weights;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,6 +74,7 @@ public final class Checkpoint implements AutoCloseable {
             } else {
                 throw new IOException(dir + ": no " + SINGLE + " or " + INDEX + " found");
             }
+            ConfigVsTensors.check(configFile, config, owner);
             Map<String, Weights> tensors = validate(dir, config, declared, owner);
             return new Checkpoint(config, List.copyOf(files), Collections.unmodifiableMap(tensors));
         } catch (IOException | RuntimeException e) {
@@ -117,6 +118,17 @@ public final class Checkpoint implements AutoCloseable {
     public static void saveSources(Path dir, ModelConfig config, Map<String, TensorSource> tensors, DType dtype,
                                    long maxShardBytes, LongConsumer progress) throws IOException {
         CheckpointWriter.save(dir, config, tensors, dtype, maxShardBytes, progress);
+    }
+
+    /**
+     * Writes config.json and the weights straight into {@code dir}, which the caller is staging as a whole (a run
+     * checkpoint that adds its own files before swapping the directory in); no swap of its own.
+     */
+    public static void write(Path dir, ModelConfig config, Map<String, Weights> tensors, DType dtype,
+                             long maxShardBytes) throws IOException {
+        Map<String, TensorSource> sources = new LinkedHashMap<>();
+        tensors.forEach((k, w) -> sources.put(k, TensorSource.of(w)));
+        CheckpointWriter.write(dir, config, sources, dtype, maxShardBytes, null);
     }
 
     // ---- opening ----
@@ -238,15 +250,12 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     private static String leftoverHint(Path dir) {
-        Path parent = dir.toAbsolutePath().getParent();
-        if (parent == null || !Files.isDirectory(parent)) return "";
-        String prefix = "." + dir.getFileName() + ".old-";
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(parent, p -> p.getFileName().toString().startsWith(prefix))) {
-            for (Path p : s) return " (an interrupted save left the previous version at " + p + ")";
+        try {
+            return AtomicDirectory.previousVersion(dir).map(p -> " (an interrupted save left the previous version at " + p + ")")
+                    .orElse("");
         } catch (IOException ignored) {
-            // the hint is optional
+            return "";   // the hint is optional
         }
-        return "";
     }
 
 }

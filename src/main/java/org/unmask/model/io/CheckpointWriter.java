@@ -3,75 +3,63 @@ package org.unmask.model.io;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.unmask.files.AtomicDirectory;
+import org.unmask.files.AtomicFile;
 import org.unmask.model.LladaTensors;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.tensor.DType;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
 
 /**
  * Saves a model directory: config.json and the weights (one file, or shards with an index) are written into a hidden
  * staging directory beside the target, the target's other files are carried over, and the staging directory is then
- * swapped in.
+ * swapped in ({@link AtomicDirectory}).
  */
 final class CheckpointWriter {
     private CheckpointWriter() {}
 
     private static final Pattern SHARD = Pattern.compile("model-\\d{5}-of-\\d{5}\\.safetensors");
-    /** Names of the hidden temp entries that interrupted writes leave behind (see AtomicFiles.tempSibling). */
-    private static final Pattern LEFTOVER = Pattern.compile("\\..+\\.(tmp|saving|old)-[0-9a-f]+");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** See {@link Checkpoint#saveSources}: stage beside the target, then swap it in. */
+    /** See {@link Checkpoint#saveSources}: the model files are staged beside the target, then swapped in. */
     static void save(Path dir, ModelConfig config, Map<String, TensorSource> tensors, DType dtype,
                      long maxShardBytes, LongConsumer progress) throws IOException {
+        Plan plan = plan(config, tensors, dtype, maxShardBytes);
+        AtomicDirectory.replace(dir, name -> !isModelFile(name), staging -> plan.writeInto(staging, config, tensors, progress));
+    }
+
+    /** See {@link Checkpoint#write}: the model files written straight into a directory that is being staged. */
+    static void write(Path dir, ModelConfig config, Map<String, TensorSource> tensors, DType dtype,
+                      long maxShardBytes, LongConsumer progress) throws IOException {
+        plan(config, tensors, dtype, maxShardBytes).writeInto(dir, config, tensors, progress);
+    }
+
+    /** The checked tensor shapes and their grouping into files. */
+    private record Plan(Map<String, long[]> shapes, List<List<String>> shards, DType dtype) {
+        void writeInto(Path dir, ModelConfig config, Map<String, TensorSource> tensors, LongConsumer progress)
+                throws IOException {
+            Path cfg = dir.resolve(Checkpoint.CONFIG);
+            config.write(cfg);
+            recordDtype(cfg, dtype);
+            writeWeights(dir, tensors, shapes, shards, dtype, progress);
+        }
+    }
+
+    private static Plan plan(ModelConfig config, Map<String, TensorSource> tensors, DType dtype, long maxShardBytes) {
         if (maxShardBytes <= 0) throw new IllegalArgumentException("shard size must be positive, got " + maxShardBytes);
         Map<String, long[]> shapes = LladaTensors.expectedShapes(config);
         checkTensors(shapes, tensors);
-        List<List<String>> shards = planShards(shapes, dtype, maxShardBytes);
-
-        Path target = dir.toAbsolutePath().normalize();
-        if (Files.isSymbolicLink(target)) target = target.toRealPath();
-        if (Files.exists(target) && !Files.isDirectory(target)) {
-            throw new IOException(target + ": exists and is not a directory");
-        }
-        Path staging = AtomicFiles.tempSibling(target, "saving");
-        try {
-            Files.createDirectories(target.getParent());
-            Files.createDirectory(staging);
-        } catch (IOException e) {
-            throw new IOException(target + ": cannot create the staging directory " + staging.getFileName()
-                    + " beside it (" + e + ")", e);
-        }
-        try {
-            Path cfg = staging.resolve(Checkpoint.CONFIG);
-            config.write(cfg);
-            recordDtype(cfg, dtype);
-            writeWeights(staging, tensors, shapes, shards, dtype, progress);
-            if (Files.isDirectory(target)) carryOver(target, staging);
-            AtomicFiles.fsyncDirectory(staging);
-            DirectorySwap.replace(staging, target);
-        } catch (IOException | RuntimeException | Error e) {
-            AtomicFiles.deleteQuietly(staging);
-            throw e;
-        }
+        return new Plan(shapes, planShards(shapes, dtype, maxShardBytes), dtype);
     }
 
     /** The tensors must be exactly the model's, each with the element count of its shape. */
@@ -123,7 +111,7 @@ final class CheckpointWriter {
         Map<String, Object> index = new LinkedHashMap<>();
         index.put("metadata", Map.of("total_size", total));
         index.put("weight_map", weightMap);
-        writeDurably(dir.resolve(Checkpoint.INDEX), JSON.writeValueAsBytes(index));
+        AtomicFile.writeBytes(dir.resolve(Checkpoint.INDEX), JSON.writeValueAsBytes(index));
     }
 
     /** Groups tensors, in checkpoint order, into files of at most maxShardBytes (a larger tensor gets its own). */
@@ -156,49 +144,7 @@ final class CheckpointWriter {
     private static void recordDtype(Path cfg, DType dtype) throws IOException {
         ObjectNode node = (ObjectNode) JSON.readTree(cfg.toFile());
         node.put("torch_dtype", Checkpoint.torchName(dtype));
-        writeDurably(cfg, JSON.writeValueAsBytes(node));
+        AtomicFile.writeBytes(cfg, JSON.writeValueAsBytes(node));
     }
 
-    private static void writeDurably(Path file, byte[] bytes) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) ch.write(b);
-            ch.force(true);
-        }
-    }
-
-    /** Hard-links (or copies) everything in {@code from} except the model's own files into {@code to}. */
-    private static void carryOver(Path from, Path to) throws IOException {
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(from)) {
-            for (Path p : new TreeSet<>(toList(s))) {
-                String name = p.getFileName().toString();
-                if (isModelFile(name) || LEFTOVER.matcher(name).matches()) continue;
-                linkTree(p, to.resolve(name));
-            }
-        }
-    }
-
-    private static List<Path> toList(DirectoryStream<Path> s) {
-        List<Path> l = new ArrayList<>();
-        s.forEach(l::add);
-        return l;
-    }
-
-    private static void linkTree(Path src, Path dst) throws IOException {
-        if (Files.isSymbolicLink(src)) {
-            Files.createSymbolicLink(dst, Files.readSymbolicLink(src));
-        } else if (Files.isDirectory(src, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectory(dst);
-            try (DirectoryStream<Path> s = Files.newDirectoryStream(src)) {
-                for (Path p : s) linkTree(p, dst.resolve(p.getFileName().toString()));
-            }
-        } else {
-            try {
-                Files.createLink(dst, src);
-            } catch (IOException | UnsupportedOperationException e) {
-                Files.copy(src, dst, StandardCopyOption.COPY_ATTRIBUTES);
-            }
-        }
-    }
 }

@@ -1,6 +1,7 @@
 package org.unmask.model.io;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.unmask.files.AtomicFile;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Weights;
 
@@ -9,9 +10,7 @@ import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +22,8 @@ import java.util.function.LongConsumer;
 
 /**
  * Writes safetensors files: header padded with spaces to a multiple of 8 bytes, tensors sorted by name, data streamed
- * chunk by chunk (so a file may be far larger than memory), written to a temp file, fsynced and renamed into place.
+ * chunk by chunk (so a file may be far larger than memory), written to a temp file, fsynced and renamed into place
+ * ({@link AtomicFile}).
  */
 public final class SafetensorsWriter {
     private SafetensorsWriter() {}
@@ -95,27 +95,19 @@ public final class SafetensorsWriter {
         while (head.hasRemaining()) head.put((byte) ' ');
         head.flip();
 
-        Path tmp = AtomicFiles.tempSibling(file, "tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try (AtomicFile staged = AtomicFile.stage(file)) {
+            try (FileChannel ch = FileChannel.open(staged.temp(), StandardOpenOption.WRITE);
                  Arena arena = Arena.ofShared();
                  TensorStreamer streamer = new TensorStreamer(ch, arena, dtype, progress)) {
                 while (head.hasRemaining()) ch.write(head);
                 for (String name : names) streamer.append(sorted.get(name));
                 streamer.finish();
-                ch.force(true);
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            staged.commit();
         } catch (IOException e) {
-            AtomicFiles.deleteQuietly(tmp);
             // channel errors such as a full disk do not say which file they were writing
             throw new IOException("writing " + file + ": " + e.getMessage(), e);
-        } catch (RuntimeException | Error e) {
-            AtomicFiles.deleteQuietly(tmp);
-            throw e;
         }
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) AtomicFiles.fsyncDirectory(parent);
     }
 
 }

@@ -135,6 +135,22 @@ class CheckpointTest {
     }
 
     @Test
+    void openingAModelThatACrashLeftUnderItsHiddenNamePointsAtIt() throws IOException {
+        Path dir = tmp.resolve("m");
+        Checkpoint.save(dir, config, tensors, DType.F32, 1L << 30);
+        Path previous = tmp.resolve(".m.old-5a");
+        Files.move(dir, previous);   // a crash between the two renames of a save without renameat2
+        assertThatThrownBy(() -> Checkpoint.open(dir)).isInstanceOf(IOException.class)
+                .hasMessageContaining("no such model directory")
+                .hasMessageContaining("previous version at " + previous);
+        Checkpoint.save(dir, config, tensors, DType.BF16, 1L << 30);   // the next save brings it back, then replaces it
+        try (Checkpoint ck = Checkpoint.open(dir)) {
+            assertMatches(ck, tensors, DType.BF16);
+        }
+        assertThat(Files.list(tmp)).containsExactly(dir);
+    }
+
+    @Test
     void aModelCanBeResavedFromItsOwnMappedTensors() throws IOException {
         Path dir = tmp.resolve("m");
         Checkpoint.save(dir, config, tensors, DType.F32, 1L << 30);

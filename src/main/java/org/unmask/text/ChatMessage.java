@@ -1,4 +1,4 @@
-package org.unmask.data;
+package org.unmask.text;
 
 /** One turn of a conversation: role {@code system}, {@code user} or {@code assistant}, and its text. */
 public record ChatMessage(String role, String content) {

@@ -1,10 +1,9 @@
-package org.unmask.train;
+package org.unmask.views;
+
+import org.unmask.files.AtomicFile;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 
@@ -69,9 +68,7 @@ public final class LossCurveSvg {
 
     /** Writes the SVG atomically (temp file + rename). */
     public static void write(Path file, String title, List<Point> train, List<Point> valid) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, render(title, train, valid), StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.writeString(file, render(title, train, valid));
     }
 
     private record Scale(double from, double to, double pFrom, double pTo) {

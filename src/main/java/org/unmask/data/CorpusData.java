@@ -1,8 +1,5 @@
-package org.unmask.train;
+package org.unmask.data;
 
-import org.unmask.data.Corpora;
-import org.unmask.data.TokenCache;
-import org.unmask.data.TokenFile;
 import org.unmask.text.Tokenizer;
 
 import java.io.IOException;

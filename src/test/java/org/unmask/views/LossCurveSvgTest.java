@@ -1,4 +1,4 @@
-package org.unmask.train;
+package org.unmask.views;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

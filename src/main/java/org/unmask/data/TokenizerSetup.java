@@ -1,6 +1,6 @@
-package org.unmask.train;
+package org.unmask.data;
 
-import org.unmask.data.Corpora;
+import org.unmask.files.AtomicFile;
 import org.unmask.text.BpeTrainer;
 import org.unmask.text.HfTokenizer;
 
@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -20,9 +19,6 @@ import java.util.function.Consumer;
  * size, so a diffusion run and an AR run on the same corpus share one tokenizer (and one token cache).
  */
 public final class TokenizerSetup {
-    /** The special token strings a masked diffusion model needs. */
-    public static final String MASK = "<|mdm_mask|>", EOS = "<|endoftext|>", BOS = "<|startoftext|>";
-
     /** A loaded tokenizer and the file it was loaded from (the token cache keys on that file). */
     public record Found(HfTokenizer tokenizer, Path file) {
         /** Id of a required special token, or an error naming the file. */
@@ -41,7 +37,7 @@ public final class TokenizerSetup {
     public static Found obtain(String corpus, String textField, int vocabSize, Path explicit, Path runDir, Path cacheDir,
                                Consumer<String> log) throws IOException {
         if (explicit != null) return new Found(load(explicit), explicit);
-        Path inRun = runDir.resolve(RunCheckpoint.TOKENIZER);
+        Path inRun = runDir.resolve(HfTokenizer.FILE);
         Path cached = null;
         if (vocabSize >= BpeTrainer.MIN_VOCAB) {
             String key = sha256(String.join("\n", "bpe v1", Corpora.fingerprint(corpus), "field=" + textField, "vocab=" + vocabSize));
@@ -62,22 +58,16 @@ public final class TokenizerSetup {
         log.accept("tokenizer: training a byte-level BPE with " + vocabSize + " entries on " + corpus + " ...");
         long t0 = System.nanoTime();
         HfTokenizer tok = BpeTrainer.train(Corpora.documents(corpus, textField), vocabSize);
-        Files.createDirectories(cached.getParent());
-        Path tmp = cached.resolveSibling(cached.getFileName() + ".tmp");
-        tok.save(tmp);
-        Files.move(tmp, cached, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        tok.save(cached);
         log.accept(String.format("tokenizer: trained in %.1f s, saved to %s", (System.nanoTime() - t0) / 1e9, cached));
         return new Found(load(cached), cached);
     }
 
     /** Copies the tokenizer into the run directory (atomically) unless it is already there. */
     public static void install(Found found, Path runDir) throws IOException {
-        Path target = runDir.resolve(RunCheckpoint.TOKENIZER);
+        Path target = runDir.resolve(HfTokenizer.FILE);
         if (Files.exists(target) && Files.isSameFile(target, found.file())) return;
-        Files.createDirectories(runDir);
-        Path tmp = runDir.resolve(RunCheckpoint.TOKENIZER + ".tmp");
-        Files.copy(found.file(), tmp, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.copy(found.file(), target);
     }
 
     private static HfTokenizer load(Path file) throws IOException {

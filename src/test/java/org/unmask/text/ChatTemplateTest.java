@@ -1,6 +1,5 @@
-package org.unmask.serve;
+package org.unmask.text;
 
-import org.unmask.data.ChatMessage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -28,11 +27,11 @@ class ChatTemplateTest {
             + "{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}";
 
     @Test void defaultTemplateMatchesTheBriefing() {
-        assertThat(ChatTemplates.llada().render(List.of(new ChatMessage("user", "  Q \n")), true)).isEqualTo(SINGLE);
+        assertThat(ChatTemplate.llada().render(List.of(new ChatMessage("user", "  Q \n")), true)).isEqualTo(SINGLE);
     }
 
     @Test void defaultTemplateRendersSeveralMessagesAndNoGenerationPrompt() {
-        String s = ChatTemplates.llada().render(List.of(new ChatMessage("system", "Be brief."),
+        String s = ChatTemplate.llada().render(List.of(new ChatMessage("system", "Be brief."),
                 new ChatMessage("user", "Hi"), new ChatMessage("assistant", "Hello")), false);
         assertThat(s).isEqualTo("<|startoftext|><|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>"
                 + "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
@@ -46,7 +45,7 @@ class ChatTemplateTest {
         cfg.put("eos_token", "<|endoftext|>");
         cfg.put("model_max_length", 4096);
         Files.writeString(dir.resolve("tokenizer_config.json"), JSON.writeValueAsString(cfg));
-        ChatTemplate t = ChatTemplates.load(dir);
+        ChatTemplate t = ChatTemplate.load(dir);
         assertThat(t.render(List.of(new ChatMessage("user", "Q ")), true)).isEqualTo(SINGLE);
         assertThat(t.render(List.of(new ChatMessage("user", "A"), new ChatMessage("assistant", "B")), false))
                 .isEqualTo("<|startoftext|><|start_header_id|>user<|end_header_id|>\n\nA<|eot_id|>"
@@ -61,7 +60,7 @@ class ChatTemplateTest {
         named.put("template", tpl);
         Files.writeString(dir.resolve("tokenizer_config.json"), JSON.writeValueAsString(cfg));
         // trim_blocks + lstrip_blocks, as transformers renders: block lines leave no whitespace behind
-        assertThat(ChatTemplates.load(dir).render(List.of(new ChatMessage("user", "x"), new ChatMessage("assistant", "y")), true))
+        assertThat(ChatTemplate.load(dir).render(List.of(new ChatMessage("user", "x"), new ChatMessage("assistant", "y")), true))
                 .isEqualTo("  [user] x\n  [assistant] y\n>\n");
     }
 
@@ -74,32 +73,32 @@ class ChatTemplateTest {
     }
 
     @Test void missingConfigFallsBackToDefault(@TempDir Path dir) throws Exception {
-        assertThat(ChatTemplates.load(dir).source()).isEqualTo(ChatTemplates.DEFAULT_TEMPLATE);
+        assertThat(ChatTemplate.load(dir).source()).isEqualTo(ChatTemplate.LLADA_JINJA);
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|endoftext|>\"}");
-        assertThat(ChatTemplates.load(dir).source()).isEqualTo(ChatTemplates.DEFAULT_TEMPLATE);
+        assertThat(ChatTemplate.load(dir).source()).isEqualTo(ChatTemplate.LLADA_JINJA);
     }
 
     @Test void badConfigIsNamed(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"chat_template\": 5}");
-        assertThatThrownBy(() -> ChatTemplates.load(dir)).hasMessageContaining("tokenizer_config.json")
+        assertThatThrownBy(() -> ChatTemplate.load(dir)).hasMessageContaining("tokenizer_config.json")
                 .hasMessageContaining("chat_template");
         Files.writeString(dir.resolve("tokenizer_config.json"), "{oops");
-        assertThatThrownBy(() -> ChatTemplates.load(dir)).hasMessageContaining("not valid JSON");
+        assertThatThrownBy(() -> ChatTemplate.load(dir)).hasMessageContaining("not valid JSON");
     }
 
     @Test void writeDefaultKeepsOtherFieldsAndRoundTrips(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"model_max_length\": 512, \"eos_token\": \"<|endoftext|>\"}");
-        ChatTemplates.writeDefault(dir);
+        ChatTemplate.llada().install(dir);
         JsonNode n = JSON.readTree(dir.resolve("tokenizer_config.json").toFile());
         assertThat(n.get("model_max_length").asInt()).isEqualTo(512);
-        assertThat(n.get("chat_template").asText()).isEqualTo(ChatTemplates.DEFAULT_TEMPLATE);
+        assertThat(n.get("chat_template").asText()).isEqualTo(ChatTemplate.LLADA_JINJA);
         assertThat(n.get("bos_token").asText()).isEqualTo("<|startoftext|>");
-        assertThat(ChatTemplates.load(dir).render(List.of(new ChatMessage("user", "Q")), true)).isEqualTo(SINGLE);
+        assertThat(ChatTemplate.load(dir).render(List.of(new ChatMessage("user", "Q")), true)).isEqualTo(SINGLE);
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactly("tokenizer_config.json");
         }
         Path fresh = dir.resolve("new-model");
-        ChatTemplates.writeDefault(fresh);
-        assertThat(ChatTemplates.load(fresh).render(List.of(new ChatMessage("user", "Q")), true)).isEqualTo(SINGLE);
+        ChatTemplate.llada().install(fresh);
+        assertThat(ChatTemplate.load(fresh).render(List.of(new ChatMessage("user", "Q")), true)).isEqualTo(SINGLE);
     }
 }

@@ -1,4 +1,4 @@
-package org.unmask.train;
+package org.unmask.data;
 
 /** A long run of token ids (a tokenised corpus, documents separated by EOS) that windows are cut from. */
 public interface Tokens {

@@ -1,0 +1,27 @@
+package org.unmask.text;
+
+import java.util.List;
+
+/**
+ * The special-token strings of our tokenizers and of the LLaDA chat format, spelled once. LLaDA-8B's own tokenizer
+ * uses the same strings, so code that looks a token up by string works for both.
+ */
+public final class SpecialTokens {
+    private SpecialTokens() {}
+
+    /** End of text: separates documents in pretraining and pads answers. */
+    public static final String EOS = "<|endoftext|>";
+    /** Start of text: begins a chat prompt. */
+    public static final String BOS = "<|startoftext|>";
+    /** The mask token the diffusion model fills in. */
+    public static final String MASK = "<|mdm_mask|>";
+    /** Opens the role header of a chat turn. */
+    public static final String START_HEADER = "<|start_header_id|>";
+    /** Closes the role header of a chat turn. */
+    public static final String END_HEADER = "<|end_header_id|>";
+    /** Ends a chat turn. */
+    public static final String END_OF_TURN = "<|eot_id|>";
+
+    /** All of them in id order: a tokenizer trained by {@link BpeTrainer} gives them ids 0..5. */
+    public static final List<String> ALL = List.of(EOS, BOS, MASK, START_HEADER, END_HEADER, END_OF_TURN);
+}

@@ -1,0 +1,64 @@
+package org.unmask;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/**
+ * The packages follow the data's path and depend only downwards: files and compute at the bottom, then text, data,
+ * the model (tensor storage, kernels, the transformer, checkpoint files), diffusion, the loss plot and other views,
+ * training, a future {@code org.unmask.api}, serving, and the command line on top.
+ */
+@AnalyzeClasses(packages = "org.unmask", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+    private static final String[] BELOW_DIFFUSION =
+            {"Files", "Compute", "Text", "Data", "Tensor", "Kernels", "Model", "ModelIo"};
+
+    private static String[] plus(String[] base, String... more) {
+        String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
+    }
+
+    @ArchTest
+    static final ArchRule noPackageCycles = slices().matching("org.unmask.(**)").should().beFreeOfCycles();
+
+    @ArchTest
+    static final ArchRule packagesDependOnlyDownwards = layeredArchitecture()
+            .consideringOnlyDependenciesInLayers()
+            .layer("Files").definedBy("org.unmask.files..")
+            .layer("Compute").definedBy("org.unmask.compute..")
+            .layer("Text").definedBy("org.unmask.text..")
+            .layer("Data").definedBy("org.unmask.data..")
+            .layer("Tensor").definedBy("org.unmask.model.tensor..")
+            .layer("Kernels").definedBy("org.unmask.model.kernels..")
+            .layer("Model").definedBy("org.unmask.model")
+            .layer("ModelIo").definedBy("org.unmask.model.io..")
+            .layer("Diffusion").definedBy("org.unmask.diffusion..")
+            .layer("Views").definedBy("org.unmask.views..")
+            .layer("Train").definedBy("org.unmask.train..")
+            .optionalLayer("Api").definedBy("org.unmask.api..")
+            .layer("Serve").definedBy("org.unmask.serve..")
+            .layer("Cli").definedBy("org.unmask.cli..")
+            .whereLayer("Files").mayNotAccessAnyLayer()
+            .whereLayer("Compute").mayNotAccessAnyLayer()
+            .whereLayer("Text").mayOnlyAccessLayers("Files")
+            .whereLayer("Data").mayOnlyAccessLayers("Files", "Text")
+            .whereLayer("Tensor").mayOnlyAccessLayers("Files", "Compute", "Text", "Data")
+            .whereLayer("Kernels").mayOnlyAccessLayers("Files", "Compute", "Text", "Data", "Tensor")
+            .whereLayer("Model").mayOnlyAccessLayers("Files", "Compute", "Text", "Data", "Tensor", "Kernels")
+            .whereLayer("ModelIo").mayOnlyAccessLayers("Files", "Compute", "Text", "Data", "Tensor", "Kernels", "Model")
+            .whereLayer("Diffusion").mayOnlyAccessLayers(BELOW_DIFFUSION)
+            .whereLayer("Views").mayOnlyAccessLayers(plus(BELOW_DIFFUSION, "Diffusion"))
+            // training writes its loss plot with views; it neither serves nor is served
+            .whereLayer("Train").mayOnlyAccessLayers(plus(BELOW_DIFFUSION, "Diffusion", "Views"))
+            // the room for a programmatic API that serve and cli share
+            .whereLayer("Api").mayOnlyAccessLayers(plus(BELOW_DIFFUSION, "Diffusion", "Views", "Train"))
+            .whereLayer("Serve").mayOnlyAccessLayers(plus(BELOW_DIFFUSION, "Diffusion", "Views", "Api"))
+            .whereLayer("Cli").mayNotBeAccessedByAnyLayer();
+}
