@@ -13,6 +13,8 @@ import org.unmask.model.Denoiser;
 import org.unmask.model.LladaModel;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.io.Checkpoint;
+import org.unmask.text.ChatMessage;
+import org.unmask.text.ChatTemplate;
 import org.unmask.text.HfTokenizer;
 import org.unmask.text.SpecialTokens;
 import org.unmask.text.Tokenizer;
@@ -28,7 +30,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A masked diffusion language model ready to use from Java: load a Hugging Face model directory, then generate,
- * infill, score and evaluate. Thread-safe: concurrent callers share the model, their forward passes take turns (each
+ * infill, chat, score and evaluate. Thread-safe: concurrent callers share the model, their forward passes take turns (each
  * pass already uses every core), so two generations interleave step by step instead of one waiting for the other.
  *
  * <pre>{@code
@@ -45,10 +47,13 @@ public final class UnmaskModel {
     private final Optional<Tokenizer> tokenizer;
     private final Path directory;
 
-    private UnmaskModel(Denoiser model, Optional<Tokenizer> tokenizer, Path directory) {
+    private final ChatTemplate chatTemplate;
+
+    private UnmaskModel(Denoiser model, Optional<Tokenizer> tokenizer, Path directory, ChatTemplate chatTemplate) {
         this.model = new TurnTaking(model);
         this.tokenizer = tokenizer;
         this.directory = directory;
+        this.chatTemplate = chatTemplate;
     }
 
     /**
@@ -60,12 +65,13 @@ public final class UnmaskModel {
         Checkpoint ckpt = Checkpoint.open(dir);
         LladaModel model = LladaModel.fromWeights(ckpt.config(), ckpt.tensors(), false);
         Path tok = dir.resolve("tokenizer.json");
-        return new UnmaskModel(model, Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok)) : Optional.empty(), dir);
+        return new UnmaskModel(model, Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok)) : Optional.empty(), dir,
+                ChatTemplate.load(dir));
     }
 
     /** Wraps a model already in memory (a freshly trained one, or a test double), with an optional tokenizer. */
     public static UnmaskModel of(Denoiser model, Optional<Tokenizer> tokenizer) {
-        return new UnmaskModel(model, tokenizer, null);
+        return new UnmaskModel(model, tokenizer, null, ChatTemplate.llada());
     }
 
     /** The architecture and special ids. */
@@ -73,6 +79,9 @@ public final class UnmaskModel {
 
     /** The tokenizer, when the model directory has one. */
     public Optional<Tokenizer> tokenizer() { return tokenizer; }
+
+    /** The chat template of tokenizer_config.json, or the LLaDA-style one when the directory has none. */
+    public ChatTemplate chatTemplate() { return chatTemplate; }
 
     /** The model's forward pass (serialised between callers), for code that drives the sampler itself. */
     public Denoiser denoiser() { return model; }
@@ -132,6 +141,22 @@ public final class UnmaskModel {
             out.add(new Generation(text, shown, r.sequences()[j], r.forwardPasses(), r.steps(), took));
         }
         return out;
+    }
+
+    /**
+     * Answers the last user message of {@code conversation}, rendered with the model's chat template; the answer's
+     * text is cut at the end of the turn. Steps default to one per generated token.
+     */
+    public Generation chat(List<ChatMessage> conversation, SamplerConfig.Builder settings, StepListener listener) {
+        int[] prompt = requireTokenizer().encode(chatTemplate.prompt(conversation), false);
+        Generation g = generate(prompt, settings, listener);
+        int end = g.tokens().length;
+        for (int i = 0; i < g.tokens().length; i++) {
+            int t = g.tokens()[i];
+            if (t == config().eosTokenId() || t == eotId()) { end = i; break; }
+        }
+        int[] answer = java.util.Arrays.copyOf(g.tokens(), end);
+        return new Generation(requireTokenizer().decode(answer, true), answer, g.canvas(), g.forwardPasses(), g.steps(), g.elapsed());
     }
 
     /**

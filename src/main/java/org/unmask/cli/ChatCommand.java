@@ -56,7 +56,7 @@ public final class ChatCommand implements Callable<Integer> {
     private final InputStream in;
     private final PrintStream out;
 
-    public ChatCommand() { this(dir -> ServeCommand.openModelDir(dir, 1), System.in, System.out); }
+    public ChatCommand() { this(dir -> ModelDirs.engine(dir, 1), System.in, System.out); }
 
     ChatCommand(EngineLoader loader, InputStream in, PrintStream out) {
         this.loader = loader;

@@ -2,6 +2,7 @@ package org.unmask.cli;
 
 import org.unmask.data.ChoiceTask;
 import org.unmask.data.Corpora;
+import org.unmask.api.UnmaskModel;
 import org.unmask.diffusion.MultipleChoice;
 import org.unmask.diffusion.Elbo;
 import org.unmask.diffusion.NllEstimate;
@@ -78,8 +79,8 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (modelDir == null) throw new IllegalArgumentException("missing --model DIR");
         if (corpus == null) throw new IllegalArgumentException("missing --corpus PATH (or use 'unmask eval mc --tasks FILE.jsonl')");
-        Denoiser model = ModelDirs.loadModel(modelDir);
-        return run(model, ModelDirs.loadTokenizer(modelDir), spec.commandLine().getOut(), spec.commandLine().getErr());
+        UnmaskModel model = ModelDirs.load(modelDir);
+        return run(model.denoiser(), model.tokenizer(), spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
     /** The command body over an already loaded model. */
@@ -132,8 +133,8 @@ public final class EvalCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            Denoiser model = ModelDirs.loadModel(modelDir);
-            return run(model, ModelDirs.loadTokenizer(modelDir), spec.commandLine().getOut(), spec.commandLine().getErr());
+            UnmaskModel model = ModelDirs.load(modelDir);
+            return run(model.denoiser(), model.tokenizer(), spec.commandLine().getOut(), spec.commandLine().getErr());
         }
 
         int run(Denoiser model, Optional<Tokenizer> tok, PrintWriter out, PrintWriter err) throws IOException {

@@ -1,7 +1,6 @@
 package org.unmask.cli;
 
 import org.unmask.api.UnmaskModel;
-import org.unmask.model.Denoiser;
 import org.unmask.text.ChatMessage;
 import org.unmask.text.ChatTemplate;
 import org.unmask.text.Tokenizer;

@@ -1,5 +1,6 @@
 package org.unmask.cli;
 
+import org.unmask.api.UnmaskModel;
 import org.unmask.diffusion.Likelihood;
 import org.unmask.model.Denoiser;
 import org.unmask.text.Tokenizer;
@@ -48,8 +49,8 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Denoiser model = ModelDirs.loadModel(modelDir);
-        return run(model, ModelDirs.loadTokenizer(modelDir), spec.commandLine().getOut(), spec.commandLine().getErr());
+        UnmaskModel model = ModelDirs.load(modelDir);
+        return run(model.denoiser(), model.tokenizer(), spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
     /** The command body over an already loaded model. */

@@ -1,13 +1,10 @@
 package org.unmask.cli;
 
 import org.unmask.serve.EngineLoader;
-import org.unmask.model.Denoiser;
 import org.unmask.serve.GenerationEngine;
-import org.unmask.serve.LladaEngine;
 import org.unmask.serve.ServerOptions;
 import org.unmask.serve.UnmaskServer;
 import org.unmask.text.ChatTemplate;
-import org.unmask.text.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -49,18 +46,10 @@ public final class ServeCommand implements Callable<Integer> {
 
     public ServeCommand() { this(null, System.out); }
 
-    /** A command using {@code loader} (null: the model directory's checkpoint and tokenizer, see {@link #openModelDir}). */
+    /** A command using {@code loader} (null: the model directory's checkpoint and tokenizer, see {@link ModelDirs#engine}). */
     ServeCommand(EngineLoader loader, PrintStream out) {
-        this.loader = loader != null ? loader : dir -> openModelDir(dir, maxBatch);
+        this.loader = loader != null ? loader : dir -> ModelDirs.engine(dir, maxBatch);
         this.out = out;
-    }
-
-    /** The diffusion sampler over the model and tokenizer of {@code dir}, batching up to {@code maxBatch} requests. */
-    static GenerationEngine openModelDir(Path dir, int maxBatch) {
-        Denoiser model = ModelDirs.loadModel(dir);
-        Tokenizer tokenizer = ModelDirs.loadTokenizer(dir).orElseThrow(() -> new IllegalArgumentException(
-                dir + ": no tokenizer.json (serving and chat need the model's tokenizer)"));
-        return new LladaEngine(dir.toAbsolutePath().normalize().getFileName().toString(), model, tokenizer, maxBatch);
     }
 
     @Override public Integer call() throws Exception {

@@ -1,6 +1,5 @@
 package org.unmask.serve;
 
-import org.unmask.diffusion.Remasking;
 import org.unmask.diffusion.SamplerConfig;
 
 import java.util.List;

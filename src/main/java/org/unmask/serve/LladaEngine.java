@@ -1,11 +1,10 @@
 package org.unmask.serve;
 
-import org.unmask.diffusion.SampleResult;
-import org.unmask.diffusion.Sampler;
+import org.unmask.api.Generation;
+import org.unmask.api.UnmaskModel;
 import org.unmask.diffusion.SamplerConfig;
 import org.unmask.diffusion.StepEvent;
 import org.unmask.diffusion.StepListener;
-import org.unmask.model.Denoiser;
 import org.unmask.model.ModelConfig;
 import org.unmask.text.SpecialTokens;
 import org.unmask.text.Tokenizer;
@@ -15,8 +14,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The serving engine over a real model: each request (or batch of requests) runs through the diffusion
- * {@link Sampler} with the request's own {@link SamplerConfig}, so every sampling setting the sampler knows (LLaDA,
+ * The serving engine over a real model: each request (or batch of requests) runs through the library API
+ * ({@link UnmaskModel#run}) with the request's own {@link SamplerConfig}, so every sampling setting the sampler knows (LLaDA,
  * Dream's algorithms, Fast-dLLM, ReMDM) serves. Requests share one left-padded sampler run only when they
  * {@link GenerationRequest#batchesWith batch with} each other (settings equal apart from the seed, and
  * deterministic); any other request runs alone, so that its own seed decides its draws. Cancellation: the sampler
@@ -26,18 +25,23 @@ import java.util.List;
 public final class LladaEngine implements GenerationEngine {
 
     private final String modelId;
-    private final Denoiser model;
+    private final UnmaskModel model;
     private final Vocabulary vocab;
     private final int maxBatch;
 
-    /** An engine named {@code modelId} over {@code model} and its tokenizer, batching up to {@code maxBatch} rows. */
-    public LladaEngine(String modelId, Denoiser model, Tokenizer tokenizer, int maxBatch) {
+    /**
+     * An engine named {@code modelId} over a model of the library API (which must have a tokenizer), batching up to
+     * {@code maxBatch} rows.
+     */
+    public LladaEngine(String modelId, UnmaskModel model, int maxBatch) {
         ModelConfig c = model.config();
+        Tokenizer tokenizer = model.tokenizer().orElseThrow(() -> new IllegalArgumentException(
+                modelId + ": no tokenizer.json (serving and chat need the model's tokenizer)"));
         int bos = c.bosTokenIdOrNull() != null ? c.bosTokenIdOrNull() : tokenizer.tokenId(SpecialTokens.BOS).orElse(-1);
         this.modelId = modelId;
         this.model = model;
         this.vocab = new Vocabulary(tokenizer, c.maskTokenId(), bos, c.eosTokenId(),
-                tokenizer.tokenId(SpecialTokens.END_OF_TURN).orElse(-1));
+                model.eotId());
         if (maxBatch < 1) throw new IllegalArgumentException("max batch must be at least 1: " + maxBatch);
         this.maxBatch = maxBatch;
     }
@@ -107,9 +111,9 @@ public final class LladaEngine implements GenerationEngine {
                 if (jobs.stream().allMatch(j -> j.token().isCancelled())) throw new AllCancelled();
             };
             try {
-                SampleResult r = new Sampler(model, cfg).generate(jobs.stream().map(j -> j.request().promptIds()).toList(), listener);
+                List<Generation> r = model.run(jobs.stream().map(j -> j.request().promptIds()).toList(), cfg, listener, false);
                 for (int b = 0; b < rows; b++)
-                    if (!jobs.get(b).token().isCancelled()) canvas[b] = r.generated(b);
+                    if (!jobs.get(b).token().isCancelled()) canvas[b] = r.get(b).tokens();
             } catch (AllCancelled stopped) {
                 // every row was cancelled: the canvases hold their last steps
             }

@@ -6,7 +6,6 @@ import org.unmask.diffusion.NllEstimate;
 import org.unmask.diffusion.ScoredSequence;
 import org.unmask.model.Denoiser;
 import org.unmask.data.Tokens;
-import org.unmask.model.kernels.AttentionPattern;
 
 import java.util.ArrayList;
 import java.util.List;

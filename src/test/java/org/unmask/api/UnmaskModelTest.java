@@ -85,4 +85,18 @@ class UnmaskModelTest {
         assertThatThrownBy(() -> UnmaskModel.load(dir.resolve("nope"))).hasMessageContaining("does not exist");
         assertThat(UnmaskModel.of(m.denoiser(), Optional.empty()).eotId()).isEqualTo(-1);
     }
+
+    @Test void chatRendersTheTemplateAndCutsTheAnswerAtTheEndOfTurn() {
+        var tok = new org.unmask.cli.CharTokenizer();
+        // EOS is strongly preferred from relative offset 30 on, so the answer ends inside the canvas
+        var fake = new org.unmask.diffusion.FakeDenoiser(org.unmask.diffusion.FakeDenoiser.config(192, 256), 3, 30, 4f);
+        UnmaskModel m = UnmaskModel.of(fake, Optional.of(tok));
+        var conversation = List.of(new org.unmask.text.ChatMessage("user", "Hi"));
+        Generation g = m.chat(conversation, m.sampling().genLength(32), null);
+        int[] prompt = tok.encode(m.chatTemplate().prompt(conversation), false);
+        assertThat(java.util.Arrays.copyOf(g.canvas(), prompt.length)).containsExactly(prompt);
+        assertThat(g.tokens()).doesNotContain(fake.config().eosTokenId());
+        assertThat(g.tokens().length).isLessThan(32);
+        assertThat(g.text()).isEqualTo(tok.decode(g.tokens(), true));
+    }
 }

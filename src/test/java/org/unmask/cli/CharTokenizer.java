@@ -5,7 +5,7 @@ import org.unmask.text.Tokenizer;
 import java.util.OptionalInt;
 
 /** A toy tokenizer for command tests: ids 0..5 are the special tokens, 6..15 the letters a..j (others fold onto them). */
-final class CharTokenizer implements Tokenizer {
+public final class CharTokenizer implements Tokenizer {
     private static final String[] SPECIAL = {"<|endoftext|>", "<|startoftext|>", "<|mdm_mask|>", "<|start_header_id|>",
             "<|end_header_id|>", "<|eot_id|>"};
 

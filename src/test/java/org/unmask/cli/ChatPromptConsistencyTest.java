@@ -54,7 +54,7 @@ class ChatPromptConsistencyTest {
     }
 
     static LladaEngine engine(Tokenizer tok) {
-        return new LladaEngine("fake", new FakeDenoiser(16, 21), tok, 1);
+        return new LladaEngine("fake", org.unmask.api.UnmaskModel.of(new FakeDenoiser(16, 21), java.util.Optional.of(tok)), 1);
     }
 
     static String sftPrompt() {

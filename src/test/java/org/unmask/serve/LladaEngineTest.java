@@ -61,7 +61,7 @@ class LladaEngineTest {
 
     @Test void generatesTheModelsAnswerWithOneEventPerStep() {
         AnswerDenoiser model = new AnswerDenoiser(32);
-        LladaEngine engine = new LladaEngine("answer", model, new CharTokenizer(), 4);
+        LladaEngine engine = new LladaEngine("answer", org.unmask.api.UnmaskModel.of(model, java.util.Optional.of(new CharTokenizer())), 4);
         List<AnswerStep> events = new ArrayList<>();
         GenerationResult r = engine.generate(request(new int[]{1, 40, 41}, 0, 0),
                 e -> events.add(engine.vocabulary().answerStep(e, 3)), new CancellationToken());
@@ -77,7 +77,7 @@ class LladaEngineTest {
 
     @Test void cancellingStopsTheSampler() {
         AnswerDenoiser model = new AnswerDenoiser(32);
-        LladaEngine engine = new LladaEngine("answer", model, new CharTokenizer(), 4);
+        LladaEngine engine = new LladaEngine("answer", org.unmask.api.UnmaskModel.of(model, java.util.Optional.of(new CharTokenizer())), 4);
         CancellationToken token = new CancellationToken();
         GenerationResult r = engine.generate(request(new int[]{1, 40}, 0, 0), e -> {
             if (e.step() == 2) token.cancel();
@@ -90,7 +90,7 @@ class LladaEngineTest {
 
     @Test void deterministicRequestsShareOneRunAndSampledOnesRunAlone() {
         AnswerDenoiser model = new AnswerDenoiser(32);
-        LladaEngine engine = new LladaEngine("answer", model, new CharTokenizer(), 4);
+        LladaEngine engine = new LladaEngine("answer", org.unmask.api.UnmaskModel.of(model, java.util.Optional.of(new CharTokenizer())), 4);
         List<GenerationResult> rs = engine.generateBatch(List.of(
                 new GenerationJob(request(new int[]{1, 40, 41, 42}, 0, 0), null, null),
                 new GenerationJob(request(new int[]{1}, 0, 0), null, null)));
@@ -103,7 +103,7 @@ class LladaEngineTest {
     }
 
     @Test void servesTheAnswerOverHttp() throws Exception {
-        LladaEngine engine = new LladaEngine("answer", new AnswerDenoiser(32), new CharTokenizer(), 4);
+        LladaEngine engine = new LladaEngine("answer", org.unmask.api.UnmaskModel.of(new AnswerDenoiser(32), java.util.Optional.of(new CharTokenizer())), 4);
         try (UnmaskServer server = UnmaskServer.start(engine, ChatTemplate.llada(),
                 new ServerOptions("127.0.0.1", 0, 4, 4, 1 << 16))) {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(

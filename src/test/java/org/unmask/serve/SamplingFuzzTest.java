@@ -47,8 +47,7 @@ class SamplingFuzzTest {
 
     @BeforeAll static void start() throws Exception {
         // vocabulary 192 covers the specials and ASCII of CharTokenizer; EOS wins from relative offset 40 on
-        LladaEngine engine = new LladaEngine("fuzz", new FakeDenoiser(FakeDenoiser.config(192, 256), 11, 40, 4f),
-                new CharTokenizer(), 4);
+        LladaEngine engine = new LladaEngine("fuzz", org.unmask.api.UnmaskModel.of(new FakeDenoiser(FakeDenoiser.config(192, 256), 11, 40, 4f), java.util.Optional.of(new CharTokenizer())), 4);
         server = UnmaskServer.start(engine, ChatTemplate.llada(), new ServerOptions("127.0.0.1", 0, 64, 4, 1 << 16));
     }
 

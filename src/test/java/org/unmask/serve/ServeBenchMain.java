@@ -20,8 +20,7 @@ public final class ServeBenchMain {
         String kind = args.length > 4 ? args[4] : "fake";
         GenerationEngine engine = switch (kind) {
             case "fake" -> new FakeEngine("The quick brown fox jumps over the lazy dog.", maxBatch, stepDelay);
-            case "sampler" -> new LladaEngine("hash-denoiser",
-                    new FakeDenoiser(FakeDenoiser.config(4096, 512), 7, 40, 4f), new CharTokenizer(), maxBatch);
+            case "sampler" -> new LladaEngine("hash-denoiser", org.unmask.api.UnmaskModel.of(new FakeDenoiser(FakeDenoiser.config(4096, 512), 7, 40, 4f), java.util.Optional.of(new CharTokenizer())), maxBatch);
             default -> throw new IllegalArgumentException("engine must be fake or sampler: " + kind);
         };
         try (UnmaskServer server = UnmaskServer.start(engine, ChatTemplate.llada(),
