@@ -1,5 +1,9 @@
 package org.unmask.cli;
 
+import org.unmask.diffusion.InvalidSettingException;
+import org.unmask.diffusion.Remasking;
+import org.unmask.diffusion.Setting;
+import org.unmask.diffusion.RemdmConfig;
 import org.unmask.model.kernels.GemmBenchmark;
 import org.unmask.model.tensor.DType;
 import org.unmask.train.LrSchedule;
@@ -17,6 +21,8 @@ final class Converters {
     private static <T> T typed(java.util.function.Supplier<T> parse) {
         try {
             return parse.get();
+        } catch (InvalidSettingException e) {
+            throw new TypeConversionException(e.message(Setting::flag));
         } catch (IllegalArgumentException e) {
             throw new TypeConversionException(e.getMessage());
         }
@@ -35,6 +41,16 @@ final class Converters {
     /** {@code forward}, {@code backward-input} or {@code backward-weight}. */
     static final class GemmMode implements ITypeConverter<GemmBenchmark.Mode> {
         @Override public GemmBenchmark.Mode convert(String s) { return typed(() -> GemmBenchmark.Mode.parse(s)); }
+    }
+
+    /** A remasking rule: {@code low_confidence}, {@code random} or one of Dream's algorithms. */
+    static final class RemaskingRule implements ITypeConverter<Remasking> {
+        @Override public Remasking convert(String s) { return typed(() -> Remasking.parse(s)); }
+    }
+
+    /** A ReMDM schedule: {@code cap}, {@code rescale} or {@code conf}. */
+    static final class RemdmSchedule implements ITypeConverter<RemdmConfig.Schedule> {
+        @Override public RemdmConfig.Schedule convert(String s) { return typed(() -> RemdmConfig.Schedule.parse(s)); }
     }
 
     /** A floating-point weight format: {@code f32}, {@code bf16} or {@code f16} (or their long names). */

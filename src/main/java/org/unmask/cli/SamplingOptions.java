@@ -1,6 +1,5 @@
 package org.unmask.cli;
 
-import org.unmask.diffusion.InvalidSettingException;
 import org.unmask.diffusion.Remasking;
 import org.unmask.diffusion.RemdmConfig;
 import org.unmask.diffusion.SamplerConfig;
@@ -12,8 +11,6 @@ import picocli.CommandLine.Option;
  * {@link Setting}, spelled {@link Setting#flag()}. The generation length and the special ids come from each command.
  */
 final class SamplingOptions {
-    /** ReMDM eta and window when {@code --remdm} is given without them. */
-    static final double DEFAULT_REMDM_ETA = 0.02, DEFAULT_REMDM_WINDOW = 1;
 
     @Option(names = "--steps", description = "Denoising steps, split evenly over the blocks (default: one per generated token).")
     Integer steps;
@@ -21,9 +18,9 @@ final class SamplingOptions {
     @Option(names = "--block-length", description = "Semi-autoregressive block length (default: the whole generation; chat: 32 when it divides --gen-length).")
     Integer blockLength;
 
-    @Option(names = "--remasking", defaultValue = "low_confidence",
+    @Option(names = "--remasking", defaultValue = "low_confidence", converter = Converters.RemaskingRule.class,
             description = "low_confidence, random, or a Dream algorithm: origin, maskgit_plus, topk_margin, entropy (default: ${DEFAULT-VALUE}).")
-    String remasking;
+    Remasking remasking;
 
     @Option(names = "--temperature", defaultValue = "0", description = "0 = argmax; > 0 = Gumbel-max / categorical sampling.")
     double temperature;
@@ -61,8 +58,8 @@ final class SamplingOptions {
     @Option(names = "--early-stop", description = "Stop spending forward passes on a row once everything after a committed EOS is settled (filled with EOS).")
     boolean earlyStop;
 
-    @Option(names = "--remdm", description = "ReMDM re-masking schedule: cap, rescale or conf (default: off).")
-    String remdm;
+    @Option(names = "--remdm", converter = Converters.RemdmSchedule.class, paramLabel = "cap|rescale|conf", description = "ReMDM re-masking schedule: cap, rescale or conf (default: off).")
+    RemdmConfig.Schedule remdm;
 
     @Option(names = "--remdm-eta", description = "ReMDM eta (default: 0.02).")
     Double remdmEta;
@@ -83,10 +80,10 @@ final class SamplingOptions {
     SamplerConfig.Builder builder(int genLength, int defaultSteps, int defaultBlock) {
         SamplerConfig.Builder b = SamplerConfig.builder(genLength, steps == null ? defaultSteps : steps,
                         blockLength == null ? defaultBlock : blockLength)
-                .remasking(Remasking.parse(remasking)).temperature(temperature).cfgScale(cfgScale)
+                .remasking(remasking).temperature(temperature).cfgScale(cfgScale)
                 .topP(topP).topK(topK).algTemp(algTemp).eps(eps)
                 .logitsEosInf(logitsEosInf).confidenceEosEotInf(confidenceEosEotInf).referenceEosQuirk(referenceEosQuirk)
-                .earlyStop(earlyStop).remdm(remdm()).seed(seed);
+                .earlyStop(earlyStop).remdm(RemdmConfig.of(remdm, remdmEta, remdmWindow, remdmLoop)).seed(seed);
         if (threshold != null) b.threshold(threshold);
         if (factor != null) b.factor(factor);
         return b;
@@ -97,16 +94,4 @@ final class SamplingOptions {
         return builder(genLength, defaultSteps, defaultBlock).specialIds(maskId, eosId, eotId).build();
     }
 
-    /** ReMDM from {@code --remdm} and its companions, null when off; a companion without {@code --remdm} is an error. */
-    private RemdmConfig remdm() {
-        if (remdm == null) {
-            Setting stray = remdmEta != null ? Setting.REMDM_ETA : remdmWindow != null ? Setting.REMDM_WINDOW
-                    : remdmLoop ? Setting.REMDM_LOOP : null;
-            if (stray != null) throw new InvalidSettingException(stray, "{" + stray.key()
-                    + "} applies to ReMDM re-masking; set {remdm} to cap, rescale or conf");
-            return null;
-        }
-        return new RemdmConfig(RemdmConfig.Schedule.parse(remdm), remdmEta != null ? remdmEta : DEFAULT_REMDM_ETA,
-                remdmWindow != null ? remdmWindow : DEFAULT_REMDM_WINDOW, remdmLoop);
-    }
 }

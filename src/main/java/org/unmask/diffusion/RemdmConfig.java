@@ -16,6 +16,25 @@ import java.util.Locale;
  */
 public record RemdmConfig(Schedule schedule, double eta, double window, boolean loop) {
 
+    /** eta when a schedule is named without one. */
+    public static final double DEFAULT_ETA = 0.02;
+    /** window when a schedule is named without one (every step of a block). */
+    public static final double DEFAULT_WINDOW = 1;
+
+    /**
+     * The ReMDM settings as an edge receives them: null when no schedule is named (then naming eta, window or loop is
+     * an error), else the schedule with its defaults filled in.
+     */
+    public static RemdmConfig of(Schedule schedule, Double eta, Double window, boolean loop) {
+        if (schedule == null) {
+            Setting stray = eta != null ? Setting.REMDM_ETA : window != null ? Setting.REMDM_WINDOW : loop ? Setting.REMDM_LOOP : null;
+            if (stray != null) throw new InvalidSettingException(stray, "{" + stray.key()
+                    + "} applies to ReMDM re-masking; set {remdm} to cap, rescale or conf");
+            return null;
+        }
+        return new RemdmConfig(schedule, eta != null ? eta : DEFAULT_ETA, window != null ? window : DEFAULT_WINDOW, loop);
+    }
+
     /** The switch variant. */
     public RemdmConfig(Schedule schedule, double eta, double window) { this(schedule, eta, window, false); }
 

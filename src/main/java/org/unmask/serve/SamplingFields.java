@@ -29,8 +29,6 @@ final class SamplingFields {
 
     /** Preferred semi-autoregressive block length (LLaDA's chat.py); used when it divides the generation length. */
     static final int DEFAULT_BLOCK_LENGTH = 32;
-    /** ReMDM eta and window when a request names a schedule without them (the CLI's defaults). */
-    static final double DEFAULT_REMDM_ETA = 0.02, DEFAULT_REMDM_WINDOW = 1;
     /** OpenAI's temperature range ends at 2; the sampler would take more, the API promises this range. */
     static final double MAX_TEMPERATURE = 2;
     /**
@@ -94,21 +92,11 @@ final class SamplingFields {
         return b.seed(seed != null ? seed : ThreadLocalRandom.current().nextLong());
     }
 
-    /** ReMDM from {@code remdm} and its three companions, null when off; a companion without a schedule is an error. */
+    /** ReMDM from {@code remdm} and its three companions (see {@link RemdmConfig#of}). */
     private static RemdmConfig remdm(JsonNode root) {
         String schedule = optString(root, Setting.REMDM.key());
-        Double eta = optNumber(root, Setting.REMDM_ETA.key());
-        Double window = optNumber(root, Setting.REMDM_WINDOW.key());
-        Boolean loop = optBool(root, Setting.REMDM_LOOP.key());
-        if (schedule == null) {
-            Setting stray = eta != null ? Setting.REMDM_ETA : window != null ? Setting.REMDM_WINDOW
-                    : Boolean.TRUE.equals(loop) ? Setting.REMDM_LOOP : null;
-            if (stray != null) throw new InvalidSettingException(stray, "{" + stray.key()
-                    + "} applies to ReMDM re-masking; set {remdm} to cap, rescale or conf");
-            return null;
-        }
-        return new RemdmConfig(RemdmConfig.Schedule.parse(schedule), eta != null ? eta : DEFAULT_REMDM_ETA,
-                window != null ? window : DEFAULT_REMDM_WINDOW, Boolean.TRUE.equals(loop));
+        return RemdmConfig.of(schedule == null ? null : RemdmConfig.Schedule.parse(schedule), optNumber(root, Setting.REMDM_ETA.key()),
+                optNumber(root, Setting.REMDM_WINDOW.key()), Boolean.TRUE.equals(optBool(root, Setting.REMDM_LOOP.key())));
     }
 
     private static void number(JsonNode root, Setting s, DoubleConsumer set) {
