@@ -99,4 +99,32 @@ class UnmaskModelTest {
         assertThat(g.tokens().length).isLessThan(32);
         assertThat(g.text()).isEqualTo(tok.decode(g.tokens(), true));
     }
+
+    /** The README's example, line for line, on a stand-in model: the documented calls exist and do what it says. */
+    @Test void theReadmeExampleRuns() {
+        var fake = new org.unmask.diffusion.FakeDenoiser(org.unmask.diffusion.FakeDenoiser.config(192, 256), 5, 60, 4f);
+        UnmaskModel model = UnmaskModel.of(fake, Optional.of(new org.unmask.cli.CharTokenizer()));
+        List<Integer> steps = new ArrayList<>();
+        Generation g = model.generate("And God said,",
+                model.sampling().genLength(64).blockLength(16).threshold(0.9),
+                event -> steps.add(event.step()));
+        assertThat(g.tokens()).hasSize(64);
+        assertThat(steps).isNotEmpty().hasSize(g.steps());
+        Generation filled = model.infill("The [MASK:3] sat on the mat.", model.sampling(), null);
+        var tok = model.tokenizer().orElseThrow();   // the toy tokenizer folds characters, so compare through it
+        assertThat(filled.tokens()).hasSize(3 + 3 + 16).doesNotContain(fake.config().maskTokenId());
+        assertThat(filled.text()).startsWith(tok.decode(tok.encode("The", false), true))
+                .endsWith(tok.decode(tok.encode(" sat on the mat.", false), true));
+        Generation answer = model.chat(List.of(new org.unmask.text.ChatMessage("user", "Who made the light?")),
+                model.sampling().genLength(48), null);
+        assertThat(answer.tokens().length).isLessThanOrEqualTo(48);
+        double logp = model.score("In the beginning", " God created", 64, 16, 0, 0);
+        assertThat(logp).isNegative().isFinite();
+        assertThatThrownBy(() -> model.generate("x", model.sampling().genLength(64).blockLength(10), null))
+                .isInstanceOfSatisfying(org.unmask.diffusion.InvalidSettingException.class, e -> {
+                    assertThat(e.setting()).isEqualTo(org.unmask.diffusion.Setting.BLOCK_LENGTH);
+                    assertThat(e.message(org.unmask.diffusion.Setting::flag)).contains("--block-length");
+                    assertThat(e.message(org.unmask.diffusion.Setting::key)).contains("block_length");
+                });
+    }
 }
