@@ -66,7 +66,8 @@ final class SamplingFields {
         // the answer ends at its first EOS/EoT, so masks behind a settled EOS are not worth forward passes
         b.earlyStop(true);
         String remasking = optString(root, Setting.REMASKING.key());
-        if (remasking != null) b.remasking(Remasking.parse(remasking));
+        Remasking rule = remasking == null ? Remasking.LOW_CONFIDENCE : Remasking.parse(remasking);
+        b.remasking(rule);
         Double temperature = optNumber(root, Setting.TEMPERATURE.key());
         if (temperature != null && temperature > MAX_TEMPERATURE)
             throw ApiError.invalid("temperature must be between 0 and " + MAX_TEMPERATURE + "; got " + temperature + ".",
@@ -79,7 +80,9 @@ final class SamplingFields {
         if (cfg != null) b.cfgScale(cfg);
         number(root, Setting.THRESHOLD, b::threshold);
         number(root, Setting.FACTOR, b::factor);
-        number(root, Setting.TOP_P, b::topP);
+        // OpenAI clients send top_p by habit; it filters Dream's token sampler only, so LLaDA's rules ignore it here
+        // (as this server always did) rather than rejecting the request
+        number(root, Setting.TOP_P, p -> { if (rule.isDream()) b.topP(p); });
         integer(root, Setting.TOP_K, b::topK);
         number(root, Setting.ALG_TEMP, b::algTemp);
         number(root, Setting.EPS, v -> b.eps((float) v));

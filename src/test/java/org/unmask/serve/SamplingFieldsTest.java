@@ -93,4 +93,14 @@ class SamplingFieldsTest {
             assertThat(r.batchesWith(r)).as(sampled + " runs alone, even next to an equal request").isFalse();
         }
     }
+
+    @Test void openAiTopPIsIgnoredByLladaRulesAndUsedByDream() {
+        assertThat(parse("\"top_p\":0.9").topP()).isEqualTo(1);
+        assertThat(parse("\"top_p\":0.9,\"remasking\":\"random\"").topP()).isEqualTo(1);
+        assertThat(parse("\"top_p\":0.9,\"remasking\":\"entropy\"").topP()).isEqualTo(0.9);
+        assertThatThrownBy(() -> parse("\"top_p\":\"high\"")).isInstanceOfSatisfying(ApiError.class,
+                e -> assertThat(e.getMessage()).contains("top_p"));
+        assertThatThrownBy(() -> parse("\"top_p\":1.5,\"remasking\":\"entropy\"")).isInstanceOfSatisfying(ApiError.class,
+                e -> assertThat(e.getMessage()).contains("top_p"));
+    }
 }
