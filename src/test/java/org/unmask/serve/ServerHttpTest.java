@@ -489,7 +489,7 @@ class ServerHttpTest {
         FakeEngine e = new FakeEngine("a".repeat(250), 8, 10);
         start(e, 4, 8, 4096);
         Socket s = rawPost("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"go\"}],"
-                + "\"max_tokens\":256,\"steps\":256,\"block_length\":8,\"stream\":true}");
+                + "\"max_tokens\":256,\"steps\":256,\"block_length\":8,\"stream\":true,\"seed\":7}");
         readUntil(s, "\"content\":\"aaaaaaaa\"");
         s.close();
         waitFor(() -> !e.cancelledAtStep.isEmpty(), "the engine to see the cancellation");
