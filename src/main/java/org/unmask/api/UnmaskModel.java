@@ -30,8 +30,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A masked diffusion language model ready to use from Java: load a Hugging Face model directory, then generate,
- * infill, chat, score and evaluate. Thread-safe: concurrent callers share the model, their forward passes take turns (each
- * pass already uses every core), so two generations interleave step by step instead of one waiting for the other.
+ * infill, chat, score and evaluate. Thread-safe: concurrent callers share the model and their forward passes take
+ * turns (each pass already uses every core), so two generations interleave step by step instead of one waiting for
+ * the other.
  *
  * <pre>{@code
  * UnmaskModel model = UnmaskModel.load(Path.of("models/unmask-bible"));
@@ -46,7 +47,6 @@ public final class UnmaskModel {
     private final Denoiser model;
     private final Optional<Tokenizer> tokenizer;
     private final Path directory;
-
     private final ChatTemplate chatTemplate;
 
     private UnmaskModel(Denoiser model, Optional<Tokenizer> tokenizer, Path directory, ChatTemplate chatTemplate) {
