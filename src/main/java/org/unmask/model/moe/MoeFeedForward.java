@@ -13,21 +13,25 @@ import java.util.List;
  * over the router's chosen experts {@code e_tj} with weights {@code w_tj}, plus every shared expert {@code S_s}
  * unweighted. Input and output are row-major {@code [tokens, hidden]}.
  *
- * <p>Only chosen experts run, each once per call as a matrix product over the tokens routed to it. Two phases, each
- * parallel over the {@link Parallel} workers:
+ * <p>Only chosen experts run, each once per call as a matrix product over the tokens routed to it (gathered into one
+ * block). Both halves of the experts are split between the {@link Parallel} workers by output column, and each worker
+ * walks every chosen expert over its own columns:
  * <ol>
- *   <li>per expert (shared ones included): gather its token rows, {@code gate} and {@code up} products, SwiGLU, into
- *       that expert's block of one activation buffer;</li>
- *   <li>per block of output columns: for every expert in ascending index order, then the shared experts, the
- *       {@code down} product restricted to those columns, scatter-added with the token's weight.</li>
+ *   <li>columns {@code [i0, i1)} of the expert width: {@code gate} and {@code up} rows {@code i0..i1} against the
+ *       expert's gathered tokens, SwiGLU, into that expert's block of one activation buffer;</li>
+ *   <li>columns {@code [c0, c1)} of the output: {@code down} rows {@code c0..c1} against the activations, scatter-added
+ *       with the token's weight, experts in ascending index order and then the shared experts.</li>
  * </ol>
- * Splitting the down products by output column lets each thread own its part of {@code out}, so the scatter-add needs
- * no locks and no {@code [tokens·topK, hidden]} buffer, and every output element is summed in one fixed order: the
- * result does not depend on the number of threads.
+ * So a layer has two synchronisation points whatever the number of experts, every worker streams an equal share of
+ * every chosen expert's weights, the scatter-add needs no locks and no {@code [tokens·topK, hidden]} buffer, and each
+ * output element is summed in one fixed order: the result is the same bits for any number of threads.
  */
 public final class MoeFeedForward {
-    /** Output columns per unit of the down phase: a multiple of the 4-row weight tile of {@link MatMul}. */
-    private static final int COLUMN_UNIT = 64;
+    /**
+     * Columns per unit of work: a multiple of the 4-row weight tile of {@link MatMul} (so tiles sit at the same
+     * columns however the units are grouped), small enough to share a 512-wide expert among many threads.
+     */
+    private static final int COLUMN_UNIT = 16;
 
     private final Weights routerWeight;
     private final Router router;
@@ -106,20 +110,19 @@ public final class MoeFeedForward {
         ExpertBatches batches = ExpertBatches.of(routing, experts.length);
         Jobs jobs = new Jobs(batches, tokens);
         float[] act = new float[jobs.actSize()];
-        run(jobs.count, 1, (j0, j1) -> {
-            for (int j = j0; j < j1; j++) gateUp(jobs, j, x, act);
-        });
+        run(ceilDiv(jobs.maxWidth, COLUMN_UNIT), 1, (u0, u1) ->
+                gateUp(jobs, x, act, u0 * COLUMN_UNIT, Math.min(jobs.maxWidth, u1 * COLUMN_UNIT)));
         run(ceilDiv(hidden, COLUMN_UNIT), 1, (u0, u1) ->
                 down(jobs, act, out, tokens, u0 * COLUMN_UNIT, Math.min(hidden, u1 * COLUMN_UNIT)));
     }
 
     /**
      * The experts to run in one call, routed (ascending) then shared: job {@code j}'s weights, rows, tokens and its
-     * block of the activation buffer.
+     * block {@code [rows, width]} of the activation buffer.
      */
     private final class Jobs {
         final ExpertBatches batches;
-        final int tokens, count, routed, maxRows;
+        final int tokens, count, routed, maxRows, maxRoutedRows, maxWidth;
         final int[] actOffset;
 
         Jobs(ExpertBatches batches, int tokens) {
@@ -128,7 +131,7 @@ public final class MoeFeedForward {
             this.routed = batches.active.length;
             this.count = routed + shared.length;
             this.actOffset = new int[count + 1];
-            int most = shared.length > 0 ? tokens : 0;
+            int mostRouted = 0, widest = 0;
             long at = 0;
             for (int j = 0; j < count; j++) {
                 actOffset[j] = (int) at;
@@ -136,10 +139,13 @@ public final class MoeFeedForward {
                 if (at > Integer.MAX_VALUE - 16)
                     throw new IllegalArgumentException("expert activations of " + tokens + " tokens exceed 2^31 floats;"
                             + " run the layer on fewer tokens at a time");
-                if (j < routed) most = Math.max(most, rows(j));
+                if (j < routed) mostRouted = Math.max(mostRouted, rows(j));
+                widest = Math.max(widest, weights(j).width());
             }
             actOffset[count] = (int) at;
-            this.maxRows = most;
+            this.maxRoutedRows = mostRouted;
+            this.maxRows = shared.length > 0 ? Math.max(tokens, mostRouted) : mostRouted;
+            this.maxWidth = widest;
         }
 
         int actSize() { return actOffset[count]; }
@@ -153,24 +159,34 @@ public final class MoeFeedForward {
         int first(int j) { return batches.start[batches.active[j]]; }
     }
 
-    /** Phase 1 for job {@code j}: {@code act = SiLU(xs·Gᵀ) ⊙ (xs·Uᵀ)} over its gathered token rows {@code xs}. */
-    private void gateUp(Jobs jobs, int j, float[] x, float[] act) {
-        ExpertWeights w = jobs.weights(j);
-        int n = jobs.rows(j), width = w.width(), D = hidden;
-        float[] in = x;
-        if (j < jobs.routed) {
-            in = new float[n * D];
-            int first = jobs.first(j);
-            for (int r = 0; r < n; r++) System.arraycopy(x, jobs.batches.token[first + r] * D, in, r * D, D);
+    /**
+     * First half for expert columns {@code [i0, i1)} of every job: {@code act = SiLU(xs·Gᵀ) ⊙ (xs·Uᵀ)} over the job's
+     * gathered token rows {@code xs}, restricted to those columns (rows {@code i0..i1} of gate and up are contiguous).
+     */
+    private void gateUp(Jobs jobs, float[] x, float[] act, int i0, int i1) {
+        int D = hidden, span = i1 - i0;
+        float[] xs = new float[jobs.maxRoutedRows * D];
+        float[] gate = new float[jobs.maxRows * span], up = new float[jobs.maxRows * span];
+        for (int j = 0; j < jobs.count; j++) {
+            ExpertWeights w = jobs.weights(j);
+            int width = w.width();
+            if (i0 >= width) continue;   // a narrower expert than the widest: nothing in these columns
+            int n = jobs.rows(j), cw = Math.min(i1, width) - i0;
+            float[] in = x;
+            if (j < jobs.routed) {
+                in = xs;
+                int first = jobs.first(j);
+                for (int r = 0; r < n; r++) System.arraycopy(x, jobs.batches.token[first + r] * D, xs, r * D, D);
+            }
+            MatMul.forward(gate, 0, in, 0, w.gate(), (long) i0 * D, n, D, cw);
+            MatMul.forward(up, 0, in, 0, w.up(), (long) i0 * D, n, D, cw);
+            SwiGlu.forward(gate, gate, up, n, cw);   // element-wise, so the output may overwrite the gate input
+            int base = jobs.actOffset[j] + i0;
+            for (int r = 0; r < n; r++) System.arraycopy(gate, r * cw, act, base + r * width, cw);
         }
-        float[] gate = new float[n * width], up = new float[n * width];
-        MatMul.forward(gate, 0, in, 0, w.gate(), 0, n, D, width);
-        MatMul.forward(up, 0, in, 0, w.up(), 0, n, D, width);
-        SwiGlu.forward(gate, gate, up, n, width);   // element-wise, so the output may overwrite the gate input
-        System.arraycopy(gate, 0, act, jobs.actOffset[j], n * width);
     }
 
-    /** Phase 2 for output columns {@code [c0, c1)}: every job's down product on them, weighted and summed into out. */
+    /** Second half for output columns {@code [c0, c1)}: every job's down product on them, weighted and summed into out. */
     private void down(Jobs jobs, float[] act, float[] out, int tokens, int c0, int c1) {
         int D = hidden, cw = c1 - c0;
         for (int t = 0; t < tokens; t++) Arrays.fill(out, t * D + c0, t * D + c1, 0f);
