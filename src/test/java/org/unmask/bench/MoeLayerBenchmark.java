@@ -43,8 +43,11 @@ import java.util.stream.IntStream;
  * <pre>
  * ./mvnw -q test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test.cp
  * java --add-modules jdk.incubator.vector -cp target/test-classes:target/classes:$(cat target/test.cp) \
- *      org.unmask.bench.MoeLayerBenchmark
+ *      org.unmask.bench.MoeLayerBenchmark [plain]
  * </pre>
+ * {@code plain} skips JMH and times 40 whole-layer calls in this JVM (after 10 warm-up calls), printing the median and
+ * best wall time and the process CPU time per call: on a shared machine the CPU time shows the work done, while wall
+ * time mostly shows how much of the cores the other jobs left.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -114,6 +117,34 @@ public class MoeLayerBenchmark {
     }
 
     public static void main(String[] args) throws RunnerException {
+        if (args.length > 0 && args[0].equals("plain")) {
+            plain();
+            return;
+        }
         new Runner(new OptionsBuilder().include(MoeLayerBenchmark.class.getSimpleName()).build()).run();
+    }
+
+    private static void plain() {
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        MoeLayerBenchmark b = new MoeLayerBenchmark();
+        b.tokens = 32;
+        b.setUp();
+        try {
+            for (int i = 0; i < 10; i++) b.forward();
+            int n = 40;
+            double[] wall = new double[n], cpu = new double[n];
+            for (int i = 0; i < n; i++) {
+                long w0 = System.nanoTime(), c0 = os.getProcessCpuTime();
+                b.forward();
+                wall[i] = (System.nanoTime() - w0) / 1e6;
+                cpu[i] = (os.getProcessCpuTime() - c0) / 1e6;
+            }
+            java.util.Arrays.sort(wall);
+            java.util.Arrays.sort(cpu);
+            System.out.printf("MoE layer, %d tokens: wall median %.1f ms, best %.1f ms; process CPU median %.1f ms, best %.1f ms%n",
+                    b.tokens, wall[n / 2], wall[0], cpu[n / 2], cpu[0]);
+        } finally {
+            b.tearDown();
+        }
     }
 }
