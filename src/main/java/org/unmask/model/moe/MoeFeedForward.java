@@ -76,7 +76,7 @@ public final class MoeFeedForward {
                 && WorkerAccess.readableByWorkers(w.down());
     }
 
-    /** Model width (rows of {@code x} and {@code out}). */
+    /** Model width: the length of each row of {@code x} and {@code out}. */
     public int hidden() { return hidden; }
 
     /** The router. */
