@@ -10,14 +10,14 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 
 /**
  * The packages follow the data's path and depend only downwards: files and compute at the bottom, then text, data,
- * the model (tensor storage, kernels, the transformer, checkpoint files), diffusion, the loss plot and other views,
+ * the model (tensor storage, kernels, the mixture-of-experts blocks, the transformer, checkpoint files), diffusion, the loss plot and other views,
  * training, a future {@code org.unmask.api}, serving, and the command line on top.
  */
 @AnalyzeClasses(packages = "org.unmask", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
 
     private static final String[] BELOW_DIFFUSION =
-            {"Files", "Compute", "Text", "Data", "Tensor", "Kernels", "Model", "ModelIo"};
+            {"Files", "Compute", "Text", "Data", "Tensor", "Kernels", "Moe", "Model", "ModelIo"};
 
     private static String[] plus(String[] base, String... more) {
         String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
@@ -37,6 +37,7 @@ class ArchitectureTest {
             .layer("Data").definedBy("org.unmask.data..")
             .layer("Tensor").definedBy("org.unmask.model.tensor..")
             .layer("Kernels").definedBy("org.unmask.model.kernels..")
+            .layer("Moe").definedBy("org.unmask.model.moe..")
             .layer("Model").definedBy("org.unmask.model")
             .layer("ModelIo").definedBy("org.unmask.model.io..")
             .layer("Diffusion").definedBy("org.unmask.diffusion..")
@@ -51,8 +52,10 @@ class ArchitectureTest {
             .whereLayer("Data").mayOnlyAccessLayers("Files", "Text")
             .whereLayer("Tensor").mayOnlyAccessLayers("Files", "Compute", "Text", "Data")
             .whereLayer("Kernels").mayOnlyAccessLayers("Files", "Compute", "Text", "Data", "Tensor")
-            .whereLayer("Model").mayOnlyAccessLayers("Files", "Compute", "Text", "Data", "Tensor", "Kernels")
-            .whereLayer("ModelIo").mayOnlyAccessLayers("Files", "Compute", "Text", "Data", "Tensor", "Kernels", "Model")
+            // the mixture-of-experts blocks: routers and the expert layer, built on storage and kernels only
+            .whereLayer("Moe").mayOnlyAccessLayers("Compute", "Tensor", "Kernels")
+            .whereLayer("Model").mayOnlyAccessLayers("Files", "Compute", "Text", "Data", "Tensor", "Kernels", "Moe")
+            .whereLayer("ModelIo").mayOnlyAccessLayers("Files", "Compute", "Text", "Data", "Tensor", "Kernels", "Moe", "Model")
             .whereLayer("Diffusion").mayOnlyAccessLayers(BELOW_DIFFUSION)
             .whereLayer("Views").mayOnlyAccessLayers(plus(BELOW_DIFFUSION, "Diffusion"))
             // training writes its loss plot with views; it neither serves nor is served
