@@ -42,9 +42,9 @@ public final class FakeHub implements AutoCloseable {
 
     /** A repository: branches and the files of each commit. */
     public static final class Repo {
-        final Map<String, String> refs = new ConcurrentHashMap<>();
+        public final Map<String, String> refs = new ConcurrentHashMap<>();
         final Map<String, Map<String, File>> commits = new ConcurrentHashMap<>();
-        boolean gated;
+        public volatile boolean gated;
 
         /** Creates a commit with these files (those in {@code lfs} stored in LFS) and points {@code branch} at it. */
         public String commit(String branch, Map<String, byte[]> files, Set<String> lfs) {
