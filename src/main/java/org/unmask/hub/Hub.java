@@ -2,7 +2,10 @@ package org.unmask.hub;
 
 import java.io.IOException;
 import java.io.File;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -67,7 +70,16 @@ public final class Hub {
 
     /** Downloads what {@code filter} selects of {@code ref} into the cache (offline: finds the cached snapshot). */
     public PullResult pull(RepoRef ref, RepoFilter filter) throws IOException {
-        PullResult r = new Pull(settings, options, progress).run(ref, filter);
+        PullResult r;
+        try {
+            r = new Pull(settings, options, progress).run(ref, filter);
+        } catch (FileSystemException e) {
+            // the message of these is a bare path; say what it means for the user
+            String why = e.getReason() != null ? e.getReason() : e instanceof AccessDeniedException ? "permission denied"
+                    : e instanceof NoSuchFileException ? "no such file or folder" : e.getClass().getSimpleName();
+            throw new HubException(ref + ": cannot write the Hugging Face cache at " + e.getFile() + " (" + why
+                    + "); set HF_HOME or HF_HUB_CACHE to a writable folder");
+        }
         notes.accept(r.summary());
         return r;
     }

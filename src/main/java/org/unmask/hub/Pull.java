@@ -118,15 +118,10 @@ final class Pull {
                 + (failures.size() > 2 ? "s" : "") + " failed)" : "";
         if (first instanceof HubException h) throw new HubException(h.getMessage() + more, false, h);
         if (first instanceof UncheckedIOException u) first = u.getCause();
-        if (first instanceof IOException io) throw new IOException(describe(io) + more, io);
+        if (first instanceof IOException io) throw io;
         if (first instanceof RuntimeException r) throw r;
         if (first instanceof Error err) throw err;
         throw new IOException(first);
-    }
-
-    private static String describe(IOException e) {
-        // file system exceptions carry the path only in their message parts
-        return e.getMessage() == null ? e.toString() : e.getClass().getSimpleName().equals("IOException") ? e.getMessage() : e.toString();
     }
 
     private static String describe(RepoFilter filter) {

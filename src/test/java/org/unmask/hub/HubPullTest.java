@@ -316,4 +316,47 @@ class HubPullTest {
         assertThatThrownBy(() -> offline.pull(RepoRef.of("org/model@dev"), RepoFilter.ALL)).hasMessageContaining("unmask pull org/model@dev");
         assertThat(fake.requests).isEmpty();
     }
+
+    @Test void aBrokenLinkIsReplacedAndIdenticalFilesShareOneDownload() throws IOException {
+        Path snap = Files.createDirectories(repoDir().resolve("snapshots").resolve(commit));
+        Files.createSymbolicLink(snap.resolve("config.json"), Path.of("../../blobs/deleted-by-someone"));
+        byte[] same = "{\"same\": true}".getBytes(StandardCharsets.UTF_8);
+        Map<String, byte[]> next = new LinkedHashMap<>(files);
+        next.put("a.json", same);
+        next.put("copy/a.json", same);
+        String second = fake.repo("org/model").commit("main", next, Set.of("model.safetensors", "sub/dir/extra.bin"));
+        pull("org/model@" + commit);
+        assertThat(Files.readAllBytes(snap.resolve("config.json"))).isEqualTo(files.get("config.json"));
+        fake.requests.clear();
+
+        PullResult r = pull("org/model");
+        assertThat(r.commit()).isEqualTo(second);
+        assertThat(fake.downloads()).hasSize(1);   // a.json and copy/a.json: one blob
+        assertThat(Files.readAllBytes(r.snapshot().resolve("copy/a.json"))).isEqualTo(same);
+        assertThat(r.snapshot().resolve("a.json").toRealPath()).isEqualTo(r.snapshot().resolve("copy/a.json").toRealPath());
+    }
+
+    @Test void aModelIsTakenFromTheCacheWhenCompleteAndPulledWhenNot() throws IOException {
+        Hub online = hub(null), offline = new Hub(settings(null).withOffline(true), FAST, notes::add, DownloadProgress.NONE);
+        online.pull(RepoRef.of("org/model"), new RepoFilter(List.of("config.json"), List.of()));   // a partial snapshot
+        assertThatThrownBy(() -> offline.model(RepoRef.of("org/model"))).isInstanceOf(HubException.class)
+                .hasMessageContaining("has no model.safetensors").hasMessageContaining("HF_HUB_OFFLINE");
+
+        Path dir = online.model(RepoRef.of("org/model"));
+        assertThat(dir).isEqualTo(repoDir().resolve("snapshots").resolve(commit));
+        assertThat(tree(dir)).containsExactly("README.md", "config.json", "model.safetensors", "tokenizer.json");   // no *.bin
+
+        fake.requests.clear();
+        assertThat(online.model(RepoRef.of("org/model"))).isEqualTo(dir);
+        assertThat(offline.model(RepoRef.of("org/model"))).isEqualTo(dir);
+        assertThat(fake.requests).isEmpty();
+    }
+
+    @Test void anUnwritableCacheIsNamed() throws IOException {
+        Files.createDirectories(cache);
+        Files.writeString(cache.resolve("models--org--model"), "a file where the repository folder belongs");
+        assertThatThrownBy(() -> pull("org/model")).isInstanceOf(HubException.class)
+                .hasMessageStartingWith("org/model@main: cannot write the Hugging Face cache at " + cache.resolve("models--org--model"))
+                .hasMessageEndingWith("; set HF_HOME or HF_HUB_CACHE to a writable folder");
+    }
 }
