@@ -5,8 +5,8 @@ import org.unmask.files.AtomicFile;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
@@ -89,6 +89,8 @@ public final class HubCache {
         try {
             Files.createSymbolicLink(temp, target);
         } catch (UnsupportedOperationException | FileSystemException e) {
+            // POSIX file systems always allow symlinks: a failure there is a real error, not a reason to copy gigabytes
+            if (e instanceof FileSystemException && FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) throw e;
             AtomicFile.copy(blob, pointer);
             return;
         }
@@ -112,7 +114,7 @@ public final class HubCache {
     }
 
     /** Whether the blob with this ETag is complete in the cache. */
-    boolean hasBlob(String etag) { return Files.isRegularFile(blob(etag), LinkOption.NOFOLLOW_LINKS); }
+    boolean hasBlob(String etag) { return Files.isRegularFile(blob(etag)); }
 
     private static String checkEtag(String etag) {
         if (!ETAG.matcher(etag).matches() || etag.startsWith("."))

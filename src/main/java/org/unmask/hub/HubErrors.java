@@ -38,6 +38,13 @@ final class HubErrors {
         boolean token = settings.token().isPresent();
         String page = settings.endpoint() + "/" + s.repoId();
         String http = " (HTTP " + status + ")";
+        String what = s.file() == null ? s.where() : s.where() + " file '" + s.file() + "'";
+        if (!HubHttp.sameOrigin(settings.endpoint(), a.uri())) {
+            // the CDN an LFS download was sent to: its errors say nothing about the repository
+            String message = what + ": HTTP " + status + " from " + method + " " + HubHttp.redact(a.uri())
+                    + (status == 403 ? " (the signed download link may have expired; run the pull again to resume)" : "");
+            return status == 429 || status >= 500 ? HubException.transientFailure(message, null) : new HubException(message);
+        }
         if (code.equals("GatedRepo")) {
             return new HubException(token
                     ? s.repoId() + " is a gated repository and the account of HF_TOKEN has not been granted access: request it at " + page + http
@@ -66,7 +73,6 @@ final class HubErrors {
         if (status == 403) {
             return new HubException(s.repoId() + ": access forbidden" + http + (token ? "; HF_TOKEN may lack the read permission" : "") + hubSays);
         }
-        String what = s.file() == null ? s.where() : s.where() + " file '" + s.file() + "'";
         String message = what + ": HTTP " + status + " from " + method + " " + HubHttp.redact(a.uri()) + hubSays;
         return status == 429 || status >= 500 ? HubException.transientFailure(message, null) : new HubException(message);
     }

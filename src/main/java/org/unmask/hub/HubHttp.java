@@ -48,10 +48,11 @@ final class HubHttp implements AutoCloseable {
     }
 
     /** Whether the token may be sent to {@code uri}: the same scheme, host and port as the endpoint. */
-    boolean onHub(URI uri) {
-        URI e = settings.endpoint();
-        return e.getScheme().equalsIgnoreCase(uri.getScheme()) && e.getHost().equalsIgnoreCase(uri.getHost())
-                && port(e) == port(uri);
+    boolean onHub(URI uri) { return sameOrigin(settings.endpoint(), uri); }
+
+    /** Same scheme, host and port. */
+    static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost()) && port(a) == port(b);
     }
 
     /**
@@ -66,7 +67,17 @@ final class HubHttp implements AutoCloseable {
             Answer a = send(method, uri, headers, sendToken);
             Optional<String> location = a.header("Location");
             if (a.status() < 300 || a.status() > 399 || location.isEmpty()) return a;
-            URI next = uri.resolve(location.get().strip());
+            URI next;
+            try {
+                next = uri.resolve(location.get().strip());
+            } catch (IllegalArgumentException e) {
+                a.close();
+                throw new HubException(method + " " + redact(uri) + " redirects to an invalid URL '" + location.get() + "'");
+            }
+            if (next.getScheme() == null || !next.getScheme().matches("(?i)https?")) {
+                a.close();
+                throw new HubException(method + " " + redact(uri) + " redirects to " + redact(next) + ", which is not http(s)");
+            }
             if (!onHub(next) && !leaveHub) return a;
             a.close();
             if (hop >= MAX_REDIRECTS) throw new HubException("more than " + MAX_REDIRECTS + " redirects from " + redact(uri));

@@ -53,42 +53,57 @@ final class Pull {
                 throw new HubException(ref + ": none of its " + all.size() + " files matches " + describe(filter));
             // a snapshot file that exists is complete (only verified blobs are linked), as huggingface_hub assumes
             List<RepoFile> missing = wanted.stream().filter(f -> !cache.hasFile(commit, f.path())).toList();
-
-            List<FileMetadata> metas = all(pool, missing.stream().<Callable<FileMetadata>>map(f ->
-                    () -> api.metadata(ref.repoId(), commit, f.path())).toList());
-            Map<String, List<RepoFile>> byBlob = new LinkedHashMap<>();
-            Map<String, FileMetadata> blobMeta = new LinkedHashMap<>();
-            for (int i = 0; i < missing.size(); i++) {
-                byBlob.computeIfAbsent(metas.get(i).etag(), e -> new ArrayList<>()).add(missing.get(i));
-                blobMeta.putIfAbsent(metas.get(i).etag(), metas.get(i));
-            }
-
-            BlobDownload download = new BlobDownload(http, cache, settings, options, watchdog);
-            long total = 0, resumed = 0;
-            for (FileMetadata m : blobMeta.values()) {
-                if (cache.hasBlob(m.etag())) continue;
-                total += m.size();
-                resumed += download.resumable(m);
-            }
-            AtomicLong bytes = new AtomicLong();
-            AtomicInteger downloaded = new AtomicInteger();
-            if (total > 0) progress.start(ref.repoId(), total, resumed);
-            try {
-                all(pool, byBlob.entrySet().stream().<Callable<Void>>map(e -> () -> {
-                    FileMetadata m = blobMeta.get(e.getKey());
-                    boolean had = cache.hasBlob(m.etag());
-                    bytes.addAndGet(download.fetch(ref.repoId(), e.getValue().getFirst().path(), m, progress));
-                    for (RepoFile f : e.getValue()) cache.link(commit, f.path(), m.etag());
-                    if (!had) downloaded.addAndGet(e.getValue().size());
-                    return null;
-                }).toList());
-            } finally {
-                progress.close();
-            }
+            List<Blob> blobs = blobs(pool, api, ref.repoId(), commit, missing);
+            Fetched fetched = fetch(pool, new BlobDownload(http, cache, settings, options, watchdog), cache, ref, commit, blobs);
             if (!ref.isCommit()) cache.writeRef(ref.revision(), commit);
-            return new PullResult(ref, commit, cache.snapshot(commit), wanted.size(), downloaded.get(), bytes.get(),
+            return new PullResult(ref, commit, cache.snapshot(commit), wanted.size(), fetched.files(), fetched.bytes(),
                     Duration.ofNanos(System.nanoTime() - t0), false);
         }
+    }
+
+    /** A blob and the files of the commit that have its content (usually one). */
+    private record Blob(FileMetadata meta, List<RepoFile> files) {}
+
+    /** What the downloads brought: files whose content was not cached before, and bytes transferred. */
+    private record Fetched(int files, long bytes) {}
+
+    /** The metadata of every missing file (HEAD requests side by side), grouped by content. */
+    private static List<Blob> blobs(ExecutorService pool, HubApi api, String repoId, String commit, List<RepoFile> missing)
+            throws IOException {
+        List<FileMetadata> metas = all(pool, missing.stream().<Callable<FileMetadata>>map(f ->
+                () -> api.metadata(repoId, commit, f.path())).toList());
+        Map<String, Blob> byEtag = new LinkedHashMap<>();
+        for (int i = 0; i < missing.size(); i++) {
+            FileMetadata m = metas.get(i);
+            byEtag.computeIfAbsent(m.etag(), e -> new Blob(m, new ArrayList<>())).files().add(missing.get(i));
+        }
+        return List.copyOf(byEtag.values());
+    }
+
+    /** Downloads the blobs the cache lacks, several at a time, and links every file into the snapshot. */
+    private Fetched fetch(ExecutorService pool, BlobDownload download, HubCache cache, RepoRef ref, String commit,
+                          List<Blob> blobs) throws IOException {
+        long total = 0, resumed = 0;
+        for (Blob b : blobs) {
+            if (cache.hasBlob(b.meta().etag())) continue;
+            total += b.meta().size();
+            resumed += download.resumable(b.meta());
+        }
+        AtomicLong bytes = new AtomicLong();
+        AtomicInteger files = new AtomicInteger();
+        if (total > 0) progress.start(ref.repoId(), total, resumed);
+        try {
+            all(pool, blobs.stream().<Callable<Void>>map(b -> () -> {
+                boolean had = cache.hasBlob(b.meta().etag());
+                bytes.addAndGet(download.fetch(ref.repoId(), b.files().getFirst().path(), b.meta(), progress));
+                for (RepoFile f : b.files()) cache.link(commit, f.path(), b.meta().etag());
+                if (!had) files.addAndGet(b.files().size());
+                return null;
+            }).toList());
+        } finally {
+            progress.close();
+        }
+        return new Fetched(files.get(), bytes.get());
     }
 
     /**

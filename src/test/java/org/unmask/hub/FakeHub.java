@@ -77,6 +77,8 @@ public final class FakeHub implements AutoCloseable {
     public final Set<String> corrupt = ConcurrentHashMap.newKeySet();
     /** Resolve URLs of these paths answer 404 EntryNotFound although the tree lists them (a file deleted meanwhile). */
     public final Set<String> vanished = ConcurrentHashMap.newKeySet();
+    /** The CDN answers 403 (an expired signature) for these paths. */
+    public final Set<String> expired = ConcurrentHashMap.newKeySet();
     /** Downloads of these paths answer 200 with the whole file to a Range request. */
     public final Set<String> ignoreRange = ConcurrentHashMap.newKeySet();
     /** The next N revision API calls answer 503. */
@@ -239,7 +241,8 @@ public final class FakeHub implements AutoCloseable {
             for (Map<String, File> files : r.commits.values()) {
                 for (var e : files.entrySet()) {
                     if (e.getValue().lfs && e.getValue().etag().equals(sha)) {
-                        content(ex, e.getKey(), e.getValue().content);
+                        if (expired.contains(e.getKey())) send(ex, 403, "<Error><Code>AccessDenied</Code></Error>");
+                        else content(ex, e.getKey(), e.getValue().content);
                         return;
                     }
                 }

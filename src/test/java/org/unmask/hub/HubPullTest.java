@@ -359,4 +359,11 @@ class HubPullTest {
                 .hasMessageStartingWith("org/model@main: cannot write the Hugging Face cache at " + cache.resolve("models--org--model"))
                 .hasMessageEndingWith("; set HF_HOME or HF_HUB_CACHE to a writable folder");
     }
+
+    @Test void aCdnRefusalIsNotMistakenForTheRepositorys() {
+        fake.expired.add("model.safetensors");
+        assertThatThrownBy(() -> pull("org/model")).hasMessageStartingWith("org/model@" + commit
+                + " file 'model.safetensors': HTTP 403 from GET http://127.0.0.1:").hasMessageContaining("/lfs/")
+                .hasMessageContaining("link may have expired").hasMessageNotContaining("Signature");
+    }
 }
