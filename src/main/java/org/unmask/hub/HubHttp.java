@@ -140,12 +140,16 @@ final class HubHttp implements AutoCloseable {
         return q < 0 ? s : s.substring(0, q);
     }
 
-    /** A connection failure in words, for exceptions whose message is empty. */
+    /** A connection failure in words: the JDK's connect errors often carry no message, only their type. */
     static String describe(IOException e) {
-        Throwable t = e;
-        while (t.getCause() != null && (t.getMessage() == null || t.getMessage().isBlank())) t = t.getCause();
-        String m = t.getMessage();
-        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+        String message = null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) return "unknown host";
+            if (t instanceof java.net.http.HttpConnectTimeoutException) return "connection timed out";
+            if (message == null && t.getMessage() != null && !t.getMessage().isBlank()) message = t.getMessage();
+        }
+        if (message != null) return message;
+        return e instanceof java.net.ConnectException ? "connection refused" : e.getClass().getSimpleName();
     }
 
     private static int port(URI u) {
