@@ -117,9 +117,10 @@ final class BlobDownload {
                     long start = a.header("Content-Range").map(CONTENT_RANGE::matcher).filter(Matcher::find)
                             .map(m -> Long.parseLong(m.group(1))).orElse(-1L);
                     if (start != p.have) {
+                        String message = subject.where() + " file '" + subject.file() + "': asked for bytes from " + p.have
+                                + ", the server sent " + a.header("Content-Range").orElse("no Content-Range") + "; starting over";
                         p.restart();
-                        throw HubException.transientFailure(subject.where() + " file '" + subject.file()
-                                + "': asked for bytes from " + p.have + ", the server sent " + a.header("Content-Range").orElse("no Content-Range"), null);
+                        throw HubException.transientFailure(message, null);
                     }
                 }
                 case 416 -> {
