@@ -11,7 +11,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 /**
  * The packages follow the data's path and depend only downwards: files and compute at the bottom, then text, data,
  * the model (tensor storage, kernels, the mixture-of-experts blocks, the transformer, checkpoint files), diffusion, the loss plot and other views,
- * training, a future {@code org.unmask.api}, serving, and the command line on top.
+ * training, a future {@code org.unmask.api}, serving, and the command line on top. {@code org.unmask.hub} (downloads
+ * from the Hugging Face Hub) is I/O like files and data: it may use the bottom layers and is used from api up.
  */
 @AnalyzeClasses(packages = "org.unmask", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -35,6 +36,7 @@ class ArchitectureTest {
             .layer("Compute").definedBy("org.unmask.compute..")
             .layer("Text").definedBy("org.unmask.text..")
             .layer("Data").definedBy("org.unmask.data..")
+            .layer("Hub").definedBy("org.unmask.hub..")
             .layer("Tensor").definedBy("org.unmask.model.tensor..")
             .layer("Kernels").definedBy("org.unmask.model.kernels..")
             .layer("Moe").definedBy("org.unmask.model.moe..")
@@ -50,6 +52,8 @@ class ArchitectureTest {
             .whereLayer("Compute").mayNotAccessAnyLayer()
             .whereLayer("Text").mayOnlyAccessLayers("Files")
             .whereLayer("Data").mayOnlyAccessLayers("Files", "Text")
+            // model directories by their Hub name; nothing below api needs the network
+            .whereLayer("Hub").mayOnlyAccessLayers("Files", "Compute", "Text", "Data")
             .whereLayer("Tensor").mayOnlyAccessLayers("Files", "Compute", "Text", "Data")
             .whereLayer("Kernels").mayOnlyAccessLayers("Files", "Compute", "Text", "Data", "Tensor")
             // the mixture-of-experts blocks: routers and the expert layer, built on storage and kernels only
@@ -61,7 +65,7 @@ class ArchitectureTest {
             // training writes its loss plot with views; it neither serves nor is served
             .whereLayer("Train").mayOnlyAccessLayers(plus(BELOW_DIFFUSION, "Diffusion", "Views"))
             // the room for a programmatic API that serve and cli share
-            .whereLayer("Api").mayOnlyAccessLayers(plus(BELOW_DIFFUSION, "Diffusion", "Views", "Train"))
-            .whereLayer("Serve").mayOnlyAccessLayers(plus(BELOW_DIFFUSION, "Diffusion", "Views", "Api"))
+            .whereLayer("Api").mayOnlyAccessLayers(plus(BELOW_DIFFUSION, "Diffusion", "Views", "Train", "Hub"))
+            .whereLayer("Serve").mayOnlyAccessLayers(plus(BELOW_DIFFUSION, "Diffusion", "Views", "Api", "Hub"))
             .whereLayer("Cli").mayNotBeAccessedByAnyLayer();
 }

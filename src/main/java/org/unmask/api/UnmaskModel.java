@@ -1,6 +1,7 @@
 package org.unmask.api;
 
 import org.unmask.diffusion.Elbo;
+import org.unmask.hub.Hub;
 import org.unmask.diffusion.Infill;
 import org.unmask.diffusion.Likelihood;
 import org.unmask.diffusion.NllEstimate;
@@ -61,6 +62,7 @@ public final class UnmaskModel {
      * and f16 are used in place) for the life of the process. Errors name the file, field or tensor at fault.
      */
     public static UnmaskModel load(Path dir) throws IOException {
+        dir = Hub.resolve(dir);   // ORG/NAME[@REV]: the Hugging Face cache's snapshot, pulled when missing
         if (!Files.isDirectory(dir)) throw new IOException("model directory " + dir + " does not exist");
         Checkpoint ckpt = Checkpoint.open(dir);
         LladaModel model = LladaModel.fromWeights(ckpt.config(), ckpt.tensors(), false);

@@ -39,7 +39,7 @@ public final class ChatCommand implements Callable<Integer> {
     /** Block length when --block-length is absent and it divides --gen-length (LLaDA's chat.py uses 32). */
     static final int DEFAULT_BLOCK_LENGTH = 32;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory, or a Hub model ORG/NAME[@REV] (see pull).")
     Path model;
 
     @Option(names = "--gen-length", defaultValue = "128", description = "Tokens per answer (default: ${DEFAULT-VALUE}).")
@@ -78,7 +78,7 @@ public final class ChatCommand implements Callable<Integer> {
         } catch (InvalidSettingException e) {
             throw new ParameterException(spec.commandLine(), e.message(Setting::flag));
         }
-        ChatConversation conversation = new ChatConversation(ChatTemplate.load(model), vocab, system);
+        ChatConversation conversation = new ChatConversation(ChatTemplate.load(ModelDirs.resolve(model)), vocab, system);
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         out.println("unmask chat with " + engine.modelId() + " (/reset forgets the history, /exit quits)");
         for (long turn = 0; ; turn++) {

@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
 @Command(name = "eval", mixinStandardHelpOptions = true, subcommands = EvalCommand.Mc.class,
         description = "Evaluate a model: ELBO of a corpus (bits per token, perplexity bound), or 'eval mc' multiple choice.")
 public final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "DIR", description = "Model directory.")
+    @Option(names = "--model", paramLabel = "DIR", description = "Model directory, or a Hub model ORG/NAME[@REV] (see pull).")
     Path modelDir;
 
     @Option(names = "--corpus", paramLabel = "PATH|default:valid",
@@ -108,7 +108,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Command(name = "mc", mixinStandardHelpOptions = true,
             description = "Multiple-choice accuracy by likelihood (JSONL lines: context, choices, gold).")
     public static final class Mc implements Callable<Integer> {
-        @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory, or a Hub model ORG/NAME[@REV] (see pull).")
         Path modelDir;
 
         @Option(names = "--tasks", required = true, paramLabel = "FILE.jsonl", description = "One task per line: {\"context\":..., \"choices\":[...], \"gold\":i}.")

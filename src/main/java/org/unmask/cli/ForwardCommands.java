@@ -36,13 +36,13 @@ final class ForwardCommands {
     @Command(name = "logits", mixinStandardHelpOptions = true,
             description = "One forward pass over a token sequence; writes the F32 tensor 'logits' [T, V] to a safetensors file.")
     static final class Logits implements Callable<Integer> {
-        @Option(names = "--model", required = true, description = "Model directory (config.json + safetensors).") Path model;
+        @Option(names = "--model", required = true, description = "Model directory (config.json + safetensors), or a Hub model ORG/NAME[@REV].") Path model;
         @Option(names = "--ids", required = true, description = "Space-separated token ids.") String ids;
         @Option(names = "--out", required = true, description = "Output safetensors file.") Path out;
 
         @Override public Integer call() throws Exception {
             long t0 = System.nanoTime();
-            try (Checkpoint ckpt = Checkpoint.open(model)) {
+            try (Checkpoint ckpt = Checkpoint.open(ModelDirs.resolve(model))) {
                 ModelConfig c = ckpt.config();
                 int[] tokens = parseIds("--ids", ids, c);
                 LladaModel m = LladaModel.fromWeights(c, ckpt.tensors(), false);
@@ -61,7 +61,7 @@ final class ForwardCommands {
     @Command(name = "grad", mixinStandardHelpOptions = true,
             description = "The LLaDA pretraining loss of one (clean, noisy) pair and the gradient of every parameter, as F32 safetensors.")
     static final class Grad implements Callable<Integer> {
-        @Option(names = "--model", required = true, description = "Model directory.") Path model;
+        @Option(names = "--model", required = true, description = "Model directory, or a Hub model ORG/NAME[@REV] (see pull).") Path model;
         @Option(names = "--ids", required = true, description = "Clean token ids.") String ids;
         @Option(names = "--noisy-ids", required = true, description = "Noisy token ids (mask id where masked).") String noisyIds;
         @Option(names = "--p-mask", required = true, description = "Masking probability p of this sample.") double pMask;
@@ -69,7 +69,7 @@ final class ForwardCommands {
 
         @Override public Integer call() throws Exception {
             if (!(pMask > 0 && pMask <= 1)) throw new IllegalArgumentException("--p-mask must be in (0, 1], got " + pMask);
-            try (Checkpoint ckpt = Checkpoint.open(model)) {
+            try (Checkpoint ckpt = Checkpoint.open(ModelDirs.resolve(model))) {
                 ModelConfig c = ckpt.config();
                 int[] clean = parseIds("--ids", ids, c);
                 int[] noisy = parseIds("--noisy-ids", noisyIds, c);

@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
         description = "Generate text by unmasking (LLaDA sampling, Dream algorithms, Fast-dLLM threshold decoding, ReMDM).")
 public final class GenerateCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (config.json, weights, optional tokenizer.json).")
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (config.json, weights, optional tokenizer.json), or a Hub model ORG/NAME[@REV] (see pull).")
     Path modelDir;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "Prompt text (repeat for a batch).")

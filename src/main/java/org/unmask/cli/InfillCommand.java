@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 @Command(name = "infill", mixinStandardHelpOptions = true,
         description = "Fill masked spans in a text, e.g. --text \"The [MASK:5] sat on the mat.\"")
 public final class InfillCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory, or a Hub model ORG/NAME[@REV] (see pull).")
     Path modelDir;
 
     @Option(names = "--text", paramLabel = "TEXT", description = "Text with [MASK] / [MASK:n] spans.")

@@ -31,6 +31,7 @@ import java.io.PrintWriter;
                 ChatCommand.class,
                 TrainCommand.class,
                 SftCommand.class,
+                PullCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -1,6 +1,7 @@
 package org.unmask.cli;
 
 import org.unmask.api.UnmaskModel;
+import org.unmask.hub.Hub;
 import org.unmask.serve.GenerationEngine;
 import org.unmask.serve.LladaEngine;
 
@@ -13,11 +14,21 @@ import java.nio.file.Path;
 public final class ModelDirs {
     private ModelDirs() {}
 
-    /** The model and tokenizer in {@code dir} through the library API. */
+    /** The model and tokenizer in {@code dir} (or of the Hub model {@code ORG/NAME[@REV]}) through the library API. */
     public static UnmaskModel load(Path dir) {
-        requireDir(dir);
+        Path resolved = resolve(dir);
+        requireDir(resolved);
         try {
-            return UnmaskModel.load(dir);
+            return UnmaskModel.load(resolved);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    /** {@code dir} itself, or for a Hub model {@code ORG/NAME[@REV]} its snapshot in the Hugging Face cache (pulled when missing). */
+    public static Path resolve(Path dir) {
+        try {
+            return Hub.resolve(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Estimate log p(answer | prompt) by Monte Carlo over masked answers (a lower bound; exact for one token).")
 public final class ScoreCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory, or a Hub model ORG/NAME[@REV] (see pull).")
     Path modelDir;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "Prompt (context) text.")

@@ -19,7 +19,7 @@ import java.util.concurrent.CountDownLatch;
                 + " the per-step stream /v1/unmask/stream, /health, and a live unmasking page at /.")
 public final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory, or a Hub model ORG/NAME[@REV] (see pull).")
     Path model;
 
     @Option(names = "--host", defaultValue = "127.0.0.1",
@@ -55,7 +55,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         ServerOptions options = new ServerOptions(host, port, queueSize, maxBatch, maxBodyBytes);
         GenerationEngine engine = loader.load(model);
-        UnmaskServer server = UnmaskServer.start(engine, ChatTemplate.load(model), options);
+        UnmaskServer server = UnmaskServer.start(engine, ChatTemplate.load(ModelDirs.resolve(model)), options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

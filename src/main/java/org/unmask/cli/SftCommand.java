@@ -35,7 +35,7 @@ import java.util.concurrent.Callable;
                 "Data: JSONL with prompt/response fields or chat messages; the run directory is a model directory like train's."})
 public final class SftCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory to start from (with tokenizer.json).")
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory to start from (with tokenizer.json), or a Hub model ORG/NAME[@REV].")
     Path model;
 
     @Option(names = "--data", required = true, paramLabel = "FILE.jsonl", description = "Fine-tuning examples.")
@@ -55,7 +55,7 @@ public final class SftCommand implements Callable<Integer> {
         Files.createDirectories(out.toAbsolutePath().getParent());
         options.checkRunDirectory(out);
 
-        Path source = options.resume ? out : model;
+        Path source = options.resume ? out : ModelDirs.resolve(model);
         Path tokFile = source.resolve(RunCheckpoint.TOKENIZER);
         TokenizerSetup.Found tok = TokenizerSetup.obtain("", "text", 0, tokFile, out, options.cacheDir(), err::println);
         LladaModel net;

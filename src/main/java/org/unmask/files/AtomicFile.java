@@ -67,19 +67,33 @@ public final class AtomicFile implements AutoCloseable {
         if (done) throw new IllegalStateException(target + ": already committed or abandoned");
         done = true;
         try {
-            Staging.fsyncFile(temp);
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                // a file system without atomic rename still gets a complete file; only the instant of the swap differs
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            renameDurably(temp, target);
         } catch (IOException | RuntimeException e) {
             Staging.deleteQuietly(temp);
             throw e;
         }
-        Staging.fsyncDirectory(target.getParent());
         return target;
+    }
+
+    /**
+     * Puts a complete file that was written under another name in the same directory (a download's {@code .incomplete}
+     * file, whose name other tools expect) at {@code target}: fsynced, renamed, directory fsynced. On failure the
+     * written file stays where it is.
+     */
+    public static Path publish(Path written, Path target) throws IOException {
+        renameDurably(written, target);
+        return target;
+    }
+
+    private static void renameDurably(Path from, Path to) throws IOException {
+        Staging.fsyncFile(from);
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            // a file system without atomic rename still gets a complete file; only the instant of the swap differs
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Staging.fsyncDirectory(to.toAbsolutePath().getParent());
     }
 
     /** Abandons an uncommitted write, deleting the temporary file; the target is untouched. */

@@ -60,4 +60,13 @@ class AtomicFileTest {
         assertThat(Files.readString(tmp.resolve("b"))).isEqualTo("content");
         assertThat(entries(tmp)).containsExactly("a", "b");
     }
+
+    @Test void publishRenamesACompleteFileOntoItsTargetUnderTheWrittenName() throws IOException {
+        Path written = tmp.resolve("abc.incomplete");
+        Files.writeString(written, "verified");
+        AtomicFile.writeString(tmp.resolve("abc"), "old");
+        assertThat(AtomicFile.publish(written, tmp.resolve("abc"))).isEqualTo(tmp.resolve("abc"));
+        assertThat(Files.readString(tmp.resolve("abc"))).isEqualTo("verified");
+        assertThat(entries(tmp)).containsExactly("abc");
+    }
 }
