@@ -67,7 +67,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         if (genLength <= 0) throw new IllegalArgumentException("--gen-length must be positive, got " + genLength);
         var c = model.config();
-        var cfg = sampling.config(genLength, genLength, genLength, c.maskTokenId(), c.eosTokenId(),
+        var cfg = sampling.config(model.generationDefaults(), genLength, genLength, genLength, c.maskTokenId(), c.eosTokenId(),
                 eotId != null ? eotId : model.eotId());
         SamplingRun.run(model, views, cfg, ids, false, out, err);
         return 0;

@@ -55,7 +55,7 @@ public final class InfillCommand implements Callable<Integer> {
                 : Ids.parse(ids, "--ids");
         int masks = Infill.countMasks(canvas, mask) + genLength;
         if (masks == 0) throw new IllegalArgumentException("nothing to fill: the text has no [MASK] spans and --gen-length is 0");
-        var cfg = sampling.config(genLength, masks, genLength > 0 ? genLength : 1, mask, model.config().eosTokenId(),
+        var cfg = sampling.config(model.generationDefaults(), genLength, masks, genLength > 0 ? genLength : 1, mask, model.config().eosTokenId(),
                 eotId != null ? eotId : model.eotId());
         SamplingRun.run(model, views, cfg, List.of(canvas), true, out, err);
         return 0;
