@@ -109,7 +109,7 @@ public final class DreamCheckpoints {
     }
 
     /** Dream-v0's config.json fields (DiffuCoder's values where they are not sizes). */
-    static void writeConfig(Path file, Shape s, String dtype) throws IOException {
+    public static void writeConfig(Path file, Shape s, String dtype) throws IOException {
         ObjectNode c = JSON.createObjectNode();
         c.putArray("architectures").add("DreamModel");
         c.put("model_type", "Dream");
