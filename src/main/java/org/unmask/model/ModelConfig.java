@@ -4,6 +4,7 @@ import org.unmask.files.AtomicFile;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The architecture of a model as the one engine sees it, whatever family's {@code config.json} it came from: sizes,
@@ -167,5 +168,5 @@ public record ModelConfig(
     }
 
     /** The names {@link #preset} knows. */
-    public static final java.util.List<String> PRESETS = java.util.List.of("tiny", "small", "base", "llada-8b", "dream-7b");
+    public static final List<String> PRESETS = List.of("tiny", "small", "base", "llada-8b", "dream-7b");
 }
