@@ -11,13 +11,15 @@ import org.unmask.diffusion.SamplerConfig;
 import org.unmask.diffusion.ScoredSequence;
 import org.unmask.diffusion.StepListener;
 import org.unmask.model.Denoiser;
-import org.unmask.model.LladaModel;
+import org.unmask.model.GenerationDefaults;
+import org.unmask.model.LogitShift;
+import org.unmask.model.ModelFamily;
+import org.unmask.model.Transformer;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.io.Checkpoint;
 import org.unmask.text.ChatMessage;
 import org.unmask.text.ChatTemplate;
 import org.unmask.text.HfTokenizer;
-import org.unmask.text.SpecialTokens;
 import org.unmask.text.Tokenizer;
 
 import java.io.IOException;
@@ -42,36 +44,38 @@ import java.util.concurrent.locks.ReentrantLock;
  * }</pre>
  */
 public final class UnmaskModel {
-    /** LLaDA-8B's end-of-turn id, used when its tokenizer is absent. */
-    private static final int LLADA_8B_EOS = 126081, LLADA_8B_EOT = 126348;
-
     private final Denoiser model;
     private final Optional<Tokenizer> tokenizer;
     private final Path directory;
     private final ChatTemplate chatTemplate;
 
     private UnmaskModel(Denoiser model, Optional<Tokenizer> tokenizer, Path directory, ChatTemplate chatTemplate) {
-        this.model = new TurnTaking(model);
+        // what the sampler, the likelihood and the ELBO see: Dream's logit shift applied to the family's raw forward
+        this.model = new TurnTaking(LogitShift.apply(model));
         this.tokenizer = tokenizer;
         this.directory = directory;
         this.chatTemplate = chatTemplate;
     }
 
     /**
-     * Loads {@code dir} (config.json, safetensors weights, optional tokenizer.json). Weights stay memory-mapped (bf16
-     * and f16 are used in place) for the life of the process. Errors name the file, field or tensor at fault.
+     * Loads {@code dir} of any family (config.json, safetensors weights, optional tokenizer.json). Weights stay
+     * memory-mapped (bf16 and f16 are used in place) for the life of the process. Errors name the file, field or
+     * tensor at fault.
      */
     public static UnmaskModel load(Path dir) throws IOException {
         dir = Hub.resolve(dir);   // ORG/NAME[@REV]: the Hugging Face cache's snapshot, pulled when missing
         if (!Files.isDirectory(dir)) throw new IOException("model directory " + dir + " does not exist");
         Checkpoint ckpt = Checkpoint.open(dir);
-        LladaModel model = LladaModel.fromWeights(ckpt.config(), ckpt.tensors(), false);
+        Transformer model = Transformer.fromWeights(ckpt.config(), ckpt.tensors(), false);
         Path tok = dir.resolve("tokenizer.json");
         return new UnmaskModel(model, Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok)) : Optional.empty(), dir,
                 ChatTemplate.load(dir));
     }
 
-    /** Wraps a model already in memory (a freshly trained one, or a test double), with an optional tokenizer. */
+    /**
+     * Wraps a model already in memory (a freshly trained one, or a test double), with an optional tokenizer; its
+     * logits are the raw forward, shifted here when its config asks for a logit shift.
+     */
     public static UnmaskModel of(Denoiser model, Optional<Tokenizer> tokenizer) {
         return new UnmaskModel(model, tokenizer, null, ChatTemplate.llada());
     }
@@ -85,28 +89,39 @@ public final class UnmaskModel {
     /** The chat template of tokenizer_config.json, or the LLaDA-style one when the directory has none. */
     public ChatTemplate chatTemplate() { return chatTemplate; }
 
-    /** The model's forward pass (serialised between callers), for code that drives the sampler itself. */
+    /** The model family's sampler defaults (Dream: entropy, T 0.2, top-p 0.95, whole canvas). */
+    public GenerationDefaults generationDefaults() { return config().family().generationDefaults(); }
+
+    /**
+     * The model's forward pass as the sampler needs it (serialised between callers; shifted for Dream), for code that
+     * drives the sampler itself.
+     */
     public Denoiser denoiser() { return model; }
 
     /** The directory the model was loaded from, empty for a model wrapped in memory. */
     public Optional<Path> directory() { return Optional.ofNullable(directory); }
 
     /**
-     * The end-of-turn id: {@code <|eot_id|>} from the tokenizer, else LLaDA-8B's 126348 when the model uses LLaDA-8B's
-     * EOS, else none (-1).
+     * The end-of-turn id: the family's end-of-turn token ({@code <|eot_id|>} for LLaDA, {@code <|im_end|>} for Dream)
+     * from the tokenizer, else the family's known id when the model uses its release's EOS (LLaDA-8B: 126348), else
+     * none (-1).
      */
     public int eotId() {
+        ModelFamily family = config().family();
         if (tokenizer.isPresent()) {
-            var id = tokenizer.get().tokenId(SpecialTokens.END_OF_TURN);
+            var id = tokenizer.get().tokenId(family.endOfTurnToken());
             if (id.isPresent()) return id.getAsInt();
         }
-        if (config().eosTokenId() == LLADA_8B_EOS && config().embeddingSize() > LLADA_8B_EOT) return LLADA_8B_EOT;
-        return -1;
+        return family.endOfTurnIdWithoutTokenizer(config()).orElse(-1);
     }
 
-    /** A settings builder with this model's special ids and the sampler's defaults; set at least the gen length. */
+    /**
+     * A settings builder with this model's special ids and its family's generation defaults; set at least the gen
+     * length.
+     */
     public SamplerConfig.Builder sampling() {
-        return SamplerConfig.builder().specialIds(config().maskTokenId(), config().eosTokenId(), eotId());
+        return SamplerConfig.builder().defaults(generationDefaults())
+                .specialIds(config().maskTokenId(), config().eosTokenId(), eotId());
     }
 
     /** Encodes a prompt the way generation expects it (with the tokenizer's added special tokens). */
@@ -199,6 +214,7 @@ public final class UnmaskModel {
 
     private SamplerConfig build(SamplerConfig.Builder settings) {
         if (settings.lacksSpecialIds()) settings.specialIds(config().maskTokenId(), config().eosTokenId(), eotId());
+        settings.defaultsIfUnset(generationDefaults());
         return settings.build();
     }
 

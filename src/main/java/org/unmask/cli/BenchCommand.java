@@ -1,7 +1,7 @@
 package org.unmask.cli;
 
 import org.unmask.compute.Parallel;
-import org.unmask.model.LladaModel;
+import org.unmask.model.Transformer;
 import org.unmask.model.ModelFlops;
 import org.unmask.model.ModelConfig;
 import org.unmask.train.AdamW;
@@ -79,7 +79,7 @@ public final class BenchCommand implements Runnable {
             PrintStream out = System.out;
             int B = shape.batch, T = shape.seqLen, n = B * T;
             shape.printHeader(out, c);
-            LladaModel model = LladaModel.randomInit(c, shape.seed);
+            Transformer model = Transformer.randomInit(c, shape.seed);
             AdamW opt = new AdamW(model.parameters(), 0.9, 0.95, 1e-8, 0.1);
             Rng rnd = new Rng(shape.seed + 1);
             model.profileMatMul(true);
@@ -126,7 +126,7 @@ public final class BenchCommand implements Runnable {
             PrintStream out = System.out;
             int B = shape.batch, T = shape.seqLen, n = B * T;
             shape.printHeader(out, c);
-            LladaModel model = LladaModel.randomInit(c, shape.seed);
+            Transformer model = Transformer.randomInit(c, shape.seed);
             Rng rnd = new Rng(shape.seed + 1);
             model.profileMatMul(true);
             double total = 0, matmul = 0;

@@ -3,6 +3,7 @@ package org.unmask.cli;
 import org.unmask.diffusion.InvalidSettingException;
 import org.unmask.diffusion.SamplerConfig;
 import org.unmask.diffusion.Setting;
+import org.unmask.model.GenerationDefaults;
 import org.unmask.serve.AnswerStep;
 import org.unmask.serve.AnswerTracker;
 import org.unmask.serve.CancellationToken;
@@ -36,7 +37,10 @@ import java.util.concurrent.Callable;
                 + " generate. Prompts use the model's chat template (tokenizer_config.json) or the LLaDA-style one."
                 + " /reset forgets the history, /exit quits.")
 public final class ChatCommand implements Callable<Integer> {
-    /** Block length when --block-length is absent and it divides --gen-length (LLaDA's chat.py uses 32). */
+    /**
+     * Block length when --block-length is absent and it divides --gen-length (LLaDA's chat.py uses 32), unless the
+     * model's family decodes the whole canvas at once (Dream).
+     */
     static final int DEFAULT_BLOCK_LENGTH = 32;
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory, or a Hub model ORG/NAME[@REV] (see pull).")
@@ -72,7 +76,9 @@ public final class ChatCommand implements Callable<Integer> {
         Vocabulary vocab = engine.vocabulary();
         SamplerConfig.Builder settings;
         try {
-            settings = sampling.builder(genLength, genLength, genLength % DEFAULT_BLOCK_LENGTH == 0 ? DEFAULT_BLOCK_LENGTH : genLength)
+            GenerationDefaults defaults = engine.generationDefaults();
+            int block = !defaults.wholeCanvas() && genLength % DEFAULT_BLOCK_LENGTH == 0 ? DEFAULT_BLOCK_LENGTH : genLength;
+            settings = sampling.builder(defaults, genLength, genLength, block)
                     .specialIds(vocab.maskId(), vocab.eosId(), vocab.eotId());
             settings.build();   // validated once, before the first turn
         } catch (InvalidSettingException e) {

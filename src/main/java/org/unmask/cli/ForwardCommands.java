@@ -1,7 +1,7 @@
 package org.unmask.cli;
 
 import org.unmask.model.kernels.AttentionPattern;
-import org.unmask.model.LladaModel;
+import org.unmask.model.Transformer;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.Parameters;
 import org.unmask.model.io.Checkpoint;
@@ -34,20 +34,27 @@ final class ForwardCommands {
     }
 
     @Command(name = "logits", mixinStandardHelpOptions = true,
-            description = "One forward pass over a token sequence; writes the F32 tensor 'logits' [T, V] to a safetensors file.")
+            description = "One forward pass over a token sequence, for any model family; writes the F32 tensor 'logits' [T, V]"
+                    + " to a safetensors file. The logits are the raw Hugging Face forward output (Dream's: unshifted).")
     static final class Logits implements Callable<Integer> {
         @Option(names = "--model", required = true, description = "Model directory (config.json + safetensors), or a Hub model ORG/NAME[@REV].") Path model;
         @Option(names = "--ids", required = true, description = "Space-separated token ids.") String ids;
         @Option(names = "--out", required = true, description = "Output safetensors file.") Path out;
+        @Option(names = "--block-length", paramLabel = "N",
+                description = "Block-causal attention: blocks of N tokens aligned at position 0 see their own and earlier"
+                        + " blocks (default: bidirectional).") Integer blockLength;
 
         @Override public Integer call() throws Exception {
+            if (blockLength != null && blockLength <= 0)
+                throw new IllegalArgumentException("--block-length must be positive, got " + blockLength);
+            AttentionPattern pattern = blockLength == null ? AttentionPattern.BIDIRECTIONAL : AttentionPattern.blockCausal(blockLength);
             long t0 = System.nanoTime();
             try (Checkpoint ckpt = Checkpoint.open(ModelDirs.resolve(model))) {
                 ModelConfig c = ckpt.config();
                 int[] tokens = parseIds("--ids", ids, c);
-                LladaModel m = LladaModel.fromWeights(c, ckpt.tensors(), false);
+                Transformer m = Transformer.fromWeights(c, ckpt.tensors(), false);
                 long t1 = System.nanoTime();
-                float[] logits = m.logits(tokens, 1, tokens.length, null, null);
+                float[] logits = m.logits(tokens, 1, tokens.length, null, null, pattern);
                 long t2 = System.nanoTime();
                 SafetensorsWriter.writeF32(out, Map.of("logits", logits),
                         Map.of("logits", new long[]{tokens.length, c.embeddingSize()}));
@@ -86,7 +93,7 @@ final class ForwardCommands {
                     targets[i] = clean[rows[i]];
                     weights[i] = (float) (1.0 / (pMask * T));
                 }
-                LladaModel m = LladaModel.fromWeights(c, ckpt.tensors(), true);
+                Transformer m = Transformer.fromWeights(c, ckpt.tensors(), true);
                 Parameters p = m.parameters();
                 p.zeroGrads();
                 double loss = m.forwardBackward(noisy, 1, T, null, AttentionPattern.BIDIRECTIONAL, rows, targets, weights);

@@ -38,7 +38,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--gen-length", required = true, paramLabel = "N", description = "Number of tokens to generate.")
     int genLength;
 
-    @Option(names = "--eot-id", description = "End-of-turn id (default: <|eot_id|> from the tokenizer, 126348 for LLaDA-8B, else none).")
+    @Option(names = "--eot-id", description = "End-of-turn id (default: the family's end-of-turn token from the tokenizer, <|eot_id|> or Dream's <|im_end|>; without a tokenizer 126348 for LLaDA-8B, 151645 for Dream-7B; else none).")
     Integer eotId;
 
     @Mixin SamplingOptions sampling;
@@ -67,7 +67,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         if (genLength <= 0) throw new IllegalArgumentException("--gen-length must be positive, got " + genLength);
         var c = model.config();
-        var cfg = sampling.config(genLength, genLength, genLength, c.maskTokenId(), c.eosTokenId(),
+        var cfg = sampling.config(model.generationDefaults(), genLength, genLength, genLength, c.maskTokenId(), c.eosTokenId(),
                 eotId != null ? eotId : model.eotId());
         SamplingRun.run(model, views, cfg, ids, false, out, err);
         return 0;

@@ -31,7 +31,7 @@ public final class InfillCommand implements Callable<Integer> {
     @Option(names = "--gen-length", defaultValue = "0", paramLabel = "N", description = "Extra masks appended after the text (default: 0).")
     int genLength;
 
-    @Option(names = "--eot-id", description = "End-of-turn id (default: <|eot_id|> from the tokenizer, 126348 for LLaDA-8B, else none).")
+    @Option(names = "--eot-id", description = "End-of-turn id (default: the family's end-of-turn token from the tokenizer, <|eot_id|> or Dream's <|im_end|>; without a tokenizer 126348 for LLaDA-8B, 151645 for Dream-7B; else none).")
     Integer eotId;
 
     @Mixin SamplingOptions sampling;
@@ -55,7 +55,7 @@ public final class InfillCommand implements Callable<Integer> {
                 : Ids.parse(ids, "--ids");
         int masks = Infill.countMasks(canvas, mask) + genLength;
         if (masks == 0) throw new IllegalArgumentException("nothing to fill: the text has no [MASK] spans and --gen-length is 0");
-        var cfg = sampling.config(genLength, masks, genLength > 0 ? genLength : 1, mask, model.config().eosTokenId(),
+        var cfg = sampling.config(model.generationDefaults(), genLength, masks, genLength > 0 ? genLength : 1, mask, model.config().eosTokenId(),
                 eotId != null ? eotId : model.eotId());
         SamplingRun.run(model, views, cfg, List.of(canvas), true, out, err);
         return 0;

@@ -23,14 +23,16 @@ import java.util.concurrent.Callable;
 
 /** {@code unmask init}: writes a randomly initialised model directory, streamed tensor by tensor. */
 @Command(name = "init", mixinStandardHelpOptions = true,
-        description = "Write a randomly initialised model directory (config.json + safetensors): "
-                + "matrices N(0, 0.02) from the seed, norm weights 1.")
+        description = "Write a randomly initialised model directory (config.json + safetensors) of any family: "
+                + "matrices N(0, 0.02) from the seed, norm weights 1, biases 0.")
 public final class InitCommand implements Callable<Integer> {
 
     static final class Architecture {
         @Option(names = "--config", paramLabel = "FILE", description = "config.json describing the architecture.")
         Path config;
-        @Option(names = "--preset", paramLabel = "NAME", description = "tiny, small, base or llada-8b.")
+        @Option(names = "--preset", paramLabel = "NAME",
+                description = "tiny, small, base (LLaDA layout), llada-8b (GSAI-ML/LLaDA-8B's shapes) or dream-7b"
+                        + " (Dream-v0-7B's shapes and Hugging Face layout).")
         String preset;
     }
 

@@ -13,12 +13,13 @@ import java.io.PrintWriter;
 
 /** The {@code unmask} command line. */
 @Command(name = "unmask", mixinStandardHelpOptions = true, version = "unmask 0.1.0",
-        description = "Masked diffusion language models (LLaDA family) in pure Java.",
+        description = "Masked diffusion language models (LLaDA, Dream) in pure Java.",
         subcommands = {
                 CommandLine.HelpCommand.class,
                 DemoCommand.class,
                 BenchCommand.class,
                 InitCommand.class,
+                InfoCommand.class,
                 ForwardCommands.Logits.class,
                 ForwardCommands.Grad.class,
                 TokenizerCommand.class,

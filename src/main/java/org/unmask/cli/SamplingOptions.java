@@ -4,6 +4,7 @@ import org.unmask.diffusion.Remasking;
 import org.unmask.diffusion.RemdmConfig;
 import org.unmask.diffusion.SamplerConfig;
 import org.unmask.diffusion.Setting;
+import org.unmask.model.GenerationDefaults;
 import picocli.CommandLine.Option;
 
 /**
@@ -18,12 +19,13 @@ final class SamplingOptions {
     @Option(names = "--block-length", description = "Semi-autoregressive block length (default: the whole generation; chat: 32 when it divides --gen-length).")
     Integer blockLength;
 
-    @Option(names = "--remasking", defaultValue = "low_confidence", converter = Converters.RemaskingRule.class,
-            description = "low_confidence, random, or a Dream algorithm: origin, maskgit_plus, topk_margin, entropy (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--remasking", converter = Converters.RemaskingRule.class,
+            description = "low_confidence, random, or a Dream algorithm: origin, maskgit_plus, topk_margin, entropy"
+                    + " (default: the model family's, low_confidence for LLaDA, entropy for Dream).")
     Remasking remasking;
 
-    @Option(names = "--temperature", defaultValue = "0", description = "0 = argmax; > 0 = Gumbel-max / categorical sampling.")
-    double temperature;
+    @Option(names = "--temperature", description = "0 = argmax; > 0 = Gumbel-max / categorical sampling (default: the family's, 0 for LLaDA, 0.2 for Dream).")
+    Double temperature;
 
     @Option(names = "--cfg-scale", defaultValue = "0", description = "Classifier-free guidance weight w (0 = off).")
     double cfgScale;
@@ -34,17 +36,17 @@ final class SamplingOptions {
     @Option(names = "--factor", description = "Fast-dLLM factor rule: commit the largest n with (n+1)(1-c_n) < F; 0 = off.")
     Double factor;
 
-    @Option(names = "--top-p", defaultValue = "1", description = "Dream algorithms: nucleus filter (1 = off).")
-    double topP;
+    @Option(names = "--top-p", description = "Dream algorithms: nucleus filter (1 = off; default: the family's, 0.95 for Dream, else off).")
+    Double topP;
 
-    @Option(names = "--top-k", defaultValue = "0", description = "Dream algorithms: top-k filter (0 = off).")
-    int topK;
+    @Option(names = "--top-k", description = "Dream algorithms: top-k filter (0 = off, the default).")
+    Integer topK;
 
-    @Option(names = "--alg-temp", defaultValue = "0", description = "Dream algorithms: sample positions from softmax(confidence/T) (0 = top-n).")
-    double algTemp;
+    @Option(names = "--alg-temp", description = "Dream algorithms: sample positions from softmax(confidence/T) (0 = top-n, the default).")
+    Double algTemp;
 
-    @Option(names = "--eps", defaultValue = "0.001", description = "Dream algorithms: final timestep of linspace(1, eps, steps+1).")
-    float eps;
+    @Option(names = "--eps", description = "Dream algorithms: final timestep of linspace(1, eps, steps+1) (default: 0.001).")
+    Float eps;
 
     @Option(names = "--logits-eos-inf", description = "Never generate EOS (its logit is set to -inf).")
     boolean logitsEosInf;
@@ -75,23 +77,30 @@ final class SamplingOptions {
 
     /**
      * The settings for {@code genLength} new masks, unbuilt so that a command can add its special ids (and chat a
-     * seed per turn); {@code defaultSteps}/{@code defaultBlock} apply when the flags are absent.
+     * seed per turn); {@code defaultSteps}/{@code defaultBlock} apply when the flags are absent, and the model
+     * family's {@code defaults} for every sampling flag that is absent.
      */
-    SamplerConfig.Builder builder(int genLength, int defaultSteps, int defaultBlock) {
+    SamplerConfig.Builder builder(GenerationDefaults defaults, int genLength, int defaultSteps, int defaultBlock) {
         SamplerConfig.Builder b = SamplerConfig.builder(genLength, steps == null ? defaultSteps : steps,
                         blockLength == null ? defaultBlock : blockLength)
-                .remasking(remasking).temperature(temperature).cfgScale(cfgScale)
-                .topP(topP).topK(topK).algTemp(algTemp).eps(eps)
+                .defaults(defaults).cfgScale(cfgScale)
                 .logitsEosInf(logitsEosInf).confidenceEosEotInf(confidenceEosEotInf).referenceEosQuirk(referenceEosQuirk)
                 .earlyStop(earlyStop).remdm(RemdmConfig.of(remdm, remdmEta, remdmWindow, remdmLoop)).seed(seed);
+        if (remasking != null) b.remasking(remasking);
+        if (temperature != null) b.temperature(temperature);
+        if (topP != null) b.topP(topP);
+        if (topK != null) b.topK(topK);
+        if (algTemp != null) b.algTemp(algTemp);
+        if (eps != null) b.eps(eps);
         if (threshold != null) b.threshold(threshold);
         if (factor != null) b.factor(factor);
         return b;
     }
 
-    /** The built settings with the model's special ids. */
-    SamplerConfig config(int genLength, int defaultSteps, int defaultBlock, int maskId, int eosId, int eotId) {
-        return builder(genLength, defaultSteps, defaultBlock).specialIds(maskId, eosId, eotId).build();
+    /** The built settings with the model's special ids and its family's defaults. */
+    SamplerConfig config(GenerationDefaults defaults, int genLength, int defaultSteps, int defaultBlock, int maskId,
+                         int eosId, int eotId) {
+        return builder(defaults, genLength, defaultSteps, defaultBlock).specialIds(maskId, eosId, eotId).build();
     }
 
 }

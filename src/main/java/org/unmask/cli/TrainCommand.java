@@ -3,7 +3,7 @@ package org.unmask.cli;
 import org.unmask.diffusion.Elbo;
 import org.unmask.data.CorpusData;
 import org.unmask.data.TokenizerSetup;
-import org.unmask.model.LladaModel;
+import org.unmask.model.Transformer;
 import org.unmask.model.ModelConfig;
 import org.unmask.text.SpecialTokens;
 import org.unmask.train.AutoregressiveObjective;
@@ -103,7 +103,7 @@ public final class TrainCommand implements Callable<Integer> {
             Validation validation = data.valid() == null ? null
                     : new Validation(Validation.windows(data.valid(), seqLen, options.valWindows), options.valGrid, topts.batch(),
                     Elbo.DEFAULT_SEED);
-            LladaModel model = LladaModel.randomInit(config, options.seed);
+            Transformer model = Transformer.randomInit(config, options.seed);
             err.printf(Locale.ROOT, "model: %s, %.2fM parameters, d=%d, %d layers, %d heads, vocab %d; objective %s%n",
                     architecture != null && architecture.preset != null ? architecture.preset : "custom",
                     config.parameterCount() / 1e6, config.dModel(), config.nLayers(), config.nHeads(), config.vocabSize(), obj.name());

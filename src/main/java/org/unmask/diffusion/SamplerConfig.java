@@ -1,5 +1,7 @@
 package org.unmask.diffusion;
 
+import org.unmask.model.GenerationDefaults;
+
 /**
  * Every setting of one generation run, the one settings type of the CLI, chat, the server and the library API. Build
  * with {@link #builder(int, int, int)}; the constructor validates the combination once and names the offending
@@ -102,7 +104,7 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
     /** Steps per block. */
     public int stepsPerBlock() { return steps / blocks(); }
 
-    /** A builder with LLaDA's defaults (low_confidence, T = 0, no CFG) and the given canvas shape. */
+    /** A builder with LLaDA's defaults (low_confidence, T = 0, no CFG; see {@link Builder#defaults}) and the given canvas shape. */
     public static Builder builder(int genLength, int steps, int blockLength) {
         return new Builder().genLength(genLength).steps(steps).blockLength(blockLength);
     }
@@ -127,11 +129,14 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
     /** Mutable builder for {@link SamplerConfig}. */
     public static final class Builder {
         private Integer genLength, steps, blockLength;
-        private Remasking remasking = Remasking.LOW_CONFIDENCE;
-        private double temperature, cfgScale, algTemp;
-        private double threshold = Double.NaN, factor = Double.NaN, topP = 1;
-        private int topK;
-        private float eps = 1e-3f;
+        // unset (null) settings take the model family's default at build time
+        private Remasking remasking;
+        private Double temperature, algTemp, topP;
+        private Integer topK;
+        private Float eps;
+        private GenerationDefaults defaults;   // null: LLaDA's
+        private double cfgScale;
+        private double threshold = Double.NaN, factor = Double.NaN;
         private boolean logitsEosInf, confidenceEosEotInf, referenceEosQuirk, earlyStop;
         private RemdmConfig remdm;
         private long seed;
@@ -155,6 +160,13 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         public int genLengthOr(int fallback) { return genLength == null ? fallback : genLength; }
         /** Whether the special ids are still unset (the library fills in the model's). */
         public boolean lacksSpecialIds() { return maskId < 0; }
+        /**
+         * The model family's generation defaults for every setting left unset (remasking, temperature, and with a Dream
+         * algorithm top-p, top-k, alg_temp; eps); LLaDA's unless set.
+         */
+        public Builder defaults(GenerationDefaults d) { defaults = d; return this; }
+        /** Sets the family defaults unless they are set already (the library fills in the model's). */
+        public Builder defaultsIfUnset(GenerationDefaults d) { if (defaults == null) defaults = d; return this; }
         public Builder remasking(Remasking r) { remasking = r; return this; }
         public Builder temperature(double t) { temperature = t; return this; }
         public Builder cfgScale(double w) { cfgScale = w; return this; }
@@ -179,9 +191,15 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
             int gen = genLength;
             int st = steps != null ? steps : Math.max(1, gen);
             int bl = blockLength != null ? blockLength : Math.max(1, gen);
-            return new SamplerConfig(gen, st, bl, remasking, temperature, cfgScale, threshold, factor,
-                    topP, topK, algTemp, eps, logitsEosInf, confidenceEosEotInf, referenceEosQuirk, earlyStop, remdm,
-                    seed, maskId, eosId, eotId);
+            GenerationDefaults defaults = this.defaults != null ? this.defaults : GenerationDefaults.LLADA;
+            Remasking rm = remasking != null ? remasking : Remasking.parse(defaults.remasking());
+            // the family's Dream filters belong to its Dream algorithm: with another remasking they are off
+            boolean dream = rm.isDream();
+            return new SamplerConfig(gen, st, bl, rm, temperature != null ? temperature : defaults.temperature(), cfgScale,
+                    threshold, factor, topP != null ? topP : dream ? defaults.topP() : 1,
+                    topK != null ? topK : dream ? defaults.topK() : 0, algTemp != null ? algTemp : dream ? defaults.algTemp() : 0,
+                    eps != null ? eps : (float) defaults.eps(), logitsEosInf, confidenceEosEotInf, referenceEosQuirk,
+                    earlyStop, remdm, seed, maskId, eosId, eotId);
         }
     }
 }

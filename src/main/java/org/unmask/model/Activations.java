@@ -10,24 +10,23 @@ final class Activations {
     /** What one block saves (training) or scratches (inference). */
     static final class Layer {
         final float[] x, mid;              // block input and residual after attention (training only)
-        final float[] norm1, rstd1, q, k, v, probs, att, norm2, rstd2, gate, up, act;
+        final float[] norm1, rstd1, q, k, v, probs, att, norm2, rstd2;
+        final LayerScratch ffn;            // the feed-forward's own buffers (DenseFeedForward: gate, up, act)
 
-        Layer(ModelConfig c, int batch, int seqLen, boolean training) {
-            int n = batch * seqLen, d = c.dModel(), kv = c.kvDim(), m = c.mlpHiddenSize();
+        Layer(ModelConfig c, int batch, int seqLen, boolean training, LayerScratch.Clock clock) {
+            int n = batch * seqLen, d = c.dModel(), qd = c.qDim(), kv = c.kvDim();
             x = training ? new float[n * d] : null;
             mid = training ? new float[n * d] : null;
             norm1 = new float[n * d];
             rstd1 = new float[n];
-            q = new float[n * d];
+            q = new float[n * qd];
             k = new float[n * kv];
             v = new float[n * kv];
             probs = training ? new float[batch * c.nHeads() * seqLen * seqLen] : null;
-            att = new float[n * d];
+            att = new float[n * qd];
             norm2 = new float[n * d];
             rstd2 = new float[n];
-            gate = new float[n * m];
-            up = new float[n * m];
-            act = new float[n * m];
+            ffn = new LayerScratch(clock);
         }
     }
 
@@ -41,13 +40,13 @@ final class Activations {
     float[] headIn = new float[0], headNorm = new float[0], headRstd = new float[0], logits = new float[0];
     float[] headDNorm = new float[0], headDIn = new float[0];   // their gradients (training only)
 
-    Activations(ModelConfig c, int batch, int seqLen, boolean training) {
+    Activations(ModelConfig c, int batch, int seqLen, boolean training, LayerScratch.Clock clock) {
         this.batch = batch;
         this.seqLen = seqLen;
         this.rows = batch * seqLen;   // checked by the caller
         this.training = training;
-        int n = rows, d = c.dModel(), kv = c.kvDim(), m = c.mlpHiddenSize();
-        long widest = (long) n * Math.max(d, m);
+        int n = rows, d = c.dModel(), qd = c.qDim(), kv = c.kvDim(), m = c.mlpHiddenSize();
+        long widest = (long) n * Math.max(Math.max(d, qd), m);
         long probs = training ? (long) batch * c.nHeads() * seqLen * seqLen : 0;
         if (Math.max(widest, probs) > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("batch " + batch + " × sequence length " + seqLen
@@ -56,13 +55,13 @@ final class Activations {
         h = new float[n * d];
         tmp = new float[n * d];
         layers = new Layer[training ? c.nLayers() : 1];
-        for (int l = 0; l < layers.length; l++) layers[l] = new Layer(c, batch, seqLen, training);
+        for (int l = 0; l < layers.length; l++) layers[l] = new Layer(c, batch, seqLen, training, clock);
         dh = training ? new float[n * d] : null;
         da = training ? new float[n * d] : null;
-        dq = training ? new float[n * d] : null;
+        dq = training ? new float[n * qd] : null;
         dk = training ? new float[n * kv] : null;
         dv = training ? new float[n * kv] : null;
-        datt = training ? new float[n * d] : null;
+        datt = training ? new float[n * qd] : null;
         dact = training ? new float[n * m] : null;
         dgate = training ? new float[n * m] : null;
         dup = training ? new float[n * m] : null;

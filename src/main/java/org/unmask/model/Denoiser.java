@@ -3,8 +3,8 @@ package org.unmask.model;
 import org.unmask.model.kernels.AttentionPattern;
 
 /**
- * What a sampler needs from a model: logits for a batch of token sequences. Implemented by the LLaDA transformer
- * and by test doubles.
+ * What a sampler needs from a model: logits for a batch of token sequences. Implemented by the engine
+ * ({@link Transformer}), by Dream's shifted view of it ({@link LogitShift}) and by test doubles.
  */
 public interface Denoiser {
 

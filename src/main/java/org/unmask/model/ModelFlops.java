@@ -7,14 +7,14 @@ import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Random;
 
-/** Floating-point operation counts of the LLaDA transformer, and timings of its matrix products at the model's shapes. */
+/** Floating-point operation counts of the transformer, and timings of its matrix products at the model's shapes. */
 public final class ModelFlops {
     private ModelFlops() {}
 
     /** Multiply-adds ×2 of one forward pass: the linear layers, attention scores and values, the LM head on {@code rows}. */
     public static double forward(ModelConfig c, int B, int T, int rows) {
-        double n = (double) B * T, d = c.dModel(), kv = c.kvDim(), m = c.mlpHiddenSize();
-        double linear = 2 * n * (2 * d * d + 2 * d * kv + 3 * d * m);
+        double n = (double) B * T, d = c.dModel(), q = c.qDim(), kv = c.kvDim(), m = c.mlpHiddenSize();
+        double linear = 2 * n * (2 * d * q + 2 * d * kv + 3 * d * m);
         double attention = 2 * 2 * (double) B * c.nHeads() * T * (double) T * c.headDim();
         return c.nLayers() * (linear + attention) + 2.0 * rows * d * c.embeddingSize();
     }

@@ -1,6 +1,7 @@
 package org.unmask.serve;
 
 import org.unmask.diffusion.StepListener;
+import org.unmask.model.GenerationDefaults;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,9 @@ public interface GenerationEngine {
 
     /** Text and special ids of the model's vocabulary. */
     Vocabulary vocabulary();
+
+    /** The sampler settings a request gets for the fields it leaves out (its model family's). */
+    default GenerationDefaults generationDefaults() { return GenerationDefaults.LLADA; }
 
     /** Largest {@code genLength} accepted. */
     int maxGenLength();

@@ -5,6 +5,7 @@ import org.unmask.api.UnmaskModel;
 import org.unmask.diffusion.SamplerConfig;
 import org.unmask.diffusion.StepEvent;
 import org.unmask.diffusion.StepListener;
+import org.unmask.model.GenerationDefaults;
 import org.unmask.model.ModelConfig;
 import org.unmask.text.SpecialTokens;
 import org.unmask.text.Tokenizer;
@@ -48,6 +49,7 @@ public final class LladaEngine implements GenerationEngine {
 
     @Override public String modelId() { return modelId; }
     @Override public Vocabulary vocabulary() { return vocab; }
+    @Override public GenerationDefaults generationDefaults() { return model.generationDefaults(); }
     @Override public int maxGenLength() { return model.config().maxSequenceLength() - 1; }
     @Override public int maxSequenceLength() { return model.config().maxSequenceLength(); }
     @Override public int maxBatchSize() { return maxBatch; }

@@ -84,7 +84,7 @@ public final class RequestParser {
                     + " generated tokens exceeds the model's context of " + engine.maxSequenceLength() + " tokens.",
                     endpoint == ParsedRequest.Endpoint.COMPLETIONS ? "prompt" : "messages", "context_length_exceeded");
 
-        SamplerConfig sampling = SamplingFields.read(root, genLength, genParam, engine.vocabulary());
+        SamplerConfig sampling = SamplingFields.read(root, genLength, genParam, engine.vocabulary(), engine.generationDefaults());
         List<String> stop = stops(root);
         Boolean stream = optBool(root, "stream");
         boolean includeUsage = false;

@@ -6,6 +6,7 @@ import org.unmask.diffusion.Remasking;
 import org.unmask.diffusion.RemdmConfig;
 import org.unmask.diffusion.SamplerConfig;
 import org.unmask.diffusion.Setting;
+import org.unmask.model.GenerationDefaults;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleConsumer;
@@ -43,11 +44,19 @@ final class SamplingFields {
      */
     static final double MAX_CFG_SCALE = 1000;
 
-    /** The settings of {@code root} for {@code genLength} generated tokens, with {@code vocab}'s special ids. */
+    /** The settings of {@code root} for {@code genLength} generated tokens, with {@code vocab}'s special ids and LLaDA's defaults. */
     static SamplerConfig read(JsonNode root, int genLength, String genParam, Vocabulary vocab) {
+        return read(root, genLength, genParam, vocab, GenerationDefaults.LLADA);
+    }
+
+    /**
+     * The settings of {@code root} for {@code genLength} generated tokens, with {@code vocab}'s special ids; the
+     * model family's {@code defaults} fill every field the request leaves out.
+     */
+    static SamplerConfig read(JsonNode root, int genLength, String genParam, Vocabulary vocab, GenerationDefaults defaults) {
         Function<Setting, String> names = s -> s == Setting.GEN_LENGTH ? genParam : s.key();
         try {
-            return builder(root, genLength).specialIds(vocab.maskId(), vocab.eosId(), vocab.eotId()).build();
+            return builder(root, genLength, defaults).specialIds(vocab.maskId(), vocab.eosId(), vocab.eotId()).build();
         } catch (InvalidSettingException e) {
             if (e.setting() == Setting.MASK_ID || e.setting() == Setting.EOS_ID || e.setting() == Setting.EOT_ID)
                 throw new IllegalStateException("the model's special ids are unusable: " + e.getMessage(), e);
@@ -55,14 +64,15 @@ final class SamplingFields {
         }
     }
 
-    private static SamplerConfig.Builder builder(JsonNode root, int genLength) {
+    private static SamplerConfig.Builder builder(JsonNode root, int genLength, GenerationDefaults defaults) {
         Integer block = optInt(root, Setting.BLOCK_LENGTH.key());
         Integer steps = optInt(root, Setting.STEPS.key());
         if (steps != null && (long) steps > (long) MAX_STEPS_PER_TOKEN * genLength)
             throw ApiError.invalid("steps is " + steps + "; this server allows at most " + MAX_STEPS_PER_TOKEN
                     + " steps per generated token (" + MAX_STEPS_PER_TOKEN * genLength + " here).", Setting.STEPS.key());
+        int preferred = !defaults.wholeCanvas() && genLength % DEFAULT_BLOCK_LENGTH == 0 ? DEFAULT_BLOCK_LENGTH : genLength;
         SamplerConfig.Builder b = SamplerConfig.builder(genLength, steps != null ? steps : genLength,
-                block != null ? block : genLength % DEFAULT_BLOCK_LENGTH == 0 ? DEFAULT_BLOCK_LENGTH : genLength);
+                block != null ? block : preferred).defaults(defaults);
         // the answer ends at its first EOS/EoT, so masks behind a settled EOS are not worth forward passes
         b.earlyStop(true);
         String remasking = optString(root, Setting.REMASKING.key());

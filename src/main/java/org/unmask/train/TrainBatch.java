@@ -3,7 +3,7 @@ package org.unmask.train;
 import org.unmask.model.kernels.AttentionPattern;
 
 /**
- * One corrupted batch ready for {@code LladaModel.forwardBackward}: model input {@code ids}, the flat positions
+ * One corrupted batch ready for {@code Transformer.forwardBackward}: model input {@code ids}, the flat positions
  * {@code rows} that carry a loss, their {@code targets} and {@code weights}, so loss = Σ weights[i]·CE(rows[i]).
  */
 public record TrainBatch(int[] ids, int batch, int seqLen, AttentionPattern pattern, int[] rows, int[] targets, float[] weights) {

@@ -129,7 +129,7 @@ class ChatCommandTest {
         assertThat(twoTurns(dir, "--threshold", "0.9").getFirst().threshold()).isEqualTo(0.9);
         GenerateCommand g = new GenerateCommand();
         new CommandLine(g).parseArgs("--model", dir.toString(), "--prompt-ids", "1", "--gen-length", "8", "--threshold", "0");
-        assertThat(g.sampling.config(8, 8, 8, 2, 0, -1).parallelDecoding()).isFalse();
+        assertThat(g.sampling.config(org.unmask.model.GenerationDefaults.LLADA, 8, 8, 8, 2, 0, -1).parallelDecoding()).isFalse();
     }
 
     @Test void chatErrorsNameFlags(@TempDir Path dir) {

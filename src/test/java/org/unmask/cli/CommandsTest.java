@@ -150,7 +150,7 @@ class CommandsTest {
     @Test
     void evalOfAnAutoregressiveModelIsTheExactNextTokenNll(@TempDir Path dir) throws Exception {
         var config = new org.unmask.model.ModelConfig(16, 1, 2, 2, 24, 16, 16, 64, 10000.0, 1e-5, false, 2, 0, 0, 1);
-        var lm = org.unmask.model.LladaModel.randomInit(config, 9);
+        var lm = org.unmask.model.Transformer.randomInit(config, 9);
         Path text = dir.resolve("text.txt");
         Files.writeString(text, "abcdefghijabcjihgfedcbaaabbbcccdddeeefff");
         EvalCommand e = parse(new EvalCommand(), "--model", dir.toString(), "--corpus", text.toString(), "--seq-len", "16",

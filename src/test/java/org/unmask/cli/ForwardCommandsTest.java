@@ -2,7 +2,7 @@ package org.unmask.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.unmask.model.LladaModel;
+import org.unmask.model.Transformer;
 import org.unmask.model.LladaTensors;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.Parameters;
@@ -38,7 +38,7 @@ class ForwardCommandsTest {
         }
     }
 
-    private static Path save(LladaModel m, Path dir) throws Exception {
+    private static Path save(Transformer m, Path dir) throws Exception {
         Checkpoint.save(dir, m.config(), m.tensors(), DType.F32, Long.MAX_VALUE);
         return dir;
     }
@@ -66,7 +66,7 @@ class ForwardCommandsTest {
 
     @Test
     void gradWritesTheLossOfTheLogitsAndItsGradient(@TempDir Path tmp) throws Exception {
-        LladaModel model = LladaModel.randomInit(CONFIG, 3);
+        Transformer model = Transformer.randomInit(CONFIG, 3);
         Path dir = save(model, tmp.resolve("m"));
         Path gradFile = tmp.resolve("grad.safetensors");
         assertThat(run("grad", "--model", dir.toString(), "--ids", CLEAN, "--noisy-ids", NOISY, "--p-mask",
@@ -100,7 +100,7 @@ class ForwardCommandsTest {
 
     @Test
     void badIdsAreNamed(@TempDir Path tmp) throws Exception {
-        Path dir = save(LladaModel.randomInit(CONFIG, 3), tmp.resolve("m"));
+        Path dir = save(Transformer.randomInit(CONFIG, 3), tmp.resolve("m"));
         CommandLine_ cl = new CommandLine_();
         assertThat(cl.execute("logits", "--model", dir.toString(), "--ids", "1 99", "--out", tmp.resolve("x").toString())).isEqualTo(1);
         assertThat(cl.err.toString()).contains("id 99").contains("item 2");

@@ -3,7 +3,7 @@ package org.unmask.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.unmask.model.KnownModels;
-import org.unmask.model.LladaModel;
+import org.unmask.model.Transformer;
 import org.unmask.model.ModelConfig;
 import org.unmask.text.Tokenizer;
 import picocli.CommandLine;
@@ -45,7 +45,7 @@ class KnownModelCommandsTest {
                 .orElseThrow(() -> new AssertionError("no '" + key + "' line in:\n" + out));
     }
 
-    private String eval(LladaModel m, Path dir, String text, String... extra) throws Exception {
+    private String eval(Transformer m, Path dir, String text, String... extra) throws Exception {
         out.getBuffer().setLength(0);
         Path corpus = dir.resolve("corpus.txt");
         Files.writeString(corpus, text);
@@ -58,7 +58,7 @@ class KnownModelCommandsTest {
 
     @Test
     void evalOfAUniformModelIsExactlyLog2OfTheEmbeddingSize(@TempDir Path dir) throws Exception {
-        LladaModel uniform = KnownModels.uniform(C, 1);
+        Transformer uniform = KnownModels.uniform(C, 1);
         // 53 characters + <|endoftext|> = 54 tokens: three whole windows of 16 (as training validates), or one of 54
         String text = "abcdefghij".repeat(5) + "abc";
         for (String[] opts : new String[][]{{"--seq-len", "16", "--grid", "4"},
@@ -82,7 +82,7 @@ class KnownModelCommandsTest {
 
     @Test
     void evalOfAModelCertainOfTheTextIsZeroBitsAndOfAWrongOneTheMargin(@TempDir Path dir) throws Exception {
-        LladaModel certainOfA = KnownModels.constant(C, A, MARGIN, 3);
+        Transformer certainOfA = KnownModels.constant(C, A, MARGIN, 3);
         eval(certainOfA, dir, "a".repeat(40), "--seq-len", "16", "--grid", "5");
         assertThat(value("bits_per_token")).isCloseTo(0, within(1e-6));
         assertThat(value("perplexity_bound")).isCloseTo(1, within(1e-4));
@@ -92,7 +92,7 @@ class KnownModelCommandsTest {
         assertThat(value("bits_per_token")).isCloseTo(nats / Math.log(2), within(1e-4));
     }
 
-    private double score(LladaModel m, Path dir, String... args) {
+    private double score(Transformer m, Path dir, String... args) {
         out.getBuffer().setLength(0);
         String[] all = new String[args.length + 2];
         all[0] = "--model"; all[1] = dir.toString();
@@ -103,7 +103,7 @@ class KnownModelCommandsTest {
 
     @Test
     void scoreOfAUniformModelIsExactlyMinusLTimesLnE(@TempDir Path dir) {
-        LladaModel uniform = KnownModels.uniform(C, 4);
+        Transformer uniform = KnownModels.uniform(C, 4);
         double lnE = Math.log(C.embeddingSize());
         assertThat(score(uniform, dir, "--prompt-ids", "1 7 9", "--answer-ids", "6 12 3 15 7", "--mc-num", "8"))
                 .isCloseTo(-5 * lnE, within(1e-9));
@@ -113,7 +113,7 @@ class KnownModelCommandsTest {
 
     @Test
     void scoreOfACertainModelIsZeroForItsTokenAndTheMarginOtherwise(@TempDir Path dir) {
-        LladaModel certainOfA = KnownModels.constant(C, A, MARGIN, 5);
+        Transformer certainOfA = KnownModels.constant(C, A, MARGIN, 5);
         assertThat(score(certainOfA, dir, "--prompt-ids", "1 9 8", "--answer-ids", "6 6 6", "--mc-num", "4"))
                 .isCloseTo(0, within(1e-9));
         assertThat(score(certainOfA, dir, "--prompt-ids", "1 9 8", "--answer-ids", "7 7", "--mc-num", "4"))
@@ -122,7 +122,7 @@ class KnownModelCommandsTest {
 
     @Test
     void scoreOfAOneTokenAnswerIsTheExactLogSoftmax(@TempDir Path dir) {
-        LladaModel m = KnownModels.random(C, 6);
+        Transformer m = KnownModels.random(C, 6);
         int E = C.embeddingSize();
         float[] l = m.logits(new int[]{1, 7, 9, 2}, 1, 4, null, new int[]{3});
         double max = Double.NEGATIVE_INFINITY, sum = 0;

@@ -2,7 +2,7 @@ package org.unmask.diffusion;
 
 import org.junit.jupiter.api.Test;
 import org.unmask.model.KnownModels;
-import org.unmask.model.LladaModel;
+import org.unmask.model.Transformer;
 import org.unmask.model.ModelConfig;
 
 import java.util.Arrays;
@@ -23,8 +23,8 @@ class KnownModelEstimatesTest {
     static final double LN_E = Math.log(C.embeddingSize());
     static final int A = 6, B = 7;              // the favoured token and another one
     static final double MARGIN = 40;
-    final LladaModel uniform = KnownModels.uniform(C, 3);
-    final LladaModel constant = KnownModels.constant(C, A, MARGIN, 4);
+    final Transformer uniform = KnownModels.uniform(C, 3);
+    final Transformer constant = KnownModels.constant(C, A, MARGIN, 4);
 
     static int[] repeat(int token, int n) {
         int[] a = new int[n];
@@ -97,7 +97,7 @@ class KnownModelEstimatesTest {
 
     @Test
     void aOneTokenAnswerIsTheExactLogSoftmaxOfARandomModel() {
-        LladaModel m = KnownModels.random(C, 11);
+        Transformer m = KnownModels.random(C, 11);
         int[] prompt = {1, 9, 14, 6, 3};
         int E = C.embeddingSize();
         float[] logits = m.logits(new int[]{1, 9, 14, 6, 3, 2}, 1, 6, null, new int[]{5});
@@ -115,7 +115,7 @@ class KnownModelEstimatesTest {
 
     @Test
     void aOneTokenAnswerWithGuidanceUsesLladasGuidedLogits() {
-        LladaModel m = KnownModels.random(C, 12);
+        Transformer m = KnownModels.random(C, 12);
         int[] prompt = {1, 9, 14};
         int E = C.embeddingSize();
         float[] cond = m.logits(new int[]{1, 9, 14, 2}, 1, 4, null, new int[]{3});

@@ -2,7 +2,7 @@ package org.unmask.diffusion;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.unmask.model.LladaModel;
+import org.unmask.model.Transformer;
 import org.unmask.model.ModelConfig;
 import org.unmask.train.AdamW;
 import org.unmask.train.CleanBatch;
@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ToyLanguageTest {
     private static final int SPECIALS = 6, MOD = 16, LEN = 12, MASK = 2, EOS = 0;
-    private static LladaModel model;
+    private static Transformer model;
 
     private static int token(int value) { return SPECIALS + Math.floorMod(value, MOD); }
 
@@ -37,7 +37,7 @@ class ToyLanguageTest {
     static void train() {
         ModelConfig c = new ModelConfig(64, 2, 4, 4, 128, SPECIALS + MOD, SPECIALS + MOD, 64, 10000.0, 1e-5,
                 false, MASK, EOS, EOS, 1);
-        model = LladaModel.randomInit(c, 11);
+        model = Transformer.randomInit(c, 11);
         AdamW opt = new AdamW(model.parameters(), 0.9, 0.99, 1e-8, 0.0);
         DiffusionObjective objective = new DiffusionObjective(MASK, 1e-3, 0.0, true);
         Rng rng = new Rng(12);

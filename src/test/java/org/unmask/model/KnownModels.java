@@ -47,19 +47,19 @@ public final class KnownModels {
         return m;
     }
 
-    private static LladaModel build(ModelConfig c, Map<String, float[]> arrays) {
+    private static Transformer build(ModelConfig c, Map<String, float[]> arrays) {
         Map<String, Weights> w = new LinkedHashMap<>();
         arrays.forEach((k, a) -> w.put(k, new Weights.F32(a, 0, a.length)));
-        return LladaModel.fromWeights(c, w, false);
+        return Transformer.fromWeights(c, w, false);
     }
 
     /** Random weights (matrices N(0, 0.25), norms around 1): logits far from uniform, nothing known in closed form. */
-    public static LladaModel random(ModelConfig c, long seed) {
+    public static Transformer random(ModelConfig c, long seed) {
         return build(c, randomArrays(c, seed));
     }
 
     /** Every logit exactly 0: the uniform distribution over {@code c.embeddingSize()} tokens everywhere. */
-    public static LladaModel uniform(ModelConfig c, long seed) {
+    public static Transformer uniform(ModelConfig c, long seed) {
         Map<String, float[]> a = randomArrays(c, seed);
         java.util.Arrays.fill(a.get(c.weightTying() ? LladaTensors.EMBEDDING : LladaTensors.LM_HEAD), 0f);
         return build(c, a);
@@ -71,7 +71,7 @@ public final class KnownModels {
     }
 
     /** At masked positions: logit {@link #constantMargin} for {@code favoured}, 0 for every other token. */
-    public static LladaModel constant(ModelConfig c, int favoured, double margin, long seed) {
+    public static Transformer constant(ModelConfig c, int favoured, double margin, long seed) {
         if (c.weightTying()) throw new IllegalArgumentException("needs an untied LM head");
         Map<String, float[]> a = randomArrays(c, seed);
         int d = c.dModel();

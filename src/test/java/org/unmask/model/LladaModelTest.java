@@ -26,8 +26,8 @@ class LladaModelTest {
     }
 
     /** A random model with larger weights than the N(0, 0.02) init, so that gradients are well above float noise. */
-    static LladaModel spread(ModelConfig c, long seed) {
-        LladaModel m = LladaModel.randomInit(c, seed);
+    static Transformer spread(ModelConfig c, long seed) {
+        Transformer m = Transformer.randomInit(c, seed);
         Random rnd = new Random(seed + 1);
         float[] v = m.parameters().values();
         for (Parameters.Parameter p : m.parameters().list()) {
@@ -55,7 +55,7 @@ class LladaModelTest {
 
     private static void checkModelGradients(boolean tied, AttentionPattern mask) {
         ModelConfig c = tiny(tied);
-        LladaModel m = spread(c, 7);
+        Transformer m = spread(c, 7);
         Random rnd = new Random(8);
         int B = 2, T = 7;
         int[] ids = randomIds(rnd, B * T, 11);
@@ -79,7 +79,7 @@ class LladaModelTest {
 
     @Test
     void gradientsAccumulateAcrossCalls() {
-        LladaModel m = spread(tiny(false), 3);
+        Transformer m = spread(tiny(false), 3);
         int[] ids = randomIds(new Random(1), 8, 11);
         int[] rows = {0, 5}, targets = {3, 4};
         m.parameters().zeroGrads();
@@ -92,7 +92,7 @@ class LladaModelTest {
 
     @Test
     void moreLossRowsThanPositionsAddUp() {
-        LladaModel m = spread(tiny(false), 4);
+        Transformer m = spread(tiny(false), 4);
         int[] ids = randomIds(new Random(2), 3, 11);
         Parameters p = m.parameters();
         p.zeroGrads();
@@ -106,7 +106,7 @@ class LladaModelTest {
 
     @Test
     void bidirectionalSeesTheFutureAndCausalDoesNot() {
-        LladaModel m = spread(tiny(false), 11);
+        Transformer m = spread(tiny(false), 11);
         int T = 9;
         int[] ids = randomIds(new Random(2), T, 11);
         int[] changed = ids.clone();
@@ -124,7 +124,7 @@ class LladaModelTest {
 
     @Test
     void blockCausalSeesItsOwnBlockButNotLaterOnes() {
-        LladaModel m = spread(tiny(false), 12);
+        Transformer m = spread(tiny(false), 12);
         int T = 12, e = m.config().embeddingSize();
         AttentionPattern mask = AttentionPattern.blockCausal(4);
         int[] ids = randomIds(new Random(3), T, 11);
@@ -139,7 +139,7 @@ class LladaModelTest {
 
     @Test
     void paddingTokensDoNotReachOtherPositions() {
-        LladaModel m = spread(tiny(false), 13);
+        Transformer m = spread(tiny(false), 13);
         int B = 2, T = 8, e = m.config().embeddingSize();
         int[] ids = randomIds(new Random(4), B * T, 11);
         boolean[] attend = new boolean[B * T];
@@ -157,7 +157,7 @@ class LladaModelTest {
 
     @Test
     void selectedRowsEqualTheFullLogits() {
-        LladaModel m = spread(tiny(true), 14);
+        Transformer m = spread(tiny(true), 14);
         int B = 2, T = 5, e = m.config().embeddingSize();
         int[] ids = randomIds(new Random(5), B * T, 11);
         float[] all = m.logits(ids, B, T, null, null);
@@ -182,7 +182,7 @@ class LladaModelTest {
         try {
             for (int run = 0; run < 3; run++) {
                 Parallel.setThreads(run == 2 ? 1 : 2);
-                LladaModel m = LladaModel.randomInit(c, 42);
+                Transformer m = Transformer.randomInit(c, 42);
                 losses[run] = m.forwardBackward(ids, B, T, null, null, rows, targets, null);
                 grads[run] = m.parameters().grads();
             }
@@ -193,13 +193,13 @@ class LladaModelTest {
         assertThat(losses[2]).isEqualTo(losses[0]);
         assertThat(grads[1]).containsExactly(grads[0]);
         assertThat(grads[2]).containsExactly(grads[0]);
-        assertThat(LladaModel.randomInit(c, 42).parameters().values()).containsExactly(LladaModel.randomInit(c, 42).parameters().values());
-        assertThat(LladaModel.randomInit(c, 43).parameters().values()).isNotEqualTo(LladaModel.randomInit(c, 42).parameters().values());
+        assertThat(Transformer.randomInit(c, 42).parameters().values()).containsExactly(Transformer.randomInit(c, 42).parameters().values());
+        assertThat(Transformer.randomInit(c, 43).parameters().values()).isNotEqualTo(Transformer.randomInit(c, 42).parameters().values());
     }
 
     @Test
     void concurrentLogitsCallsDoNotInterfere() throws Exception {
-        LladaModel m = spread(tiny(false), 15);
+        Transformer m = spread(tiny(false), 15);
         int T = 40;
         int[][] inputs = new int[4][];
         float[][] expected = new float[4][];
@@ -224,7 +224,7 @@ class LladaModelTest {
 
     @Test
     void randomInitFollowsTheContract() {
-        LladaModel m = LladaModel.randomInit(ModelConfig.preset("tiny"), 1);
+        Transformer m = Transformer.randomInit(ModelConfig.preset("tiny"), 1);
         Parameters p = m.parameters();
         assertThat((long) p.size()).isEqualTo(m.config().parameterCount());
         Parameters.Parameter norm = p.get(LladaTensors.block(0, "attn_norm"));
@@ -246,7 +246,7 @@ class LladaModelTest {
     @Test
     void mappedBf16WeightsGiveTheLogitsOfTheRoundedFloatModel() {
         ModelConfig c = tiny(false);
-        LladaModel source = spread(c, 21);
+        Transformer source = spread(c, 21);
         Map<String, Weights> rounded = new LinkedHashMap<>(), bf16 = new LinkedHashMap<>();
         try (Arena arena = Arena.ofConfined()) {
             for (var e : source.tensors().entrySet()) {
@@ -261,9 +261,9 @@ class LladaModelTest {
                 rounded.put(e.getKey(), new Weights.F32(r, 0, n));
                 bf16.put(e.getKey(), Weights.mapped(seg, DType.BF16));
             }
-            LladaModel f32 = LladaModel.fromWeights(c, rounded, false);
-            LladaModel mapped = LladaModel.fromWeights(c, bf16, false);
-            LladaModel copied = LladaModel.fromWeights(c, bf16, true);
+            Transformer f32 = Transformer.fromWeights(c, rounded, false);
+            Transformer mapped = Transformer.fromWeights(c, bf16, false);
+            Transformer copied = Transformer.fromWeights(c, bf16, true);
             assertThat(mapped.trainable()).isFalse();
             assertThat(mapped.tensors().get(LladaTensors.EMBEDDING).dtype()).isEqualTo(DType.BF16);
             int[] ids = randomIds(new Random(9), 2 * 6, 11);
@@ -286,24 +286,24 @@ class LladaModelTest {
     @Test
     void fromWeightsNamesTheBadTensor() {
         ModelConfig c = tiny(false);
-        Map<String, Weights> good = LladaModel.randomInit(c, 1).tensors();
+        Map<String, Weights> good = Transformer.randomInit(c, 1).tensors();
         Map<String, Weights> missing = new HashMap<>(good);
         missing.remove(LladaTensors.block(1, "up_proj"));
-        assertThatThrownBy(() -> LladaModel.fromWeights(c, missing, false))
+        assertThatThrownBy(() -> Transformer.fromWeights(c, missing, false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing tensor model.transformer.blocks.1.up_proj.weight");
         Map<String, Weights> wrong = new HashMap<>(good);
         wrong.put(LladaTensors.FINAL_NORM, new Weights.F32(new float[15], 0, 15));
-        assertThatThrownBy(() -> LladaModel.fromWeights(c, wrong, true))
+        assertThatThrownBy(() -> Transformer.fromWeights(c, wrong, true))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(LladaTensors.FINAL_NORM).hasMessageContaining("15");
         Map<String, Weights> extra = new HashMap<>(good);
         extra.put("model.transformer.blocks.9.q_proj.weight", new Weights.F32(new float[4], 0, 4));
-        assertThatThrownBy(() -> LladaModel.fromWeights(c, extra, false))
+        assertThatThrownBy(() -> Transformer.fromWeights(c, extra, false))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unexpected tensor model.transformer.blocks.9.q_proj.weight");
     }
 
     @Test
     void badInputsGetClearErrors() {
-        LladaModel m = LladaModel.randomInit(tiny(false), 1);
+        Transformer m = Transformer.randomInit(tiny(false), 1);
         assertThatThrownBy(() -> m.logits(new int[5], 1, 6, null, null)).hasMessageContaining("expected 6 token ids");
         assertThatThrownBy(() -> m.logits(new int[]{0, 13}, 1, 2, null, null)).hasMessageContaining("token id 13 at position 1");
         assertThatThrownBy(() -> m.logits(new int[2], 1, 2, new boolean[3], null)).hasMessageContaining("key-padding array attend has 3 entries");

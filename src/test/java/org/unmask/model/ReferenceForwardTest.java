@@ -106,7 +106,7 @@ class ReferenceForwardTest {
     void logitsMatchTheTextbookForward() {
         for (boolean tied : new boolean[]{false, true}) {
             ModelConfig c = LladaModelTest.tiny(tied);
-            LladaModel m = LladaModelTest.spread(c, 31);
+            Transformer m = LladaModelTest.spread(c, 31);
             int T = 9, e = c.embeddingSize();
             int[] ids = LladaModelTest.randomIds(new Random(32), 2 * T, 11);
             boolean[] attend = new boolean[2 * T];

@@ -11,7 +11,7 @@ import org.unmask.diffusion.SampleResult;
 import org.unmask.diffusion.Sampler;
 import org.unmask.diffusion.SamplerConfig;
 import org.unmask.diffusion.StepEvent;
-import org.unmask.model.LladaModel;
+import org.unmask.model.Transformer;
 import org.unmask.model.LladaTensors;
 import org.unmask.model.io.Checkpoint;
 
@@ -48,14 +48,14 @@ class ReferenceLladaTest {
     static final String EXPECTED = "/org/unmask/reference/llada-tiny.expected.json";
 
     static Checkpoint checkpoint;
-    static LladaModel model;
+    static Transformer model;
     static JsonNode expected;
 
     @BeforeAll
     static void load() throws IOException, URISyntaxException {
         Path dir = Path.of(ReferenceLladaTest.class.getResource(DIR).toURI());
         checkpoint = Checkpoint.open(dir);
-        model = LladaModel.fromWeights(checkpoint.config(), checkpoint.tensors(), false);
+        model = Transformer.fromWeights(checkpoint.config(), checkpoint.tensors(), false);
         try (InputStream in = ReferenceLladaTest.class.getResourceAsStream(EXPECTED)) {
             expected = new ObjectMapper().readTree(in);
         }

@@ -46,4 +46,17 @@ class ChatConversationTest {
         c.accept(p1, ids("Yo"));
         assertThat(tok.decode(c.prompt("Again"), false)).containsOnlyOnce("system");
     }
+
+    @Test void aChatMLTemplateRendersTheWholeConversationEachTurn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        org.unmask.model.DreamCheckpoints.writeTokenizerConfig(dir);
+        ChatConversation c = new ChatConversation(ChatTemplate.load(dir), vocab, null);
+        String system = "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n";
+        int[] p1 = c.prompt("Hi");
+        assertThat(tok.decode(p1, false)).isEqualTo(system + "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+        c.accept(p1, concat(ids("Hello!"), new int[]{CharTokenizer.EOT, CharTokenizer.EOS}));
+        // one system turn, the answer closed as the template closes it, then the new turn
+        assertThat(tok.decode(c.prompt("More"), false)).isEqualTo(system + "<|im_start|>user\nHi<|im_end|>\n"
+                + "<|im_start|>assistant\nHello!<|im_end|>\n<|im_start|>user\nMore<|im_end|>\n<|im_start|>assistant\n");
+        assertThat(ChatConversation.rendersTurnsAlone(ChatTemplate.llada())).isTrue();
+    }
 }

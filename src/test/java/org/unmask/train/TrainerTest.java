@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.unmask.data.Tokens;
-import org.unmask.model.LladaModel;
+import org.unmask.model.Transformer;
 import org.unmask.model.ModelConfig;
 
 import java.io.IOException;
@@ -49,7 +49,7 @@ class TrainerTest {
     Trainer trainer(Path dir, Objective obj, TrainOptions o, long seed) {
         Tokens data = corpus(20_000, 1);
         Validation val = new Validation(Validation.windows(corpus(2_000, 2), 32, 8), 4, 4, 5);
-        LladaModel model = LladaModel.randomInit(CONFIG, seed);
+        Transformer model = Transformer.randomInit(CONFIG, seed);
         return new Trainer(model, obj, new WindowSampler(data, o.batch(), o.seqLen(), o.seed(), o.budget().byEpochs()), val, dir, o,
                 Reporter.quiet(false));
     }
@@ -115,7 +115,7 @@ class TrainerTest {
         SftBatches batches = new SftBatches(ex, 8, 16, EOS, 9);
         Validation val = new Validation(Validation.rows(List.of(SftBatches.pad(ex.subList(0, 8), 16, EOS))), 4, 4, 3);
         Path dir = tmp.resolve("sft");
-        LladaModel model = LladaModel.randomInit(CONFIG, 4);
+        Transformer model = Transformer.randomInit(CONFIG, 4);
         double before = val.diffusionElbo(model).natsPerToken();
         Trainer.Result res = t(model, batches, val, dir, o).run();
         // the fixed-mask validation ELBO is a smooth measure; the per-step loss is too noisy with 4 answer tokens
@@ -124,7 +124,7 @@ class TrainerTest {
         assertThat(TrainerState.read(dir).objective()).isEqualTo("sft");
     }
 
-    static Trainer t(LladaModel model, BatchSource data, Validation val, Path dir, TrainOptions o) {
+    static Trainer t(Transformer model, BatchSource data, Validation val, Path dir, TrainOptions o) {
         return new Trainer(model, new SftObjective(MASK), data, val, dir, o, Reporter.quiet(false));
     }
 
@@ -148,7 +148,7 @@ class TrainerTest {
         int[] ids = new int[4 * 32];
         corpus(4 * 32, 3).copy(0, ids, 0, ids.length);
         CleanBatch all = CleanBatch.of(ids, 4, 32);
-        LladaModel big = LladaModel.randomInit(CONFIG, 5), small = LladaModel.randomInit(CONFIG, 5);
+        Transformer big = Transformer.randomInit(CONFIG, 5), small = Transformer.randomInit(CONFIG, 5);
         new Trainer(big, new AutoregressiveObjective(), fixed(all, 4), null, tmp.resolve("big"), options(Budget.steps(3), 0, 0, 4, 1),
                 Reporter.quiet(false)).run();
         new Trainer(small, new AutoregressiveObjective(), fixed(all, 2), null, tmp.resolve("small"), options(Budget.steps(3), 0, 0, 2, 2),
@@ -227,9 +227,9 @@ class TrainerTest {
             for (float v : a) assertThat(v).isFinite();
     }
 
-    static LladaModel loadModel(Path dir) throws IOException {
+    static Transformer loadModel(Path dir) throws IOException {
         try (var c = org.unmask.model.io.Checkpoint.open(dir)) {
-            return LladaModel.fromWeights(c.config(), c.tensors(), true);
+            return Transformer.fromWeights(c.config(), c.tensors(), true);
         }
     }
 
@@ -238,7 +238,7 @@ class TrainerTest {
         Trainer t = trainer(dir, new DiffusionObjective(MASK), options(Budget.steps(3), 0, 0), 7);
         t.run();
         byte[] before = Files.readAllBytes(dir.resolve("model.safetensors"));
-        LladaModel model = LladaModel.randomInit(CONFIG, 1);
+        Transformer model = Transformer.randomInit(CONFIG, 1);
         model.parameters().values()[17] = Float.POSITIVE_INFINITY;
         AdamW opt = new AdamW(model.parameters(), 0.9, 0.95, 1e-8, 0);
         assertThatThrownBy(() -> RunCheckpoint.save(dir, model, opt, TrainerState.read(dir), null))

@@ -1,7 +1,7 @@
 package org.unmask.train;
 
 import org.junit.jupiter.api.Test;
-import org.unmask.model.LladaModel;
+import org.unmask.model.Transformer;
 import org.unmask.model.ModelConfig;
 
 import java.util.Random;
@@ -14,7 +14,7 @@ class TrainingStepTest {
     @Test
     void repeatedStepsOnOneBatchDriveTheLossDown() {
         ModelConfig c = new ModelConfig(32, 2, 4, 2, 64, 20, 20, 64, 10000.0, 1e-5, false, 2, 0, 0, 1);
-        LladaModel model = LladaModel.randomInit(c, 5);
+        Transformer model = Transformer.randomInit(c, 5);
         AdamW opt = new AdamW(model.parameters(), 0.9, 0.95, 1e-8, 0.01);
         Random rnd = new Random(6);
         int B = 2, T = 16;

@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.unmask.data.Tokens;
 import org.unmask.diffusion.NllEstimate;
 import org.unmask.model.KnownModels;
-import org.unmask.model.LladaModel;
+import org.unmask.model.Transformer;
 import org.unmask.model.ModelConfig;
 
 import java.util.Arrays;
@@ -37,7 +37,7 @@ class ValidationKnownModelsTest {
 
     @Test
     void diffusionElboOfACertainModelIsZeroAndOfAWrongOneLarge() {
-        LladaModel certainOfSix = KnownModels.constant(C, 6, 40, 6);
+        Transformer certainOfSix = KnownModels.constant(C, 6, 40, 6);
         int[] six = new int[400];
         Arrays.fill(six, 6);
         Validation v = new Validation(Validation.windows(Tokens.of(six), 20, 10), 8, 4, 2);
@@ -56,7 +56,7 @@ class ValidationKnownModelsTest {
     @Test
     void sftValidationOfACertainModelIgnoresThePrompt() {
         // prompts of another token cost nothing because they are never masked nor counted
-        LladaModel certainOfSix = KnownModels.constant(C, 6, 40, 7);
+        Transformer certainOfSix = KnownModels.constant(C, 6, 40, 7);
         int[] ids = new int[2 * 12];
         Arrays.fill(ids, 6);
         for (int i = 0; i < 5; i++) ids[i] = 9;

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.unmask.files.AtomicDirectory;
-import org.unmask.model.LladaTensors;
 import org.unmask.model.ModelConfig;
+import org.unmask.model.ModelTensors;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Weights;
 
@@ -50,8 +50,8 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /**
-     * Opens a HF model directory: config.json + model.safetensors or model.safetensors.index.json shards;
-     * validates every tensor against LladaTensors.expectedShapes (missing, extra, dtype, shape).
+     * Opens a HF model directory of any family: config.json + model.safetensors or model.safetensors.index.json
+     * shards; validates every tensor against the family's tensors for the config (missing, extra, dtype, shape).
      */
     public static Checkpoint open(Path dir) throws IOException {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
@@ -186,10 +186,8 @@ public final class Checkpoint implements AutoCloseable {
 
     private static Map<String, Weights> validate(Path dir, ModelConfig config, DType declared,
                                                  Map<String, SafetensorsFile> owner) throws IOException {
-        Map<String, long[]> expected = LladaTensors.expectedShapes(config);
-        String configShape = "config.json (d_model=" + config.dModel() + ", n_layers=" + config.nLayers()
-                + ", n_kv_heads=" + config.nKvHeads() + ", mlp_hidden_size=" + config.mlpHiddenSize()
-                + ", embedding_size=" + config.embeddingSize() + ", weight_tying=" + config.weightTying() + ")";
+        Map<String, long[]> expected = ModelTensors.expectedShapes(config);
+        String configShape = describe(config);
         List<String> missing = new ArrayList<>();
         for (String name : expected.keySet()) if (!owner.containsKey(name)) missing.add(name);
         if (!missing.isEmpty()) {
@@ -223,6 +221,18 @@ public final class Checkpoint implements AutoCloseable {
         return tensors;
     }
 
+    /** The sizes of a config in its family's field names, e.g. {@code config.json (d_model=16, ...)}. */
+    static String describe(ModelConfig c) {
+        var f = c.family();
+        return "config.json (" + f.name() + ": " + f.fieldName(ModelConfig.Field.D_MODEL) + "=" + c.dModel()
+                + ", " + f.fieldName(ModelConfig.Field.N_LAYERS) + "=" + c.nLayers()
+                + ", " + f.fieldName(ModelConfig.Field.N_HEADS) + "=" + c.nHeads()
+                + ", " + f.fieldName(ModelConfig.Field.N_KV_HEADS) + "=" + c.nKvHeads()
+                + ", " + f.fieldName(ModelConfig.Field.MLP_HIDDEN_SIZE) + "=" + c.mlpHiddenSize()
+                + ", " + f.fieldName(ModelConfig.Field.EMBEDDING_SIZE) + "=" + c.embeddingSize()
+                + ", tied head=" + c.weightTying() + ")";
+    }
+
     static String describe(String what, List<String> names) {
         String s = what + " '" + names.get(0) + "'";
         return names.size() == 1 ? s : s + " (and " + (names.size() - 1) + " more)";
@@ -230,7 +240,8 @@ public final class Checkpoint implements AutoCloseable {
 
     /** The storage dtype config.json declares in torch_dtype, or null when absent or not a float type we store. */
     private static DType declaredDtype(Path configFile) throws IOException {
-        JsonNode n = JSON.readTree(configFile.toFile()).get("torch_dtype");
+        JsonNode root = JSON.readTree(configFile.toFile());
+        JsonNode n = root.has("torch_dtype") ? root.get("torch_dtype") : root.get("dtype");   // transformers 4.56+ writes "dtype"
         if (n == null || !n.isTextual()) return null;
         return switch (n.asText()) {
             case "float32" -> DType.F32;

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.unmask.files.AtomicDirectory;
 import org.unmask.files.AtomicFile;
-import org.unmask.model.LladaTensors;
 import org.unmask.model.ModelConfig;
+import org.unmask.model.ModelTensors;
 import org.unmask.model.tensor.DType;
 
 import java.io.IOException;
@@ -57,7 +57,7 @@ final class CheckpointWriter {
 
     private static Plan plan(ModelConfig config, Map<String, TensorSource> tensors, DType dtype, long maxShardBytes) {
         if (maxShardBytes <= 0) throw new IllegalArgumentException("shard size must be positive, got " + maxShardBytes);
-        Map<String, long[]> shapes = LladaTensors.expectedShapes(config);
+        Map<String, long[]> shapes = ModelTensors.expectedShapes(config);
         checkTensors(shapes, tensors);
         return new Plan(shapes, planShards(shapes, dtype, maxShardBytes), dtype);
     }

@@ -1,14 +1,14 @@
 package org.unmask.model.io;
 
-import org.unmask.model.LladaTensors;
 import org.unmask.model.ModelConfig;
+import org.unmask.model.TensorSpec;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Randomly initialised checkpoint tensors, generated on demand: matrices N(0, 0.02), norm weights 1. Each tensor is
+ * Randomly initialised checkpoint tensors, generated on demand: matrices N(0, 0.02), norm weights 1, biases 0. Each tensor is
  * cut into fixed chunks with their own seeds drawn from one root generator, so the values depend only on the seed,
  * not on the number of threads or on the order in which chunks are produced.
  */
@@ -25,12 +25,11 @@ public final class RandomInit {
     public static Map<String, TensorSource> tensors(ModelConfig config, long seed) {
         SplittableRandom root = new SplittableRandom(seed);
         Map<String, TensorSource> out = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : LladaTensors.expectedShapes(config).entrySet()) {
-            long size = 1;
-            for (long s : e.getValue()) size *= s;
+        for (Map.Entry<String, TensorSpec> e : config.family().tensors(config).entrySet()) {
+            long size = e.getValue().size();
             SplittableRandom tensorRng = root.split();
-            if (e.getValue().length == 1) {
-                out.put(e.getKey(), TensorSource.constant(size, 1f));
+            if (e.getValue().init() != TensorSpec.Init.GAUSSIAN) {
+                out.put(e.getKey(), TensorSource.constant(size, e.getValue().init() == TensorSpec.Init.ONES ? 1f : 0f));
             } else {
                 long[] seeds = new long[(int) ((size + CHUNK - 1) / CHUNK)];
                 for (int k = 0; k < seeds.length; k++) seeds[k] = tensorRng.nextLong();

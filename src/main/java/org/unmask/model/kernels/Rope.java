@@ -3,23 +3,32 @@ package org.unmask.model.kernels;
 import org.unmask.compute.Parallel;
 
 /**
- * Rotary position embedding in LLaDA's rotate-half layout: dimension {@code m} pairs with {@code m + hd/2},
- * {@code x' = x·cos(θ) + rot(x)·sin(θ)} with {@code rot(x) = concat(-x[hd/2:], x[:hd/2])} and
- * {@code θ[p, j] = p · theta^(-2j/hd)}, all in float32 like {@code rope_full_precision}.
+ * Rotary position embedding in the rotate-half layout of LLaDA, Llama and Qwen2 over the first {@code r} dimensions
+ * of each head ({@code r} = the head size unless partial): dimension {@code m < r/2} pairs with {@code m + r/2},
+ * {@code x' = x·cos(θ) + rot(x)·sin(θ)} with {@code rot(x) = concat(-x[r/2:r], x[:r/2])} and
+ * {@code θ[p, j] = p · theta^(-2j/r)}, all in float32 like {@code rope_full_precision}; dimensions from {@code r}
+ * on pass through.
  */
 public final class Rope {
     private final int headDim, half, length;
     private final float[] cos, sin;   // [length][half]
 
-    /** Tables for positions {@code 0..length-1}. */
+    /** Tables for positions {@code 0..length-1}, rotating the whole head. */
     public Rope(int headDim, double theta, int length) {
+        this(headDim, headDim, theta, length);
+    }
+
+    /** Tables for positions {@code 0..length-1}, rotating the first {@code rotaryDim} dimensions of each head. */
+    public Rope(int headDim, int rotaryDim, double theta, int length) {
+        if (rotaryDim <= 0 || rotaryDim > headDim || rotaryDim % 2 != 0)
+            throw new IllegalArgumentException("rotary dimensions " + rotaryDim + " must be even and within the head size " + headDim);
         this.headDim = headDim;
-        this.half = headDim / 2;
+        this.half = rotaryDim / 2;
         this.length = length;
         this.cos = new float[length * half];
         this.sin = new float[length * half];
         for (int j = 0; j < half; j++) {
-            float invFreq = (float) (1.0 / Math.pow(theta, (2.0 * j) / headDim));
+            float invFreq = (float) (1.0 / Math.pow(theta, (2.0 * j) / rotaryDim));
             for (int p = 0; p < length; p++) {
                 float angle = (float) p * invFreq;   // the product is taken in float32, as torch does
                 cos[p * half + j] = (float) Math.cos(angle);

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.unmask.model.LladaModel;
+import org.unmask.model.Transformer;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.tensor.DType;
 
@@ -121,7 +121,7 @@ class BadConfigTest {
 
     @Test void aTrainableModelTooLargeForOneBufferFailsBeforeItsLayoutIsBuilt() {
         ModelConfig huge = new ModelConfig(16, 1_000_000_000, 4, 2, 24, 40, 48, 32, 10000.0, 1e-5, false, 2, 0, 0, 1);
-        assertThatThrownBy(() -> assertTimeoutPreemptively(FAST, () -> LladaModel.randomInit(huge, 1)))
+        assertThatThrownBy(() -> assertTimeoutPreemptively(FAST, () -> Transformer.randomInit(huge, 1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("too large to train");
     }
 

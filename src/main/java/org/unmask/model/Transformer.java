@@ -1,11 +1,11 @@
 package org.unmask.model;
 
-import org.unmask.model.kernels.AttentionPattern;
+import org.unmask.compute.Parallel;
 import org.unmask.model.kernels.Attention;
+import org.unmask.model.kernels.AttentionPattern;
 import org.unmask.model.kernels.CrossEntropy;
 import org.unmask.model.kernels.Embedding;
 import org.unmask.model.kernels.MatMul;
-import org.unmask.compute.Parallel;
 import org.unmask.model.kernels.RmsNorm;
 import org.unmask.model.kernels.Rope;
 import org.unmask.model.kernels.SwiGlu;
@@ -16,59 +16,72 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The LLaDA transformer ({@code LLaDAModelLM}): pre-norm llama blocks with RMSNorm, rotary grouped-query
- * attention with no causal pattern, and a SwiGLU feed-forward; no biases, no logit shift. A trainable model keeps
- * its parameters in one {@link Parameters} buffer and has a full backward pass; an inference-only model reads
- * checkpoint tensors in place (mapped BF16 included) and only runs forward.
+ * The one engine every family runs on: pre-norm blocks with RMSNorm, rotary grouped-query attention (optional q/k/v
+ * biases, optional per-head QK norm, full or partial rotary) under any {@link AttentionPattern}, and a per-layer
+ * {@link FeedForward}; final RMSNorm and an LM head evaluated only on the rows asked for. The family
+ * ({@link ModelConfig#family()}) names the tensors. The forward is the Hugging Face forward: no logit shift
+ * ({@link LogitShift} applies Dream's for the sampler).
  *
- * <p>{@code logits} and {@code loss} allocate their activations per call and may run concurrently;
+ * <p>A trainable model (LLaDA layout only) keeps its parameters in one {@link Parameters} buffer and has a full
+ * backward pass; an inference-only model reads checkpoint tensors in place (mapped BF16 included) and only runs
+ * forward. {@code logits} and {@code loss} allocate their activations per call and may run concurrently;
  * {@code forwardBackward} reuses one set of training buffers and is serialised on the model.
  */
-public final class LladaModel implements Denoiser {
-
-    /** A linear layer's weight matrix and, for a trainable model, its offset in the parameter buffers. */
-    private record Linear(Weights w, int offset) {}
+public final class Transformer implements Denoiser {
 
     /** A norm's weight vector: the live parameter buffer (trainable) or a small float copy (inference). */
     private record Norm(float[] w, int offset) {}
 
-    private record Block(Norm attnNorm, Linear q, Linear k, Linear v, Linear o,
-                         Norm ffNorm, Linear gate, Linear up, Linear down) {}
+    /** One block's attention projections, with the q/k/v biases and per-head q/k norms of the families that have them. */
+    private record SelfAttention(Weights q, Weights k, Weights v, Weights o,
+                                 float[] qBias, float[] kBias, float[] vBias, Norm qNorm, Norm kNorm) {}
+
+    private record Block(Norm attnNorm, SelfAttention attention, Norm ffNorm, FeedForward ffn) {}
 
     private final ModelConfig config;
     private final Parameters params;          // null for an inference-only model
     private final Map<String, Weights> tensors;
-    private final Linear embedding, lmHead;   // lmHead is the embedding when weights are tied
+    private final Weights embedding, lmHead;  // lmHead is the embedding when weights are tied
     private final Norm finalNorm;
     private final Block[] blocks;
     private volatile Rope rope;
     private Activations trainActs;            // reused by forwardBackward while the shape stays the same
-    private final AtomicLong matMulNanos = new AtomicLong();
-    private volatile boolean profiling;
+    private final LayerScratch.Clock clock = new LayerScratch.Clock();
 
-    private LladaModel(ModelConfig config, Parameters params, Map<String, Weights> tensors) {
+    private Transformer(ModelConfig config, Parameters params, Map<String, Weights> tensors) {
         this.config = config;
         this.params = params;
         this.tensors = Collections.unmodifiableMap(tensors);
-        this.embedding = linear(LladaTensors.EMBEDDING);
-        this.lmHead = config.weightTying() ? embedding : linear(LladaTensors.LM_HEAD);
-        this.finalNorm = norm(LladaTensors.FINAL_NORM);
+        ModelFamily f = config.family();
+        this.embedding = tensors.get(f.embedding());
+        this.lmHead = config.weightTying() ? embedding : tensors.get(f.lmHead());
+        this.finalNorm = norm(f.finalNorm());
         this.blocks = new Block[config.nLayers()];
         for (int l = 0; l < blocks.length; l++) {
-            blocks[l] = new Block(norm(LladaTensors.block(l, "attn_norm")),
-                    linear(LladaTensors.block(l, "q_proj")), linear(LladaTensors.block(l, "k_proj")),
-                    linear(LladaTensors.block(l, "v_proj")), linear(LladaTensors.block(l, "attn_out")),
-                    norm(LladaTensors.block(l, "ff_norm")),
-                    linear(LladaTensors.block(l, "ff_proj")), linear(LladaTensors.block(l, "up_proj")),
-                    linear(LladaTensors.block(l, "ff_out")));
+            SelfAttention attention = new SelfAttention(
+                    layer(l, TensorRole.Q), layer(l, TensorRole.K), layer(l, TensorRole.V), layer(l, TensorRole.O),
+                    bias(l, TensorRole.Q_BIAS), bias(l, TensorRole.K_BIAS), bias(l, TensorRole.V_BIAS),
+                    config.qkNorm() ? norm(f.layerTensor(l, TensorRole.Q_NORM)) : null,
+                    config.qkNorm() ? norm(f.layerTensor(l, TensorRole.K_NORM)) : null);
+            blocks[l] = new Block(norm(f.layerTensor(l, TensorRole.ATTN_NORM)), attention,
+                    norm(f.layerTensor(l, TensorRole.FF_NORM)), f.feedForward(config, l, this.tensors::get));
+            if (params != null && !(blocks[l].ffn() instanceof DenseFeedForward))
+                throw new IllegalArgumentException("layer " + l + " has a " + blocks[l].ffn().getClass().getSimpleName()
+                        + " feed-forward, which has no backward pass; such a model can only run inference");
         }
     }
 
-    private Linear linear(String name) {
-        return new Linear(tensors.get(name), params == null ? -1 : params.get(name).offset());
+    private Weights layer(int l, TensorRole role) { return tensors.get(config.family().layerTensor(l, role)); }
+
+    /** A bias as floats, or null when the family has none. */
+    private float[] bias(int l, TensorRole role) {
+        if (!role.present(config)) return null;
+        Weights w = layer(l, role);
+        float[] b = new float[(int) w.size()];
+        w.toFloat(0, b, 0, b.length);
+        return b;
     }
 
     private Norm norm(String name) {
@@ -79,27 +92,50 @@ public final class LladaModel implements Denoiser {
         return new Norm(copy, 0);
     }
 
+    /** Why a model of {@code c} cannot be trained, or null when it can (the backward pass covers the LLaDA layout). */
+    private static String untrainable(ModelConfig c) {
+        if (c.qkvBias()) return "q/k/v biases";
+        if (c.qkNorm()) return "QK norm";
+        if (c.rotaryDim() != c.headDim()) return "partial rotary embeddings";
+        if (c.logitShift()) return "a logit shift";
+        if (c.qDim() != c.dModel()) return "a query width other than the model width";
+        return null;
+    }
+
+    private static void requireTrainable(ModelConfig c) {
+        String why = untrainable(c);
+        if (why != null)
+            throw new IllegalArgumentException("cannot train a " + c.family().name() + " model with " + why
+                    + ": the backward pass covers the LLaDA layout only; load it for inference");
+        Parameters.requireTrainable(c.parameterCount());   // before a layout proportional to n_layers is built
+    }
+
     /** Trainable model: F32 parameters in one flat buffer, N(0, 0.02) matrices, norms = 1, deterministic by seed. */
-    public static LladaModel randomInit(ModelConfig config, long seed) {
-        Parameters.requireTrainable(config.parameterCount());   // before a layout proportional to n_layers is built
-        Parameters p = new Parameters(LladaTensors.expectedShapes(config));
+    public static Transformer randomInit(ModelConfig config, long seed) {
+        requireTrainable(config);
+        Map<String, TensorSpec> specs = config.family().tensors(config);
+        Parameters p = new Parameters(shapes(specs));
         Random rnd = new Random(seed);
         float[] v = p.values();
         for (Parameters.Parameter t : p.list()) {
-            if (t.rank() == 1) Arrays.fill(v, t.offset(), t.offset() + t.size(), 1f);
-            else for (int i = t.offset(), end = t.offset() + t.size(); i < end; i++) v[i] = (float) (0.02 * rnd.nextGaussian());
+            int from = t.offset(), to = t.offset() + t.size();
+            switch (specs.get(t.name()).init()) {
+                case ONES -> Arrays.fill(v, from, to, 1f);
+                case ZEROS -> Arrays.fill(v, from, to, 0f);
+                case GAUSSIAN -> { for (int i = from; i < to; i++) v[i] = (float) (0.02 * rnd.nextGaussian()); }
+            }
         }
-        return new LladaModel(config, p, views(p));
+        return new Transformer(config, p, views(p));
     }
 
     /**
-     * Model over checkpoint tensors (any Weights dtype: heap F32, mapped F32/BF16/F16); validates names and shapes
-     * against {@link LladaTensors#expectedShapes}. Copies a tensor into a heap F32 Parameters buffer only when
+     * Model over checkpoint tensors (any Weights dtype: heap F32, mapped F32/BF16/F16); validates names and sizes
+     * against the family's tensors for {@code config}. Copies the tensors into a heap F32 Parameters buffer only when
      * {@code trainable} is true.
      */
-    public static LladaModel fromWeights(ModelConfig config, Map<String, Weights> tensors, boolean trainable) {
-        if (trainable) Parameters.requireTrainable(config.parameterCount());
-        Map<String, long[]> expected = LladaTensors.expectedShapes(config);
+    public static Transformer fromWeights(ModelConfig config, Map<String, Weights> tensors, boolean trainable) {
+        if (trainable) requireTrainable(config);
+        Map<String, long[]> expected = shapes(config.family().tensors(config));
         for (var e : expected.entrySet()) {
             Weights w = tensors.get(e.getKey());
             long n = 1;
@@ -113,10 +149,16 @@ public final class LladaModel implements Denoiser {
         for (String name : tensors.keySet()) {
             if (!expected.containsKey(name)) throw new IllegalArgumentException("unexpected tensor " + name + " for this config");
         }
-        if (!trainable) return new LladaModel(config, null, new LinkedHashMap<>(tensors));
+        if (!trainable) return new Transformer(config, null, new LinkedHashMap<>(tensors));
         Parameters p = new Parameters(expected);
         for (Parameters.Parameter t : p.list()) tensors.get(t.name()).toFloat(0, p.values(), t.offset(), t.size());
-        return new LladaModel(config, p, views(p));
+        return new Transformer(config, p, views(p));
+    }
+
+    private static Map<String, long[]> shapes(Map<String, TensorSpec> specs) {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        specs.forEach((name, s) -> m.put(name, s.shape()));
+        return m;
     }
 
     private static Map<String, Weights> views(Parameters p) {
@@ -140,10 +182,10 @@ public final class LladaModel implements Denoiser {
     public Map<String, Weights> tensors() { return tensors; }
 
     /** Starts or stops counting the time spent in matrix products (for benchmarks). */
-    public void profileMatMul(boolean on) { profiling = on; }
+    public void profileMatMul(boolean on) { clock.on = on; }
 
     /** Nanoseconds spent in matrix products since the last call, while profiling; resets the counter. */
-    public long takeMatMulNanos() { return matMulNanos.getAndSet(0); }
+    public long takeMatMulNanos() { return clock.nanos.getAndSet(0); }
 
     // ---------------------------------------------------------------------------------------------------------
     // public entry points
@@ -158,7 +200,7 @@ public final class LladaModel implements Denoiser {
         checkInputs(ids, batch, seqLen, attend);
         int[] r = rows != null ? rows : allRows(batch * seqLen);
         checkRows(r, batch * seqLen);
-        Activations a = new Activations(config, batch, seqLen, false);
+        Activations a = new Activations(config, batch, seqLen, false, clock);
         forward(a, ids, attend, pattern == null ? AttentionPattern.BIDIRECTIONAL : pattern);
         float[] out = logitBuffer(r.length);
         head(a, r, out);
@@ -176,7 +218,7 @@ public final class LladaModel implements Denoiser {
         checkTargets(rows, targets, weights, batch * seqLen);
         if (trainActs == null || trainActs.batch != batch || trainActs.seqLen != seqLen) {
             trainActs = null;   // let the old buffers go before the new ones are allocated
-            trainActs = new Activations(config, batch, seqLen, true);
+            trainActs = new Activations(config, batch, seqLen, true, clock);
         }
         Activations a = trainActs;
         AttentionPattern m = pattern == null ? AttentionPattern.BIDIRECTIONAL : pattern;
@@ -194,7 +236,7 @@ public final class LladaModel implements Denoiser {
                        int[] rows, int[] targets, float[] weights) {
         checkInputs(ids, batch, seqLen, attend);
         checkTargets(rows, targets, weights, batch * seqLen);
-        Activations a = new Activations(config, batch, seqLen, false);
+        Activations a = new Activations(config, batch, seqLen, false, clock);
         forward(a, ids, attend, pattern == null ? AttentionPattern.BIDIRECTIONAL : pattern);
         float[] logits = logitBuffer(rows.length);
         head(a, rows, logits);
@@ -206,30 +248,39 @@ public final class LladaModel implements Denoiser {
 
     /** Runs every block; leaves the final residual stream in {@code a.h} (and, when training, every saved input). */
     private void forward(Activations a, int[] ids, boolean[] attend, AttentionPattern pattern) {
-        int n = a.rows, d = config.dModel(), kv = config.kvDim(), m = config.mlpHiddenSize();
+        int n = a.rows, d = config.dModel(), qd = config.qDim(), kv = config.kvDim();
         int H = config.nHeads(), KVH = config.nKvHeads(), hd = config.headDim();
         float eps = (float) config.rmsNormEps();
         Rope rope = rope(a.seqLen);
-        Embedding.forward(a.h, ids, embedding.w(), d);
+        Embedding.forward(a.h, ids, embedding, d);
         for (int l = 0; l < blocks.length; l++) {
-            Block w = blocks[l];
+            Block b = blocks[l];
+            SelfAttention w = b.attention();
             Activations.Layer s = a.layer(l);
             if (a.training) System.arraycopy(a.h, 0, s.x, 0, n * d);
-            RmsNorm.forward(s.norm1, s.rstd1, a.h, w.attnNorm().w(), w.attnNorm().offset(), n, d, eps);
-            mm(s.q, s.norm1, w.q(), n, d, d);
+            // attention: h += o(attention(rope(norm(q)), rope(norm(k)), v)), q, k, v projected from attn_norm(h)
+            RmsNorm.forward(s.norm1, s.rstd1, a.h, b.attnNorm().w(), b.attnNorm().offset(), n, d, eps);
+            mm(s.q, s.norm1, w.q(), n, d, qd);
             mm(s.k, s.norm1, w.k(), n, d, kv);
             mm(s.v, s.norm1, w.v(), n, d, kv);
+            if (w.qBias() != null) {
+                addBias(s.q, w.qBias(), n, qd);
+                addBias(s.k, w.kBias(), n, kv);
+                addBias(s.v, w.vBias(), n, kv);
+            }
+            if (w.qNorm() != null) {   // per head: rows of head size, the norm's weight shared by all heads
+                RmsNorm.forward(s.q, null, s.q, w.qNorm().w(), w.qNorm().offset(), n * H, hd, eps);
+                RmsNorm.forward(s.k, null, s.k, w.kNorm().w(), w.kNorm().offset(), n * KVH, hd, eps);
+            }
             rope.forward(s.q, n, a.seqLen, H);
             rope.forward(s.k, n, a.seqLen, KVH);
             Attention.forward(s.att, s.probs, s.q, s.k, s.v, attend, pattern, a.batch, a.seqLen, H, KVH, hd);
-            mm(a.tmp, s.att, w.o(), n, d, d);
+            mm(a.tmp, s.att, w.o(), n, qd, d);
             addInto(a.h, a.tmp, n * d);
             if (a.training) System.arraycopy(a.h, 0, s.mid, 0, n * d);
-            RmsNorm.forward(s.norm2, s.rstd2, a.h, w.ffNorm().w(), w.ffNorm().offset(), n, d, eps);
-            mm(s.gate, s.norm2, w.gate(), n, d, m);
-            mm(s.up, s.norm2, w.up(), n, d, m);
-            SwiGlu.forward(s.act, s.gate, s.up, n, m);
-            mm(a.tmp, s.act, w.down(), n, m, d);
+            // feed-forward: h += ffn(ff_norm(h))
+            RmsNorm.forward(s.norm2, s.rstd2, a.h, b.ffNorm().w(), b.ffNorm().offset(), n, d, eps);
+            b.ffn().forward(a.tmp, s.norm2, n, s.ffn);
             addInto(a.h, a.tmp, n * d);
         }
     }
@@ -244,7 +295,8 @@ public final class LladaModel implements Denoiser {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // backward (mirrors forward from the loss back to the embedding; a.logits holds ∂loss/∂logits)
+    // backward (mirrors forward from the loss back to the embedding; a.logits holds ∂loss/∂logits). Only trainable
+    // models get here: LLaDA layout, dense feed-forward, no biases or QK norm.
 
     private void backward(Activations a, int[] ids, int[] rows, AttentionPattern pattern, Parameters p) {
         int n = a.rows, d = config.dModel(), kv = config.kvDim(), m = config.mlpHiddenSize(), e = config.embeddingSize();
@@ -265,19 +317,23 @@ public final class LladaModel implements Denoiser {
         }
 
         for (int l = blocks.length - 1; l >= 0; l--) {
-            Block w = blocks[l];
+            Block b = blocks[l];
+            SelfAttention w = b.attention();
+            DenseFeedForward ff = (DenseFeedForward) b.ffn();
             Activations.Layer s = a.layer(l);
+            float[] gate = s.ffn.buffer(DenseFeedForward.GATE, n * m), up = s.ffn.buffer(DenseFeedForward.UP, n * m);
+            float[] act = s.ffn.buffer(DenseFeedForward.ACT, n * m);
             // feed-forward: h_out = mid + down(silu(gate(f)) ⊙ up(f)), f = ff_norm(mid)
             Arrays.fill(a.dact, 0f);
-            mmBackInput(a.dact, a.dh, w.down(), n, d, m, vals);
-            mmBackWeight(g, w.down(), a.dh, s.act, n, d, m);
-            SwiGlu.backward(a.dgate, a.dup, a.dact, s.gate, s.up, n, m);
+            mmBackInput(a.dact, a.dh, ff.down(), n, d, m, vals);
+            mmBackWeight(g, ff.down(), a.dh, act, n, d, m);
+            SwiGlu.backward(a.dgate, a.dup, a.dact, gate, up, n, m);
             Arrays.fill(a.da, 0f);
-            mmBackInput(a.da, a.dgate, w.gate(), n, m, d, vals);
-            mmBackInput(a.da, a.dup, w.up(), n, m, d, vals);
-            mmBackWeight(g, w.gate(), a.dgate, s.norm2, n, m, d);
-            mmBackWeight(g, w.up(), a.dup, s.norm2, n, m, d);
-            RmsNorm.backward(a.dh, g, w.ffNorm().offset(), a.da, s.mid, s.rstd2, w.ffNorm().w(), w.ffNorm().offset(), n, d);
+            mmBackInput(a.da, a.dgate, ff.gate(), n, m, d, vals);
+            mmBackInput(a.da, a.dup, ff.up(), n, m, d, vals);
+            mmBackWeight(g, ff.gate(), a.dgate, s.norm2, n, m, d);
+            mmBackWeight(g, ff.up(), a.dup, s.norm2, n, m, d);
+            RmsNorm.backward(a.dh, g, b.ffNorm().offset(), a.da, s.mid, s.rstd2, b.ffNorm().w(), b.ffNorm().offset(), n, d);
             // attention: mid = x + o(attn(rope(q(a)), rope(k(a)), v(a))), a = attn_norm(x)
             Arrays.fill(a.datt, 0f);
             mmBackInput(a.datt, a.dh, w.o(), n, d, d, vals);
@@ -292,37 +348,53 @@ public final class LladaModel implements Denoiser {
             mmBackWeight(g, w.q(), a.dq, s.norm1, n, d, d);
             mmBackWeight(g, w.k(), a.dk, s.norm1, n, kv, d);
             mmBackWeight(g, w.v(), a.dv, s.norm1, n, kv, d);
-            RmsNorm.backward(a.dh, g, w.attnNorm().offset(), a.da, s.x, s.rstd1, w.attnNorm().w(), w.attnNorm().offset(), n, d);
+            RmsNorm.backward(a.dh, g, b.attnNorm().offset(), a.da, s.x, s.rstd1, b.attnNorm().w(), b.attnNorm().offset(), n, d);
         }
-        Embedding.backward(g, embedding.offset(), a.dh, ids, d);
+        Embedding.backward(g, offset(embedding), a.dh, ids, d);
     }
 
     // ---------------------------------------------------------------------------------------------------------
     // helpers
 
-    private void mm(float[] out, float[] x, Linear w, int rows, int in, int outWidth) {
-        long t0 = profiling ? System.nanoTime() : 0;
-        MatMul.forward(out, 0, x, 0, w.w(), 0, rows, in, outWidth);
-        if (profiling) matMulNanos.addAndGet(System.nanoTime() - t0);
+    /** Where a trainable model's tensor starts in the parameter buffers (its weights are views of them). */
+    private static int offset(Weights w) { return ((Weights.F32) w).offset(); }
+
+    private void mm(float[] out, float[] x, Weights w, int rows, int in, int outWidth) {
+        boolean timed = clock.on;
+        long t0 = timed ? System.nanoTime() : 0;
+        MatMul.forward(out, 0, x, 0, w, 0, rows, in, outWidth);
+        if (timed) clock.nanos.addAndGet(System.nanoTime() - t0);
     }
 
     /** {@code dx[rows, in] += dy[rows, out] · W[out, in]}. */
-    private void mmBackInput(float[] dx, float[] dy, Linear w, int rows, int out, int in, float[] vals) {
-        long t0 = profiling ? System.nanoTime() : 0;
-        MatMul.backwardInput(dx, 0, dy, 0, vals, w.offset(), rows, out, in);
-        if (profiling) matMulNanos.addAndGet(System.nanoTime() - t0);
+    private void mmBackInput(float[] dx, float[] dy, Weights w, int rows, int out, int in, float[] vals) {
+        boolean timed = clock.on;
+        long t0 = timed ? System.nanoTime() : 0;
+        MatMul.backwardInput(dx, 0, dy, 0, vals, offset(w), rows, out, in);
+        if (timed) clock.nanos.addAndGet(System.nanoTime() - t0);
     }
 
     /** {@code dW[out, in] += dy[rows, out]ᵀ · x[rows, in]}. */
-    private void mmBackWeight(float[] g, Linear w, float[] dy, float[] x, int rows, int out, int in) {
-        long t0 = profiling ? System.nanoTime() : 0;
-        MatMul.backwardWeight(g, w.offset(), dy, 0, x, 0, rows, out, in);
-        if (profiling) matMulNanos.addAndGet(System.nanoTime() - t0);
+    private void mmBackWeight(float[] g, Weights w, float[] dy, float[] x, int rows, int out, int in) {
+        boolean timed = clock.on;
+        long t0 = timed ? System.nanoTime() : 0;
+        MatMul.backwardWeight(g, offset(w), dy, 0, x, 0, rows, out, in);
+        if (timed) clock.nanos.addAndGet(System.nanoTime() - t0);
     }
 
     private static void addInto(float[] h, float[] x, int n) {
         Parallel.forRange(n, 4096, (i0, i1) -> {
             for (int i = i0; i < i1; i++) h[i] += x[i];
+        });
+    }
+
+    /** {@code y[r] += bias} for every row of width {@code width}. */
+    private static void addBias(float[] y, float[] bias, int rows, int width) {
+        Parallel.forRange(rows, 16, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = r * width;
+                for (int i = 0; i < width; i++) y[o + i] += bias[i];
+            }
         });
     }
 
@@ -332,7 +404,7 @@ public final class LladaModel implements Denoiser {
             synchronized (this) {
                 r = rope;
                 if (r == null || r.length() < seqLen) {
-                    r = new Rope(config.headDim(), config.ropeTheta(), Math.max(seqLen, r == null ? 0 : r.length()));
+                    r = new Rope(config.headDim(), config.rotaryDim(), config.ropeTheta(), Math.max(seqLen, r == null ? 0 : r.length()));
                     rope = r;
                 }
             }
@@ -357,7 +429,7 @@ public final class LladaModel implements Denoiser {
     private void checkInputs(int[] ids, int batch, int seqLen, boolean[] attend) {
         if (batch <= 0 || seqLen <= 0) throw new IllegalArgumentException("batch and sequence length must be positive, got " + batch + " × " + seqLen);
         long n = (long) batch * seqLen;
-        if (n > Integer.MAX_VALUE / Math.max(config.dModel(), config.mlpHiddenSize())) {
+        if (n > Integer.MAX_VALUE / Math.max(Math.max(config.dModel(), config.qDim()), config.mlpHiddenSize())) {
             throw new IllegalArgumentException("batch " + batch + " × sequence length " + seqLen + " is too many tokens for one pass");
         }
         if (ids == null || ids.length != n) {

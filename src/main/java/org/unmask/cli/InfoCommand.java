@@ -1,0 +1,88 @@
+package org.unmask.cli;
+
+import org.unmask.api.UnmaskModel;
+import org.unmask.model.GenerationDefaults;
+import org.unmask.model.ModelConfig;
+import org.unmask.model.io.Checkpoint;
+import org.unmask.model.io.TensorInfo;
+import org.unmask.text.ChatTemplate;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/** {@code unmask info}: what a model directory holds and how the other commands will run it. */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Print a model directory's family, sizes, storage types, special ids and the generation defaults"
+                + " generate, chat and serve use for it.")
+public final class InfoCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+    Path model;
+
+    @Spec CommandSpec spec;
+
+    @Override public Integer call() throws Exception {
+        UnmaskModel m = ModelDirs.load(model);
+        Map<String, Integer> dtypes = new TreeMap<>();
+        try (Checkpoint ckpt = Checkpoint.open(model)) {
+            for (TensorInfo t : ckpt.tensorInfos().values()) dtypes.merge(t.dtype().name().toLowerCase(Locale.ROOT), 1, Integer::sum);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        print(out, model, m, dtypes);
+        out.flush();
+        return 0;
+    }
+
+    /** The report, one {@code key: value} line each. */
+    static void print(PrintWriter out, Path dir, UnmaskModel m, Map<String, Integer> dtypes) {
+        ModelConfig c = m.config();
+        var f = c.family();
+        out.printf(Locale.ROOT, "model: %s%n", dir);
+        out.printf(Locale.ROOT, "family: %s (%s)%n", f.name(), String.join(", ", f.architectures()));
+        out.printf(Locale.ROOT, "parameters: %,d%n", c.parameterCount());
+        out.printf(Locale.ROOT, "layers: %d%n", c.nLayers());
+        out.printf(Locale.ROOT, "hidden size: %d%n", c.dModel());
+        out.printf(Locale.ROOT, "attention: %d query heads, %d key/value heads, head size %d, rotary dims %d, rope theta %s,"
+                        + " q/k/v bias %s, qk norm %s, bidirectional%n", c.nHeads(), c.nKvHeads(), c.headDim(), c.rotaryDim(),
+                number(c.ropeTheta()), yesNo(c.qkvBias()), yesNo(c.qkNorm()));
+        out.printf(Locale.ROOT, "feed-forward: SwiGLU, width %d%n", c.mlpHiddenSize());
+        out.printf(Locale.ROOT, "vocabulary: %d, embedding rows %d, lm head %s%n", c.vocabSize(), c.embeddingSize(),
+                c.weightTying() ? "tied to the embedding" : "untied");
+        out.printf(Locale.ROOT, "rms norm eps: %s%n", number(c.rmsNormEps()));
+        out.printf(Locale.ROOT, "max sequence length: %d%n", c.maxSequenceLength());
+        StringBuilder types = new StringBuilder();
+        dtypes.forEach((t, n) -> types.append(types.isEmpty() ? "" : ", ").append(t).append(" (").append(n).append(" tensors)"));
+        out.printf(Locale.ROOT, "dtypes: %s%n", types);
+        out.printf(Locale.ROOT, "special ids: mask %d, eos %d, eot %s, bos %s, pad %d%n", c.maskTokenId(), c.eosTokenId(),
+                m.eotId() < 0 ? "none" : Integer.toString(m.eotId()),
+                c.bosTokenIdOrNull() == null ? "none" : c.bosTokenIdOrNull().toString(), c.padTokenId());
+        out.printf(Locale.ROOT, "logit shift: %s%n", c.logitShift()
+                ? "yes (the token at i is predicted from the output at i-1: generate, infill, score, eval, chat and serve"
+                  + " shift; logits prints the raw forward)"
+                : "no");
+        GenerationDefaults g = m.generationDefaults();
+        out.printf(Locale.ROOT, "generation defaults: remasking %s, temperature %s, top_p %s, top_k %d, alg_temp %s, eps %s,"
+                        + " steps = gen length, block length = %s%n", g.remasking(), number(g.temperature()), number(g.topP()),
+                g.topK(), number(g.algTemp()), number(g.eps()),
+                g.wholeCanvas() ? "gen length (the whole canvas at once)" : "gen length (chat and serve: 32 when it divides)");
+        out.printf(Locale.ROOT, "tokenizer: %s%n", m.tokenizer().map(t -> "tokenizer.json, " + t.vocabSize() + " tokens")
+                .orElse("none (token ids only)"));
+        out.printf(Locale.ROOT, "chat template: %s%n", m.chatTemplate().source().equals(ChatTemplate.LLADA_JINJA)
+                ? "LLaDA-style (no chat_template in tokenizer_config.json)" : "tokenizer_config.json");
+    }
+
+    private static String yesNo(boolean b) { return b ? "yes" : "no"; }
+
+    /** A number as written in config.json: whole numbers without a fraction, others in their shortest form. */
+    private static String number(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+    }
+}

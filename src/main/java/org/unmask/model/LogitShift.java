@@ -1,0 +1,40 @@
+package org.unmask.model;
+
+import org.unmask.model.kernels.AttentionPattern;
+
+/**
+ * The model as the sampler must see a family that predicts the token at position i from the output at i−1 (Dream,
+ * and LLaDA-layout models with {@code shift_logits}): the logits of row i are the raw output of row i−1, and row 0
+ * keeps its own, exactly Dream's {@code cat([logits[:, :1], logits[:, :-1]])}. Only the rows asked for are computed.
+ */
+public final class LogitShift implements Denoiser {
+    private final Denoiser raw;
+
+    private LogitShift(Denoiser raw) { this.raw = raw; }
+
+    /** {@code raw} seen through its config's logit shift: wrapped when the config asks for one, as is otherwise. */
+    public static Denoiser apply(Denoiser raw) {
+        return raw.config().logitShift() && !(raw instanceof LogitShift) ? new LogitShift(raw) : raw;
+    }
+
+    @Override public ModelConfig config() { return raw.config(); }
+
+    @Override public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows) {
+        return raw.logits(ids, batch, seqLen, attend, previous(rows, batch, seqLen));
+    }
+
+    @Override public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows, AttentionPattern pattern) {
+        return raw.logits(ids, batch, seqLen, attend, previous(rows, batch, seqLen), pattern);
+    }
+
+    /** For each flat row {@code b·T + t}, the row whose output predicts it: {@code b·T + max(t−1, 0)}. */
+    static int[] previous(int[] rows, int batch, int seqLen) {
+        int n = rows == null ? batch * seqLen : rows.length;
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            int r = rows == null ? i : rows[i];
+            out[i] = r % seqLen == 0 ? r : r - 1;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,73 @@
+package org.unmask.model;
+
+import org.unmask.model.tensor.Weights;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.function.Function;
+
+/**
+ * A model family: how one kind of Hugging Face checkpoint maps onto the one engine ({@link Transformer}). A family
+ * reads and writes its {@code config.json} fields, names its tensors by {@link TensorRole}, and says how its models
+ * generate by default. Adding a family is one small class implementing this interface plus one line in
+ * {@link ModelFamilies}; attention, norms, the feed-forward and the kernels are shared.
+ *
+ * <p>Extension points for mixture-of-experts families: {@link #tensors} (their expert tensors) and
+ * {@link #feedForward} (a routed feed-forward for the layers that have one).
+ */
+public interface ModelFamily {
+
+    /** Short name shown by {@code unmask info}, e.g. "llada", "dream". */
+    String name();
+
+    /** The class names in config.json's {@code architectures} that select this family. */
+    List<String> architectures();
+
+    /** The {@code model_type} values that select this family when {@code architectures} is absent. */
+    List<String> modelTypes();
+
+    /** Maps the family's config.json onto the engine's config; errors name the file and the field. */
+    ModelConfig readConfig(ConfigJson json) throws IOException;
+
+    /** The config.json fields of {@code c} as this family's checkpoints spell them, in file order. */
+    Map<String, Object> configJson(ModelConfig c);
+
+    /** How this family's config.json spells an engine field (validation errors use it). */
+    String fieldName(ModelConfig.Field field);
+
+    /** Name of the token embedding matrix. */
+    String embedding();
+
+    /** Name of the final norm's weight. */
+    String finalNorm();
+
+    /** Name of the LM head matrix (absent when the head is tied to the embedding). */
+    String lmHead();
+
+    /** Name of a per-layer tensor. */
+    String layerTensor(int layer, TensorRole role);
+
+    /** Every tensor of a model with config {@code c}, in checkpoint order, with its shape and initialisation. */
+    default Map<String, TensorSpec> tensors(ModelConfig c) { return ModelTensors.standard(c); }
+
+    /**
+     * The feed-forward of {@code layer}, given the model's tensors by name: a dense SwiGLU here; a mixture-of-experts
+     * family returns its routed feed-forward for the layers that have experts.
+     */
+    default FeedForward feedForward(ModelConfig c, int layer, Function<String, Weights> tensor) {
+        return new DenseFeedForward(tensor.apply(layerTensor(layer, TensorRole.GATE)),
+                tensor.apply(layerTensor(layer, TensorRole.UP)), tensor.apply(layerTensor(layer, TensorRole.DOWN)),
+                c.dModel(), c.mlpHiddenSize());
+    }
+
+    /** The sampler settings {@code generate}, {@code chat} and {@code serve} use unless told otherwise. */
+    GenerationDefaults generationDefaults();
+
+    /** The text of the end-of-turn token the family's chat format ends turns with. */
+    String endOfTurnToken();
+
+    /** The end-of-turn id to use when the model directory has no tokenizer to look {@link #endOfTurnToken} up in. */
+    default OptionalInt endOfTurnIdWithoutTokenizer(ModelConfig c) { return OptionalInt.empty(); }
+}

@@ -1,0 +1,39 @@
+package org.unmask.model;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The tensors of a dense model in checkpoint order, named by its family: embedding, the layers, final norm, head. */
+public final class ModelTensors {
+    private ModelTensors() {}
+
+    /** Every tensor of {@code c}: the family's names, the shapes the config implies. */
+    public static Map<String, TensorSpec> standard(ModelConfig c) {
+        ModelFamily f = c.family();
+        Map<String, TensorSpec> m = new LinkedHashMap<>();
+        long d = c.dModel(), e = c.embeddingSize();
+        m.put(f.embedding(), new TensorSpec(new long[]{e, d}, TensorSpec.Init.GAUSSIAN));
+        for (int l = 0; l < c.nLayers(); l++) {
+            for (TensorRole r : TensorRole.values()) {
+                if (r.present(c)) m.put(f.layerTensor(l, r), new TensorSpec(r.shape(c), r.init()));
+            }
+        }
+        m.put(f.finalNorm(), new TensorSpec(new long[]{d}, TensorSpec.Init.ONES));
+        if (!c.weightTying()) m.put(f.lmHead(), new TensorSpec(new long[]{e, d}, TensorSpec.Init.GAUSSIAN));
+        return m;
+    }
+
+    /** Every tensor of {@code c} with its shape, in checkpoint order. */
+    public static Map<String, long[]> expectedShapes(ModelConfig c) {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        c.family().tensors(c).forEach((name, spec) -> m.put(name, spec.shape()));
+        return m;
+    }
+
+    /** Number of tensors in one layer of {@code c} (for the quick config-against-checkpoint check). */
+    public static int perLayer(ModelConfig c) {
+        int n = 0;
+        for (TensorRole r : TensorRole.values()) if (r.present(c)) n++;
+        return n;
+    }
+}
