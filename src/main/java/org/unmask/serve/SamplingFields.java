@@ -76,8 +76,8 @@ final class SamplingFields {
         // the answer ends at its first EOS/EoT, so masks behind a settled EOS are not worth forward passes
         b.earlyStop(true);
         String remasking = optString(root, Setting.REMASKING.key());
-        Remasking rule = remasking == null ? Remasking.LOW_CONFIDENCE : Remasking.parse(remasking);
-        b.remasking(rule);
+        Remasking rule = Remasking.parse(remasking == null ? defaults.remasking() : remasking);
+        if (remasking != null) b.remasking(rule);
         Double temperature = optNumber(root, Setting.TEMPERATURE.key());
         if (temperature != null && temperature > MAX_TEMPERATURE)
             throw ApiError.invalid("temperature must be between 0 and " + MAX_TEMPERATURE + "; got " + temperature + ".",
