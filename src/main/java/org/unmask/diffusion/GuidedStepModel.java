@@ -26,7 +26,7 @@ final class GuidedStepModel implements StepModel {
     public float[] logits(Canvas canvas, int[] batchRows, int[] rows, int[][] changed, Block block) {
         int nb = canvas.batch(), seqLen = canvas.seqLen();
         Canvas both = new Canvas(Guidance.withUnconditional(canvas.ids(), nb, seqLen, promptEnd, maskId), 2 * nb, seqLen,
-                Guidance.twice(canvas.attend()));
+                Guidance.twice(canvas.attend()), canvas.pattern());
         int[] batchRows2 = new int[2 * nb];
         int[][] changed2 = new int[2 * nb][];
         for (int j = 0; j < nb; j++) {
