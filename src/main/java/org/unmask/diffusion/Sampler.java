@@ -45,7 +45,7 @@ public final class Sampler {
         RunState state = new RunState(prompts, cfg, models.config());
         StepModel model = models.newRun();
         if (cfg.cfgScale() != 0)
-            model = new GuidedStepModel(model, cfg.cfgScale(), state.batch(), state.promptEnd(), cfg.maskId());
+            model = new GuidedStepModel(model, cfg.cfgScale(), state.promptEnds(), cfg.maskId());
         return new ReverseProcess(cfg, vocab, state, model, listener).run();
     }
 
