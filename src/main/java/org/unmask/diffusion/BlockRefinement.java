@@ -49,6 +49,10 @@ final class BlockRefinement implements CommitRule {
         return editing != null && !settledBlock[row] && postSteps[row] < editing.maxPostSteps();
     }
 
+    /** With editing, a row is settled by early stop only once it takes no further pass in this block. */
+    @Override
+    public boolean maySettle(int row) { return editing == null || !joins(row); }
+
     /** The row's revealed generated positions in the block; none without editing. */
     @Override
     public int[] editable(int row) {

@@ -5,7 +5,7 @@ package org.unmask.diffusion;
  * ones go back to masks). One small class per family; the step loop in {@link ReverseProcess} is the same for all.
  * A rule holds the block's schedule state and is asked, in this order, each step: {@link #nextStep()}, then per
  * unsettled row {@link #remaskBeforeForward}, then {@link #joins}, then per joining row {@link #editable}, then after
- * the forward {@link #choose} per joining row.
+ * the forward {@link #choose} per joining row (and, under early stop, {@link #maySettle} once its choice is applied).
  */
 interface CommitRule {
     int[] NONE = new int[0];
@@ -33,6 +33,12 @@ interface CommitRule {
      * replace tokens at the editable positions.
      */
     StepChoice choose(Candidates row);
+
+    /**
+     * Whether early stop may settle row {@code row} after the step just applied: after every step by default; LLaDA
+     * 2.1's editing waits until the row is done with the block, since its revealed tokens may still be replaced.
+     */
+    default boolean maySettle(int row) { return true; }
 
     /** The rule for {@code block} under {@code cfg}, reading the run's canvases from {@code state}. */
     static CommitRule forBlock(SamplerConfig cfg, Block block, RunState state) {

@@ -51,7 +51,7 @@ final class ReverseProcess {
                     StepChoice choice = rule.choose(row);
                     state.commit(b, choice.commit());
                     state.remask(b, choice.remask());
-                    int[] filled = cfg.earlyStop() ? earlyStop.settle(b) : CommitRule.NONE;
+                    int[] filled = cfg.earlyStop() && rule.maySettle(b) ? earlyStop.settle(b) : CommitRule.NONE;
                     rows.add(rowStep(b, choice.commit(), concat(remaskedBefore[b], choice.remask()), filled));
                 }
                 emit(block, rows);
@@ -116,8 +116,9 @@ final class ReverseProcess {
     /** Row b's step as its own canvas shows it (positions of block-alignment masks after the output left out). */
     private StepEvent.RowStep rowStep(int b, Commit c, int[] remasked, int[] filled) {
         int[] canvas = listener == null ? null : state.unpadded(b);
-        Commit shown = c.select(i -> state.inOutput(b, c.positions()[i]));
-        int[] filledShown = Arrays.stream(filled).filter(t -> state.inOutput(b, t)).toArray();
+        int end = state.outputEnd(b);
+        Commit shown = c.select(i -> c.positions()[i] < end);
+        int[] filledShown = Arrays.stream(filled).filter(t -> t < end).toArray();
         return new StepEvent.RowStep(b, state.local(b, shown.positions()), shown.tokens(), shown.confidences(),
                 state.local(b, remasked), state.local(b, filledShown), canvas);
     }

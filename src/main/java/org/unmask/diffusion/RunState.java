@@ -154,8 +154,8 @@ final class RunState {
     /** Row b's canvas without its padding (and without block-alignment masks after it): prompt, then generated tokens. */
     int[] unpadded(int b) { return Arrays.copyOfRange(x, b * seqLen + pad[b], b * seqLen + outputEnd[b]); }
 
-    /** Whether canvas position t of row b is part of its output (not an alignment position after it). */
-    boolean inOutput(int b, int t) { return t < outputEnd[b]; }
+    /** Where row b's output ends: the block-alignment positions after it are decoded but not part of the result. */
+    int outputEnd(int b) { return outputEnd[b]; }
 
     /** Canvas positions of row b as positions in its unpadded canvas. */
     int[] local(int b, int[] positions) {

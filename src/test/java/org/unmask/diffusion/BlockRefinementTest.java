@@ -204,6 +204,20 @@ class BlockRefinementTest {
     }
 
     @Test
+    void earlyStopOnlySavesForwardPassesWhenTheModelEndsWithEos() {
+        // EOS wins from relative offset 7 on: the answer is two tokens, then EOS to the end of the output
+        FakeDenoiser m = new FakeDenoiser(FakeDenoiser.config(V, 4096), 57, 7, 4f);
+        int[] prompt = prompt(5, 1);
+        for (SamplerConfig.Builder b : List.of(cfg(14, B, B), cfg(14, B, B).threshold(0.3).editing(new EditingConfig(0.3, 4)))) {
+            SampleResult full = new Sampler(m, b.build()).generate(prompt);
+            SampleResult early = new Sampler(m, b.earlyStop(true).build()).generate(prompt);
+            assertThat(early.generated(0)).containsExactly(full.generated(0));
+            assertThat(full.generated(0)[2]).isEqualTo(SamplerTest.EOS);
+            assertThat(early.forwardPasses()).isLessThan(full.forwardPasses());
+        }
+    }
+
+    @Test
     void aRealModelRunsBlockCausal() {
         ModelConfig lc = new ModelConfig(32, 2, 4, 2, 64, 24, 24, 64, 10000.0, 1e-5, false, MASK, 0, 0, 1);
         LladaModel m = LladaModel.randomInit(lc, 9);
