@@ -18,7 +18,7 @@ final class BlockRefinement implements CommitRule {
     private final Block block;
     private final RunState state;
     private final int[] maskSteps, postSteps;
-    private final boolean[] settledBlock;
+    private final boolean[] stable;
 
     /** The rule for {@code block} under {@code cfg}. */
     BlockRefinement(SamplerConfig cfg, Block block, RunState state) {
@@ -29,7 +29,7 @@ final class BlockRefinement implements CommitRule {
         this.state = state;
         this.maskSteps = new int[state.batch()];
         this.postSteps = new int[state.batch()];
-        this.settledBlock = new boolean[state.batch()];
+        this.stable = new boolean[state.batch()];
     }
 
     @Override
@@ -46,7 +46,7 @@ final class BlockRefinement implements CommitRule {
     public boolean joins(int row) {
         if (block.end() <= state.promptEnd(row)) return false;   // the block is all prompt for this row
         if (state.masks(row, block.end()) > 0) return maskSteps[row] < counts.length;
-        return editing != null && !settledBlock[row] && postSteps[row] < editing.maxPostSteps();
+        return editing != null && !stable[row] && postSteps[row] < editing.maxPostSteps();
     }
 
     /** With editing, a row is settled by early stop only once it takes no further pass in this block. */
@@ -79,7 +79,7 @@ final class BlockRefinement implements CommitRule {
         Commit edits = editing == null ? Commit.EMPTY : replacements(b, row.editable());
         if (row.size() == 0) {
             postSteps[b]++;
-            settledBlock[b] = edits.size() == 0;
+            stable[b] = edits.size() == 0;
         }
         return StepChoice.of(Commit.concat(reveal, edits));
     }
