@@ -1,5 +1,6 @@
 package org.unmask.cli;
 
+import org.unmask.diffusion.EditingConfig;
 import org.unmask.diffusion.Remasking;
 import org.unmask.diffusion.RemdmConfig;
 import org.unmask.diffusion.SamplerConfig;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Option;
  */
 final class SamplingOptions {
 
-    @Option(names = "--steps", description = "Denoising steps, split evenly over the blocks (default: one per generated token).")
+    @Option(names = "--steps", description = "Denoising steps, split evenly over the blocks (default: one per generated token); with --block-causal, steps per block, capped at --gen-length.")
     Integer steps;
 
     @Option(names = "--block-length", description = "Semi-autoregressive block length (default: the whole generation; chat: 32 when it divides --gen-length).")
@@ -30,7 +31,7 @@ final class SamplingOptions {
     @Option(names = "--cfg-scale", defaultValue = "0", description = "Classifier-free guidance weight w (0 = off).")
     double cfgScale;
 
-    @Option(names = "--threshold", description = "Fast-dLLM parallel decoding: commit every masked position of the block with confidence >= X (at least one per step); 0 = off.")
+    @Option(names = "--threshold", description = "Fast-dLLM parallel decoding: commit every masked position of the block with confidence >= X (at least one per step); with --block-causal, LLaDA 2.x's: every mask above X when there are at least the step's count of them; 0 = off.")
     Double threshold;
 
     @Option(names = "--factor", description = "Fast-dLLM factor rule: commit the largest n with (n+1)(1-c_n) < F; 0 = off.")
@@ -72,6 +73,15 @@ final class SamplingOptions {
     @Option(names = "--remdm-loop", description = "ReMDM loop variant: reveal each block before the window, then re-mask and re-predict inside it.")
     boolean remdmLoop;
 
+    @Option(names = "--block-causal", description = "LLaDA 2.x generation: blocks aligned at each prompt's position 0, block-causal attention, --steps per block, and per step every mask above --threshold if there are enough, else the block-length/steps most confident.")
+    boolean blockCausal;
+
+    @Option(names = "--editing-threshold", description = "LLaDA 2.1 token editing (with --block-causal): replace a revealed token of the block when the model predicts another one with confidence above X; 0 = off.")
+    Double editingThreshold;
+
+    @Option(names = "--max-post-steps", description = "With --editing-threshold: passes after a block's masks are gone, ending at the first that changes nothing (default: 16).")
+    Integer maxPostSteps;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the random streams (row j of a batch uses seed + j).")
     long seed;
 
@@ -85,7 +95,8 @@ final class SamplingOptions {
                         blockLength == null ? defaultBlock : blockLength)
                 .defaults(defaults).cfgScale(cfgScale)
                 .logitsEosInf(logitsEosInf).confidenceEosEotInf(confidenceEosEotInf).referenceEosQuirk(referenceEosQuirk)
-                .earlyStop(earlyStop).remdm(RemdmConfig.of(remdm, remdmEta, remdmWindow, remdmLoop)).seed(seed);
+                .earlyStop(earlyStop).remdm(RemdmConfig.of(remdm, remdmEta, remdmWindow, remdmLoop))
+                .blockCausal(blockCausal).editing(EditingConfig.of(editingThreshold, maxPostSteps)).seed(seed);
         if (remasking != null) b.remasking(remasking);
         if (temperature != null) b.temperature(temperature);
         if (topP != null) b.topP(topP);

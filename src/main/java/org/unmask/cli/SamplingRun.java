@@ -28,7 +28,7 @@ final class SamplingRun {
         TraceRecorder trace = o.trace == null ? null : new TraceRecorder();
         GifRecorder gif = o.gif == null ? null : new GifRecorder(text, 0, prompts.getFirst().length, o.gifDelayMs);
         TerminalView view = !o.animate ? null
-                : new TerminalView(out, text, TerminalView.stdoutIsAnsiTerminal(), 0, cfg.parallelDecoding() ? 0 : cfg.steps());
+                : new TerminalView(out, text, TerminalView.stdoutIsAnsiTerminal(), 0, cfg.parallelDecoding() || cfg.blockCausal() ? 0 : cfg.steps());
         StepListener listener = trace == null && gif == null && view == null ? null : StepListener.all(trace, gif, view);
         List<Generation> r = model.run(prompts, cfg, listener, wholeText);
         Generation first = r.getFirst();

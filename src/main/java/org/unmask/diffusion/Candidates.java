@@ -8,11 +8,12 @@ import java.util.SplittableRandom;
 /**
  * One row's candidates in one step (its masked positions before the block end, ascending) with their logit rows,
  * and the two ways a commit rule turns them into a {@link Commit}: rank them all and keep the best, or draw chosen
- * ones in position order (Dream's origin).
+ * ones in position order (Dream's origin). A rule that edits revealed tokens (LLaDA 2.1) also gets the predictions
+ * at the editable positions it asked for, whose logit rows follow the candidates'.
  */
 final class Candidates {
     private final int row;
-    private final int[] positions;
+    private final int[] positions, editable;
     private final float[] logits;
     private final int firstLogitRow;
     private final SamplerConfig cfg;
@@ -20,11 +21,15 @@ final class Candidates {
     private final SplittableRandom rng;
     private final TokenPicker picker;
 
-    /** Row {@code row}'s {@code positions}, whose logits start at row {@code firstLogitRow} of {@code logits}. */
-    Candidates(int row, int[] positions, float[] logits, int firstLogitRow, SamplerConfig cfg, int vocab,
+    /**
+     * Row {@code row}'s {@code positions}, whose logits start at row {@code firstLogitRow} of {@code logits}, followed
+     * by those of its {@code editable} positions.
+     */
+    Candidates(int row, int[] positions, int[] editable, float[] logits, int firstLogitRow, SamplerConfig cfg, int vocab,
                SplittableRandom rng, TokenPicker picker) {
         this.row = row;
         this.positions = positions;
+        this.editable = editable;
         this.logits = logits;
         this.firstLogitRow = firstLogitRow;
         this.cfg = cfg;
@@ -51,24 +56,11 @@ final class Candidates {
         int n = positions.length;
         int[] tok = new int[n];
         double[] conf = new double[n];
-        boolean dream = cfg.remasking().isDream();
-        // One random stream per position, split off the row's stream in position order, so the vocabulary
-        // passes can run in parallel and still give the same draws.
-        SplittableRandom[] streams = new SplittableRandom[n];
-        for (int i = 0; i < n; i++) streams[i] = rng.split();
-        Parallel.forRange(n, Math.max(1, (1 << 18) / vocab), (from, to) -> {
-            TokenPicker pk = new TokenPicker(cfg, vocab);
-            for (int i = from; i < to; i++) {
-                int off = (firstLogitRow + i) * vocab;
-                if (dream) pk.pickDream(logits, off, streams[i]); else pk.pickLlada(logits, off, streams[i]);
-                tok[i] = pk.token;
-                conf[i] = pk.confidence;
-            }
-        });
+        predict(firstLogitRow, tok, conf);
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) order[i] = i;
         double[] key = conf;
-        if (dream && cfg.algTemp() > 0) {
+        if (cfg.remasking().isDream() && cfg.algTemp() > 0) {
             // Sampling n positions without replacement from softmax(conf / algTemp) = top-n of Gumbel-perturbed keys.
             key = new double[n];
             for (int i = 0; i < n; i++) key[i] = conf[i] / cfg.algTemp() - Math.log(-Math.log(rng.nextDouble()));
@@ -84,6 +76,37 @@ final class Candidates {
             c.confidences()[i] = conf[o];
         }
         return c;
+    }
+
+    /**
+     * Predicts every editable position (after the candidates, so from the row's stream after theirs), in position
+     * order; what is replaced is the rule's call.
+     */
+    Commit editable() {
+        int m = editable.length;
+        if (m == 0) return Commit.EMPTY;
+        Commit c = new Commit(editable.clone(), new int[m], new double[m]);
+        predict(firstLogitRow + positions.length, c.tokens(), c.confidences());
+        return c;
+    }
+
+    /** The token and confidence of the {@code tok.length} logit rows from {@code first}, with the family's picker. */
+    private void predict(int first, int[] tok, double[] conf) {
+        int n = tok.length;
+        boolean dream = cfg.remasking().isDream();
+        // One random stream per position, split off the row's stream in position order, so the vocabulary
+        // passes can run in parallel and still give the same draws.
+        SplittableRandom[] streams = new SplittableRandom[n];
+        for (int i = 0; i < n; i++) streams[i] = rng.split();
+        Parallel.forRange(n, Math.max(1, (1 << 18) / vocab), (from, to) -> {
+            TokenPicker pk = new TokenPicker(cfg, vocab);
+            for (int i = from; i < to; i++) {
+                int off = (first + i) * vocab;
+                if (dream) pk.pickDream(logits, off, streams[i]); else pk.pickLlada(logits, off, streams[i]);
+                tok[i] = pk.token;
+                conf[i] = pk.confidence;
+            }
+        });
     }
 
     /**

@@ -22,7 +22,8 @@ final class EarlyStop {
         // pure infilling has no generated region after the prompt to stop in
         if (state.settled(b) || infilling) return NONE;
         int firstMask = -1, eosAt = -1;
-        for (int t = state.promptEnd(); t < state.seqLen(); t++) {
+        // only the output decides (block-alignment masks after it are decoded but dropped); the fill reaches them too
+        for (int t = state.promptEnd(b); t < state.outputEnd(b); t++) {
             int v = state.token(b, t);
             if (isMask(v)) { if (firstMask < 0) firstMask = t; continue; }
             if (v == eos) { if (eosAt < 0 && firstMask < 0) eosAt = t; }

@@ -22,13 +22,20 @@ public final class Guidance {
 
     /** The conditional rows followed by their unconditional copies (positions before promptEnd masked). */
     static int[] withUnconditional(int[] ids, int batch, int seqLen, int promptEnd, int maskId) {
+        int[] ends = new int[batch];
+        java.util.Arrays.fill(ends, promptEnd);
+        return withUnconditional(ids, batch, seqLen, ends, maskId);
+    }
+
+    /** The same with each row's own prompt end (block-aligned rows end their prompts at different positions). */
+    static int[] withUnconditional(int[] ids, int batch, int seqLen, int[] promptEnd, int maskId) {
         int n = batch * seqLen;
         int[] both = new int[2 * n];
         System.arraycopy(ids, 0, both, 0, n);
         System.arraycopy(ids, 0, both, n, n);
         for (int b = 0; b < batch; b++) {
             int base = n + b * seqLen;
-            for (int t = 0; t < promptEnd; t++) both[base + t] = maskId;
+            for (int t = 0; t < promptEnd[b]; t++) both[base + t] = maskId;
         }
         return both;
     }

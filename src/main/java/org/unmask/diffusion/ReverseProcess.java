@@ -1,5 +1,7 @@
 package org.unmask.diffusion;
 
+import org.unmask.model.kernels.AttentionPattern;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -7,8 +9,8 @@ import java.util.List;
 /**
  * One generation run: the step loop of the reverse process, shaped like LLaDA's {@code generate}. For each block,
  * while the block's {@link CommitRule} wants another step: optional re-masks before the forward, one forward over
- * the active rows asking only for the candidates' logits, then per row the rule's choice is applied and early stop
- * checked, and the step is reported.
+ * the active rows asking only for the candidates' logits (and the editable positions' for LLaDA 2.1), then per row
+ * the rule's choice is applied and early stop checked, and the step is reported.
  */
 final class ReverseProcess {
     private final SamplerConfig cfg;
@@ -19,6 +21,7 @@ final class ReverseProcess {
     private final EarlyStop earlyStop;
     private final StepListener listener;
     private final TokenPicker picker;
+    private final AttentionPattern pattern;
     private int forwards, steps;
 
     /** A run over {@code state} with {@code model}, reporting steps to {@code listener} (nullable). */
@@ -31,11 +34,11 @@ final class ReverseProcess {
         this.earlyStop = new EarlyStop(state, cfg);
         this.listener = listener;
         this.picker = new TokenPicker(cfg, vocab);
+        this.pattern = cfg.blockCausal() ? AttentionPattern.blockCausal(cfg.blockLength()) : AttentionPattern.BIDIRECTIONAL;
     }
 
     SampleResult run() {
-        for (int k = 0; k < cfg.blocks(); k++) {
-            Block block = block(k);
+        for (Block block : state.blocks()) {
             CommitRule rule = CommitRule.forBlock(cfg, block, state);
             while (rule.nextStep()) {
                 int[][] remaskedBefore = remaskBeforeForward(rule);
@@ -43,12 +46,12 @@ final class ReverseProcess {
                 // every row is settled or (under early stop) idle: the step costs no forward and reports nothing
                 if (active.length == 0) continue;
                 List<StepEvent.RowStep> rows = new ArrayList<>(active.length);
-                for (Candidates row : forward(active, block)) {
+                for (Candidates row : forward(active, block, rule)) {
                     int b = row.row();
                     StepChoice choice = rule.choose(row);
                     state.commit(b, choice.commit());
                     state.remask(b, choice.remask());
-                    int[] filled = cfg.earlyStop() ? earlyStop.settle(b) : CommitRule.NONE;
+                    int[] filled = cfg.earlyStop() && rule.maySettle(b) ? earlyStop.settle(b) : CommitRule.NONE;
                     rows.add(rowStep(b, choice.commit(), concat(remaskedBefore[b], choice.remask()), filled));
                 }
                 emit(block, rows);
@@ -57,13 +60,6 @@ final class ReverseProcess {
         int[][] out = new int[state.batch()][];
         for (int b = 0; b < state.batch(); b++) out[b] = state.unpadded(b);
         return new SampleResult(out, state.promptLengths(), forwards, steps);
-    }
-
-    /** Block k: the k-th blockLength positions after the prompt, or the whole canvas for pure infilling. */
-    private Block block(int k) {
-        if (cfg.genLength() == 0) return new Block(k, 0, state.seqLen());
-        int start = state.promptEnd() + k * cfg.blockLength();
-        return new Block(k, start, start + cfg.blockLength());
     }
 
     private int[][] remaskBeforeForward(CommitRule rule) {
@@ -82,17 +78,18 @@ final class ReverseProcess {
         return Arrays.copyOf(rows, n);
     }
 
-    /** One forward over the active rows, asking only for their candidates' logits. */
-    private Candidates[] forward(int[] active, Block block) {
+    /** One forward over the active rows, asking only for their candidates' logits, then their editable positions'. */
+    private Candidates[] forward(int[] active, Block block, CommitRule rule) {
         int nb = active.length, seqLen = state.seqLen();
         int[] ids = new int[nb * seqLen];
         boolean[] attend = state.padded() ? new boolean[nb * seqLen] : null;
-        int[][] cand = new int[nb][];
+        int[][] cand = new int[nb][], edit = new int[nb][];
         int total = 0;
         for (int j = 0; j < nb; j++) {
             state.copyRow(active[j], ids, attend, j);
             cand[j] = state.candidates(active[j], block.end());
-            total += cand[j].length;
+            edit[j] = rule.editable(active[j]);
+            total += cand[j].length + edit[j].length;
         }
         int[] flat = new int[total];
         int[] start = new int[nb];
@@ -100,9 +97,10 @@ final class ReverseProcess {
         for (int j = 0; j < nb; j++) {
             start[j] = q;
             for (int t : cand[j]) flat[q++] = j * seqLen + t;
+            for (int t : edit[j]) flat[q++] = j * seqLen + t;
         }
         int[][] changed = changes.update(ids, active);
-        float[] logits = model.logits(new Canvas(ids, nb, seqLen, attend), active.clone(), flat, changed, block);
+        float[] logits = model.logits(new Canvas(ids, nb, seqLen, attend, pattern), active.clone(), flat, changed, block);
         if (logits.length != (long) total * vocab)
             throw new IllegalStateException("model returned " + logits.length + " logits for " + total
                     + " rows of " + vocab);
@@ -110,15 +108,19 @@ final class ReverseProcess {
         Candidates[] rows = new Candidates[nb];
         for (int j = 0; j < nb; j++) {
             int b = active[j];
-            rows[j] = new Candidates(b, cand[j], logits, start[j], cfg, vocab, state.random(b), picker);
+            rows[j] = new Candidates(b, cand[j], edit[j], logits, start[j], cfg, vocab, state.random(b), picker);
         }
         return rows;
     }
 
+    /** Row b's step as its own canvas shows it (positions of block-alignment masks after the output left out). */
     private StepEvent.RowStep rowStep(int b, Commit c, int[] remasked, int[] filled) {
         int[] canvas = listener == null ? null : state.unpadded(b);
-        return new StepEvent.RowStep(b, state.local(b, c.positions()), c.tokens(), c.confidences(),
-                state.local(b, remasked), state.local(b, filled), canvas);
+        int end = state.outputEnd(b);
+        Commit shown = c.select(i -> c.positions()[i] < end);
+        int[] filledShown = Arrays.stream(filled).filter(t -> t < end).toArray();
+        return new StepEvent.RowStep(b, state.local(b, shown.positions()), shown.tokens(), shown.confidences(),
+                state.local(b, remasked), state.local(b, filledShown), canvas);
     }
 
     private void emit(Block block, List<StepEvent.RowStep> rows) {

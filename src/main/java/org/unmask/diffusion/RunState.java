@@ -7,13 +7,14 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The per-row state of one generation run: the left-padded canvases, which positions started as masks, the
- * confidence each revealed token had (ψ, for ReMDM), which rows are settled by early stop, and each row's random
- * stream (row b uses seed + b, so a row of a batch matches its single-prompt run).
+ * The per-row state of one generation run: the left-padded canvases (laid out by {@link CanvasLayout}), which
+ * positions started as masks, the confidence each revealed token had (ψ, for ReMDM), which rows are settled by early
+ * stop, and each row's random stream (row b uses seed + b, so a row of a batch matches its single-prompt run).
  */
 final class RunState {
-    private final int batch, promptEnd, seqLen, mask;
-    private final int[] x, pad, promptLen;
+    private final int batch, seqLen, mask;
+    private final int[] x, pad, promptLen, promptEnd, outputEnd;
+    private final List<Block> blocks;
     private final boolean[] attend, generated, settled;
     private final double[] psi;
     private final SplittableRandom[] rng;
@@ -23,17 +24,20 @@ final class RunState {
         int vocab = model.embeddingSize();
         mask = cfg.maskId();
         batch = prompts.size();
-        int maxP = 0;
-        for (int[] p : prompts) maxP = Math.max(maxP, p.length);
-        promptEnd = maxP;
-        seqLen = maxP + cfg.genLength();
+        promptLen = new int[batch];
+        for (int b = 0; b < batch; b++) promptLen[b] = prompts.get(b).length;
+        CanvasLayout layout = CanvasLayout.of(promptLen, cfg);
+        seqLen = layout.seqLen();
+        pad = layout.pad();
+        promptEnd = layout.promptEnd();
+        outputEnd = layout.outputEnd();
+        blocks = layout.blocks();
         int limit = model.maxSequenceLength();
-        Sampler.check(seqLen <= limit, "prompt (" + maxP + ") + gen length (" + cfg.genLength() + ") = " + seqLen
+        Sampler.check(seqLen <= limit, (cfg.blockCausal() ? "prompt + gen length padded to whole blocks" : "prompt ("
+                + Arrays.stream(promptLen).max().orElse(0) + ") + gen length (" + cfg.genLength() + ")") + " = " + seqLen
                 + " exceeds the model's max_sequence_length " + limit);
         Sampler.check(seqLen > 0, "empty canvas: no prompt and --gen-length 0");
         x = new int[batch * seqLen];
-        pad = new int[batch];
-        promptLen = new int[batch];
         generated = new boolean[batch * seqLen];
         settled = new boolean[batch];
         psi = new double[batch * seqLen];
@@ -41,17 +45,18 @@ final class RunState {
         boolean anyPad = false;
         for (int b = 0; b < batch; b++) {
             int[] p = prompts.get(b);
-            promptLen[b] = p.length;
-            pad[b] = maxP - p.length;
             anyPad |= pad[b] > 0;
             int base = b * seqLen;
             Arrays.fill(x, base, base + pad[b], model.padTokenId());
             for (int i = 0; i < p.length; i++) {
                 Sampler.check(p[i] >= 0 && p[i] < vocab, "prompt " + b + " token " + i + " = " + p[i]
                         + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+                // a block-causal run decodes only the blocks from the prompt's end on, so a mask before it would stay
+                Sampler.check(!cfg.blockCausal() || p[i] != mask, "prompt " + b + " token " + i
+                        + " is the mask id: block-causal generation does not fill masks inside the prompt");
                 x[base + pad[b] + i] = p[i];
             }
-            Arrays.fill(x, base + maxP, base + seqLen, mask);
+            Arrays.fill(x, base + promptEnd[b], base + seqLen, mask);
             for (int t = 0; t < seqLen; t++) generated[base + t] = x[base + t] == mask;
             rng[b] = new SplittableRandom(cfg.seed() + b);
         }
@@ -71,8 +76,12 @@ final class RunState {
 
     int batch() { return batch; }
     int seqLen() { return seqLen; }
-    /** End of the (left-padded) prompt region: where the generated region starts. */
-    int promptEnd() { return promptEnd; }
+    /** End of row b's (left-padded) prompt: where its generated region starts. */
+    int promptEnd(int b) { return promptEnd[b]; }
+    /** Where each row's prompt ends. */
+    int[] promptEnds() { return promptEnd.clone(); }
+    /** The blocks the run decodes, in order. */
+    List<Block> blocks() { return blocks; }
     boolean padded() { return attend != null; }
     int maskId() { return mask; }
 
@@ -142,8 +151,11 @@ final class RunState {
         if (att != null) System.arraycopy(attend, b * seqLen, att, j * seqLen, seqLen);
     }
 
-    /** Row b's canvas without its padding: prompt, then generated tokens. */
-    int[] unpadded(int b) { return Arrays.copyOfRange(x, b * seqLen + pad[b], (b + 1) * seqLen); }
+    /** Row b's canvas without its padding (and without block-alignment masks after it): prompt, then generated tokens. */
+    int[] unpadded(int b) { return Arrays.copyOfRange(x, b * seqLen + pad[b], b * seqLen + outputEnd[b]); }
+
+    /** Where row b's output ends: the block-alignment positions after it are decoded but not part of the result. */
+    int outputEnd(int b) { return outputEnd[b]; }
 
     /** Canvas positions of row b as positions in its unpadded canvas. */
     int[] local(int b, int[] positions) {

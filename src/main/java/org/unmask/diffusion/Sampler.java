@@ -10,7 +10,9 @@ import java.util.List;
  * prompt followed by {@code genLength} masks, decoded in semi-autoregressive blocks; each step runs the model once
  * (twice the rows with guidance), predicts every masked position before the end of the current block, and commits
  * some of them. Which ones is decided by a {@link CommitRule} per family: the block's quota (LLaDA, with ReMDM
- * re-masking), Dream's timestep schedule, or Fast-dLLM's confidence threshold / factor rule. Prompts of different
+ * re-masking), Dream's timestep schedule, Fast-dLLM's confidence threshold / factor rule, or LLaDA 2.x's
+ * threshold-or-top-k rule with 2.1's token editing (on a block-aligned canvas under block-causal attention, see
+ * {@link CanvasLayout}). Prompts of different
  * lengths are left-padded into one batch with a key-padding mask; every row gives the same result as it would alone
  * (row j draws from the random stream seeded seed + j). Only the logit rows of candidate positions are requested
  * from the model (masked-only LM head), and their vocabulary passes run on the {@link Parallel} pool.
@@ -45,7 +47,7 @@ public final class Sampler {
         RunState state = new RunState(prompts, cfg, models.config());
         StepModel model = models.newRun();
         if (cfg.cfgScale() != 0)
-            model = new GuidedStepModel(model, cfg.cfgScale(), state.batch(), state.promptEnd(), cfg.maskId());
+            model = new GuidedStepModel(model, cfg.cfgScale(), state.promptEnds(), cfg.maskId());
         return new ReverseProcess(cfg, vocab, state, model, listener).run();
     }
 

@@ -8,12 +8,14 @@ import org.unmask.model.GenerationDefaults;
  * setting through {@link InvalidSettingException}.
  *
  * @param genLength        masked positions appended after the prompt (0 for pure infilling)
- * @param steps            total denoising steps, split evenly over the blocks (ignored by threshold decoding)
- * @param blockLength      semi-autoregressive block length (divides genLength)
+ * @param steps            total denoising steps, split evenly over the blocks (ignored by threshold decoding); with
+ *                         {@code blockCausal}, the steps of each block (capped at genLength), as in LLaDA 2.x
+ * @param blockLength      semi-autoregressive block length (divides genLength unless {@code blockCausal})
  * @param remasking        which predictions each step keeps
  * @param temperature      0 = argmax; otherwise Gumbel-max (LLaDA) or categorical sampling (Dream)
  * @param cfgScale         classifier-free guidance weight w (0 = off)
- * @param threshold        Fast-dLLM confidence threshold, NaN = off (the builder and every edge take 0 for off)
+ * @param threshold        Fast-dLLM confidence threshold, or with {@code blockCausal} LLaDA 2.x's; NaN = off (the
+ *                         builder and every edge take 0 for off)
  * @param factor           Fast-dLLM factor rule, NaN = off (the builder and every edge take 0 for off)
  * @param topP             Dream nucleus filter, 1 = off
  * @param topK             Dream top-k filter, 0 = off
@@ -24,6 +26,9 @@ import org.unmask.model.GenerationDefaults;
  * @param referenceEosQuirk reproduce generate.py's T &gt; 0 behaviour of confidenceEosEotInf (only EoT zeroed)
  * @param earlyStop        stop spending forward passes once the rest of a row is settled as EOS
  * @param remdm            ReMDM re-masking, null = off (revealed tokens never change)
+ * @param blockCausal      LLaDA 2.x generation: a canvas of whole blocks aligned at each row's position 0, decoded
+ *                         with block-causal attention by {@link BlockRefinement}'s threshold-or-top-k rule
+ * @param editing          LLaDA 2.1's token editing, null = off (needs {@code blockCausal})
  * @param seed             seed of the per-row random streams (row j uses seed + j)
  * @param maskId           the mask token id
  * @param eosId            the end-of-text id (also padding)
@@ -32,7 +37,8 @@ import org.unmask.model.GenerationDefaults;
 public record SamplerConfig(int genLength, int steps, int blockLength, Remasking remasking, double temperature,
                             double cfgScale, double threshold, double factor, double topP, int topK, double algTemp,
                             float eps, boolean logitsEosInf, boolean confidenceEosEotInf, boolean referenceEosQuirk,
-                            boolean earlyStop, RemdmConfig remdm, long seed, int maskId, int eosId, int eotId) {
+                            boolean earlyStop, RemdmConfig remdm, boolean blockCausal, EditingConfig editing, long seed,
+                            int maskId, int eosId, int eotId) {
 
     /** The largest classifier-free guidance weight. */
     public static final double MAX_CFG_SCALE = 1e6;
@@ -42,7 +48,9 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         req(genLength >= 0, Setting.GEN_LENGTH, "{gen_length} must be non-negative, got " + genLength);
         req(steps > 0, Setting.STEPS, "{steps} must be positive, got " + steps);
         req(blockLength > 0, Setting.BLOCK_LENGTH, "{block_length} must be positive, got " + blockLength);
-        if (genLength > 0) {
+        if (blockCausal) {
+            req(genLength > 0, Setting.BLOCK_CAUSAL, "{block_causal} generation needs {gen_length} > 0");
+        } else if (genLength > 0) {
             req(genLength % blockLength == 0, Setting.BLOCK_LENGTH,
                     "{gen_length} (" + genLength + ") must be a multiple of {block_length} (" + blockLength + ")");
             int blocks = genLength / blockLength;
@@ -61,6 +69,10 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         req(!parallel || remasking == Remasking.LOW_CONFIDENCE || remasking == Remasking.MASKGIT_PLUS,
                 Double.isNaN(threshold) ? Setting.FACTOR : Setting.THRESHOLD,
                 "{threshold}/{factor} need a probability confidence ({remasking} low_confidence or maskgit_plus), got " + remasking.cliName());
+        req(!blockCausal || Double.isNaN(factor), Setting.FACTOR, "{factor} cannot be combined with {block_causal} generation");
+        req(!blockCausal || remasking == Remasking.LOW_CONFIDENCE || remasking == Remasking.MASKGIT_PLUS, Setting.REMASKING,
+                "{block_causal} generation ranks by a probability ({remasking} low_confidence or maskgit_plus), got " + remasking.cliName());
+        req(editing == null || blockCausal, Setting.EDITING_THRESHOLD, "{editing_threshold} applies to {block_causal} generation (LLaDA 2.1)");
         req(topP > 0 && topP <= 1, Setting.TOP_P, "{top_p} must be in (0, 1], got " + topP);
         req(topK >= 0, Setting.TOP_K, "{top_k} must be >= 0, got " + topK);
         req(algTemp >= 0 && Double.isFinite(algTemp), Setting.ALG_TEMP, "{alg_temp} must be >= 0, got " + algTemp);
@@ -70,8 +82,8 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         req(eps > 0 && eps < 1, Setting.EPS, "{eps} must be in (0, 1), got " + eps);
         req(!confidenceEosEotInf || remasking == Remasking.LOW_CONFIDENCE, Setting.CONFIDENCE_EOS_EOT_INF,
                 "{confidence_eos_eot_inf} applies to low_confidence remasking only");
-        req(remdm == null || (!parallel && !remasking.isDream()), Setting.REMDM,
-                "{remdm} re-masking works with the fixed-step LLaDA schedule (low_confidence or random), not with threshold decoding or Dream algorithms");
+        req(remdm == null || (!parallel && !remasking.isDream() && !blockCausal), Setting.REMDM,
+                "{remdm} re-masking works with the fixed-step LLaDA schedule (low_confidence or random), not with threshold decoding, Dream algorithms or {block_causal} generation");
         if (remdm != null && remdm.loop()) {
             int spb = steps / (genLength == 0 ? 1 : Math.max(1, genLength / blockLength));
             req(remdm.windowSteps(spb) < spb, Setting.REMDM_WINDOW, "{remdm_window} " + remdm.window()
@@ -95,14 +107,18 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         return temperature == 0 && remasking != Remasking.RANDOM && remasking != Remasking.ORIGIN && algTemp == 0 && remdm == null;
     }
 
-    /** Whether Fast-dLLM parallel decoding (threshold or factor) is on. */
-    public boolean parallelDecoding() { return !Double.isNaN(threshold) || !Double.isNaN(factor); }
+    /** Whether Fast-dLLM parallel decoding (threshold or factor) is on (block-causal generation has its own threshold). */
+    public boolean parallelDecoding() { return !blockCausal && (!Double.isNaN(threshold) || !Double.isNaN(factor)); }
 
-    /** Number of semi-autoregressive blocks (1 for pure infilling). */
-    public int blocks() { return genLength == 0 ? 1 : genLength / blockLength; }
+    /**
+     * Number of semi-autoregressive blocks (1 for pure infilling). A block-causal run decodes ⌈genLength/blockLength⌉
+     * blocks after a prompt of whole blocks, and one more when the prompt's last block is partial and the generation
+     * spills over.
+     */
+    public int blocks() { return genLength == 0 ? 1 : blockCausal ? Math.ceilDiv(genLength, blockLength) : genLength / blockLength; }
 
-    /** Steps per block. */
-    public int stepsPerBlock() { return steps / blocks(); }
+    /** Steps per block; block-causal runs cap them at the gen length, as LLaDA 2.x's {@code generate} does. */
+    public int stepsPerBlock() { return blockCausal ? Math.min(steps, genLength) : steps / blocks(); }
 
     /** A builder with LLaDA's defaults (low_confidence, T = 0, no CFG; see {@link Builder#defaults}) and the given canvas shape. */
     public static Builder builder(int genLength, int steps, int blockLength) {
@@ -120,7 +136,7 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         Builder b = builder(genLength, steps, blockLength).remasking(remasking).temperature(temperature).cfgScale(cfgScale)
                 .topP(topP).topK(topK).algTemp(algTemp).eps(eps).logitsEosInf(logitsEosInf)
                 .confidenceEosEotInf(confidenceEosEotInf).referenceEosQuirk(referenceEosQuirk).earlyStop(earlyStop)
-                .remdm(remdm).seed(seed).specialIds(maskId, eosId, eotId);
+                .remdm(remdm).blockCausal(blockCausal).editing(editing).seed(seed).specialIds(maskId, eosId, eotId);
         b.threshold = threshold;
         b.factor = factor;
         return b;
@@ -139,6 +155,8 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         private double threshold = Double.NaN, factor = Double.NaN;
         private boolean logitsEosInf, confidenceEosEotInf, referenceEosQuirk, earlyStop;
         private RemdmConfig remdm;
+        private boolean blockCausal;
+        private EditingConfig editing;
         private long seed;
         private int maskId = -1, eosId = -1, eotId = -1;
 
@@ -146,7 +164,7 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
 
         /** Masked positions appended after the prompt. */
         public Builder genLength(int n) { genLength = n; return this; }
-        /** Denoising steps over the whole generation (default: one per generated token). */
+        /** Denoising steps over the whole generation (default: one per generated token); per block with {@link #blockCausal} (default: the block length). */
         public Builder steps(int n) { steps = n; return this; }
         /** Semi-autoregressive block length (default: the whole generation). */
         public Builder blockLength(int n) { blockLength = n; return this; }
@@ -183,23 +201,27 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         public Builder referenceEosQuirk(boolean b) { referenceEosQuirk = b; return this; }
         public Builder earlyStop(boolean b) { earlyStop = b; return this; }
         public Builder remdm(RemdmConfig r) { remdm = r; return this; }
+        /** LLaDA 2.x generation: block-aligned canvas, block-causal attention, threshold-or-top-k commits. */
+        public Builder blockCausal(boolean b) { blockCausal = b; return this; }
+        /** LLaDA 2.1's token editing (null = off). */
+        public Builder editing(EditingConfig e) { editing = e; return this; }
         public Builder seed(long s) { seed = s; return this; }
         /** Mask, EOS and EoT ids (EoT -1 when unknown). */
         public Builder specialIds(int mask, int eos, int eot) { maskId = mask; eosId = eos; eotId = eot; return this; }
         public SamplerConfig build() {
             if (genLength == null) throw new InvalidSettingException(Setting.GEN_LENGTH, "{gen_length} is required");
             int gen = genLength;
-            int st = steps != null ? steps : Math.max(1, gen);
             int bl = blockLength != null ? blockLength : Math.max(1, gen);
             GenerationDefaults defaults = this.defaults != null ? this.defaults : GenerationDefaults.LLADA;
             Remasking rm = remasking != null ? remasking : Remasking.parse(defaults.remasking());
             // the family's Dream filters belong to its Dream algorithm: with another remasking they are off
             boolean dream = rm.isDream();
+            int st = steps != null ? steps : blockCausal ? bl : Math.max(1, gen);
             return new SamplerConfig(gen, st, bl, rm, temperature != null ? temperature : defaults.temperature(), cfgScale,
                     threshold, factor, topP != null ? topP : dream ? defaults.topP() : 1,
                     topK != null ? topK : dream ? defaults.topK() : 0, algTemp != null ? algTemp : dream ? defaults.algTemp() : 0,
                     eps != null ? eps : (float) defaults.eps(), logitsEosInf, confidenceEosEotInf, referenceEosQuirk,
-                    earlyStop, remdm, seed, maskId, eosId, eotId);
+                    earlyStop, remdm, blockCausal, editing, seed, maskId, eosId, eotId);
         }
     }
 }

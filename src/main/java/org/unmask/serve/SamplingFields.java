@@ -1,6 +1,7 @@
 package org.unmask.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.unmask.diffusion.EditingConfig;
 import org.unmask.diffusion.InvalidSettingException;
 import org.unmask.diffusion.Remasking;
 import org.unmask.diffusion.RemdmConfig;
@@ -43,6 +44,11 @@ final class SamplingFields {
      * useful weight that product overflows to ±inf/NaN and the token choice fails, which must stay a 400, not a 500.
      */
     static final double MAX_CFG_SCALE = 1000;
+    /**
+     * Post passes per block a request may ask for with token editing. Each costs a forward pass while it still
+     * edits, and edits can cycle, so the budget is what bounds a block.
+     */
+    static final int MAX_POST_STEPS = 64;
 
     /** The settings of {@code root} for {@code genLength} generated tokens, with {@code vocab}'s special ids and LLaDA's defaults. */
     static SamplerConfig read(JsonNode root, int genLength, String genParam, Vocabulary vocab) {
@@ -70,9 +76,13 @@ final class SamplingFields {
         if (steps != null && (long) steps > (long) MAX_STEPS_PER_TOKEN * genLength)
             throw ApiError.invalid("steps is " + steps + "; this server allows at most " + MAX_STEPS_PER_TOKEN
                     + " steps per generated token (" + MAX_STEPS_PER_TOKEN * genLength + " here).", Setting.STEPS.key());
-        int preferred = !defaults.wholeCanvas() && genLength % DEFAULT_BLOCK_LENGTH == 0 ? DEFAULT_BLOCK_LENGTH : genLength;
+        Boolean blockCausal = optBool(root, Setting.BLOCK_CAUSAL.key());
+        boolean aligned = Boolean.TRUE.equals(blockCausal);
+        // block-causal runs pad the generation to whole blocks, so the preferred block length needs not divide it
+        int preferred = aligned || (!defaults.wholeCanvas() && genLength % DEFAULT_BLOCK_LENGTH == 0) ? DEFAULT_BLOCK_LENGTH : genLength;
         SamplerConfig.Builder b = SamplerConfig.builder(genLength, steps != null ? steps : genLength,
                 block != null ? block : preferred).defaults(defaults);
+        b.blockCausal(aligned);
         // the answer ends at its first EOS/EoT, so masks behind a settled EOS are not worth forward passes
         b.earlyStop(true);
         String remasking = optString(root, Setting.REMASKING.key());
@@ -101,6 +111,11 @@ final class SamplingFields {
         Boolean confInf = optBool(root, Setting.CONFIDENCE_EOS_EOT_INF.key());
         if (confInf != null) b.confidenceEosEotInf(confInf);
         b.remdm(remdm(root));
+        Integer postSteps = optInt(root, Setting.MAX_POST_STEPS.key());
+        if (postSteps != null && postSteps > MAX_POST_STEPS)
+            throw ApiError.invalid("max_post_steps must be at most " + MAX_POST_STEPS + " on this server; got " + postSteps + ".",
+                    Setting.MAX_POST_STEPS.key());
+        b.editing(EditingConfig.of(optNumber(root, Setting.EDITING_THRESHOLD.key()), postSteps));
         Long seed = optLong(root, Setting.SEED.key());
         return b.seed(seed != null ? seed : ThreadLocalRandom.current().nextLong());
     }

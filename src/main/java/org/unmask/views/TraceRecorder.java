@@ -72,6 +72,11 @@ public final class TraceRecorder implements StepListener {
             settings.put("remdm_window", cfg.remdm().window());
             settings.put("remdm_loop", cfg.remdm().loop());
         }
+        if (cfg.blockCausal()) settings.put("block_causal", true);
+        if (cfg.editing() != null) {
+            settings.put("editing_threshold", cfg.editing().threshold());
+            settings.put("max_post_steps", cfg.editing().maxPostSteps());
+        }
         settings.put("seed", cfg.seed());
         settings.put("mask_id", cfg.maskId());
         settings.put("eos_id", cfg.eosId());

@@ -4,7 +4,12 @@ import org.unmask.model.kernels.AttentionPattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.unmask.api.UnmaskModel;
+import org.unmask.diffusion.EditingConfig;
 import org.unmask.diffusion.FakeDenoiser;
+import org.unmask.diffusion.InvalidSettingException;
+import org.unmask.diffusion.Sampler;
+import org.unmask.diffusion.SamplerConfig;
+import org.unmask.diffusion.Setting;
 import org.unmask.model.Denoiser;
 import org.unmask.text.Tokenizer;
 import picocli.CommandLine;
@@ -51,6 +56,25 @@ class CommandsTest {
             assertThat(r.getNumImages(true)).isEqualTo(8);
         }
         assertThat(err.toString()).contains("8 steps, 8 forward passes");
+    }
+
+    @Test
+    void generateRunsLlada2BlockCausalWithEditing(@TempDir Path dir) throws Exception {
+        GenerateCommand g = parse(new GenerateCommand(), "--model", dir.toString(), "--prompt-ids", "1 7 9 12 4 8",
+                "--gen-length", "10", "--steps", "4", "--block-length", "4", "--block-causal", "--threshold", "0.3",
+                "--editing-threshold", "0.2", "--max-post-steps", "2", "--print-ids", "--trace", dir.resolve("t.json").toString());
+        g.run(UnmaskModel.of(model, none), new PrintWriter(out), new PrintWriter(err));
+        SamplerConfig same = SamplerConfig.builder(10, 4, 4).blockCausal(true).threshold(0.3)
+                .editing(new EditingConfig(0.2, 2)).specialIds(2, 0, -1).build();
+        int[] expected = new Sampler(model, same).generate(new int[]{1, 7, 9, 12, 4, 8}).sequences()[0];
+        assertThat(lines()[lines().length - 1].split(" ")).hasSize(16)
+                .containsExactly(java.util.Arrays.stream(expected).mapToObj(String::valueOf).toArray(String[]::new));
+        assertThat(Files.readString(dir.resolve("t.json"))).contains("\"block_causal\"").contains("\"max_post_steps\"");
+        GenerateCommand stray = parse(new GenerateCommand(), "--model", dir.toString(), "--prompt-ids", "1 7",
+                "--gen-length", "8", "--block-causal", "--max-post-steps", "3");
+        assertThatThrownBy(() -> stray.run(UnmaskModel.of(model, none), new PrintWriter(out), new PrintWriter(err)))
+                .isInstanceOfSatisfying(InvalidSettingException.class, e -> assertThat(e.message(Setting::flag))
+                        .isEqualTo("--max-post-steps applies to token editing; set --editing-threshold"));
     }
 
     @Test

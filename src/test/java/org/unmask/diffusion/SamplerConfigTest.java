@@ -68,4 +68,39 @@ class SamplerConfigTest {
         assertThat(cfg(8, 8, 8).remdm(new RemdmConfig(RemdmConfig.Schedule.CAP, 0.1, 1)).build().deterministic()).isFalse();
         assertThat(cfg(8, 8, 8).seed(5).build().toBuilder().seed(0).build()).isEqualTo(cfg(8, 8, 8).build());
     }
+
+    @Test void blockCausalSettingsAreValidatedOnce() {
+        SamplerConfig c = cfg(10, 32, 4).blockCausal(true).threshold(0.95).build();
+        assertThat(c.stepsPerBlock()).as("capped at the gen length").isEqualTo(10);
+        assertThat(c.parallelDecoding()).as("its threshold is LLaDA 2.x's, not Fast-dLLM's").isFalse();
+        assertThat(cfg(64, 16, 32).blockCausal(true).build().stepsPerBlock()).as("steps are per block").isEqualTo(16);
+        assertThat(SamplerConfig.builder().genLength(64).blockLength(32).blockCausal(true).specialIds(2, 0, -1).build()
+                .stepsPerBlock()).as("default: one step per block position").isEqualTo(32);
+        assertThat(rejected(cfg(0, 4, 4).blockCausal(true)).setting()).isEqualTo(Setting.BLOCK_CAUSAL);
+        assertThat(rejected(cfg(8, 4, 4).blockCausal(true).factor(1)).setting()).isEqualTo(Setting.FACTOR);
+        InvalidSettingException random = rejected(cfg(8, 4, 4).blockCausal(true).remasking(Remasking.RANDOM));
+        assertThat(random.setting()).isEqualTo(Setting.REMASKING);
+        assertThat(random.message(Setting::flag)).contains("--block-causal").contains("--remasking");
+        assertThat(rejected(cfg(8, 4, 4).blockCausal(true).remdm(new RemdmConfig(RemdmConfig.Schedule.CAP, 0.1, 1))).setting())
+                .isEqualTo(Setting.REMDM);
+        InvalidSettingException editing = rejected(cfg(8, 8, 4).editing(new EditingConfig(0.9, 16)));
+        assertThat(editing.setting()).isEqualTo(Setting.EDITING_THRESHOLD);
+        assertThat(editing.message(Setting::flag)).isEqualTo("--editing-threshold applies to --block-causal generation (LLaDA 2.1)");
+        assertThat(cfg(8, 4, 4).blockCausal(true).remasking(Remasking.MASKGIT_PLUS).topP(0.9).editing(new EditingConfig(0.9, 0))
+                .build().toBuilder().build().editing()).isEqualTo(new EditingConfig(0.9, 0));
+    }
+
+    @Test void editingSettingsFollowTheEdgeConventions() {
+        assertThat(EditingConfig.of(null, null)).isNull();
+        assertThat(EditingConfig.of(0.0, null)).as("0 = off, as for every threshold").isNull();
+        assertThat(EditingConfig.of(0.9, null)).isEqualTo(new EditingConfig(0.9, EditingConfig.DEFAULT_MAX_POST_STEPS));
+        assertThatThrownBy(() -> EditingConfig.of(null, 4)).isInstanceOfSatisfying(InvalidSettingException.class,
+                x -> assertThat(x.message(Setting::key)).isEqualTo("max_post_steps applies to token editing; set editing_threshold"));
+        assertThatThrownBy(() -> new EditingConfig(1.5, 4)).isInstanceOfSatisfying(InvalidSettingException.class,
+                x -> assertThat(x.setting()).isEqualTo(Setting.EDITING_THRESHOLD));
+        assertThatThrownBy(() -> new EditingConfig(0.5, -1)).isInstanceOfSatisfying(InvalidSettingException.class,
+                x -> assertThat(x.setting()).isEqualTo(Setting.MAX_POST_STEPS));
+        assertThat(Setting.BLOCK_CAUSAL.flag()).isEqualTo("--block-causal");
+        assertThat(Setting.MAX_POST_STEPS.key()).isEqualTo("max_post_steps");
+    }
 }

@@ -2,6 +2,7 @@ package org.unmask.serve;
 
 import org.unmask.text.ChatTemplate;
 import org.junit.jupiter.api.Test;
+import org.unmask.diffusion.EditingConfig;
 import org.unmask.diffusion.Remasking;
 import org.unmask.diffusion.RemdmConfig;
 import org.unmask.diffusion.SamplerConfig;
@@ -71,6 +72,28 @@ class SamplingFieldsTest {
                 e -> assertThat(e.param()).isEqualTo("cfg_scale"));
         assertThatThrownBy(() -> parse("\"temperature\":2.5")).isInstanceOfSatisfying(ApiError.class,
                 e -> assertThat(e.getMessage()).contains("between 0 and 2"));
+    }
+
+    @Test void blockCausalGenerationAndEditingAreFields() {
+        SamplerConfig c = parse("\"max_tokens\":40,\"block_causal\":true,\"steps\":32,\"threshold\":0.7,"
+                + "\"editing_threshold\":0.5,\"max_post_steps\":8,\"seed\":1");
+        assertThat(c).isEqualTo(SamplerConfig.builder(40, 32, 32).blockCausal(true).threshold(0.7)
+                .editing(new EditingConfig(0.5, 8)).earlyStop(true).seed(1)
+                .specialIds(CharTokenizer.MASK, CharTokenizer.EOS, CharTokenizer.EOT).build());
+        assertThat(c.blockLength()).as("32 although it does not divide 40: blocks are padded").isEqualTo(32);
+        assertThat(parse("\"max_tokens\":40,\"block_causal\":true,\"editing_threshold\":0.9").editing())
+                .isEqualTo(new EditingConfig(0.9, EditingConfig.DEFAULT_MAX_POST_STEPS));
+        assertThatThrownBy(() -> parse("\"max_tokens\":40,\"block_causal\":true,\"max_post_steps\":4"))
+                .isInstanceOfSatisfying(ApiError.class, e -> {
+                    assertThat(e.param()).isEqualTo("max_post_steps");
+                    assertThat(e.getMessage()).isEqualTo("max_post_steps applies to token editing; set editing_threshold");
+                });
+        assertThatThrownBy(() -> parse("\"max_tokens\":32,\"editing_threshold\":0.5")).isInstanceOfSatisfying(ApiError.class,
+                e -> assertThat(e.getMessage()).isEqualTo("editing_threshold applies to block_causal generation (LLaDA 2.1)"));
+        assertThatThrownBy(() -> parse("\"max_tokens\":32,\"block_causal\":true,\"editing_threshold\":0.5,\"max_post_steps\":65"))
+                .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.param()).isEqualTo("max_post_steps"));
+        assertThatThrownBy(() -> parse("\"block_causal\":\"yes\"")).isInstanceOfSatisfying(ApiError.class,
+                e -> assertThat(e.param()).isEqualTo("block_causal"));
     }
 
     GenerationRequest request(String fields) {

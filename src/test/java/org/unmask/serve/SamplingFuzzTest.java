@@ -75,6 +75,9 @@ class SamplingFuzzTest {
         VALUES.put(Setting.REMDM_ETA.key(), new Object[]{0.02, 0.5, 1, 0, 2, -1, "x", null});
         VALUES.put(Setting.REMDM_WINDOW.key(), new Object[]{1, 0.5, 0.25, 0, 1.5, "x", null});
         VALUES.put(Setting.REMDM_LOOP.key(), new Object[]{true, false, "true", null});
+        VALUES.put(Setting.BLOCK_CAUSAL.key(), new Object[]{true, false, 1, "yes", null});
+        VALUES.put(Setting.EDITING_THRESHOLD.key(), new Object[]{0, 0.5, 0.9, 1, 1.5, -0.1, 1e-300, "x", null});
+        VALUES.put(Setting.MAX_POST_STEPS.key(), new Object[]{0, 4, 16, 64, 65, -1, 1.5, "x", null});
         VALUES.put(Setting.SEED.key(), new Object[]{0, 1, -5, Long.MAX_VALUE, 1e20, "s", null});
         VALUES.put("stream", new Object[]{true, false, null});
     }
@@ -139,6 +142,12 @@ class SamplingFuzzTest {
             double window = pick(rnd, new Double[]{1.0, 0.5, 0.25});
             b.put("remdm_window", window);
             if (window < 1 && b.get("steps").asInt() / blocks >= 2 && rnd.nextBoolean()) b.put("remdm_loop", true);
+        } else if ((rm.equals("low_confidence") || rm.equals("maskgit_plus")) && !b.has("factor") && rnd.nextDouble() < 0.4) {
+            // LLaDA 2.x: any generation length, steps per block, its own threshold, 2.1's editing
+            b.put("block_causal", true);
+            if (rnd.nextBoolean()) b.put("max_tokens", pick(rnd, new Integer[]{13, 20, 40}));
+            if (rnd.nextBoolean()) b.put("editing_threshold", pick(rnd, new Double[]{0.5, 0.9, 1.0, 1e-300}));
+            if (b.has("editing_threshold") && rnd.nextBoolean()) b.put("max_post_steps", pick(rnd, new Integer[]{0, 2, 64}));
         }
         if (rnd.nextBoolean()) b.put("seed", rnd.nextLong());
         if (rnd.nextDouble() < 0.3) b.put("stream", true);
