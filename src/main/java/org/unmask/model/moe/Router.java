@@ -11,4 +11,18 @@ public sealed interface Router permits SigmoidRouter, SoftmaxRouter {
 
     /** The routing of {@code tokens} rows of {@code logits [tokens, experts()]}. */
     Routing route(float[] logits, int tokens);
+
+    /** A copy of {@code expert_bias} after checking it has one entry per expert (null stays null: no bias). */
+    static float[] checkedBias(float[] expertBias, int experts) {
+        if (expertBias != null && expertBias.length != experts)
+            throw new IllegalArgumentException("expert_bias has " + expertBias.length + " entries for " + experts + " experts");
+        return expertBias == null ? null : expertBias.clone();
+    }
+
+    /** Checks that {@code logits} holds {@code tokens} rows of {@code experts}. */
+    static void checkLogits(float[] logits, int tokens, int experts) {
+        if (tokens < 0 || logits.length < (long) tokens * experts)
+            throw new IllegalArgumentException("router logits: " + tokens + " tokens × " + experts + " experts need "
+                    + (long) tokens * experts + " floats, got " + logits.length);
+    }
 }

@@ -20,11 +20,8 @@ public final class SoftmaxRouter implements Router {
 
     /** A router with the given settings and {@code expert_bias} ({@code [experts]}, or null for none). */
     public SoftmaxRouter(SoftmaxRouterConfig config, float[] expertBias) {
-        if (expertBias != null && expertBias.length != config.experts())
-            throw new IllegalArgumentException("expert_bias has " + expertBias.length + " entries for "
-                    + config.experts() + " experts");
         this.config = config;
-        this.expertBias = expertBias == null ? null : expertBias.clone();
+        this.expertBias = Router.checkedBias(expertBias, config.experts());
     }
 
     /** The settings. */
@@ -37,9 +34,7 @@ public final class SoftmaxRouter implements Router {
     @Override
     public Routing route(float[] logits, int tokens) {
         int E = config.experts(), k = config.topK();
-        if (tokens < 0 || logits.length < (long) tokens * E)
-            throw new IllegalArgumentException("router logits: " + tokens + " tokens × " + E + " experts need "
-                    + (long) tokens * E + " floats, got " + logits.length);
+        Router.checkLogits(logits, tokens, E);
         int[] experts = new int[tokens * k];
         float[] weights = new float[tokens * k];
         Parallel.forRange(tokens, 8, (t0, t1) -> {
