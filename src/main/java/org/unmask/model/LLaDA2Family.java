@@ -147,6 +147,16 @@ public record LLaDA2Family(Llada2Moe moe) implements ModelFamily {
 
     @Override public boolean mixtureOfExperts() { return true; }
 
+    @Override public String describeFeedForward(ModelConfig c) {
+        Llada2Moe m = moe(c);
+        SigmoidRouterConfig r = m.router();
+        String dense = m.firstDense() == 0 ? "" : "layers 0.." + (Math.min(m.firstDense(), c.nLayers()) - 1)
+                + " SwiGLU, width " + c.mlpHiddenSize() + "; ";
+        return dense + "layers " + m.firstDense() + ".." + (c.nLayers() - 1) + " mixture of " + r.experts()
+                + " experts of width " + m.expertWidth() + ", top " + r.topK() + " (sigmoid, " + r.topKGroups() + " of "
+                + r.groups() + " groups, ×" + r.scalingFactor() + "), " + m.sharedExperts() + " shared";
+    }
+
     @Override public String embedding() { return "model.word_embeddings.weight"; }
     @Override public String finalNorm() { return "model.norm.weight"; }
     @Override public String lmHead() { return "lm_head.weight"; }

@@ -73,6 +73,9 @@ public interface ModelFamily {
     /** Whether some layers are mixtures of experts (inference only; parameters counted from {@link #tensors}). */
     default boolean mixtureOfExperts() { return false; }
 
+    /** The feed-forward as {@code unmask info} describes it. */
+    default String describeFeedForward(ModelConfig c) { return "SwiGLU, width " + c.mlpHiddenSize(); }
+
     /** The sampler settings {@code generate}, {@code chat} and {@code serve} use unless told otherwise. */
     GenerationDefaults generationDefaults();
 

@@ -196,4 +196,25 @@ class Llada2ReferenceTest {
         // 16B in all (the model card's 16B total / 1.4B active)
         assertThat(mini.parameterCount()).isBetween(16_000_000_000L, 16_500_000_000L);
     }
+
+    @Test void initFromASmallConfigThenInfoAndLogitsRun(@TempDir Path tmp) throws Exception {
+        Path cfg = tmp.resolve("small.json"), dir = tmp.resolve("model");
+        Llada2Checkpoints.writeConfig(cfg, S, "bfloat16");
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        assertThat(cl.execute("init", "--config", cfg.toString(), "--out", dir.toString(), "--dtype", "bf16")).as(err.toString()).isZero();
+        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            Map<String, long[]> expected = Llada2Checkpoints.shapes(S);
+            assertThat(ckpt.tensors().keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+            assertThat(ckpt.config()).isEqualTo(ModelConfig.read(cfg));
+        }
+        assertThat(cl.execute("info", "--model", dir.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("family: llada2 (LLaDA2MoeModelLM)")
+                .contains("layers 0..0 SwiGLU, width 48; layers 1..2 mixture of 8 experts of width 12, top 2");
+        Path logits = tmp.resolve("l.safetensors");
+        assertThat(cl.execute("logits", "--model", dir.toString(), "--ids", "1 2 3", "--out", logits.toString()))
+                .as(err.toString()).isZero();
+    }
 }
