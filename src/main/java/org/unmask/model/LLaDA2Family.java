@@ -8,7 +8,6 @@ import org.unmask.model.moe.SigmoidRouterConfig;
 import org.unmask.model.tensor.Weights;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -208,38 +207,23 @@ public record LLaDA2Family(Llada2Moe moe) implements ModelFamily {
             String p = "model.layers." + l + ".mlp.";
             t.put(p + "gate.weight", new TensorSpec(new long[]{m.router().experts(), d}, TensorSpec.Init.GAUSSIAN));
             t.put(p + "gate.expert_bias", new TensorSpec(new long[]{m.router().experts()}, TensorSpec.Init.ZEROS));
-            for (int x = 0; x < m.router().experts(); x++) expert(t, p + "experts." + x + ".", d, w);
-            if (m.sharedExperts() > 0) expert(t, p + "shared_experts.", d, s);
+            for (int x = 0; x < m.router().experts(); x++) MoeTensors.putSwiGlu(t, p + "experts." + x + ".", d, w);
+            if (m.sharedExperts() > 0) MoeTensors.putSwiGlu(t, p + "shared_experts.", d, s);
         }
         t.put(finalNorm(), new TensorSpec(new long[]{d}, TensorSpec.Init.ONES));
         if (!c.weightTying()) t.put(lmHead(), new TensorSpec(new long[]{e, d}, TensorSpec.Init.GAUSSIAN));
         return t;
     }
 
-    private static void expert(Map<String, TensorSpec> t, String prefix, long d, long width) {
-        t.put(prefix + "gate_proj.weight", new TensorSpec(new long[]{width, d}, TensorSpec.Init.GAUSSIAN));
-        t.put(prefix + "up_proj.weight", new TensorSpec(new long[]{width, d}, TensorSpec.Init.GAUSSIAN));
-        t.put(prefix + "down_proj.weight", new TensorSpec(new long[]{d, width}, TensorSpec.Init.GAUSSIAN));
-    }
-
     @Override public FeedForward feedForward(ModelConfig c, int layer, Function<String, Weights> tensor) {
         Llada2Moe m = moe(c);
         if (!m.moeLayer(layer)) return ModelFamily.super.feedForward(c, layer, tensor);
         String p = "model.layers." + layer + ".mlp.";
-        Map<String, Weights> byName = new java.util.AbstractMap<>() {   // ExpertWeights reads by name
-            @Override public Weights get(Object key) { return tensor.apply((String) key); }
-            @Override public java.util.Set<Entry<String, Weights>> entrySet() { throw new UnsupportedOperationException(); }
-        };
-        List<ExpertWeights> experts = new ArrayList<>(m.router().experts());
-        for (int x = 0; x < m.router().experts(); x++)
-            experts.add(ExpertWeights.fromTensors(byName, p + "experts." + x + ".", c.dModel(), m.expertWidth()));
         List<ExpertWeights> shared = m.sharedExperts() == 0 ? List.of()
-                : List.of(ExpertWeights.fromTensors(byName, p + "shared_experts.", c.dModel(), m.expertWidth() * m.sharedExperts()));
-        Weights bias = tensor.apply(p + "gate.expert_bias");
-        float[] b = new float[(int) bias.size()];
-        bias.toFloat(0, b, 0, b.length);
-        return new RoutedFeedForward(new MoeFeedForward(tensor.apply(p + "gate.weight"), new SigmoidRouter(m.router(), b),
-                experts, shared));
+                : List.of(MoeTensors.expert(tensor, p + "shared_experts.", c.dModel(), m.expertWidth() * m.sharedExperts()));
+        SigmoidRouter router = new SigmoidRouter(m.router(), MoeTensors.floats(tensor.apply(p + "gate.expert_bias")));
+        return new RoutedFeedForward(new MoeFeedForward(tensor.apply(p + "gate.weight"), router,
+                MoeTensors.experts(tensor, p + "experts.", m.router().experts(), c.dModel(), m.expertWidth()), shared));
     }
 
     /**
