@@ -217,4 +217,17 @@ class Llada2ReferenceTest {
         assertThat(cl.execute("logits", "--model", dir.toString(), "--ids", "1 2 3", "--out", logits.toString()))
                 .as(err.toString()).isZero();
     }
+
+    @Test void generateRunsBlockwiseWithTheThresholdOnALlada2Model(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("llada2");
+        Llada2Checkpoints.write(dir, S, true, 33);
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        // the HF generate's settings as flags (block 32 and threshold 0.95 are not yet the family's defaults)
+        assertThat(cl.execute("generate", "--model", dir.toString(), "--prompt-ids", "5 6", "--gen-length", "8",
+                "--block-length", "4", "--threshold", "0.95")).as(err.toString()).isZero();
+        assertThat(out.toString()).isNotBlank();
+    }
 }
