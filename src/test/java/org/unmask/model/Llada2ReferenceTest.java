@@ -230,4 +230,23 @@ class Llada2ReferenceTest {
                 "--block-length", "4", "--threshold", "0.95")).as(err.toString()).isZero();
         assertThat(out.toString()).isNotBlank();
     }
+
+    @Test void configErrorsNameTheFileAndTheField(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("config.json");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Map<String, Object[]> cases = new java.util.LinkedHashMap<>();
+        cases.put("field 'use_qkv_bias' = true is not supported", new Object[]{"use_qkv_bias", true});
+        cases.put("n_group must divide num_experts 8, got 3", new Object[]{"n_group", 3});
+        cases.put("field 'score_function' = \"softmax\" is not supported", new Object[]{"score_function", "softmax"});
+        cases.put("missing field 'num_experts'", new Object[]{"num_experts", null});
+        for (var c : cases.entrySet()) {
+            Llada2Checkpoints.writeConfig(f, S, "bfloat16");
+            var node = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(f.toFile());
+            if (c.getValue()[1] == null) node.remove((String) c.getValue()[0]);
+            else node.set((String) c.getValue()[0], json.valueToTree(c.getValue()[1]));
+            java.nio.file.Files.writeString(f, json.writeValueAsString(node));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ModelConfig.read(f))
+                    .isInstanceOf(java.io.IOException.class).hasMessageStartingWith(f.toString()).hasMessageContaining(c.getKey());
+        }
+    }
 }
