@@ -53,7 +53,7 @@ public final class InfoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "attention: %d query heads, %d key/value heads, head size %d, rotary dims %d, rope theta %s,"
                         + " q/k/v bias %s, qk norm %s, bidirectional%n", c.nHeads(), c.nKvHeads(), c.headDim(), c.rotaryDim(),
                 number(c.ropeTheta()), yesNo(c.qkvBias()), yesNo(c.qkNorm()));
-        out.printf(Locale.ROOT, "feed-forward: SwiGLU, width %d%n", c.mlpHiddenSize());
+        out.printf(Locale.ROOT, "feed-forward: %s%n", f.describeFeedForward(c));
         out.printf(Locale.ROOT, "vocabulary: %d, embedding rows %d, lm head %s%n", c.vocabSize(), c.embeddingSize(),
                 c.weightTying() ? "tied to the embedding" : "untied");
         out.printf(Locale.ROOT, "rms norm eps: %s%n", number(c.rmsNormEps()));

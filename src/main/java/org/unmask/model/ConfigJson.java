@@ -117,6 +117,20 @@ public final class ConfigJson {
         return v.asBoolean();
     }
 
+    /** A list of whole numbers, or null when absent; a single number is returned as a list of one. */
+    public List<Integer> optIntList(String field) throws IOException {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) return null;
+        if (v.isNumber()) return List.of(optInt(field));
+        if (!v.isArray()) throw error(field, "must be a number or a list of whole numbers, got " + v);
+        List<Integer> out = new ArrayList<>();
+        for (JsonNode n : v) {
+            if (!n.isIntegralNumber() || !n.canConvertToInt()) throw error(field, "must be a list of whole numbers, got " + v);
+            out.add(n.asInt());
+        }
+        return out;
+    }
+
     /** An error about one field of this file. */
     public IOException error(String field, String problem) {
         return new IOException(file + ": field '" + field + "' " + problem);

@@ -127,6 +127,15 @@ public record ModelConfig(
 
     /** Total number of parameters, counting the LM head only when it is not tied. */
     public long parameterCount() {
+        if (family.mixtureOfExperts()) {   // experts replace the dense feed-forward: count the tensors themselves
+            long n = 0;
+            for (TensorSpec t : family.tensors(this).values()) {
+                long size = 1;
+                for (long x : t.shape()) size = Math.multiplyExact(size, x);
+                n = Math.addExact(n, size);
+            }
+            return n;
+        }
         return exactParameterCount(dModel, nLayers, qDim(), kvDim(), headDim, mlpHiddenSize, embeddingSize, qkvBias,
                 qkNorm, weightTying);
     }
@@ -163,10 +172,12 @@ public record ModelConfig(
                     126336, 126081, 126081, 126080);
             // the shapes of Dream-org/Dream-v0-Base-7B and -Instruct-7B (Qwen2.5-7B with bidirectional attention)
             case "dream-7b" -> DreamFamily.dream7b();
+            // the shapes of inclusionAI/LLaDA2.0-mini and LLaDA2.1-mini (16B mixture of experts, bf16 ~32 GB)
+            case "llada2-mini" -> LLaDA2Family.mini();
             default -> throw new IllegalArgumentException("unknown preset '" + name + "' (known: " + String.join(", ", PRESETS) + ")");
         };
     }
 
     /** The names {@link #preset} knows. */
-    public static final List<String> PRESETS = List.of("tiny", "small", "base", "llada-8b", "dream-7b");
+    public static final List<String> PRESETS = List.of("tiny", "small", "base", "llada-8b", "dream-7b", "llada2-mini");
 }

@@ -9,7 +9,8 @@ public final class ModelFamilies {
     private ModelFamilies() {}
 
     /** Every family, in the order detection tries them. */
-    public static final List<ModelFamily> ALL = List.of(LladaFamily.INSTANCE, DreamFamily.INSTANCE);
+    public static final List<ModelFamily> ALL = List.of(LladaFamily.INSTANCE, DreamFamily.INSTANCE, LLaDA2Family.PROTOTYPE,
+            LladaMoeFamily.PROTOTYPE);
 
     /**
      * The family named by config.json's {@code architectures}, else by its {@code model_type}; a file with neither

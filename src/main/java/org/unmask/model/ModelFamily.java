@@ -49,6 +49,14 @@ public interface ModelFamily {
     /** Name of a per-layer tensor. */
     String layerTensor(int layer, TensorRole role);
 
+    /**
+     * The weights of an attention projection ({@link TensorRole#Q}, {@code K}, {@code V}, {@code O}) of {@code layer}:
+     * the tensor the role names here; a family with a fused q/k/v tensor returns its rows for the role.
+     */
+    default Weights projection(ModelConfig c, int layer, TensorRole role, Function<String, Weights> tensor) {
+        return tensor.apply(layerTensor(layer, role));
+    }
+
     /** Every tensor of a model with config {@code c}, in checkpoint order, with its shape and initialisation. */
     default Map<String, TensorSpec> tensors(ModelConfig c) { return ModelTensors.standard(c); }
 
@@ -61,6 +69,12 @@ public interface ModelFamily {
                 tensor.apply(layerTensor(layer, TensorRole.UP)), tensor.apply(layerTensor(layer, TensorRole.DOWN)),
                 c.dModel(), c.mlpHiddenSize());
     }
+
+    /** Whether some layers are mixtures of experts (inference only; parameters counted from {@link #tensors}). */
+    default boolean mixtureOfExperts() { return false; }
+
+    /** The feed-forward as {@code unmask info} describes it. */
+    default String describeFeedForward(ModelConfig c) { return "SwiGLU, width " + c.mlpHiddenSize(); }
 
     /** The sampler settings {@code generate}, {@code chat} and {@code serve} use unless told otherwise. */
     GenerationDefaults generationDefaults();

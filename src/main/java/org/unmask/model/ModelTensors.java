@@ -32,8 +32,9 @@ public final class ModelTensors {
 
     /** Number of tensors in one layer of {@code c} (for the quick config-against-checkpoint check). */
     public static int perLayer(ModelConfig c) {
-        int n = 0;
-        for (TensorRole r : TensorRole.values()) if (r.present(c)) n++;
-        return n;
+        // distinct names: a family may store several roles in one tensor (LLaDA 2's fused q/k/v)
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (TensorRole r : TensorRole.values()) if (r.present(c)) names.add(c.family().layerTensor(0, r));
+        return names.size();
     }
 }

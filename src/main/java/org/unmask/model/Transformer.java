@@ -61,7 +61,7 @@ public final class Transformer implements Denoiser {
         this.blocks = new Block[config.nLayers()];
         for (int l = 0; l < blocks.length; l++) {
             SelfAttention attention = new SelfAttention(
-                    layer(l, TensorRole.Q), layer(l, TensorRole.K), layer(l, TensorRole.V), layer(l, TensorRole.O),
+                    projection(l, TensorRole.Q), projection(l, TensorRole.K), projection(l, TensorRole.V), projection(l, TensorRole.O),
                     bias(l, TensorRole.Q_BIAS), bias(l, TensorRole.K_BIAS), bias(l, TensorRole.V_BIAS),
                     config.qkNorm() ? norm(f.layerTensor(l, TensorRole.Q_NORM)) : null,
                     config.qkNorm() ? norm(f.layerTensor(l, TensorRole.K_NORM)) : null);
@@ -74,6 +74,11 @@ public final class Transformer implements Denoiser {
     }
 
     private Weights layer(int l, TensorRole role) { return tensors.get(config.family().layerTensor(l, role)); }
+
+    /** An attention projection as the family stores it (a fused q/k/v tensor is sliced by the family). */
+    private Weights projection(int l, TensorRole role) {
+        return config.family().projection(config, l, role, tensors::get);
+    }
 
     /** A bias as floats, or null when the family has none. */
     private float[] bias(int l, TensorRole role) {
@@ -94,6 +99,7 @@ public final class Transformer implements Denoiser {
 
     /** Why a model of {@code c} cannot be trained, or null when it can (the backward pass covers the LLaDA layout). */
     private static String untrainable(ModelConfig c) {
+        if (c.family().mixtureOfExperts()) return "mixture-of-experts layers";
         if (c.qkvBias()) return "q/k/v biases";
         if (c.qkNorm()) return "QK norm";
         if (c.rotaryDim() != c.headDim()) return "partial rotary embeddings";

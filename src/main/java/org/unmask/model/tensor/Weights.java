@@ -34,6 +34,21 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
     /** Converts {@code n} elements starting at {@code offset} into {@code dst[dstOffset..]}. */
     void toFloat(long offset, float[] dst, int dstOffset, int n);
 
+    /**
+     * Elements {@code [from, from + length)} as weights of the same format, without copying (a fused projection's
+     * q, k and v rows are read this way).
+     */
+    default Weights slice(long from, long length) {
+        if (from < 0 || length < 0 || from + length > size())
+            throw new IllegalArgumentException("slice [" + from + ", " + (from + length) + ") lies outside " + size() + " elements");
+        return switch (this) {
+            case F32 w -> new F32(w.data(), w.offset() + (int) from, (int) length);
+            case MappedF32 w -> new MappedF32(w.segment().asSlice(from * 4, length * 4));
+            case MappedBf16 w -> new MappedBf16(w.segment().asSlice(from * 2, length * 2));
+            case MappedF16 w -> new MappedF16(w.segment().asSlice(from * 2, length * 2));
+        };
+    }
+
     /** A heap float32 view {@code data[offset .. offset+size)} (training parameters live here). */
     record F32(float[] data, int offset, int length) implements Weights {
         public F32 {

@@ -79,9 +79,10 @@ class FamilyConfigTest {
 
     @Test void anUnknownArchitectureIsNamed() throws IOException {
         Path f = tmp.resolve("config.json");
-        Files.writeString(f, "{\"architectures\": [\"LLaDAMoEModelLM\"], \"model_type\": \"lladamoe\", \"hidden_size\": 8}");
+        // (LLaDA-MoE was the example here until it became a family)
+        Files.writeString(f, "{\"architectures\": [\"SDARForCausalLM\"], \"model_type\": \"sdar\", \"hidden_size\": 8}");
         assertThatThrownBy(() -> ModelConfig.read(f)).isInstanceOf(IOException.class)
-                .hasMessageStartingWith(f + ": architectures [\"LLaDAMoEModelLM\"] (model_type \"lladamoe\") is not a model family")
+                .hasMessageStartingWith(f + ": architectures [\"SDARForCausalLM\"] (model_type \"sdar\") is not a model family")
                 .hasMessageContaining("LLaDAModelLM").hasMessageContaining("DreamModel");
         Files.writeString(f, "{\"model_type\": \"qwen2\", \"hidden_size\": 8}");
         assertThatThrownBy(() -> ModelConfig.read(f)).isInstanceOf(IOException.class)
