@@ -2,7 +2,6 @@ package org.unmask.model;
 
 import org.unmask.model.moe.ExpertWeights;
 import org.unmask.model.moe.MoeFeedForward;
-import org.unmask.model.moe.RoutedFeedForward;
 import org.unmask.model.moe.SigmoidRouter;
 import org.unmask.model.moe.SigmoidRouterConfig;
 import org.unmask.model.tensor.Weights;

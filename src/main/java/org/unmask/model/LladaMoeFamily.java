@@ -2,7 +2,6 @@ package org.unmask.model;
 
 import org.unmask.model.moe.ExpertWeights;
 import org.unmask.model.moe.MoeFeedForward;
-import org.unmask.model.moe.RoutedFeedForward;
 import org.unmask.model.moe.SoftmaxRouter;
 import org.unmask.model.moe.SoftmaxRouterConfig;
 import org.unmask.model.tensor.Weights;
