@@ -73,8 +73,8 @@ final class SamplingOptions {
     @Option(names = "--remdm-loop", description = "ReMDM loop variant: reveal each block before the window, then re-mask and re-predict inside it.")
     boolean remdmLoop;
 
-    @Option(names = "--block-causal", description = "LLaDA 2.x generation: blocks aligned at each prompt's position 0, block-causal attention, --steps per block, and per step every mask above --threshold if there are enough, else the block-length/steps most confident.")
-    boolean blockCausal;
+    @Option(names = "--block-causal", arity = "0..1", fallbackValue = "true", paramLabel = "true|false", description = "LLaDA 2.x generation: blocks aligned at each prompt's position 0, block-causal attention, --steps per block, and per step every mask above --threshold if there are enough, else the block-length/steps most confident.")
+    Boolean blockCausal;
 
     @Option(names = "--editing-threshold", description = "LLaDA 2.1 token editing (with --block-causal): replace a revealed token of the block when the model predicts another one with confidence above X; 0 = off.")
     Double editingThreshold;
@@ -91,12 +91,14 @@ final class SamplingOptions {
      * family's {@code defaults} for every sampling flag that is absent.
      */
     SamplerConfig.Builder builder(GenerationDefaults defaults, int genLength, int defaultSteps, int defaultBlock) {
-        SamplerConfig.Builder b = SamplerConfig.builder(genLength, steps == null ? defaultSteps : steps,
-                        blockLength == null ? defaultBlock : blockLength)
+        SamplerConfig.Builder b = SamplerConfig.builder().genLength(genLength).fallbackShape(defaultSteps, defaultBlock)
                 .defaults(defaults).cfgScale(cfgScale)
                 .logitsEosInf(logitsEosInf).confidenceEosEotInf(confidenceEosEotInf).referenceEosQuirk(referenceEosQuirk)
                 .earlyStop(earlyStop).remdm(RemdmConfig.of(remdm, remdmEta, remdmWindow, remdmLoop))
-                .blockCausal(blockCausal).editing(EditingConfig.of(editingThreshold, maxPostSteps)).seed(seed);
+                .editing(EditingConfig.of(editingThreshold, maxPostSteps)).seed(seed);
+        if (steps != null) b.steps(steps);
+        if (blockLength != null) b.blockLength(blockLength);
+        if (blockCausal != null) b.blockCausal(blockCausal);
         if (remasking != null) b.remasking(remasking);
         if (temperature != null) b.temperature(temperature);
         if (topP != null) b.topP(topP);

@@ -139,6 +139,7 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
                 .remdm(remdm).blockCausal(blockCausal).editing(editing).seed(seed).specialIds(maskId, eosId, eotId);
         b.threshold = threshold;
         b.factor = factor;
+        b.parallelRuleSet = true;
         return b;
     }
 
@@ -155,7 +156,9 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         private double threshold = Double.NaN, factor = Double.NaN;
         private boolean logitsEosInf, confidenceEosEotInf, referenceEosQuirk, earlyStop;
         private RemdmConfig remdm;
-        private boolean blockCausal;
+        private Boolean blockCausal;              // null: the family's
+        private boolean parallelRuleSet;          // threshold or factor given (even as 0 = off): no family threshold
+        private int fallbackSteps = -1, fallbackBlock = -1;
         private EditingConfig editing;
         private long seed;
         private int maskId = -1, eosId = -1, eotId = -1;
@@ -189,9 +192,9 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         public Builder temperature(double t) { temperature = t; return this; }
         public Builder cfgScale(double w) { cfgScale = w; return this; }
         /** The Fast-dLLM threshold; 0 turns it off, as everywhere else. */
-        public Builder threshold(double t) { threshold = t == 0 ? Double.NaN : t; return this; }
+        public Builder threshold(double t) { threshold = t == 0 ? Double.NaN : t; parallelRuleSet = true; return this; }
         /** The Fast-dLLM factor; 0 turns it off, as everywhere else. */
-        public Builder factor(double f) { factor = f == 0 ? Double.NaN : f; return this; }
+        public Builder factor(double f) { factor = f == 0 ? Double.NaN : f; parallelRuleSet = true; return this; }
         public Builder topP(double p) { topP = p; return this; }
         public Builder topK(int k) { topK = k; return this; }
         public Builder algTemp(double t) { algTemp = t; return this; }
@@ -203,6 +206,11 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         public Builder remdm(RemdmConfig r) { remdm = r; return this; }
         /** LLaDA 2.x generation: block-aligned canvas, block-causal attention, threshold-or-top-k commits. */
         public Builder blockCausal(boolean b) { blockCausal = b; return this; }
+        /**
+         * The steps and block length an edge prefers when neither the user nor the model family sets them (a
+         * command's own defaults, e.g. one step per mask when infilling, or chat's blocks of 32).
+         */
+        public Builder fallbackShape(int steps, int blockLength) { fallbackSteps = steps; fallbackBlock = blockLength; return this; }
         /** LLaDA 2.1's token editing (null = off). */
         public Builder editing(EditingConfig e) { editing = e; return this; }
         public Builder seed(long s) { seed = s; return this; }
@@ -211,17 +219,23 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         public SamplerConfig build() {
             if (genLength == null) throw new InvalidSettingException(Setting.GEN_LENGTH, "{gen_length} is required");
             int gen = genLength;
-            int bl = blockLength != null ? blockLength : Math.max(1, gen);
             GenerationDefaults defaults = this.defaults != null ? this.defaults : GenerationDefaults.LLADA;
+            // what the user set wins, then the model family's defaults, then the edge's preferred shape
+            boolean bc = blockCausal != null ? blockCausal : defaults.blockCausal();
+            int bl = blockLength != null ? blockLength : bc && defaults.blockLength() > 0 ? defaults.blockLength()
+                    : fallbackBlock > 0 ? fallbackBlock : Math.max(1, gen);
             Remasking rm = remasking != null ? remasking : Remasking.parse(defaults.remasking());
             // the family's Dream filters belong to its Dream algorithm: with another remasking they are off
             boolean dream = rm.isDream();
-            int st = steps != null ? steps : blockCausal ? bl : Math.max(1, gen);
+            int st = steps != null ? steps : bc ? bl : fallbackSteps > 0 ? fallbackSteps : Math.max(1, gen);
+            // the family's threshold (LLaDA 2.x's 0.95) applies to its own block-causal rule and a probability confidence
+            double thr = !parallelRuleSet && bc && defaults.threshold() > 0 && remdm == null
+                    && (rm == Remasking.LOW_CONFIDENCE || rm == Remasking.MASKGIT_PLUS) ? defaults.threshold() : threshold;
             return new SamplerConfig(gen, st, bl, rm, temperature != null ? temperature : defaults.temperature(), cfgScale,
-                    threshold, factor, topP != null ? topP : dream ? defaults.topP() : 1,
+                    thr, factor, topP != null ? topP : dream ? defaults.topP() : 1,
                     topK != null ? topK : dream ? defaults.topK() : 0, algTemp != null ? algTemp : dream ? defaults.algTemp() : 0,
                     eps != null ? eps : (float) defaults.eps(), logitsEosInf, confidenceEosEotInf, referenceEosQuirk,
-                    earlyStop, remdm, blockCausal, editing, seed, maskId, eosId, eotId);
+                    earlyStop, remdm, bc, editing, seed, maskId, eosId, eotId);
         }
     }
 }

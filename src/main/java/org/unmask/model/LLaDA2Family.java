@@ -230,7 +230,7 @@ public record LLaDA2Family(Llada2Moe moe) implements ModelFamily {
      * sampler settings: blocks of 32 for {@code generate} (here: blocks of 32 in chat and serve only) and the
      * confidence threshold 0.95 that commits every token above it; see docs/families.md.
      */
-    @Override public GenerationDefaults generationDefaults() { return GenerationDefaults.LLADA; }
+    @Override public GenerationDefaults generationDefaults() { return GenerationDefaults.LLADA2; }
 
     /** Ling 2.0's chat format ends every turn with {@code <|role_end|>}. */
     @Override public String endOfTurnToken() { return "<|role_end|>"; }

@@ -77,12 +77,13 @@ final class SamplingFields {
             throw ApiError.invalid("steps is " + steps + "; this server allows at most " + MAX_STEPS_PER_TOKEN
                     + " steps per generated token (" + MAX_STEPS_PER_TOKEN * genLength + " here).", Setting.STEPS.key());
         Boolean blockCausal = optBool(root, Setting.BLOCK_CAUSAL.key());
-        boolean aligned = Boolean.TRUE.equals(blockCausal);
+        boolean aligned = blockCausal != null ? blockCausal : defaults.blockCausal();
         // block-causal runs pad the generation to whole blocks, so the preferred block length needs not divide it
         int preferred = aligned || (!defaults.wholeCanvas() && genLength % DEFAULT_BLOCK_LENGTH == 0) ? DEFAULT_BLOCK_LENGTH : genLength;
-        SamplerConfig.Builder b = SamplerConfig.builder(genLength, steps != null ? steps : genLength,
-                block != null ? block : preferred).defaults(defaults);
-        b.blockCausal(aligned);
+        SamplerConfig.Builder b = SamplerConfig.builder().genLength(genLength).fallbackShape(genLength, preferred).defaults(defaults);
+        if (steps != null) b.steps(steps);
+        if (block != null) b.blockLength(block);
+        if (blockCausal != null) b.blockCausal(blockCausal);
         // the answer ends at its first EOS/EoT, so masks behind a settled EOS are not worth forward passes
         b.earlyStop(true);
         String remasking = optString(root, Setting.REMASKING.key());

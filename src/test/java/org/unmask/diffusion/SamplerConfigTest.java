@@ -103,4 +103,34 @@ class SamplerConfigTest {
         assertThat(Setting.BLOCK_CAUSAL.flag()).isEqualTo("--block-causal");
         assertThat(Setting.MAX_POST_STEPS.key()).isEqualTo("max_post_steps");
     }
+
+    @Test void llada2FamilyDefaultsAreItsBlockCausalThresholdRuleUnlessTheUserSaysOtherwise() {
+        var d = org.unmask.model.GenerationDefaults.LLADA2;
+        SamplerConfig c = SamplerConfig.builder().genLength(80).defaults(d).specialIds(2, 0, -1).build();
+        assertThat(c.blockCausal()).isTrue();
+        assertThat(c.blockLength()).isEqualTo(32);
+        assertThat(c.steps()).isEqualTo(32);   // per block
+        assertThat(c.threshold()).isEqualTo(0.95);
+        assertThat(c.remasking()).isEqualTo(Remasking.LOW_CONFIDENCE);
+        // the user's settings win over the family's
+        SamplerConfig plain = SamplerConfig.builder().genLength(64).defaults(d).blockCausal(false).specialIds(2, 0, -1)
+                .fallbackShape(64, 16).build();
+        assertThat(plain.blockCausal()).isFalse();
+        assertThat(plain.blockLength()).isEqualTo(16);
+        assertThat(plain.steps()).isEqualTo(64);
+        assertThat(plain.parallelDecoding()).as("the family threshold belongs to its block-causal rule").isFalse();
+        assertThat(SamplerConfig.builder().genLength(64).defaults(d).threshold(0).specialIds(2, 0, -1).build().threshold()).isNaN();
+        assertThat(SamplerConfig.builder().genLength(64).defaults(d).threshold(0.7).blockLength(8).steps(4)
+                .specialIds(2, 0, -1).build()).satisfies(x -> {
+            assertThat(x.threshold()).isEqualTo(0.7);
+            assertThat(x.blockLength()).isEqualTo(8);
+            assertThat(x.steps()).isEqualTo(4);
+        });
+        // LLaDA's and Dream's defaults are untouched: the edge's shape applies
+        SamplerConfig llada = SamplerConfig.builder().genLength(64).fallbackShape(64, 32).specialIds(2, 0, -1).build();
+        assertThat(llada.blockCausal()).isFalse();
+        assertThat(llada.blockLength()).isEqualTo(32);
+        assertThat(llada.steps()).isEqualTo(64);
+        assertThat(llada.threshold()).isNaN();
+    }
 }

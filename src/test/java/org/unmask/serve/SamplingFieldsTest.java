@@ -126,4 +126,19 @@ class SamplingFieldsTest {
         assertThatThrownBy(() -> parse("\"top_p\":1.5,\"remasking\":\"entropy\"")).isInstanceOfSatisfying(ApiError.class,
                 e -> assertThat(e.getMessage()).contains("top_p"));
     }
+
+    @Test void anLlada2ModelGetsItsBlockCausalDefaultsAndTheFieldsOverrideThem() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var d = org.unmask.model.GenerationDefaults.LLADA2;
+        SamplerConfig c = SamplingFields.read(json.readTree("{}"), 80, "max_tokens", engine.vocabulary(), d);
+        assertThat(c.blockCausal()).isTrue();
+        assertThat(c.blockLength()).isEqualTo(32);
+        assertThat(c.steps()).isEqualTo(32);
+        assertThat(c.threshold()).isEqualTo(0.95);
+        SamplerConfig off = SamplingFields.read(json.readTree("{\"block_causal\":false,\"threshold\":0}"), 64, "max_tokens",
+                engine.vocabulary(), d);
+        assertThat(off.blockCausal()).isFalse();
+        assertThat(off.blockLength()).isEqualTo(32);   // the server's preferred block, as for LLaDA
+        assertThat(off.threshold()).isNaN();
+    }
 }
