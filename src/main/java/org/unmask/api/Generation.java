@@ -11,5 +11,6 @@ import java.time.Duration;
  * @param forwardPasses forward passes of the model spent on this generation's batch
  * @param steps         denoising steps taken
  * @param elapsed       wall time of the generation's batch
+ * @param cacheBytes    memory the batch's KV cache held at the end (0 without one)
  */
-public record Generation(String text, int[] tokens, int[] canvas, int forwardPasses, int steps, Duration elapsed) {}
+public record Generation(String text, int[] tokens, int[] canvas, int forwardPasses, int steps, Duration elapsed, long cacheBytes) {}

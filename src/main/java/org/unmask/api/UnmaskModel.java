@@ -10,7 +10,9 @@ import org.unmask.diffusion.Sampler;
 import org.unmask.diffusion.SamplerConfig;
 import org.unmask.diffusion.ScoredSequence;
 import org.unmask.diffusion.StepListener;
+import org.unmask.model.CachingDenoiser;
 import org.unmask.model.Denoiser;
+import org.unmask.model.KvCache;
 import org.unmask.model.GenerationDefaults;
 import org.unmask.model.LogitShift;
 import org.unmask.model.ModelFamily;
@@ -155,7 +157,7 @@ public final class UnmaskModel {
         for (int j = 0; j < prompts.size(); j++) {
             int[] shown = wholeCanvas ? r.sequences()[j] : r.generated(j);
             String text = tokenizer.map(t -> t.decode(shown, true)).orElse("");
-            out.add(new Generation(text, shown, r.sequences()[j], r.forwardPasses(), r.steps(), took));
+            out.add(new Generation(text, shown, r.sequences()[j], r.forwardPasses(), r.steps(), took, r.cacheBytes()));
         }
         return out;
     }
@@ -173,7 +175,7 @@ public final class UnmaskModel {
             if (t == config().eosTokenId() || t == eotId()) { end = i; break; }
         }
         int[] answer = java.util.Arrays.copyOf(g.tokens(), end);
-        return new Generation(requireTokenizer().decode(answer, true), answer, g.canvas(), g.forwardPasses(), g.steps(), g.elapsed());
+        return new Generation(requireTokenizer().decode(answer, true), answer, g.canvas(), g.forwardPasses(), g.steps(), g.elapsed(), g.cacheBytes());
     }
 
     /**
@@ -224,7 +226,7 @@ public final class UnmaskModel {
     }
 
     /** Serialises forward passes between threads: the kernels already use every core, and scratch space is per model. */
-    private static final class TurnTaking implements Denoiser {
+    private static final class TurnTaking implements CachingDenoiser {
         private final Denoiser inner;
         private final ReentrantLock lock = new ReentrantLock(true);
 
@@ -246,6 +248,20 @@ public final class UnmaskModel {
             lock.lock();
             try {
                 return inner.logits(ids, batch, seqLen, attend, rows, pattern);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override public boolean caching() { return inner instanceof CachingDenoiser c && c.caching(); }
+
+        @Override public KvCache newCache(int seqLen) { return ((CachingDenoiser) inner).newCache(seqLen); }
+
+        @Override public float[] logits(KvCache cache, int[] slots, int[] ids, int batch, int seqLen, boolean[] attend,
+                                        org.unmask.model.kernels.AttentionPattern pattern, int from, int to, int[] rows) {
+            lock.lock();
+            try {
+                return ((CachingDenoiser) inner).logits(cache, slots, ids, batch, seqLen, attend, pattern, from, to, rows);
             } finally {
                 lock.unlock();
             }

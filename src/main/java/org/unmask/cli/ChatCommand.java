@@ -79,7 +79,7 @@ public final class ChatCommand implements Callable<Integer> {
             GenerationDefaults defaults = engine.generationDefaults();
             int block = !defaults.wholeCanvas() && genLength % DEFAULT_BLOCK_LENGTH == 0 ? DEFAULT_BLOCK_LENGTH : genLength;
             settings = sampling.builder(defaults, genLength, genLength, block)
-                    .specialIds(vocab.maskId(), vocab.eosId(), vocab.eotId());
+                    .fallbackThreshold(SamplerConfig.FAST_DLLM_THRESHOLD).specialIds(vocab.maskId(), vocab.eosId(), vocab.eotId());
             settings.build();   // validated once, before the first turn
         } catch (InvalidSettingException e) {
             throw new ParameterException(spec.commandLine(), e.message(Setting::flag));

@@ -1,6 +1,7 @@
 package org.unmask.cli;
 
 import org.unmask.diffusion.InvalidSettingException;
+import org.unmask.diffusion.CacheMode;
 import org.unmask.diffusion.Remasking;
 import org.unmask.diffusion.Setting;
 import org.unmask.diffusion.RemdmConfig;
@@ -46,6 +47,11 @@ final class Converters {
     /** A remasking rule: {@code low_confidence}, {@code random} or one of Dream's algorithms. */
     static final class RemaskingRule implements ITypeConverter<Remasking> {
         @Override public Remasking convert(String s) { return typed(() -> Remasking.parse(s)); }
+    }
+
+    /** A KV cache mode: {@code none}, {@code prefix} or {@code dual}. */
+    static final class Cache implements ITypeConverter<CacheMode> {
+        @Override public CacheMode convert(String s) { return typed(() -> CacheMode.parse(s)); }
     }
 
     /** A ReMDM schedule: {@code cap}, {@code rescale} or {@code conf}. */

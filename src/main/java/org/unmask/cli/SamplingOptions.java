@@ -1,5 +1,6 @@
 package org.unmask.cli;
 
+import org.unmask.diffusion.CacheMode;
 import org.unmask.diffusion.EditingConfig;
 import org.unmask.diffusion.Remasking;
 import org.unmask.diffusion.RemdmConfig;
@@ -82,6 +83,10 @@ final class SamplingOptions {
     @Option(names = "--max-post-steps", description = "With --editing-threshold: passes after a block's masks are gone, ending at the first that changes nothing (default: 16).")
     Integer maxPostSteps;
 
+    @Option(names = "--cache", converter = Converters.Cache.class, paramLabel = "none|prefix|dual",
+            description = "Keys and values kept between steps: prefix or dual (Fast-dLLM; each block starts with a full forward, its steps run the block, plus the positions after it for prefix), exact for --block-causal models; default: dual when decoding more than one block or block-causally, else none.")
+    CacheMode cache;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the random streams (row j of a batch uses seed + j).")
     long seed;
 
@@ -107,6 +112,7 @@ final class SamplingOptions {
         if (eps != null) b.eps(eps);
         if (threshold != null) b.threshold(threshold);
         if (factor != null) b.factor(factor);
+        if (cache != null) b.cache(cache);
         return b;
     }
 

@@ -1,6 +1,7 @@
 package org.unmask.cli;
 
 import org.unmask.api.Generation;
+import org.unmask.diffusion.CacheMode;
 import org.unmask.diffusion.SampleResult;
 import org.unmask.api.UnmaskModel;
 import org.unmask.diffusion.SamplerConfig;
@@ -14,6 +15,7 @@ import org.unmask.text.Tokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /** Runs the sampler for {@code generate} and {@code infill} with the requested views, then writes the outputs. */
@@ -33,7 +35,7 @@ final class SamplingRun {
         List<Generation> r = model.run(prompts, cfg, listener, wholeText);
         Generation first = r.getFirst();
         if (trace != null) trace.write(o.trace, cfg, new SampleResult(r.stream().map(Generation::canvas).toArray(int[][]::new),
-                prompts.stream().mapToInt(p -> p.length).toArray(), first.forwardPasses(), first.steps()));
+                prompts.stream().mapToInt(p -> p.length).toArray(), first.forwardPasses(), first.steps(), first.cacheBytes()));
         if (gif != null) gif.write(o.gif);
         for (Generation g : r) {
             if (tok.isPresent()) out.println(g.text());
@@ -41,8 +43,10 @@ final class SamplingRun {
         }
         if (o.printIds) for (Generation g : r) out.println(Ids.format(g.canvas()));
         out.flush();
-        err.printf("unmask: %d steps, %d forward passes, %.2f s%s%s%n", first.steps(), first.forwardPasses(),
-                first.elapsed().toNanos() / 1e9, trace != null ? ", trace " + o.trace : "", gif != null ? ", gif " + o.gif : "");
+        String cache = cfg.cache() == CacheMode.NONE ? "none"
+                : String.format(Locale.ROOT, "%s %.1f MiB", cfg.cache().cliName(), first.cacheBytes() / 1048576.0);
+        err.printf("unmask: %d steps, %d forward passes, %.2f s, cache %s%s%s%n", first.steps(), first.forwardPasses(),
+                first.elapsed().toNanos() / 1e9, cache, trace != null ? ", trace " + o.trace : "", gif != null ? ", gif " + o.gif : "");
         err.flush();
         return r;
     }

@@ -42,6 +42,8 @@ final class GuidedStepModel implements StepModel {
         return Guidance.combine(out, w);
     }
 
+    @Override public long cacheBytes() { return inner.cacheBytes(); }
+
     /** The prompt region of an unconditional row is always masks, so only changes after it show there. */
     private static int[] unconditional(int[] changed, int promptEnd) {
         if (changed == null) return null;

@@ -59,7 +59,7 @@ final class ReverseProcess {
         }
         int[][] out = new int[state.batch()][];
         for (int b = 0; b < state.batch(); b++) out[b] = state.unpadded(b);
-        return new SampleResult(out, state.promptLengths(), forwards, steps);
+        return new SampleResult(out, state.promptLengths(), forwards, steps, model.cacheBytes());
     }
 
     private int[][] remaskBeforeForward(CommitRule rule) {

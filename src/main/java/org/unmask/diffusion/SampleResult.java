@@ -7,8 +7,9 @@ package org.unmask.diffusion;
  * @param promptLengths each row's prompt length
  * @param forwardPasses calls to {@code Denoiser.logits} (a guided pass with both rows counts once)
  * @param steps         denoising steps taken
+ * @param cacheBytes    memory of the run's KV cache at its end (0 without one)
  */
-public record SampleResult(int[][] sequences, int[] promptLengths, int forwardPasses, int steps) {
+public record SampleResult(int[][] sequences, int[] promptLengths, int forwardPasses, int steps, long cacheBytes) {
 
     /** The generated part of row {@code row}. */
     public int[] generated(int row) {

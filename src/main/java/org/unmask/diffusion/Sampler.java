@@ -23,7 +23,7 @@ public final class Sampler {
     private final int vocab;
 
     /** A sampler for {@code model} with settings {@code cfg}. */
-    public Sampler(Denoiser model, SamplerConfig cfg) { this(DenoiserStepModel.factory(model), cfg); }
+    public Sampler(Denoiser model, SamplerConfig cfg) { this(CachedStepModel.factory(model, cfg.cache()), cfg); }
 
     /** A sampler whose runs each use a fresh step model from {@code models} (e.g. one with a KV cache). */
     public Sampler(StepModelFactory models, SamplerConfig cfg) {

@@ -29,6 +29,8 @@ import org.unmask.model.GenerationDefaults;
  * @param blockCausal      LLaDA 2.x generation: a canvas of whole blocks aligned at each row's position 0, decoded
  *                         with block-causal attention by {@link BlockRefinement}'s threshold-or-top-k rule
  * @param editing          LLaDA 2.1's token editing, null = off (needs {@code blockCausal})
+ * @param cache            which keys and values the run keeps between steps ({@link CacheMode}; exact under
+ *                         {@code blockCausal}, Fast-dLLM's approximation otherwise)
  * @param seed             seed of the per-row random streams (row j uses seed + j)
  * @param maskId           the mask token id
  * @param eosId            the end-of-text id (also padding)
@@ -37,8 +39,11 @@ import org.unmask.model.GenerationDefaults;
 public record SamplerConfig(int genLength, int steps, int blockLength, Remasking remasking, double temperature,
                             double cfgScale, double threshold, double factor, double topP, int topK, double algTemp,
                             float eps, boolean logitsEosInf, boolean confidenceEosEotInf, boolean referenceEosQuirk,
-                            boolean earlyStop, RemdmConfig remdm, boolean blockCausal, EditingConfig editing, long seed,
+                            boolean earlyStop, RemdmConfig remdm, boolean blockCausal, EditingConfig editing, CacheMode cache, long seed,
                             int maskId, int eosId, int eotId) {
+
+    /** Fast-dLLM's confidence threshold, the parallel decoding chat and the server use unless told otherwise. */
+    public static final double FAST_DLLM_THRESHOLD = 0.9;
 
     /** The largest classifier-free guidance weight. */
     public static final double MAX_CFG_SCALE = 1e6;
@@ -58,6 +63,7 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
                     + " = {gen_length} " + genLength + " / {block_length} " + blockLength + ")");
         }
         req(remasking != null, Setting.REMASKING, "{remasking} is required");
+        req(cache != null, Setting.CACHE, "{cache} is required");
         req(temperature >= 0 && Double.isFinite(temperature), Setting.TEMPERATURE, "{temperature} must be >= 0, got " + temperature);
         // larger guidance weights overflow the guided float logits (u + (w+1)(c − u)) to infinity
         req(cfgScale >= 0 && cfgScale <= MAX_CFG_SCALE, Setting.CFG_SCALE, "{cfg_scale} must be in [0, " + (int) MAX_CFG_SCALE + "], got " + cfgScale);
@@ -136,7 +142,7 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         Builder b = builder(genLength, steps, blockLength).remasking(remasking).temperature(temperature).cfgScale(cfgScale)
                 .topP(topP).topK(topK).algTemp(algTemp).eps(eps).logitsEosInf(logitsEosInf)
                 .confidenceEosEotInf(confidenceEosEotInf).referenceEosQuirk(referenceEosQuirk).earlyStop(earlyStop)
-                .remdm(remdm).blockCausal(blockCausal).editing(editing).seed(seed).specialIds(maskId, eosId, eotId);
+                .remdm(remdm).blockCausal(blockCausal).editing(editing).cache(cache).seed(seed).specialIds(maskId, eosId, eotId);
         b.threshold = threshold;
         b.factor = factor;
         b.parallelRuleSet = true;
@@ -159,7 +165,9 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         private Boolean blockCausal;              // null: the family's
         private boolean parallelRuleSet;          // threshold or factor given (even as 0 = off): no family threshold
         private int fallbackSteps = -1, fallbackBlock = -1;
+        private double fallbackThreshold = Double.NaN;
         private EditingConfig editing;
+        private CacheMode cache;                  // null: dual for semi-autoregressive and block-causal runs
         private long seed;
         private int maskId = -1, eosId = -1, eotId = -1;
 
@@ -211,8 +219,16 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
          * command's own defaults, e.g. one step per mask when infilling, or chat's blocks of 32).
          */
         public Builder fallbackShape(int steps, int blockLength) { fallbackSteps = steps; fallbackBlock = blockLength; return this; }
+        /**
+         * The Fast-dLLM threshold an edge prefers (chat and the server: {@link #FAST_DLLM_THRESHOLD}) when the user sets
+         * no threshold or factor and the run uses LLaDA's low-confidence rule without re-masking; family rules (Dream's
+         * algorithms, LLaDA 2.x's) keep their own.
+         */
+        public Builder fallbackThreshold(double t) { fallbackThreshold = t; return this; }
         /** LLaDA 2.1's token editing (null = off). */
         public Builder editing(EditingConfig e) { editing = e; return this; }
+        /** The KV cache (default: {@code dual} when the run decodes more than one block or block-causally, else none). */
+        public Builder cache(CacheMode c) { cache = c; return this; }
         public Builder seed(long s) { seed = s; return this; }
         /** Mask, EOS and EoT ids (EoT -1 when unknown). */
         public Builder specialIds(int mask, int eos, int eot) { maskId = mask; eosId = eos; eotId = eot; return this; }
@@ -231,11 +247,21 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
             // the family's threshold (LLaDA 2.x's 0.95) applies to its own block-causal rule and a probability confidence
             double thr = !parallelRuleSet && bc && defaults.threshold() > 0 && remdm == null
                     && (rm == Remasking.LOW_CONFIDENCE || rm == Remasking.MASKGIT_PLUS) ? defaults.threshold() : threshold;
+            if (!parallelRuleSet && !bc && remdm == null && rm == Remasking.LOW_CONFIDENCE && !Double.isNaN(fallbackThreshold))
+                thr = fallbackThreshold;
             return new SamplerConfig(gen, st, bl, rm, temperature != null ? temperature : defaults.temperature(), cfgScale,
                     thr, factor, topP != null ? topP : dream ? defaults.topP() : 1,
                     topK != null ? topK : dream ? defaults.topK() : 0, algTemp != null ? algTemp : dream ? defaults.algTemp() : 0,
                     eps != null ? eps : (float) defaults.eps(), logitsEosInf, confidenceEosEotInf, referenceEosQuirk,
-                    earlyStop, remdm, bc, editing, seed, maskId, eosId, eotId);
+                    earlyStop, remdm, bc, editing, cache != null ? cache : defaultCache(gen, bl, bc), seed, maskId, eosId, eotId);
+        }
+
+        /**
+         * A cache pays when the run decodes block after block: dual (Fast-dLLM's default, exact under block-causal
+         * attention). One block over the whole generation keeps the exact uncached forward.
+         */
+        private static CacheMode defaultCache(int genLength, int blockLength, boolean blockCausal) {
+            return blockCausal || (genLength > 0 && blockLength < genLength) ? CacheMode.DUAL : CacheMode.NONE;
         }
     }
 }

@@ -9,7 +9,7 @@ import java.util.Locale;
 public enum Setting {
     GEN_LENGTH, STEPS, BLOCK_LENGTH, REMASKING, TEMPERATURE, CFG_SCALE, THRESHOLD, FACTOR, TOP_P, TOP_K, ALG_TEMP, EPS,
     LOGITS_EOS_INF, CONFIDENCE_EOS_EOT_INF, REFERENCE_EOS_QUIRK, EARLY_STOP, REMDM, REMDM_ETA, REMDM_WINDOW, REMDM_LOOP,
-    BLOCK_CAUSAL, EDITING_THRESHOLD, MAX_POST_STEPS, SEED, MASK_ID, EOS_ID, EOT_ID;
+    BLOCK_CAUSAL, EDITING_THRESHOLD, MAX_POST_STEPS, CACHE, SEED, MASK_ID, EOS_ID, EOT_ID;
 
     /** The neutral spelling, e.g. {@code block_length}; also the JSON field of the HTTP API. */
     public String key() { return name().toLowerCase(Locale.ROOT); }

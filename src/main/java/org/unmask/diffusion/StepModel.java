@@ -26,4 +26,7 @@ public interface StepModel {
      * @param block     the block being decoded
      */
     float[] logits(Canvas canvas, int[] batchRows, int[] rows, int[][] changed, Block block);
+
+    /** Memory this run's cache holds now, in bytes (0 for a model without one). */
+    default long cacheBytes() { return 0; }
 }

@@ -7,7 +7,7 @@ import org.unmask.model.kernels.AttentionPattern;
  * and LLaDA-layout models with {@code shift_logits}): the logits of row i are the raw output of row i−1, and row 0
  * keeps its own, exactly Dream's {@code cat([logits[:, :1], logits[:, :-1]])}. Only the rows asked for are computed.
  */
-public final class LogitShift implements Denoiser {
+public final class LogitShift implements CachingDenoiser {
     private final Denoiser raw;
 
     private LogitShift(Denoiser raw) { this.raw = raw; }
@@ -25,6 +25,24 @@ public final class LogitShift implements Denoiser {
 
     @Override public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows, AttentionPattern pattern) {
         return raw.logits(ids, batch, seqLen, attend, previous(rows, batch, seqLen), pattern);
+    }
+
+    @Override public boolean caching() { return raw instanceof CachingDenoiser c && c.caching(); }
+
+    @Override public KvCache newCache(int seqLen) { return cachingRaw().newCache(seqLen); }
+
+    /** The window grows to the left when a row's predicting position lies before it. */
+    @Override public float[] logits(KvCache cache, int[] slots, int[] ids, int batch, int seqLen, boolean[] attend,
+                                    AttentionPattern pattern, int from, int to, int[] rows) {
+        int[] prev = previous(rows, batch, seqLen);
+        int start = from;
+        for (int r : prev) start = Math.min(start, r % seqLen);
+        return cachingRaw().logits(cache, slots, ids, batch, seqLen, attend, pattern, start, to, prev);
+    }
+
+    private CachingDenoiser cachingRaw() {
+        if (raw instanceof CachingDenoiser c && c.caching()) return c;
+        throw new UnsupportedOperationException(raw.getClass().getSimpleName() + " cannot run cached windows");
     }
 
     /** For each flat row {@code b·T + t}, the row whose output predicts it: {@code b·T + max(t−1, 0)}. */

@@ -29,7 +29,7 @@ import java.util.Random;
  * forward. {@code logits} and {@code loss} allocate their activations per call and may run concurrently;
  * {@code forwardBackward} reuses one set of training buffers and is serialised on the model.
  */
-public final class Transformer implements Denoiser {
+public final class Transformer implements CachingDenoiser {
 
     /** A norm's weight vector: the live parameter buffer (trainable) or a small float copy (inference). */
     private record Norm(float[] w, int offset) {}
@@ -213,6 +213,35 @@ public final class Transformer implements Denoiser {
         return out;
     }
 
+    @Override
+    public KvCache newCache(int seqLen) { return new KvCache(config.nLayers(), seqLen, config.kvDim()); }
+
+    @Override
+    public float[] logits(KvCache cache, int[] slots, int[] ids, int batch, int seqLen, boolean[] attend,
+                          AttentionPattern pattern, int from, int to, int[] rows) {
+        checkInputs(ids, batch, seqLen, attend);
+        if (cache.seqLen() != seqLen || cache.kvDim() != config.kvDim())
+            throw new IllegalArgumentException("the cache holds sequences of " + cache.seqLen() + " positions × " + cache.kvDim()
+                    + ", not " + seqLen + " × " + config.kvDim());
+        if (slots.length != batch) throw new IllegalArgumentException(slots.length + " cache slots for " + batch + " rows");
+        if (from < 0 || to > seqLen || from >= to) throw new IllegalArgumentException("window [" + from + ", " + to + ") is not inside 0.." + seqLen);
+        int W = to - from;
+        int[] windowIds = new int[batch * W];
+        for (int j = 0; j < batch; j++) System.arraycopy(ids, j * seqLen + from, windowIds, j * W, W);
+        int[] windowRows = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            int j = rows[i] / seqLen, t = rows[i] % seqLen;
+            if (rows[i] < 0 || j >= batch || t < from || t >= to)
+                throw new IllegalArgumentException("row " + rows[i] + " (position " + t + ") is outside the window [" + from + ", " + to + ")");
+            windowRows[i] = j * W + t - from;
+        }
+        Activations a = new Activations(config, batch, W, false, clock);
+        forward(a, windowIds, attend, pattern == null ? AttentionPattern.BIDIRECTIONAL : pattern, new Window(cache, slots, from, seqLen));
+        float[] out = logitBuffer(rows.length);
+        head(a, windowRows, out);
+        return out;
+    }
+
     /**
      * loss = Σ_i weights[i]·CE(logits[rows[i]], targets[i]) (natural log); accumulates dLoss/dθ into
      * parameters().grads(); returns the loss. rows are flat positions b*seqLen+t.
@@ -254,10 +283,42 @@ public final class Transformer implements Denoiser {
 
     /** Runs every block; leaves the final residual stream in {@code a.h} (and, when training, every saved input). */
     private void forward(Activations a, int[] ids, boolean[] attend, AttentionPattern pattern) {
+        forward(a, ids, attend, pattern, null);
+    }
+
+    /**
+     * Positions {@code [from, from + a.seqLen)} of sequences of {@code seqLen} positions, whose keys and values live in
+     * {@code cache} slots {@code slots[j]}: the window's are stored there, and attention reads the whole slot.
+     */
+    private record Window(KvCache cache, int[] slots, int from, int seqLen) {
+        void store(int layer, float[] k, float[] v, int W, int kvd) {
+            for (int j = 0; j < slots.length; j++) {
+                System.arraycopy(k, j * W * kvd, cache.keys(slots[j], layer), from * kvd, W * kvd);
+                System.arraycopy(v, j * W * kvd, cache.values(slots[j], layer), from * kvd, W * kvd);
+            }
+        }
+
+        float[][] keys(int layer) {
+            float[][] out = new float[slots.length][];
+            for (int j = 0; j < slots.length; j++) out[j] = cache.keys(slots[j], layer);
+            return out;
+        }
+
+        float[][] values(int layer) {
+            float[][] out = new float[slots.length][];
+            for (int j = 0; j < slots.length; j++) out[j] = cache.values(slots[j], layer);
+            return out;
+        }
+    }
+
+    /** Runs every block over all of {@code a}'s positions, or over a cached {@code window} of longer sequences. */
+    private void forward(Activations a, int[] ids, boolean[] attend, AttentionPattern pattern, Window window) {
         int n = a.rows, d = config.dModel(), qd = config.qDim(), kv = config.kvDim();
         int H = config.nHeads(), KVH = config.nKvHeads(), hd = config.headDim();
         float eps = (float) config.rmsNormEps();
-        Rope rope = rope(a.seqLen);
+        int from = window == null ? 0 : window.from(), fullLen = window == null ? a.seqLen : window.seqLen();
+        Rope rope = rope(fullLen);
+        int[] base = new int[a.batch];   // where each row's keys start in its cache slot: position 0
         Embedding.forward(a.h, ids, embedding, d);
         for (int l = 0; l < blocks.length; l++) {
             Block b = blocks[l];
@@ -278,9 +339,15 @@ public final class Transformer implements Denoiser {
                 RmsNorm.forward(s.q, null, s.q, w.qNorm().w(), w.qNorm().offset(), n * H, hd, eps);
                 RmsNorm.forward(s.k, null, s.k, w.kNorm().w(), w.kNorm().offset(), n * KVH, hd, eps);
             }
-            rope.forward(s.q, n, a.seqLen, H);
-            rope.forward(s.k, n, a.seqLen, KVH);
-            Attention.forward(s.att, s.probs, s.q, s.k, s.v, attend, pattern, a.batch, a.seqLen, H, KVH, hd);
+            rope.forward(s.q, n, a.seqLen, from, H);
+            rope.forward(s.k, n, a.seqLen, from, KVH);
+            if (window == null) {
+                Attention.forward(s.att, s.probs, s.q, s.k, s.v, attend, pattern, a.batch, a.seqLen, H, KVH, hd);
+            } else {
+                window.store(l, s.k, s.v, a.seqLen, kv);
+                Attention.forwardWindow(s.att, null, s.q, window.keys(l), window.values(l), base, attend, pattern,
+                        a.batch, fullLen, from, a.seqLen, H, KVH, hd);
+            }
             mm(a.tmp, s.att, w.o(), n, qd, d);
             addInto(a.h, a.tmp, n * d);
             if (a.training) System.arraycopy(a.h, 0, s.mid, 0, n * d);

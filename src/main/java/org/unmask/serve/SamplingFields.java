@@ -1,6 +1,7 @@
 package org.unmask.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.unmask.diffusion.CacheMode;
 import org.unmask.diffusion.EditingConfig;
 import org.unmask.diffusion.InvalidSettingException;
 import org.unmask.diffusion.Remasking;
@@ -80,7 +81,8 @@ final class SamplingFields {
         boolean aligned = blockCausal != null ? blockCausal : defaults.blockCausal();
         // block-causal runs pad the generation to whole blocks, so the preferred block length needs not divide it
         int preferred = aligned || (!defaults.wholeCanvas() && genLength % DEFAULT_BLOCK_LENGTH == 0) ? DEFAULT_BLOCK_LENGTH : genLength;
-        SamplerConfig.Builder b = SamplerConfig.builder().genLength(genLength).fallbackShape(genLength, preferred).defaults(defaults);
+        SamplerConfig.Builder b = SamplerConfig.builder().genLength(genLength).fallbackShape(genLength, preferred).defaults(defaults)
+                .fallbackThreshold(SamplerConfig.FAST_DLLM_THRESHOLD);
         if (steps != null) b.steps(steps);
         if (block != null) b.blockLength(block);
         if (blockCausal != null) b.blockCausal(blockCausal);
@@ -117,6 +119,8 @@ final class SamplingFields {
             throw ApiError.invalid("max_post_steps must be at most " + MAX_POST_STEPS + " on this server; got " + postSteps + ".",
                     Setting.MAX_POST_STEPS.key());
         b.editing(EditingConfig.of(optNumber(root, Setting.EDITING_THRESHOLD.key()), postSteps));
+        String cache = optString(root, Setting.CACHE.key());
+        if (cache != null) b.cache(CacheMode.parse(cache));
         Long seed = optLong(root, Setting.SEED.key());
         return b.seed(seed != null ? seed : ThreadLocalRandom.current().nextLong());
     }

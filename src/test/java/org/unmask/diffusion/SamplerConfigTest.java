@@ -133,4 +133,37 @@ class SamplerConfigTest {
         assertThat(llada.steps()).isEqualTo(64);
         assertThat(llada.threshold()).isNaN();
     }
+
+    @Test void theCacheDefaultsToDualWhenMoreThanOneBlockIsDecoded() {
+        assertThat(cfg(32, 32, 8).build().cache()).isEqualTo(CacheMode.DUAL);
+        assertThat(cfg(32, 32, 32).build().cache()).isEqualTo(CacheMode.NONE);
+        assertThat(cfg(32, 8, 32).blockCausal(true).build().cache()).isEqualTo(CacheMode.DUAL);
+        assertThat(cfg(32, 32, 8).cache(CacheMode.PREFIX).build().cache()).isEqualTo(CacheMode.PREFIX);
+        assertThat(cfg(32, 32, 8).cache(CacheMode.PREFIX).build().toBuilder().build().cache()).isEqualTo(CacheMode.PREFIX);
+        InvalidSettingException e = assertThatThrownByParse("lru");
+        assertThat(e.message(Setting::flag)).isEqualTo("unknown --cache 'lru'; expected one of none, prefix, dual");
+    }
+
+    private static InvalidSettingException assertThatThrownByParse(String s) {
+        try {
+            CacheMode.parse(s);
+        } catch (InvalidSettingException e) {
+            return e;
+        }
+        throw new AssertionError("parsed " + s);
+    }
+
+    @Test void anEdgesFallbackThresholdAppliesToLladasRuleOnly() {
+        SamplerConfig.Builder chat = cfg(32, 32, 8).fallbackThreshold(SamplerConfig.FAST_DLLM_THRESHOLD);
+        assertThat(chat.build().threshold()).isEqualTo(0.9);
+        assertThat(chat.build().parallelDecoding()).isTrue();
+        // the user's choice wins, including "off"
+        assertThat(cfg(32, 32, 8).fallbackThreshold(0.9).threshold(0.7).build().threshold()).isEqualTo(0.7);
+        assertThat(cfg(32, 32, 8).fallbackThreshold(0.9).threshold(0).build().parallelDecoding()).isFalse();
+        assertThat(cfg(32, 32, 8).fallbackThreshold(0.9).factor(1.0).build().threshold()).isNaN();
+        // Dream's algorithms, random remasking, ReMDM and LLaDA 2.x keep their own rules
+        assertThat(cfg(32, 32, 8).fallbackThreshold(0.9).defaults(org.unmask.model.GenerationDefaults.DREAM).build().threshold()).isNaN();
+        assertThat(cfg(32, 32, 8).fallbackThreshold(0.9).remasking(Remasking.RANDOM).build().threshold()).isNaN();
+        assertThat(cfg(32, 32, 8).fallbackThreshold(0.9).defaults(org.unmask.model.GenerationDefaults.LLADA2).build().threshold()).isEqualTo(0.95);
+    }
 }

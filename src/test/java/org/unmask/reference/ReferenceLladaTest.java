@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.unmask.diffusion.SampleResult;
 import org.unmask.diffusion.Sampler;
+import org.unmask.diffusion.CacheMode;
 import org.unmask.diffusion.SamplerConfig;
 import org.unmask.diffusion.StepEvent;
 import org.unmask.model.Transformer;
@@ -132,7 +133,7 @@ class ReferenceLladaTest {
                 List<int[]> prompts = new ArrayList<>();
                 for (JsonNode p : cs.get("prompts")) prompts.add(ints(p));
                 SamplerConfig cfg = SamplerConfig.builder(cs.get("gen_length").asInt(), cs.get("steps").asInt(),
-                        cs.get("block_length").asInt()).specialIds(mask, eos, -1).build();
+                        cs.get("block_length").asInt()).specialIds(mask, eos, -1).cache(CacheMode.NONE).build();
                 List<StepEvent> events = new ArrayList<>();
                 SampleResult r = new Sampler(model, cfg).generate(prompts, events::add);
 

@@ -2,6 +2,7 @@ package org.unmask.serve;
 
 import org.unmask.text.ChatTemplate;
 import org.junit.jupiter.api.Test;
+import org.unmask.diffusion.CacheMode;
 import org.unmask.diffusion.EditingConfig;
 import org.unmask.diffusion.Remasking;
 import org.unmask.diffusion.RemdmConfig;
@@ -72,6 +73,18 @@ class SamplingFieldsTest {
                 e -> assertThat(e.param()).isEqualTo("cfg_scale"));
         assertThatThrownBy(() -> parse("\"temperature\":2.5")).isInstanceOfSatisfying(ApiError.class,
                 e -> assertThat(e.getMessage()).contains("between 0 and 2"));
+    }
+
+    @Test void theCacheIsAFieldAndLladaServesWithFastDllmsThreshold() {
+        assertThat(parse("\"max_tokens\":64,\"cache\":\"prefix\"").cache()).isEqualTo(CacheMode.PREFIX);
+        SamplerConfig c = parse("\"max_tokens\":64");
+        assertThat(c.cache()).isEqualTo(CacheMode.DUAL);
+        assertThat(c.threshold()).isEqualTo(SamplerConfig.FAST_DLLM_THRESHOLD);
+        assertThat(parse("\"max_tokens\":64,\"threshold\":0").parallelDecoding()).isFalse();
+        assertThatThrownBy(() -> parse("\"cache\":\"lru\"")).isInstanceOfSatisfying(ApiError.class, e -> {
+            assertThat(e.param()).isEqualTo("cache");
+            assertThat(e.getMessage()).isEqualTo("unknown cache 'lru'; expected one of none, prefix, dual");
+        });
     }
 
     @Test void blockCausalGenerationAndEditingAreFields() {

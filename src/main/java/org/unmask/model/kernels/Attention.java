@@ -47,37 +47,60 @@ public final class Attention {
      */
     public static void forward(float[] out, float[] probs, float[] q, float[] k, float[] v, boolean[] attend,
                                AttentionPattern pattern, int B, int T, int H, int KVH, int hd) {
+        float[][] ks = new float[B][], vs = new float[B][];
+        int[] base = new int[B];
+        for (int b = 0; b < B; b++) {
+            ks[b] = k;
+            vs[b] = v;
+            base[b] = b * T * KVH * hd;
+        }
+        forwardWindow(out, probs, q, ks, vs, base, attend, pattern, B, T, 0, T, H, KVH, hd);
+    }
+
+    /**
+     * Attention of a window of queries over whole rows of keys: the queries of row b are at positions
+     * {@code [from, from + W)} ({@code q, out} are {@code [B·W, H·hd]}), and its keys and values are the {@code T}
+     * positions stored in {@code ks[b]} and {@code vs[b]} from element {@code base[b]} ({@code [T, KVH·hd]}), e.g. a
+     * KV cache that holds every layer's keys of the positions the window leaves out. {@code probs} (nullable) is
+     * {@code [B, H, W, T]}; {@code attend} (nullable, {@code B·T}) marks visible keys.
+     */
+    public static void forwardWindow(float[] out, float[] probs, float[] q, float[][] ks, float[][] vs, int[] base,
+                                     boolean[] attend, AttentionPattern pattern, int B, int T, int from, int W,
+                                     int H, int KVH, int hd) {
+        if (from < 0 || W < 0 || from + W > T) throw new IllegalArgumentException("query window [" + from + ", " + (from + W) + ") lies outside " + T + " keys");
         int group = H / KVH, qd = H * hd, kvd = KVH * hd;
         float scale = (float) (1.0 / Math.sqrt(hd));
+        // limits only grow with the query position, so the last query's bounds the keys any query of the window sees
+        int keys = W == 0 ? 0 : keyLimit(pattern, from + W - 1, T);
         Parallel.forRange(B * H, 1, (t0, t1) -> {
             Scratch s = SCRATCH.get();
-            s.kT = s.ensure(s.kT, hd * T);
-            s.row = s.ensure(s.row, TILE * T);
+            s.kT = s.ensure(s.kT, hd * keys);
+            s.row = s.ensure(s.row, TILE * keys);
             float[] kT = s.kT;
             int[] po = new int[TILE], qo = new int[TILE], lims = new int[TILE];
             for (int bh = t0; bh < t1; bh++) {
                 int b = bh / H, h = bh % H, kvh = h / group;
-                transpose(kT, k, b, T, kvd, kvh * hd, hd);
+                transpose(kT, ks[b], base[b], keys, kvd, kvh * hd, hd);
                 float[] p = probs != null ? probs : s.row;
                 // queries in tiles of TILE, so that each key and value row is loaded once per tile
-                for (int i0 = 0; i0 < T; i0 += TILE) {
-                    int nq = Math.min(TILE, T - i0), limMax = 0;
+                for (int i0 = 0; i0 < W; i0 += TILE) {
+                    int nq = Math.min(TILE, W - i0), limMax = 0;
                     for (int t = 0; t < nq; t++) {
                         int i = i0 + t;
-                        lims[t] = keyLimit(pattern, i, T);
+                        lims[t] = keyLimit(pattern, from + i, T);
                         limMax = Math.max(limMax, lims[t]);
-                        po[t] = probs != null ? ((b * H + h) * T + i) * T : t * T;
-                        qo[t] = (b * T + i) * qd + h * hd;
+                        po[t] = probs != null ? ((b * H + h) * W + i) * T : t * keys;
+                        qo[t] = (b * W + i) * qd + h * hd;
                     }
-                    if (nq == TILE) scores4(p, po, q, qo, kT, T, hd, limMax, scale);
-                    else for (int t = 0; t < nq; t++) scores(p, po[t], q, qo[t], kT, T, hd, lims[t], scale);
+                    if (nq == TILE) scores4(p, po, q, qo, kT, keys, hd, limMax, scale);
+                    else for (int t = 0; t < nq; t++) scores(p, po[t], q, qo[t], kT, keys, hd, lims[t], scale);
                     for (int t = 0; t < nq; t++) {
                         if (!softmax(p, po[t], lims[t], attend, b * T)) java.util.Arrays.fill(p, po[t], po[t] + lims[t], 0f);
                         java.util.Arrays.fill(p, po[t] + lims[t], po[t] + (probs != null ? T : limMax), 0f);
                     }
-                    int vBase = b * T * kvd + kvh * hd;
-                    if (nq == TILE) weightedSum4(out, qo, p, po, v, vBase, kvd, limMax, hd);
-                    else for (int t = 0; t < nq; t++) weightedSum(out, qo[t], p, po[t], v, vBase, kvd, lims[t], hd);
+                    int vBase = base[b] + kvh * hd;
+                    if (nq == TILE) weightedSum4(out, qo, p, po, vs[b], vBase, kvd, limMax, hd);
+                    else for (int t = 0; t < nq; t++) weightedSum(out, qo[t], p, po[t], vs[b], vBase, kvd, lims[t], hd);
                 }
             }
         });
@@ -183,8 +206,8 @@ public final class Attention {
             float[] kT = s.kT, vT = s.vT, dkT = s.dkT, dvT = s.dvT, ds = s.row;
             for (int bk = t0; bk < t1; bk++) {
                 int b = bk / KVH, kvh = bk % KVH;
-                transpose(kT, k, b, T, kvd, kvh * hd, hd);
-                transpose(vT, v, b, T, kvd, kvh * hd, hd);
+                transpose(kT, k, b * T * kvd, T, kvd, kvh * hd, hd);
+                transpose(vT, v, b * T * kvd, T, kvd, kvh * hd, hd);
                 java.util.Arrays.fill(dkT, 0, n, 0f);
                 java.util.Arrays.fill(dvT, 0, n, 0f);
                 int[] po = new int[TILE], qo = new int[TILE], lims = new int[TILE], dsRows = {0, T, 2 * T, 3 * T};
@@ -232,9 +255,9 @@ public final class Attention {
     }
 
     /** {@code dst[c·T + j] = src[(b·T + j)·stride + off + c]}: one head of one batch row, keys along the lanes. */
-    private static void transpose(float[] dst, float[] src, int b, int T, int stride, int off, int hd) {
+    private static void transpose(float[] dst, float[] src, int base, int T, int stride, int off, int hd) {
         for (int j = 0; j < T; j++) {
-            int o = (b * T + j) * stride + off;
+            int o = base + j * stride + off;
             for (int c = 0; c < hd; c++) dst[c * T + j] = src[o + c];
         }
     }
