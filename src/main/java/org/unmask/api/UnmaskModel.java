@@ -71,7 +71,7 @@ public final class UnmaskModel {
         Transformer model = Transformer.fromWeights(ckpt.config(), ckpt.tensors(), false);
         Path tok = dir.resolve("tokenizer.json");
         return new UnmaskModel(model, Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok)) : Optional.empty(), dir,
-                ChatTemplate.load(dir));
+                ChatTemplate.load(dir, model.config().family().fallbackChatTemplate()));
     }
 
     /**

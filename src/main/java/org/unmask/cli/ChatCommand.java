@@ -13,7 +13,6 @@ import org.unmask.serve.GenerationEngine;
 import org.unmask.serve.GenerationRequest;
 import org.unmask.serve.GenerationResult;
 import org.unmask.serve.Vocabulary;
-import org.unmask.text.ChatTemplate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -84,7 +83,7 @@ public final class ChatCommand implements Callable<Integer> {
         } catch (InvalidSettingException e) {
             throw new ParameterException(spec.commandLine(), e.message(Setting::flag));
         }
-        ChatConversation conversation = new ChatConversation(ChatTemplate.load(ModelDirs.resolve(model)), vocab, system);
+        ChatConversation conversation = new ChatConversation(engine.chatTemplate(), vocab, system);
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         out.println("unmask chat with " + engine.modelId() + " (/reset forgets the history, /exit quits)");
         for (long turn = 0; ; turn++) {

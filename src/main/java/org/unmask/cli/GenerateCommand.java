@@ -61,7 +61,7 @@ public final class GenerateCommand implements Callable<Integer> {
         for (String p : promptIds) ids.add(Ids.parse(p, "--prompt-ids"));
         if (!prompts.isEmpty()) {
             Tokenizer t = Ids.requireTokenizer(tok, modelDir, "--prompt-ids");
-            ChatTemplate template = chat ? ChatTemplate.load(modelDir) : null;
+            ChatTemplate template = chat ? model.chatTemplate() : null;
             for (String p : prompts)
                 ids.add(chat ? t.encode(template.prompt(List.of(new ChatMessage("user", p))), false) : t.encode(p, true));
         }

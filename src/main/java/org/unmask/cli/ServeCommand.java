@@ -4,7 +4,6 @@ import org.unmask.serve.EngineLoader;
 import org.unmask.serve.GenerationEngine;
 import org.unmask.serve.ServerOptions;
 import org.unmask.serve.UnmaskServer;
-import org.unmask.text.ChatTemplate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -55,7 +54,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         ServerOptions options = new ServerOptions(host, port, queueSize, maxBatch, maxBodyBytes);
         GenerationEngine engine = loader.load(model);
-        UnmaskServer server = UnmaskServer.start(engine, ChatTemplate.load(ModelDirs.resolve(model)), options);
+        UnmaskServer server = UnmaskServer.start(engine, engine.chatTemplate(), options);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

@@ -1,5 +1,6 @@
 package org.unmask.model;
 
+import org.unmask.text.ChatTemplate;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,6 +134,9 @@ public final class DreamFamily implements ModelFamily {
 
     /** ChatML ends every turn with {@code <|im_end|>}. */
     @Override public String endOfTurnToken() { return "<|im_end|>"; }
+
+    /** ChatML, as Dream's released tokenizer_config.json spells it. */
+    @Override public ChatTemplate fallbackChatTemplate() { return new ChatTemplate(ChatTemplate.CHATML_JINJA, "", ""); }
 
     /** {@code <|im_end|>} of the Qwen2.5 vocabulary, when the model uses its EOS. */
     @Override public OptionalInt endOfTurnIdWithoutTokenizer(ModelConfig c) {

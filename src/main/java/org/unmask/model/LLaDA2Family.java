@@ -1,5 +1,6 @@
 package org.unmask.model;
 
+import org.unmask.text.ChatTemplate;
 import org.unmask.model.moe.ExpertWeights;
 import org.unmask.model.moe.MoeFeedForward;
 import org.unmask.model.moe.SigmoidRouter;
@@ -234,6 +235,9 @@ public record LLaDA2Family(Llada2Moe moe) implements ModelFamily {
 
     /** Ling 2.0's chat format ends every turn with {@code <|role_end|>}. */
     @Override public String endOfTurnToken() { return "<|role_end|>"; }
+
+    /** Ling 2.0's role format. */
+    @Override public ChatTemplate fallbackChatTemplate() { return new ChatTemplate(ChatTemplate.LING_JINJA, "", ""); }
 
     @Override public String toString() { return name(); }
 }

@@ -1,5 +1,6 @@
 package org.unmask.model;
 
+import org.unmask.text.ChatTemplate;
 import org.unmask.model.moe.ExpertWeights;
 import org.unmask.model.moe.MoeFeedForward;
 import org.unmask.model.moe.SoftmaxRouter;
@@ -202,6 +203,9 @@ public record LladaMoeFamily(LladaMoeSettings moe) implements ModelFamily {
 
     /** The Ling tokenizer's end of turn, as LLaDA 2 ({@code <|role_end|>}); unverified for LLaDA-MoE's chat template. */
     @Override public String endOfTurnToken() { return "<|role_end|>"; }
+
+    /** Ling's role format, as LLaDA 2 (the Ling tokenizer's; unverified for LLaDA-MoE's own template). */
+    @Override public ChatTemplate fallbackChatTemplate() { return new ChatTemplate(ChatTemplate.LING_JINJA, "", ""); }
 
     @Override public String toString() { return name(); }
 }

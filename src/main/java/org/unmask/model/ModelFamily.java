@@ -1,5 +1,7 @@
 package org.unmask.model;
 
+import org.unmask.text.ChatTemplate;
+
 import org.unmask.model.tensor.Weights;
 
 import java.io.IOException;
@@ -81,6 +83,9 @@ public interface ModelFamily {
 
     /** The text of the end-of-turn token the family's chat format ends turns with. */
     String endOfTurnToken();
+
+    /** The chat format of the family's released models, for a directory whose tokenizer_config.json has no template. */
+    default ChatTemplate fallbackChatTemplate() { return ChatTemplate.llada(); }
 
     /** The end-of-turn id to use when the model directory has no tokenizer to look {@link #endOfTurnToken} up in. */
     default OptionalInt endOfTurnIdWithoutTokenizer(ModelConfig c) { return OptionalInt.empty(); }

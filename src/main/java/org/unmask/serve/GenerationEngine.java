@@ -2,6 +2,7 @@ package org.unmask.serve;
 
 import org.unmask.diffusion.StepListener;
 import org.unmask.model.GenerationDefaults;
+import org.unmask.text.ChatTemplate;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,9 @@ public interface GenerationEngine {
 
     /** The sampler settings a request gets for the fields it leaves out (its model family's). */
     default GenerationDefaults generationDefaults() { return GenerationDefaults.LLADA; }
+
+    /** How a conversation becomes a prompt: the model's own chat template, else its family's format. */
+    default ChatTemplate chatTemplate() { return ChatTemplate.llada(); }
 
     /** Largest {@code genLength} accepted. */
     int maxGenLength();

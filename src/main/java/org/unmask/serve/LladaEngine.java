@@ -2,6 +2,7 @@ package org.unmask.serve;
 
 import org.unmask.api.Generation;
 import org.unmask.api.UnmaskModel;
+import org.unmask.text.ChatTemplate;
 import org.unmask.diffusion.SamplerConfig;
 import org.unmask.diffusion.StepEvent;
 import org.unmask.diffusion.StepListener;
@@ -48,6 +49,8 @@ public final class LladaEngine implements GenerationEngine {
     }
 
     @Override public String modelId() { return modelId; }
+
+    @Override public ChatTemplate chatTemplate() { return model.chatTemplate(); }
     @Override public Vocabulary vocabulary() { return vocab; }
     @Override public GenerationDefaults generationDefaults() { return model.generationDefaults(); }
     @Override public int maxGenLength() { return model.config().maxSequenceLength() - 1; }

@@ -39,6 +39,21 @@ public final class ChatTemplate {
 
     private static final ChatTemplate LLADA = new ChatTemplate(LLADA_JINJA, SpecialTokens.BOS, SpecialTokens.EOS);
 
+    /** ChatML (Qwen2, Dream): {@code <|im_start|>ROLE\nCONTENT<|im_end|>\n} per message, then the assistant's header. */
+    public static final String CHATML_JINJA =
+            "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
+            + "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+
+    /**
+     * Ling 2.0's format (LLaDA 2.x): {@code <role>ROLE</role>CONTENT<|role_end|>} per message with the roles SYSTEM,
+     * HUMAN and ASSISTANT, then the assistant's role tag.
+     */
+    public static final String LING_JINJA =
+            "{% for message in messages %}<role>"
+            + "{% if message['role'] == 'system' %}SYSTEM{% elif message['role'] == 'user' %}HUMAN{% elif message['role'] == 'assistant' %}ASSISTANT"
+            + "{% else %}{{ message['role'] | upper }}{% endif %}</role>{{ message['content'] }}<|role_end|>{% endfor %}"
+            + "{% if add_generation_prompt %}<role>ASSISTANT</role>{% endif %}";
+
     private final String source;
     private final String bosToken;
     private final String eosToken;
@@ -68,8 +83,11 @@ public final class ChatTemplate {
      * "default" in a list of named templates) with its {@code bos_token}/{@code eos_token}; the LLaDA-style fallback
      * when the file or the field is absent. Errors name the file and the field.
      */
-    public static ChatTemplate load(Path modelDir) throws IOException {
-        return ChatTemplateFile.read(modelDir).orElse(LLADA);
+    public static ChatTemplate load(Path modelDir) throws IOException { return load(modelDir, LLADA); }
+
+    /** The template of {@code modelDir/tokenizer_config.json}, or {@code fallback} (the model family's format) when it has none. */
+    public static ChatTemplate load(Path modelDir, ChatTemplate fallback) throws IOException {
+        return ChatTemplateFile.read(modelDir).orElse(fallback);
     }
 
     /**
