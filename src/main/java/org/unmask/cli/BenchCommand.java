@@ -26,7 +26,7 @@ import java.util.Locale;
 /** {@code unmask bench train|forward}: speed of whole training steps and forward passes of a random model. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure the speed of training steps, forward passes, matrix products and generation.",
-        subcommands = {BenchCommand.Train.class, BenchCommand.Forward.class, BenchMatmulCommand.class, BenchGenerateCommand.class})
+        subcommands = {BenchCommand.Train.class, BenchCommand.Forward.class, BenchMatmulCommand.class, BenchGenerateCommand.class, BenchBlockCommand.class})
 public final class BenchCommand implements Runnable {
     @Spec CommandSpec spec;
 

@@ -50,4 +50,15 @@ class BenchGenerateCommandTest {
         assertThat(figure(plain, "cache memory")).isZero();
         assertThat(figure(plain, "forward passes")).isBetween(4.0, 16.0);
     }
+
+    @Test void benchBlockTimesTheBlockWithAndWithoutTheCachedPrefix(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("llada2");
+        org.unmask.model.Llada2Checkpoints.write(dir, org.unmask.model.Llada2Checkpoints.TINY, true, 3);
+        String out = run("bench", "block", "--model", dir.toString(), "--prefix", "8", "--block", "4", "--block-causal", "--iters", "1");
+        assertThat(out).containsPattern("load: [0-9.]+ s, resident [0-9.]+ GiB");
+        assertThat(figure(out, "block step uncached")).isPositive();
+        assertThat(figure(out, "block step cached")).isPositive();
+        // 3 layers × 12 positions × 2 × (2 kv heads × 16) floats
+        assertThat(figure(out, "cache memory")).isEqualTo(Math.round(3 * 12 * 2 * 32 * 4 / 1048576.0 * 10) / 10.0);
+    }
 }
