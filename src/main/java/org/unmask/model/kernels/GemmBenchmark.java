@@ -92,7 +92,10 @@ public final class GemmBenchmark {
         return a;
     }
 
-    /** {@code values} stored in {@code dtype}: float32 on the heap, half formats in an off-heap segment like a mapped file. */
+    /**
+     * {@code values} stored in {@code dtype}: float32 on the heap, half and block formats in an off-heap segment like a
+     * mapped file.
+     */
     private static Weights weights(Arena arena, DType dtype, float[] values) {
         return switch (dtype) {
             case F32 -> new Weights.F32(values, 0, values.length);
@@ -106,7 +109,14 @@ public final class GemmBenchmark {
                 }
                 yield Weights.mapped(seg, dtype);
             }
-            default -> throw new IllegalArgumentException("--dtype must be f32, bf16 or f16, got " + dtype);
+            case Q8_0, Q4_0 -> {
+                if (values.length % 32 != 0)
+                    throw new IllegalArgumentException("--k must be a multiple of 32 for " + dtype + " (its blocks), got N·K = " + values.length);
+                MemorySegment seg = arena.allocate(dtype.byteSize(values.length), 64);
+                org.unmask.model.tensor.Quantizer.quantize(dtype, values, 0, values.length, seg, 0);
+                yield Weights.mapped(seg, dtype);
+            }
+            default -> throw new IllegalArgumentException("--dtype must be f32, bf16, f16, q8_0 or q4_0, got " + dtype);
         };
     }
 }
