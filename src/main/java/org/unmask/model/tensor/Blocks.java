@@ -54,16 +54,22 @@ final class Blocks {
             }
             return s;
         }
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < nb; b++) {
-            long base = (b0 + b) * 34 + 2;
-            int xb = xo + b * 32;
-            // the products of one block are summed before its scale is applied: one multiply per block, not per weight
-            FloatVector blk = FloatVector.zero(F);
-            for (int j = 0; j < 32; j += L) blk = bytes(seg, base + j).fma(FloatVector.fromArray(F, x, xb + j), blk);
-            acc = blk.fma(FloatVector.broadcast(F, scale(seg, base - 2)), acc);
+        // two accumulators (even and odd blocks): the per-block scale FMA is a dependency chain otherwise
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        int b = 0;
+        for (; b + 2 <= nb; b += 2) {
+            acc0 = blockQ8(seg, (b0 + b) * 34, x, xo + b * 32).fma(FloatVector.broadcast(F, scale(seg, (b0 + b) * 34)), acc0);
+            acc1 = blockQ8(seg, (b0 + b + 1) * 34, x, xo + b * 32 + 32).fma(FloatVector.broadcast(F, scale(seg, (b0 + b + 1) * 34)), acc1);
         }
-        return Simd.sum(acc);
+        if (b < nb) acc0 = blockQ8(seg, (b0 + b) * 34, x, xo + b * 32).fma(FloatVector.broadcast(F, scale(seg, (b0 + b) * 34)), acc0);
+        return Simd.sum(acc0.add(acc1));
+    }
+
+    /** The products of one Q8_0 block's weights (unscaled) with {@code x[xb..xb+32)}, summed lane-wise. */
+    private static FloatVector blockQ8(MemorySegment seg, long blockByte, float[] x, int xb) {
+        FloatVector blk = bytes(seg, blockByte + 2).mul(FloatVector.fromArray(F, x, xb));
+        for (int j = L; j < 32; j += L) blk = bytes(seg, blockByte + 2 + j).fma(FloatVector.fromArray(F, x, xb + j), blk);
+        return blk;
     }
 
     static void toFloatQ8(MemorySegment seg, long off, float[] dst, int dOff, int n) {
@@ -113,19 +119,25 @@ final class Blocks {
             }
             return s;
         }
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < nb; b++) {
-            long base = (b0 + b) * 18 + 2;
-            int xb = xo + b * 32;
-            FloatVector blk = FloatVector.zero(F);
-            for (int j = 0; j < 16; j += L) {
-                ByteVector q = ByteVector.fromMemorySegment(B, seg, base + j, ByteOrder.LITTLE_ENDIAN);
-                blk = low(q).fma(FloatVector.fromArray(F, x, xb + j), blk);
-                blk = high(q).fma(FloatVector.fromArray(F, x, xb + 16 + j), blk);
-            }
-            acc = blk.fma(FloatVector.broadcast(F, scale(seg, base - 2)), acc);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        int b = 0;
+        for (; b + 2 <= nb; b += 2) {
+            acc0 = blockQ4(seg, (b0 + b) * 18, x, xo + b * 32).fma(FloatVector.broadcast(F, scale(seg, (b0 + b) * 18)), acc0);
+            acc1 = blockQ4(seg, (b0 + b + 1) * 18, x, xo + b * 32 + 32).fma(FloatVector.broadcast(F, scale(seg, (b0 + b + 1) * 18)), acc1);
         }
-        return Simd.sum(acc);
+        if (b < nb) acc0 = blockQ4(seg, (b0 + b) * 18, x, xo + b * 32).fma(FloatVector.broadcast(F, scale(seg, (b0 + b) * 18)), acc0);
+        return Simd.sum(acc0.add(acc1));
+    }
+
+    /** The products of one Q4_0 block's weights (unscaled, offset removed) with {@code x[xb..xb+32)}, summed lane-wise. */
+    private static FloatVector blockQ4(MemorySegment seg, long blockByte, float[] x, int xb) {
+        FloatVector blk = FloatVector.zero(F);
+        for (int j = 0; j < 16; j += L) {
+            ByteVector q = ByteVector.fromMemorySegment(B, seg, blockByte + 2 + j, ByteOrder.LITTLE_ENDIAN);
+            blk = low(q).fma(FloatVector.fromArray(F, x, xb + j), blk);
+            blk = high(q).fma(FloatVector.fromArray(F, x, xb + 16 + j), blk);
+        }
+        return blk;
     }
 
     static void toFloatQ4(MemorySegment seg, long off, float[] dst, int dOff, int n) {
