@@ -57,11 +57,13 @@ public final class GgufFile implements AutoCloseable {
     private final Arena arena;
     private final Map<String, Object> metadata;
     private final Map<String, Tensor> tensors;
+    private final MemorySegment base;   // the whole mapping
     private final MemorySegment data;
     private final int alignment;
 
     private GgufFile(Path file, Arena arena, Map<String, Object> metadata, Map<String, Tensor> tensors,
-                     MemorySegment data, int alignment) {
+                     MemorySegment base, MemorySegment data, int alignment) {
+        this.base = base;
         this.file = file;
         this.arena = arena;
         this.metadata = metadata;
@@ -143,7 +145,7 @@ public final class GgufFile implements AutoCloseable {
                             + ", past the end of the file (" + size + " bytes): the file is truncated");
             }
             MemorySegment data = all.asSlice(Math.min(dataStart, size));
-            return new GgufFile(file, arena, Collections.unmodifiableMap(meta), Collections.unmodifiableMap(byName), data, alignment);
+            return new GgufFile(file, arena, Collections.unmodifiableMap(meta), Collections.unmodifiableMap(byName), all, data, alignment);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
@@ -169,6 +171,29 @@ public final class GgufFile implements AutoCloseable {
         Tensor t = tensors.get(name);
         if (t == null) throw new IllegalArgumentException(file + ": no tensor '" + name + "'");
         return Weights.mapped(data.asSlice(t.offset(), t.byteSize()), t.dtype());
+    }
+
+    /**
+     * Copies a tensor's bytes into {@code dst} with file reads rather than through the mapping, so that the mapped
+     * pages stay untouched and do not count in the process's resident memory (the reads go through the page cache,
+     * which the kernel can drop).
+     */
+    public void readInto(String name, MemorySegment dst) throws IOException {
+        Tensor t = tensors.get(name);
+        if (t == null) throw new IllegalArgumentException(file + ": no tensor '" + name + "'");
+        if (dst.byteSize() != t.byteSize()) throw new IllegalArgumentException(name + ": " + t.byteSize() + " bytes, not " + dst.byteSize());
+        long start = data.address() - base.address() + t.offset();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (long done = 0; done < t.byteSize(); ) {
+                int n = (int) Math.min(1 << 26, t.byteSize() - done);
+                java.nio.ByteBuffer buf = dst.asSlice(done, n).asByteBuffer();
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf, start + done + buf.position()) < 0)
+                        throw new IOException(file + ": tensor '" + name + "' is cut short (the file shrank?)");
+                }
+                done += n;
+            }
+        }
     }
 
     /** The raw bytes of a tensor. */

@@ -61,7 +61,7 @@ final class GgufModel implements AutoCloseable {
                             + " from the metadata");
                 Weights w = g.weights(gg);
                 int heads = GgufLayout.permutedHeads(arch, c, gg);
-                if (heads > 0) w = unpermute(copies, g.bytes(gg), t, c.headDim());
+                if (heads > 0) w = unpermute(copies, g, t, c.headDim());
                 tensors.put(hf, w);
                 infos.put(hf, new TensorInfo(gg, t.dtype(), t.shape(), path));
             }
@@ -73,15 +73,23 @@ final class GgufModel implements AutoCloseable {
         }
     }
 
-    /** A copy of a Q or K tensor with its rows back in Hugging Face order (rows are whole blocks, so bytes move). */
-    private static Weights unpermute(Arena arena, MemorySegment src, GgufFile.Tensor t, int hd) {
+    /**
+     * A copy of a Q or K tensor with its rows back in Hugging Face order (rows are whole blocks, so bytes move). The
+     * tensor is read from the file into a temporary buffer rather than through the mapping, so the mapped original
+     * does not also become resident.
+     */
+    private static Weights unpermute(Arena arena, GgufFile g, GgufFile.Tensor t, int hd) throws IOException {
         long rows = t.dims().length == 1 ? t.dims()[0] : t.dims()[1];
         long rowBytes = t.dims().length == 1 ? t.dtype().byteSize(1) : t.dtype().byteSize(t.dims()[0]);
         if (t.dims().length == 1 && t.dtype().blocked())
             throw new IllegalArgumentException(t.name() + ": a permuted bias cannot be in block format " + t.dtype());
-        MemorySegment dst = arena.allocate(src.byteSize(), 64);
-        for (long r = 0; r < rows; r++)
-            MemorySegment.copy(src, GgufLayout.ggufRow(r, hd) * rowBytes, dst, r * rowBytes, rowBytes);
+        MemorySegment dst = arena.allocate(t.byteSize(), 64);
+        try (Arena temp = Arena.ofConfined()) {
+            MemorySegment src = temp.allocate(t.byteSize(), 64);
+            g.readInto(t.name(), src);
+            for (long r = 0; r < rows; r++)
+                MemorySegment.copy(src, GgufLayout.ggufRow(r, hd) * rowBytes, dst, r * rowBytes, rowBytes);
+        }
         return Weights.mapped(dst, t.dtype());
     }
 
