@@ -53,7 +53,7 @@ public final class BenchMatmulCommand implements Callable<Integer> {
                 });
         out.printf(Locale.ROOT, "median %.1f GFLOPS, best %.1f GFLOPS%n", r.median(), r.best());
         out.printf(Locale.ROOT, "matmul GFLOPS: %.1f%n", r.best());
-        if (md == GemmBenchmark.Mode.FORWARD) {
+        if (md == GemmBenchmark.Mode.FORWARD && m < 4) {
             // the weights streamed per product: what bounds a matrix-vector product (T = 1)
             double bytes = type.byteSize((long) n * k);
             out.printf(Locale.ROOT, "weights %.1f MB, streamed at best %.1f GB/s%n", bytes / 1e6,
