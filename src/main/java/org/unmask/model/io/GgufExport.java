@@ -24,8 +24,9 @@ import java.util.function.Consumer;
  * Q and K rows permuted, norms and other 1-D tensors in F32, matrices in the chosen type. Tensors are read from the
  * mapped checkpoint and written one at a time, so an 8B model needs memory for one row per worker only.
  *
- * <p>One deviation from {@code llama-quantize}: for Q4_0 it stores {@code output.weight} in Q6_K, which Unmask reads
- * but does not write; it is stored in Q8_0 here (the more precise of the two types Unmask writes).
+ * <p>One deviation from {@code llama-quantize}: for Q4_0 it stores the LM head ({@code output.weight}, or the tied
+ * {@code token_embd.weight}) in Q6_K, which Unmask reads but does not write; it is stored in Q8_0 here (the more
+ * precise of the two types Unmask writes).
  */
 public final class GgufExport {
     private GgufExport() {}
@@ -61,7 +62,7 @@ public final class GgufExport {
                 Weights src = ckpt.tensors().get(e.getKey());
                 String name = e.getValue();
                 long[] shape = shapes.get(e.getKey());
-                DType t = storage(name, shape, type);
+                DType t = storage(name, shape, type, c.weightTying());
                 counts.merge(t, 1, Integer::sum);
                 int heads = GgufLayout.permutedHeads(arch, c, name);
                 w.addTensor(name, shape, t, dst -> {
@@ -86,10 +87,14 @@ public final class GgufExport {
         };
     }
 
-    /** The type a tensor is stored in: F32 for vectors, Q8_0 for output.weight of a Q4_0 file, else {@code type}. */
-    static DType storage(String name, long[] shape, DType type) {
+    /**
+     * The type a tensor is stored in: F32 for vectors; for a Q4_0 file Q8_0 for the LM head ({@code output.weight},
+     * or {@code token_embd.weight} when the head is tied to it, as llama-quantize treats it); else {@code type}.
+     */
+    static DType storage(String name, long[] shape, DType type, boolean tied) {
         if (shape.length == 1) return DType.F32;
-        DType t = name.equals(GgufLayout.OUTPUT) && type == DType.Q4_0 ? DType.Q8_0 : type;
+        boolean head = name.equals(GgufLayout.OUTPUT) || (tied && name.equals(GgufLayout.TOKEN_EMBD));
+        DType t = head && type == DType.Q4_0 ? DType.Q8_0 : type;
         // rows that are not whole blocks stay in F16, as llama-quantize falls back for them
         return t.blocked() && shape[shape.length - 1] % t.blockSize != 0 ? DType.F16 : t;
     }

@@ -60,6 +60,9 @@ public final class GemmBenchmark {
             throw new IllegalArgumentException("--dtype " + dtype + " applies to forward only (backward weights are float32)");
         if ((long) T * K > Integer.MAX_VALUE || (long) T * N > Integer.MAX_VALUE || (long) N * K > Integer.MAX_VALUE)
             throw new IllegalArgumentException("matrices must have fewer than 2^31 elements");
+        if (dtype.blocked() && K % dtype.blockSize != 0)
+            throw new IllegalArgumentException("--k must be a multiple of " + dtype.blockSize + " for " + dtype
+                    + " (its rows are whole blocks), got " + K);
         SplittableRandom rnd = new SplittableRandom(1);
         float[] x = random(rnd, T * K);
         float[] dy = random(rnd, T * N);
@@ -110,8 +113,6 @@ public final class GemmBenchmark {
                 yield Weights.mapped(seg, dtype);
             }
             case Q8_0, Q4_0 -> {
-                if (values.length % 32 != 0)
-                    throw new IllegalArgumentException("--k must be a multiple of 32 for " + dtype + " (its blocks), got N·K = " + values.length);
                 MemorySegment seg = arena.allocate(dtype.byteSize(values.length), 64);
                 org.unmask.model.tensor.Quantizer.quantize(dtype, values, 0, values.length, seg, 0);
                 yield Weights.mapped(seg, dtype);

@@ -79,11 +79,12 @@ class GgufReadWriteTest {
     }
 
     @Test
-    void outputMatrixOfQ4_0IsQ8_0AndNormsAreF32() {
-        assertThat(GgufExport.storage("output.weight", new long[]{40, 64}, DType.Q4_0)).isEqualTo(DType.Q8_0);
-        assertThat(GgufExport.storage("token_embd.weight", new long[]{40, 64}, DType.Q4_0)).isEqualTo(DType.Q4_0);
-        assertThat(GgufExport.storage("blk.0.attn_norm.weight", new long[]{64}, DType.Q4_0)).isEqualTo(DType.F32);
-        assertThat(GgufExport.storage("blk.0.ffn_down.weight", new long[]{64, 48}, DType.Q8_0)).isEqualTo(DType.F16);
+    void lmHeadOfQ4_0IsQ8_0AndNormsAreF32() {
+        assertThat(GgufExport.storage("output.weight", new long[]{40, 64}, DType.Q4_0, false)).isEqualTo(DType.Q8_0);
+        assertThat(GgufExport.storage("token_embd.weight", new long[]{40, 64}, DType.Q4_0, false)).isEqualTo(DType.Q4_0);
+        assertThat(GgufExport.storage("token_embd.weight", new long[]{40, 64}, DType.Q4_0, true)).isEqualTo(DType.Q8_0);
+        assertThat(GgufExport.storage("blk.0.attn_norm.weight", new long[]{64}, DType.Q4_0, false)).isEqualTo(DType.F32);
+        assertThat(GgufExport.storage("blk.0.ffn_down.weight", new long[]{64, 48}, DType.Q8_0, false)).isEqualTo(DType.F16);
     }
 
     @Test
