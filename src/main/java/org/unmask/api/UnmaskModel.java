@@ -60,18 +60,35 @@ public final class UnmaskModel {
     }
 
     /**
-     * Loads {@code dir} of any family (config.json, safetensors weights, optional tokenizer.json). Weights stay
+     * Loads {@code dir} of any family (config.json, safetensors weights, optional tokenizer.json), or a GGUF file of
+     * the llada or dream architecture (any of F32, F16, BF16, Q8_0, Q4_0, Q6_K). Weights stay
      * memory-mapped (bf16 and f16 are used in place) for the life of the process. Errors name the file, field or
      * tensor at fault.
      */
     public static UnmaskModel load(Path dir) throws IOException {
         dir = Hub.resolve(dir);   // ORG/NAME[@REV]: the Hugging Face cache's snapshot, pulled when missing
+        if (Checkpoint.isGguf(dir)) return loadGguf(dir);
         if (!Files.isDirectory(dir)) throw new IOException("model directory " + dir + " does not exist");
         Checkpoint ckpt = Checkpoint.open(dir);
         Transformer model = Transformer.fromWeights(ckpt.config(), ckpt.tensors(), false);
         Path tok = dir.resolve("tokenizer.json");
         return new UnmaskModel(model, Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok)) : Optional.empty(), dir,
                 ChatTemplate.load(dir, model.config().family().fallbackChatTemplate()));
+    }
+
+    /**
+     * A GGUF file: weights used in place from the mapping (quantized ones dequantized inside the kernels), the
+     * tokenizer from a tokenizer.json beside the file or else from the file's metadata, the chat template from a
+     * tokenizer_config.json beside it.
+     */
+    private static UnmaskModel loadGguf(Path file) throws IOException {
+        Checkpoint ckpt = Checkpoint.open(file);
+        Transformer model = Transformer.fromWeights(ckpt.config(), ckpt.tensors(), false);
+        Path dir = file.toAbsolutePath().getParent();
+        Path tok = dir.resolve("tokenizer.json");
+        Optional<Tokenizer> tokenizer = Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok))
+                : ckpt.ggufTokenizer().map(t -> (Tokenizer) t);
+        return new UnmaskModel(model, tokenizer, file, ChatTemplate.load(dir));
     }
 
     /**

@@ -29,8 +29,8 @@ public final class BenchMatmulCommand implements Callable<Integer> {
     @Option(names = "--iters", defaultValue = "10", description = "Timed runs (default: ${DEFAULT-VALUE}).")
     int iters;
 
-    @Option(names = "--dtype", defaultValue = "f32", converter = Converters.FloatType.class, paramLabel = "f32|bf16|f16",
-            description = "Weight format of the forward product: f32, bf16 or f16 (default: f32).")
+    @Option(names = "--dtype", defaultValue = "f32", converter = Converters.WeightType.class, paramLabel = "f32|bf16|f16|q8_0|q4_0",
+            description = "Weight format of the forward product: f32, bf16, f16, q8_0 or q4_0 (default: f32).")
     DType type;
 
     @Option(names = "--mode", defaultValue = "forward", converter = Converters.GemmMode.class,
@@ -53,6 +53,12 @@ public final class BenchMatmulCommand implements Callable<Integer> {
                 });
         out.printf(Locale.ROOT, "median %.1f GFLOPS, best %.1f GFLOPS%n", r.median(), r.best());
         out.printf(Locale.ROOT, "matmul GFLOPS: %.1f%n", r.best());
+        if (md == GemmBenchmark.Mode.FORWARD && m < 4) {
+            // the weights streamed per product: what bounds a matrix-vector product (T = 1)
+            double bytes = type.byteSize((long) n * k);
+            out.printf(Locale.ROOT, "weights %.1f MB, streamed at best %.1f GB/s%n", bytes / 1e6,
+                    bytes * r.best() / (2.0 * m * k * n));
+        }
         out.flush();
         return 0;
     }

@@ -70,4 +70,16 @@ final class Converters {
             };
         }
     }
+
+    /** A weight format for the forward product: the float types or a ggml block format (q8_0, q4_0). */
+    static final class WeightType implements ITypeConverter<DType> {
+        @Override public DType convert(String s) {
+            return switch (s.trim().toLowerCase(Locale.ROOT)) {
+                case "q8_0" -> DType.Q8_0;
+                case "q4_0" -> DType.Q4_0;
+                case "f32", "float32", "bf16", "bfloat16", "f16", "float16" -> new FloatType().convert(s);
+                default -> throw new TypeConversionException("expected f32, bf16, f16, q8_0 or q4_0, got '" + s + "'");
+            };
+        }
+    }
 }

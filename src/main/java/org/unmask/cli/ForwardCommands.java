@@ -37,7 +37,7 @@ final class ForwardCommands {
             description = "One forward pass over a token sequence, for any model family; writes the F32 tensor 'logits' [T, V]"
                     + " to a safetensors file. The logits are the raw Hugging Face forward output (Dream's: unshifted).")
     static final class Logits implements Callable<Integer> {
-        @Option(names = "--model", required = true, description = "Model directory (config.json + safetensors), or a Hub model ORG/NAME[@REV].") Path model;
+        @Option(names = "--model", required = true, description = "Model directory (config.json + safetensors), a GGUF file, or a Hub model ORG/NAME[@REV].") Path model;
         @Option(names = "--ids", required = true, description = "Space-separated token ids.") String ids;
         @Option(names = "--out", required = true, description = "Output safetensors file.") Path out;
         @Option(names = "--block-length", paramLabel = "N",

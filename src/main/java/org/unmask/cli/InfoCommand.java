@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
                 + " generate, chat and serve use for it.")
 public final class InfoCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory or GGUF file.")
     Path model;
 
     @Spec CommandSpec spec;
@@ -73,7 +73,10 @@ public final class InfoCommand implements Callable<Integer> {
                         + " steps = gen length, block length = %s%n", g.remasking(), number(g.temperature()), number(g.topP()),
                 g.topK(), number(g.algTemp()), number(g.eps()),
                 g.wholeCanvas() ? "gen length (the whole canvas at once)" : "gen length (chat and serve: 32 when it divides)");
-        out.printf(Locale.ROOT, "tokenizer: %s%n", m.tokenizer().map(t -> "tokenizer.json, " + t.vocabSize() + " tokens")
+        boolean fromMetadata = Checkpoint.isGguf(dir) && !java.nio.file.Files.isRegularFile(
+                dir.toAbsolutePath().resolveSibling("tokenizer.json"));
+        out.printf(Locale.ROOT, "tokenizer: %s%n", m.tokenizer().map(t -> (fromMetadata ? "GGUF metadata, " : "tokenizer.json, ")
+                        + t.vocabSize() + " tokens")
                 .orElse("none (token ids only)"));
         out.printf(Locale.ROOT, "chat template: %s%n", m.chatTemplate().source().equals(ChatTemplate.LLADA_JINJA)
                 ? "LLaDA-style (no chat_template in tokenizer_config.json)" : "tokenizer_config.json");

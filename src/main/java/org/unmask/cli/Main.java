@@ -22,6 +22,7 @@ import java.io.PrintWriter;
                 InfoCommand.class,
                 ForwardCommands.Logits.class,
                 ForwardCommands.Grad.class,
+                QuantizeCommand.class,
                 TokenizerCommand.class,
                 TokenizeCommand.class,
                 GenerateCommand.class,

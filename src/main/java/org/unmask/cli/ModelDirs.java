@@ -14,7 +14,7 @@ import java.nio.file.Path;
 public final class ModelDirs {
     private ModelDirs() {}
 
-    /** The model and tokenizer in {@code dir} (or of the Hub model {@code ORG/NAME[@REV]}) through the library API. */
+    /** The model and tokenizer in {@code dir}, a GGUF file, or the Hub model {@code ORG/NAME[@REV]}, through the library API. */
     public static UnmaskModel load(Path dir) {
         Path resolved = resolve(dir);
         requireDir(resolved);
@@ -40,6 +40,7 @@ public final class ModelDirs {
     }
 
     private static void requireDir(Path dir) {
+        if (Files.isRegularFile(dir) && org.unmask.model.io.Checkpoint.isGguf(dir)) return;   // a GGUF file is a model too
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("model directory " + dir + " does not exist");
     }
 }

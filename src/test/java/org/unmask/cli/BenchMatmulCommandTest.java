@@ -38,8 +38,20 @@ class BenchMatmulCommandTest {
     }
 
     @Test
+    void quantizedMatrixVectorProductsReportTheWeightBandwidth() {
+        Outcome o = run("--m", "1", "--k", "64", "--n", "8", "--iters", "1", "--dtype", "q4_0");
+        assertThat(o.code()).isZero();
+        String[] lines = o.out().strip().split("\\R");
+        assertThat(lines[0]).startsWith("matmul forward q4_0 T=1 K=64 N=8");
+        assertThat(lines[lines.length - 2]).matches("matmul GFLOPS: \\d+\\.\\d");
+        // 8 rows × 2 blocks × 18 bytes
+        assertThat(lines[lines.length - 1]).matches("weights 0\\.0 MB, streamed at best \\d+\\.\\d GB/s");
+        assertThat(run("--m", "1", "--k", "40", "--n", "8", "--dtype", "q8_0").err()).contains("multiple of 32");
+    }
+
+    @Test
     void unknownDtypeAndModeAreNamed() {
-        assertThat(run("--dtype", "q4").err()).contains("Invalid value for option '--dtype': expected f32, bf16 or f16, got 'q4'");
+        assertThat(run("--dtype", "q4").err()).contains("Invalid value for option '--dtype': expected f32, bf16, f16, q8_0 or q4_0, got 'q4'");
         assertThat(run("--mode", "upside-down").err()).contains("Invalid value for option '--mode': unknown mode 'upside-down'");
     }
 }

@@ -42,18 +42,26 @@ public final class Checkpoint implements AutoCloseable {
     private final ModelConfig config;
     private final List<SafetensorsFile> files;
     private final Map<String, Weights> tensors;
+    private final GgufModel gguf;   // null for a safetensors directory
 
-    private Checkpoint(ModelConfig config, List<SafetensorsFile> files, Map<String, Weights> tensors) {
+    private Checkpoint(ModelConfig config, List<SafetensorsFile> files, Map<String, Weights> tensors, GgufModel gguf) {
         this.config = config;
         this.files = files;
         this.tensors = tensors;
+        this.gguf = gguf;
     }
 
     /**
      * Opens a HF model directory of any family: config.json + model.safetensors or model.safetensors.index.json
      * shards; validates every tensor against the family's tensors for the config (missing, extra, dtype, shape).
+     * A GGUF file (llada or dream architecture, as llama.cpp writes them) opens too, its tensors under their Hugging
+     * Face names.
      */
     public static Checkpoint open(Path dir) throws IOException {
+        if (isGguf(dir)) {
+            GgufModel g = GgufModel.open(dir);
+            return new Checkpoint(g.config(), List.of(), g.tensors(), g);
+        }
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IOException(dir + ": not a directory (expected a model directory holding " + CONFIG + ")");
         }
@@ -76,7 +84,7 @@ public final class Checkpoint implements AutoCloseable {
             }
             ConfigVsTensors.check(configFile, config, owner);
             Map<String, Weights> tensors = validate(dir, config, declared, owner);
-            return new Checkpoint(config, List.copyOf(files), Collections.unmodifiableMap(tensors));
+            return new Checkpoint(config, List.copyOf(files), Collections.unmodifiableMap(tensors), null);
         } catch (IOException | RuntimeException e) {
             files.forEach(SafetensorsFile::close);
             throw e;
@@ -89,8 +97,28 @@ public final class Checkpoint implements AutoCloseable {
     /** Every tensor by HF name in checkpoint order, as zero-copy views into the mapped files. */
     public Map<String, Weights> tensors() { return tensors; }
 
-    /** Names, dtypes, shapes and files of the tensors. */
+    /** Whether {@code path} is a GGUF file (checked by its magic number), which {@link #open} reads as a model. */
+    public static boolean isGguf(Path path) { return GgufModel.isGguf(path); }
+
+    /**
+     * The GGUF metadata of a checkpoint opened from a GGUF file (the tokenizer lives there), empty for a safetensors
+     * directory.
+     */
+    public java.util.Optional<Map<String, Object>> ggufMetadata() {
+        return gguf == null ? java.util.Optional.empty() : java.util.Optional.of(gguf.file().metadata());
+    }
+
+    /**
+     * The tokenizer stored in the GGUF metadata of a checkpoint opened from a GGUF file; empty for a safetensors
+     * directory or a GGUF file without one.
+     */
+    public java.util.Optional<org.unmask.text.HfTokenizer> ggufTokenizer() throws IOException {
+        return gguf == null ? java.util.Optional.empty() : GgufTokenizer.read(gguf.file());
+    }
+
+    /** Names, dtypes, shapes and files of the tensors (for GGUF: the name is the GGUF tensor's). */
     public Map<String, TensorInfo> tensorInfos() {
+        if (gguf != null) return gguf.infos();
         Map<String, TensorInfo> all = new LinkedHashMap<>();
         for (SafetensorsFile f : files) all.putAll(f.tensors());
         Map<String, TensorInfo> ordered = new LinkedHashMap<>();
@@ -99,7 +127,10 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /** Unmaps every file; the tensors must no longer be used. */
-    @Override public void close() { files.forEach(SafetensorsFile::close); }
+    @Override public void close() {
+        files.forEach(SafetensorsFile::close);
+        if (gguf != null) gguf.close();
+    }
 
     /** Writes config.json + model.safetensors (sharded with an index above maxShardBytes) atomically. */
     public static void save(Path dir, ModelConfig config, Map<String, Weights> tensors, DType dtype,

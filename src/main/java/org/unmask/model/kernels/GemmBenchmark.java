@@ -60,6 +60,9 @@ public final class GemmBenchmark {
             throw new IllegalArgumentException("--dtype " + dtype + " applies to forward only (backward weights are float32)");
         if ((long) T * K > Integer.MAX_VALUE || (long) T * N > Integer.MAX_VALUE || (long) N * K > Integer.MAX_VALUE)
             throw new IllegalArgumentException("matrices must have fewer than 2^31 elements");
+        if (dtype.blocked() && K % dtype.blockSize != 0)
+            throw new IllegalArgumentException("--k must be a multiple of " + dtype.blockSize + " for " + dtype
+                    + " (its rows are whole blocks), got " + K);
         SplittableRandom rnd = new SplittableRandom(1);
         float[] x = random(rnd, T * K);
         float[] dy = random(rnd, T * N);
@@ -92,7 +95,10 @@ public final class GemmBenchmark {
         return a;
     }
 
-    /** {@code values} stored in {@code dtype}: float32 on the heap, half formats in an off-heap segment like a mapped file. */
+    /**
+     * {@code values} stored in {@code dtype}: float32 on the heap, half and block formats in an off-heap segment like a
+     * mapped file.
+     */
     private static Weights weights(Arena arena, DType dtype, float[] values) {
         return switch (dtype) {
             case F32 -> new Weights.F32(values, 0, values.length);
@@ -106,7 +112,12 @@ public final class GemmBenchmark {
                 }
                 yield Weights.mapped(seg, dtype);
             }
-            default -> throw new IllegalArgumentException("--dtype must be f32, bf16 or f16, got " + dtype);
+            case Q8_0, Q4_0 -> {
+                MemorySegment seg = arena.allocate(dtype.byteSize(values.length), 64);
+                org.unmask.model.tensor.Quantizer.quantize(dtype, values, 0, values.length, seg, 0);
+                yield Weights.mapped(seg, dtype);
+            }
+            default -> throw new IllegalArgumentException("--dtype must be f32, bf16, f16, q8_0 or q4_0, got " + dtype);
         };
     }
 }

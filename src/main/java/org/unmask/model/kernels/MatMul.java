@@ -45,6 +45,7 @@ public final class MatMul {
             java.util.Arrays.fill(out, outOff, outOff + T * N, 0f);
             return;
         }
+        if (w instanceof Weights.Quantized q) { QuantizedMatMul.forward(out, outOff, x, xOff, q, wOffset, T, K, N); return; }
         if (w instanceof Weights.F32 f && T >= MIN_TRANSPOSED_ROWS) {
             forwardTransposed(out, outOff, x, xOff, f.data(), f.offset() + (int) wOffset, T, K, N);
             return;
@@ -136,6 +137,7 @@ public final class MatMul {
             case Weights.MappedF32 m -> m.segment().isAccessibleBy(NON_OWNER);
             case Weights.MappedBf16 m -> m.segment().isAccessibleBy(NON_OWNER);
             case Weights.MappedF16 m -> m.segment().isAccessibleBy(NON_OWNER);
+            case Weights.Quantized q -> q.segment().isAccessibleBy(NON_OWNER);
         };
     }
 

@@ -18,6 +18,7 @@ final class WorkerAccess {
             case Weights.MappedF32 m -> m.segment();
             case Weights.MappedBf16 m -> m.segment();
             case Weights.MappedF16 m -> m.segment();
+            case Weights.Quantized q -> q.segment();
         };
         return s == null || s.isAccessibleBy(NON_OWNER);
     }

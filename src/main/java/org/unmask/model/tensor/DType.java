@@ -1,17 +1,42 @@
 package org.unmask.model.tensor;
 
-/** Element types of stored tensors, named as in the safetensors header. */
+/**
+ * Element types of stored tensors: the float and integer types named as in the safetensors header, and ggml's block
+ * formats (a fixed number of weights sharing one scale), named as in GGUF.
+ */
 public enum DType {
-    F32(4), BF16(2), F16(2), I32(4), I64(8);
+    F32(4), BF16(2), F16(2), I32(4), I64(8),
+    /** ggml Q8_0: blocks of 32 int8 weights with one f16 scale (34 bytes). */
+    Q8_0(32, 34),
+    /** ggml Q4_0: blocks of 32 4-bit weights (offset 8) with one f16 scale (18 bytes). */
+    Q4_0(32, 18),
+    /** ggml Q6_K: super-blocks of 256 6-bit weights, 16 int8 sub-block scales and one f16 scale (210 bytes). */
+    Q6_K(256, 210);
 
-    /** Bytes per element. */
+    /** Bytes per element; 0 for the block formats, whose size is {@link #blockBytes} per {@link #blockSize} elements. */
     public final int bytes;
+    /** Elements per block: 1 for the element types. */
+    public final int blockSize;
+    /** Bytes per block. */
+    public final int blockBytes;
 
-    DType(int bytes) { this.bytes = bytes; }
+    DType(int bytes) { this.bytes = bytes; this.blockSize = 1; this.blockBytes = bytes; }
 
-    /** The dtype for a safetensors header string, or null when unknown. */
+    DType(int blockSize, int blockBytes) { this.bytes = 0; this.blockSize = blockSize; this.blockBytes = blockBytes; }
+
+    /** Whether elements are stored in blocks that share a scale (offsets and lengths must fall on block boundaries). */
+    public boolean blocked() { return blockSize > 1; }
+
+    /** Bytes that {@code count} elements take ({@code count} a multiple of the block size for block formats). */
+    public long byteSize(long count) {
+        if (count % blockSize != 0)
+            throw new IllegalArgumentException(count + " elements of " + this + " do not fill whole blocks of " + blockSize);
+        return Math.multiplyExact(count / blockSize, (long) blockBytes);
+    }
+
+    /** The dtype for a safetensors header string, or null when unknown (block formats never occur there). */
     public static DType fromSafetensors(String name) {
-        for (DType t : values()) if (t.name().equals(name)) return t;
+        for (DType t : values()) if (!t.blocked() && t.name().equals(name)) return t;
         return null;
     }
 }

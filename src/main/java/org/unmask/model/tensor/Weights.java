@@ -11,10 +11,10 @@ import java.nio.ByteOrder;
 
 /**
  * A read-only weight matrix or vector in one of the storage formats (F32 on the heap, or F32, BF16, F16 in a
- * memory-mapped file). Kernels ask it for rows as floats; the low-precision formats convert in the inner loop so an
- * 8B model never needs a float32 copy.
+ * memory-mapped file, or one of ggml's block formats Q8_0, Q4_0, Q6_K: see {@link Quantized}). Kernels ask it for rows
+ * as floats; the low-precision formats convert in the inner loop so an 8B model never needs a float32 copy.
  */
-public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.MappedBf16, Weights.MappedF16 {
+public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.MappedBf16, Weights.MappedF16, Weights.Quantized {
 
     ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -46,6 +46,11 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
             case MappedF32 w -> new MappedF32(w.segment().asSlice(from * 4, length * 4));
             case MappedBf16 w -> new MappedBf16(w.segment().asSlice(from * 2, length * 2));
             case MappedF16 w -> new MappedF16(w.segment().asSlice(from * 2, length * 2));
+            case Quantized w -> {
+                w.checkBlocks("slice", from, length);
+                DType t = w.dtype();
+                yield Weights.mapped(w.segment().asSlice(from / t.blockSize * t.blockBytes, t.byteSize(length)), t);
+            }
         };
     }
 
@@ -155,12 +160,81 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
         }
     }
 
-    /** Wraps a segment holding {@code dtype} elements. */
+    /**
+     * Weights in one of ggml's block formats in a (mapped) memory segment: {@link #size()} counts weights, and every
+     * offset and length given to {@code dot}, {@code toFloat} and {@code slice} must fall on a block boundary (32
+     * weights for Q8_0 and Q4_0, 256 for Q6_K), which a row of a matrix whose row length is a multiple of the block
+     * does. Decoding follows ggml's reference dequantizers ({@link Blocks}).
+     */
+    sealed interface Quantized extends Weights permits MappedQ8_0, MappedQ4_0, MappedQ6K {
+        /** The blocks. */
+        MemorySegment segment();
+
+        default long size() { return segment().byteSize() / dtype().blockBytes * dtype().blockSize; }
+
+        /** Throws unless [offset, offset + n) starts and ends on block boundaries. */
+        default void checkBlocks(String what, long offset, long n) {
+            int b = dtype().blockSize;
+            if (offset % b != 0 || n % b != 0)
+                throw new IllegalArgumentException(what + " of " + dtype() + " weights at element " + offset + " for " + n
+                        + " elements does not fall on the format's blocks of " + b + " elements");
+        }
+    }
+
+    /** ggml Q8_0 blocks in a (mapped) memory segment. */
+    record MappedQ8_0(MemorySegment segment) implements Quantized {
+        public DType dtype() { return DType.Q8_0; }
+        public float get(long i) { return Blocks.getQ8(segment, i); }
+        public float dot(long off, float[] x, int xOffset, int n) {
+            checkBlocks("dot", off, n);
+            return Blocks.dotQ8(segment, off, x, xOffset, n);
+        }
+        public void toFloat(long off, float[] dst, int dstOffset, int n) {
+            checkBlocks("toFloat", off, n);
+            Blocks.toFloatQ8(segment, off, dst, dstOffset, n);
+        }
+    }
+
+    /** ggml Q4_0 blocks in a (mapped) memory segment. */
+    record MappedQ4_0(MemorySegment segment) implements Quantized {
+        public DType dtype() { return DType.Q4_0; }
+        public float get(long i) { return Blocks.getQ4(segment, i); }
+        public float dot(long off, float[] x, int xOffset, int n) {
+            checkBlocks("dot", off, n);
+            return Blocks.dotQ4(segment, off, x, xOffset, n);
+        }
+        public void toFloat(long off, float[] dst, int dstOffset, int n) {
+            checkBlocks("toFloat", off, n);
+            Blocks.toFloatQ4(segment, off, dst, dstOffset, n);
+        }
+    }
+
+    /** ggml Q6_K super-blocks in a (mapped) memory segment (read only: written by llama-quantize for output.weight). */
+    record MappedQ6K(MemorySegment segment) implements Quantized {
+        public DType dtype() { return DType.Q6_K; }
+        public float get(long i) { return Blocks.getQ6K(segment, i); }
+        public float dot(long off, float[] x, int xOffset, int n) {
+            checkBlocks("dot", off, n);
+            return Blocks.dotQ6K(segment, off, x, xOffset, n);
+        }
+        public void toFloat(long off, float[] dst, int dstOffset, int n) {
+            checkBlocks("toFloat", off, n);
+            Blocks.toFloatQ6K(segment, off, dst, dstOffset, n);
+        }
+    }
+
+    /** Wraps a segment holding {@code dtype} elements (whole blocks for the block formats). */
     static Weights mapped(MemorySegment segment, DType dtype) {
+        if (dtype.blocked() && segment.byteSize() % dtype.blockBytes != 0)
+            throw new IllegalArgumentException(segment.byteSize() + " bytes are not whole " + dtype + " blocks of "
+                    + dtype.blockBytes + " bytes");
         return switch (dtype) {
             case F32 -> new MappedF32(segment);
             case BF16 -> new MappedBf16(segment);
             case F16 -> new MappedF16(segment);
+            case Q8_0 -> new MappedQ8_0(segment);
+            case Q4_0 -> new MappedQ4_0(segment);
+            case Q6_K -> new MappedQ6K(segment);
             default -> throw new IllegalArgumentException("dtype " + dtype + " cannot hold weights");
         };
     }

@@ -1,0 +1,135 @@
+package org.unmask.model.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.unmask.compute.Parallel;
+import org.unmask.model.ModelConfig;
+import org.unmask.model.tensor.DType;
+import org.unmask.model.tensor.Quantizer;
+import org.unmask.model.tensor.Weights;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Writes a model directory as a GGUF file the way llama.cpp's converter and {@code llama-quantize} lay it out:
+ * architecture and hyperparameter keys, the tokenizer of tokenizer.json, tensors under llama.cpp's names with LLaDA's
+ * Q and K rows permuted, norms and other 1-D tensors in F32, matrices in the chosen type. Tensors are read from the
+ * mapped checkpoint and written one at a time, so an 8B model needs memory for one row per worker only.
+ *
+ * <p>One deviation from {@code llama-quantize}: for Q4_0 it stores the LM head ({@code output.weight}, or the tied
+ * {@code token_embd.weight}) in Q6_K, which Unmask reads but does not write; it is stored in Q8_0 here (the more
+ * precise of the two types Unmask writes).
+ */
+public final class GgufExport {
+    private GgufExport() {}
+
+    /** The types {@link #write} accepts. */
+    public static final java.util.List<DType> TYPES = java.util.List.of(DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0);
+
+    /** Summary of a written file. */
+    public record Written(Path file, long bytes, Map<DType, Integer> tensorsByType, boolean tokenizer) {}
+
+    /** Writes the model of {@code modelDir} as {@code out} with matrices in {@code type}; {@code onTensor} sees each GGUF name. */
+    public static Written write(Path modelDir, DType type, Path out, Consumer<String> onTensor) throws IOException {
+        if (!TYPES.contains(type)) throw new IllegalArgumentException("cannot write GGUF tensors in " + type);
+        try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
+            ModelConfig c = ckpt.config();
+            String arch = GgufLayout.arch(c.family());
+            GgufWriter w = new GgufWriter();
+            w.putString("general.architecture", arch);
+            w.putString("general.name", modelDir.toAbsolutePath().normalize().getFileName().toString());
+            w.putU32("general.file_type", fileType(type));
+            w.putU32("general.quantization_version", 2);
+            GgufLayout.writeConfig(w, arch, c);
+            Path tokFile = Files.isDirectory(modelDir) ? modelDir.resolve("tokenizer.json") : modelDir.resolveSibling("tokenizer.json");
+            boolean tok = false;
+            if (Files.isRegularFile(tokFile)) {
+                JsonNode json = new ObjectMapper().readTree(tokFile.toFile());
+                tok = GgufTokenizer.write(w, json, c.embeddingSize(), c.bosTokenIdOrNull() != null);
+            }
+            if (!tok) w.putString("tokenizer.ggml.model", "none");
+            Map<DType, Integer> counts = new LinkedHashMap<>();
+            Map<String, long[]> shapes = org.unmask.model.ModelTensors.expectedShapes(c);
+            for (Map.Entry<String, String> e : GgufLayout.names(c).entrySet()) {
+                Weights src = ckpt.tensors().get(e.getKey());
+                String name = e.getValue();
+                long[] shape = shapes.get(e.getKey());
+                DType t = storage(name, shape, type, c.weightTying());
+                counts.merge(t, 1, Integer::sum);
+                int heads = GgufLayout.permutedHeads(arch, c, name);
+                w.addTensor(name, shape, t, dst -> {
+                    if (onTensor != null) onTensor.accept(name);
+                    encode(src, shape, t, heads > 0 ? c.headDim() : 0, dst);
+                });
+            }
+            w.write(out);
+            return new Written(out, Files.size(out), counts, tok);
+        }
+    }
+
+    /** llama.cpp's {@code general.file_type} (enum llama_ftype) of a file whose matrices are in {@code type}. */
+    static int fileType(DType type) {
+        return switch (type) {
+            case F32 -> 0;
+            case F16 -> 1;
+            case Q4_0 -> 2;
+            case Q8_0 -> 7;
+            case BF16 -> 32;
+            default -> throw new IllegalArgumentException(type.name());
+        };
+    }
+
+    /**
+     * The type a tensor is stored in: F32 for vectors; for a Q4_0 file Q8_0 for the LM head ({@code output.weight},
+     * or {@code token_embd.weight} when the head is tied to it, as llama-quantize treats it); else {@code type}.
+     */
+    static DType storage(String name, long[] shape, DType type, boolean tied) {
+        if (shape.length == 1) return DType.F32;
+        boolean head = name.equals(GgufLayout.OUTPUT) || (tied && name.equals(GgufLayout.TOKEN_EMBD));
+        DType t = head && type == DType.Q4_0 ? DType.Q8_0 : type;
+        // rows that are not whole blocks stay in F16, as llama-quantize falls back for them
+        return t.blocked() && shape[shape.length - 1] % t.blockSize != 0 ? DType.F16 : t;
+    }
+
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Converts {@code src} row by row into {@code dst} in {@code t}; with {@code permuteHd > 0} Hugging Face row r
+     * goes to GGUF row {@link GgufLayout#ggufRow}(r, hd).
+     */
+    static void encode(Weights src, long[] shape, DType t, int permuteHd, MemorySegment dst) {
+        int K = (int) shape[shape.length - 1];
+        long rows = src.size() / K;
+        long rowBytes = t.byteSize(K);
+        Parallel.forRange((int) rows, Math.max(1, (1 << 16) / K), (r0, r1) -> {
+            float[] row = new float[K];
+            for (int r = r0; r < r1; r++) {
+                src.toFloat((long) r * K, row, 0, K);
+                long at = (permuteHd > 0 ? GgufLayout.ggufRow(r, permuteHd) : r) * rowBytes;
+                switch (t) {
+                    case F32 -> { for (int k = 0; k < K; k++) dst.set(F32_LE, at + 4L * k, row[k]); }
+                    case F16 -> { for (int k = 0; k < K; k++) dst.set(I16_LE, at + 2L * k, Float.floatToFloat16(row[k])); }
+                    case BF16 -> { for (int k = 0; k < K; k++) dst.set(I16_LE, at + 2L * k, bf16(row[k])); }
+                    case Q8_0, Q4_0 -> Quantizer.quantize(t, row, 0, K, dst, at);
+                    default -> throw new IllegalArgumentException(t.name());
+                }
+            }
+        });
+    }
+
+    /** float32 → bfloat16 rounding to nearest even (NaNs stay quiet NaNs), as ggml converts. */
+    static short bf16(float f) {
+        int u = Float.floatToRawIntBits(f);
+        if ((u & 0x7fffffff) > 0x7f800000) return (short) ((u >>> 16) | 64);
+        return (short) ((u + (0x7fff + ((u >>> 16) & 1))) >>> 16);
+    }
+}

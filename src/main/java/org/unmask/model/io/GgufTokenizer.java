@@ -1,0 +1,183 @@
+package org.unmask.model.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.unmask.text.HfTokenizer;
+import org.unmask.text.TokenizerFormatException;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A byte-level BPE tokenizer in GGUF metadata as llama.cpp stores it ({@code tokenizer.ggml.model = "gpt2"}:
+ * {@code tokens}, {@code token_type}, {@code merges}, {@code pre}, special ids), to and from the tokenizer.json
+ * form that {@link HfTokenizer} reads. The pre-tokenizer is named in {@code tokenizer.ggml.pre} by llama.cpp's names
+ * for the split regexes: {@code llama-bpe} (Llama 3), {@code qwen2}, {@code gpt-2}.
+ */
+final class GgufTokenizer {
+    private GgufTokenizer() {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** llama.cpp's token types. */
+    static final int NORMAL = 1, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5;
+
+    static final String LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    static final String QWEN2_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+    // ---- writing ----
+
+    /**
+     * Writes the tokenizer of a tokenizer.json (byte-level BPE) as GGUF metadata with {@code vocabSize} tokens (ids
+     * the tokenizer lacks become {@code [PAD<id>]}, unused, as llama.cpp's converter writes them). Returns false and
+     * writes nothing for a tokenizer llama.cpp could not run (not byte-level BPE).
+     */
+    static boolean write(GgufWriter w, JsonNode tok, int vocabSize, boolean addBos) {
+        JsonNode model = tok.path("model");
+        String pre = preName(tok.path("pre_tokenizer"));
+        if (!"BPE".equals(model.path("type").asText()) || pre == null) return false;
+        String[] tokens = new String[vocabSize];
+        int[] types = new int[vocabSize];
+        for (var it = model.path("vocab").fields(); it.hasNext(); ) {
+            var e = it.next();
+            int id = e.getValue().asInt();
+            if (id >= 0 && id < vocabSize) { tokens[id] = e.getKey(); types[id] = NORMAL; }
+        }
+        for (JsonNode a : tok.path("added_tokens")) {
+            int id = a.path("id").asInt(-1);
+            if (id < 0 || id >= vocabSize) continue;
+            tokens[id] = a.path("content").asText();
+            types[id] = a.path("special").asBoolean(false) ? CONTROL : USER_DEFINED;
+        }
+        for (int i = 0; i < vocabSize; i++) if (tokens[i] == null) { tokens[i] = "[PAD" + i + "]"; types[i] = UNUSED; }
+        List<String> merges = new ArrayList<>();
+        for (JsonNode m : model.path("merges")) merges.add(m.isArray() ? m.get(0).asText() + " " + m.get(1).asText() : m.asText());
+        w.putString("tokenizer.ggml.model", "gpt2");
+        w.putString("tokenizer.ggml.pre", pre);
+        w.putStrings("tokenizer.ggml.tokens", List.of(tokens));
+        w.putI32s("tokenizer.ggml.token_type", types);
+        w.putStrings("tokenizer.ggml.merges", merges);
+        w.putBool("tokenizer.ggml.add_bos_token", addBos);
+        return true;
+    }
+
+    /** llama.cpp's name for the pre-tokenizer of a tokenizer.json, or null when it has none for it. */
+    static String preName(JsonNode pre) {
+        String regex = null;
+        boolean byteLevelRegex = false;
+        List<JsonNode> parts = new ArrayList<>();
+        if ("Sequence".equals(pre.path("type").asText())) pre.path("pretokenizers").forEach(parts::add);
+        else parts.add(pre);
+        for (JsonNode p : parts) {
+            switch (p.path("type").asText()) {
+                case "Split" -> regex = p.path("pattern").path("Regex").asText(null);
+                case "ByteLevel" -> byteLevelRegex = p.path("use_regex").asBoolean(true);
+                default -> { return null; }
+            }
+        }
+        if (regex == null) return byteLevelRegex ? "gpt-2" : null;
+        if (regex.equals(LLAMA3_SPLIT)) return "llama-bpe";
+        if (regex.equals(QWEN2_SPLIT)) return "qwen2";
+        return null;
+    }
+
+    // ---- reading ----
+
+    /** The tokenizer in the file's metadata, empty when it has none; errors name the file and the key. */
+    static Optional<HfTokenizer> read(GgufFile g) throws IOException {
+        String model = g.optString("tokenizer.ggml.model");
+        if (model == null || model.equals("none") || model.equals("no_vocab")) return Optional.empty();
+        if (!model.equals("gpt2"))
+            throw new IOException(g.file() + ": metadata 'tokenizer.ggml.model' = \"" + model + "\" is not supported"
+                    + " (only gpt2, byte-level BPE); put the model's tokenizer.json beside the file");
+        List<Object> tokens = g.optArray("tokenizer.ggml.tokens");
+        if (tokens == null) throw new IOException(g.file() + ": missing metadata 'tokenizer.ggml.tokens'");
+        List<Object> types = g.optArray("tokenizer.ggml.token_type");
+        List<Object> merges = g.optArray("tokenizer.ggml.merges");
+        if (merges == null) throw new IOException(g.file() + ": missing metadata 'tokenizer.ggml.merges'");
+        String pre = g.optString("tokenizer.ggml.pre");
+        ObjectNode root = JSON.createObjectNode();
+        root.set("pre_tokenizer", preTokenizer(g.file(), pre == null ? "default" : pre));
+        ObjectNode dec = root.putObject("decoder");
+        dec.put("type", "ByteLevel");
+        ObjectNode m = root.putObject("model");
+        m.put("type", "BPE");
+        ObjectNode vocab = m.putObject("vocab");
+        ArrayNode added = root.putArray("added_tokens");
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < tokens.size(); i++) {
+            String t = (String) tokens.get(i);
+            long type = types == null ? NORMAL : (Long) types.get(i);
+            if (type == UNUSED || seen.putIfAbsent(t, i) != null) continue;
+            if (type == CONTROL || type == USER_DEFINED) {
+                ObjectNode a = added.addObject();
+                a.put("id", i);
+                a.put("content", t);
+                a.put("special", type == CONTROL);
+                a.put("normalized", false);
+            }
+            vocab.put(t, i);
+        }
+        ArrayNode ms = m.putArray("merges");
+        for (Object o : merges) ms.add((String) o);
+        Boolean addBos = g.optBool("tokenizer.ggml.add_bos_token");
+        Integer bos = g.optInteger("tokenizer.ggml.bos_token_id");
+        if (Boolean.TRUE.equals(addBos) && bos != null && bos >= 0 && bos < tokens.size()) {
+            String b = (String) tokens.get(bos);
+            ObjectNode post = root.putObject("post_processor");
+            post.put("type", "TemplateProcessing");
+            ArrayNode single = post.putArray("single");
+            single.addObject().putObject("SpecialToken").put("id", b).put("type_id", 0);
+            single.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
+            ArrayNode pair = post.putArray("pair");
+            pair.addObject().putObject("SpecialToken").put("id", b).put("type_id", 0);
+            pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
+            pair.addObject().putObject("Sequence").put("id", "B").put("type_id", 1);
+            ObjectNode st = post.putObject("special_tokens").putObject(b);
+            st.put("id", b);
+            st.putArray("ids").add(bos);
+            st.putArray("tokens").add(b);
+        }
+        try {
+            return Optional.of(HfTokenizer.fromJson(root, g.file() + " (tokenizer metadata)"));
+        } catch (TokenizerFormatException e) {
+            throw new IOException(g.file() + ": the tokenizer metadata do not form a tokenizer: " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode preTokenizer(Path file, String pre) throws IOException {
+        ObjectNode seq = JSON.createObjectNode();
+        String regex = switch (pre) {
+            case "llama-bpe", "llama3", "llama-v3" -> LLAMA3_SPLIT;
+            case "qwen2" -> QWEN2_SPLIT;
+            case "gpt-2", "default" -> null;
+            default -> throw new IOException(file + ": metadata 'tokenizer.ggml.pre' = \"" + pre + "\" is not a pre-tokenizer"
+                    + " Unmask knows (llama-bpe, qwen2, gpt-2); put the model's tokenizer.json beside the file");
+        };
+        if (regex == null) {
+            seq.put("type", "ByteLevel");
+            seq.put("add_prefix_space", false);
+            seq.put("use_regex", true);
+            return seq;
+        }
+        seq.put("type", "Sequence");
+        ArrayNode parts = seq.putArray("pretokenizers");
+        ObjectNode split = parts.addObject();
+        split.put("type", "Split");
+        split.putObject("pattern").put("Regex", regex);
+        split.put("behavior", "Isolated");
+        split.put("invert", false);
+        ObjectNode bl = parts.addObject();
+        bl.put("type", "ByteLevel");
+        bl.put("add_prefix_space", false);
+        bl.put("use_regex", false);
+        return seq;
+    }
+}

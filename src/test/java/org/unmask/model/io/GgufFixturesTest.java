@@ -1,0 +1,100 @@
+package org.unmask.model.io;
+
+import org.junit.jupiter.api.Test;
+import org.unmask.model.ModelConfig;
+import org.unmask.model.Transformer;
+import org.unmask.model.kernels.AttentionPattern;
+import org.unmask.model.tensor.DType;
+import org.unmask.model.tensor.Quantizer;
+import org.unmask.model.tensor.Weights;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
+
+/**
+ * Against files written by gguf-py, the llama.cpp project's Python package (src/test/python/make_gguf_fixtures.py):
+ * dequantization, quantized bytes, and tiny LLaDA and Dream models whose GGUF must give the weights and logits of
+ * the Hugging Face checkpoint of the values gguf-py dequantizes it to.
+ */
+class GgufFixturesTest {
+
+    static Path resource(String name) throws Exception {
+        return Path.of(GgufFixturesTest.class.getResource("/gguf/" + name).toURI());
+    }
+
+    @Test
+    void everyTypeDequantizesExactlyAsGgufPy() throws Exception {
+        try (GgufFile g = GgufFile.open(resource("blocks.gguf"))) {
+            for (String type : new String[]{"f16", "bf16", "q8_0", "q4_0", "q6_k"}) {
+                Weights w = g.weights(type);
+                Weights expected = g.weights(type + ".expected");
+                assertThat(w.size()).as(type).isEqualTo(expected.size());
+                float[] got = new float[(int) w.size()];
+                w.toFloat(0, got, 0, got.length);
+                for (int i = 0; i < got.length; i++) {
+                    assertThat(Float.floatToIntBits(got[i])).as("%s element %d", type, i)
+                            .isEqualTo(Float.floatToIntBits(expected.get(i)));
+                    if (i % 97 == 0) assertThat(w.get(i)).isEqualTo(expected.get(i));
+                }
+            }
+            assertThat(g.tensors().get("q6_k").dtype()).isEqualTo(DType.Q6_K);
+        }
+    }
+
+    @Test
+    void quantizerWritesTheBytesOfGgmlsReferenceQuantizers() throws Exception {
+        try (GgufFile g = GgufFile.open(resource("blocks.gguf")); Arena arena = Arena.ofConfined()) {
+            Weights src = g.weights("src");
+            float[] x = new float[(int) src.size()];
+            src.toFloat(0, x, 0, x.length);
+            for (DType type : new DType[]{DType.Q8_0, DType.Q4_0}) {
+                MemorySegment mine = arena.allocate(type.byteSize(x.length));
+                Quantizer.quantize(type, x, 0, x.length, mine, 0);
+                MemorySegment theirs = g.bytes(type.name().toLowerCase());
+                assertThat(mine.byteSize()).isEqualTo(theirs.byteSize());
+                for (long i = 0; i < mine.byteSize(); i++)
+                    assertThat(mine.get(ValueLayout.JAVA_BYTE, i)).as("%s byte %d (block %d)", type, i, i / type.blockBytes)
+                            .isEqualTo(theirs.get(ValueLayout.JAVA_BYTE, i));
+            }
+        }
+    }
+
+    @Test
+    void tinyLladaFromGgufHasTheWeightsAndLogitsOfItsCheckpoint() throws Exception {
+        sameModel("llada");
+    }
+
+    @Test
+    void tinyDreamFromGgufHasTheWeightsAndLogitsOfItsCheckpoint() throws Exception {
+        sameModel("dream");
+    }
+
+    private static void sameModel(String arch) throws Exception {
+        Path dir = resource(arch);
+        try (Checkpoint hf = Checkpoint.open(dir); Checkpoint gg = Checkpoint.open(dir.resolve("model.gguf"))) {
+            ModelConfig c = hf.config();
+            assertThat(gg.config()).isEqualTo(c);
+            assertThat(gg.tensors().keySet()).containsExactlyElementsOf(hf.tensors().keySet());
+            for (Map.Entry<String, Weights> e : hf.tensors().entrySet()) {
+                Weights a = e.getValue(), b = gg.tensors().get(e.getKey());
+                float[] fa = new float[(int) a.size()], fb = new float[(int) b.size()];
+                a.toFloat(0, fa, 0, fa.length);
+                b.toFloat(0, fb, 0, fb.length);
+                assertThat(fb).as("%s %s", arch, e.getKey()).containsExactly(fa);
+            }
+            int[] ids = {0, 5, 9, 3, 3, 17, 22, 39, 3, 11};
+            float[] want = Transformer.fromWeights(c, hf.tensors(), false).logits(ids, 1, ids.length, null, null, AttentionPattern.BIDIRECTIONAL);
+            float[] got = Transformer.fromWeights(gg.config(), gg.tensors(), false).logits(ids, 1, ids.length, null, null, AttentionPattern.BIDIRECTIONAL);
+            float scale = 0;
+            for (float v : want) scale = Math.max(scale, Math.abs(v));
+            for (int i = 0; i < want.length; i++)
+                assertThat(got[i]).as("%s logit %d", arch, i).isCloseTo(want[i], offset(1e-5f * scale));
+        }
+    }
+}

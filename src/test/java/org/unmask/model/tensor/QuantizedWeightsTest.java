@@ -1,0 +1,145 @@
+package org.unmask.model.tensor;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
+
+/** The block formats against plain decoders written from ggml's block layouts, and the quantizer's rounding. */
+class QuantizedWeightsTest {
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** Random blocks of {@code type} whose f16 scales are small finite numbers (the rest of each block is any bytes). */
+    static MemorySegment randomBlocks(Arena arena, DType type, int blocks, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        MemorySegment seg = arena.allocate((long) blocks * type.blockBytes);
+        for (long i = 0; i < seg.byteSize(); i++) seg.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
+        long scaleAt = type == DType.Q6_K ? 208 : 0;
+        for (int b = 0; b < blocks; b++)
+            seg.set(I16, (long) b * type.blockBytes + scaleAt, Float.floatToFloat16((float) (rnd.nextDouble() * 0.02 - 0.01)));
+        return seg;
+    }
+
+    /** Element i decoded straight from the layout in ggml-common.h, one element at a time. */
+    static float plain(MemorySegment s, DType type, long i) {
+        long blk = i / type.blockSize;
+        int j = (int) (i % type.blockSize);
+        long base = blk * type.blockBytes;
+        return switch (type) {
+            case Q8_0 -> Float.float16ToFloat(s.get(I16, base)) * s.get(ValueLayout.JAVA_BYTE, base + 2 + j);
+            case Q4_0 -> {
+                int q = s.get(ValueLayout.JAVA_BYTE, base + 2 + j % 16) & 0xFF;
+                yield Float.float16ToFloat(s.get(I16, base)) * ((j < 16 ? q & 15 : q >> 4) - 8);
+            }
+            case Q6_K -> {
+                // element j = 128·h + 32·g + l: low 4 bits from ql[64h + l + 32·(g odd)] (high nibble for g ≥ 2),
+                // 2 high bits from qh[32h + l] at bit 2g, scale scales[8h + 2g + l/16]
+                int h = j / 128, g = (j % 128) / 32, l = j % 32;
+                int ql = s.get(ValueLayout.JAVA_BYTE, base + 64 * h + l + 32 * (g & 1)) & 0xFF;
+                int lo = g >= 2 ? ql >> 4 : ql & 15;
+                int hi = ((s.get(ValueLayout.JAVA_BYTE, base + 128 + 32 * h + l) & 0xFF) >> (2 * g)) & 3;
+                int sc = s.get(ValueLayout.JAVA_BYTE, base + 192 + 8 * h + 2 * g + l / 16);
+                float d = Float.float16ToFloat(s.get(I16, base + 208));
+                yield d * sc * ((lo | hi << 4) - 32);
+            }
+            default -> throw new AssertionError(type);
+        };
+    }
+
+    @Test
+    void everyBlockFormatDecodesLikeThePlainLayout() {
+        for (DType type : new DType[]{DType.Q8_0, DType.Q4_0, DType.Q6_K}) {
+            try (Arena arena = Arena.ofConfined()) {
+                int blocks = type == DType.Q6_K ? 5 : 37;
+                MemorySegment seg = randomBlocks(arena, type, blocks, type.ordinal());
+                Weights w = Weights.mapped(seg, type);
+                int n = blocks * type.blockSize;
+                assertThat(w.size()).isEqualTo(n);
+                assertThat(w.dtype()).isEqualTo(type);
+                float[] all = new float[n + 3];
+                w.toFloat(0, all, 3, n);
+                SplittableRandom rnd = new SplittableRandom(3);
+                float[] x = new float[n + 5];
+                for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
+                double ref = 0;
+                for (int i = 0; i < n; i++) {
+                    float e = plain(seg, type, i);
+                    assertThat(w.get(i)).as("%s get(%d)", type, i).isEqualTo(e);
+                    assertThat(all[3 + i]).as("%s toFloat[%d]", type, i).isEqualTo(e);
+                    ref += (double) e * x[5 + i];
+                }
+                assertThat((double) w.dot(0, x, 5, n)).as("%s dot", type).isCloseTo(ref, offset(1e-4 * (1 + Math.abs(ref))));
+                // a slice on block boundaries reads the same elements
+                int b = type.blockSize;
+                Weights s = w.slice(2L * b, 2L * b);
+                assertThat(s.size()).isEqualTo(2L * b);
+                for (int i = 0; i < 2 * b; i++) assertThat(s.get(i)).isEqualTo(w.get(2L * b + i));
+            }
+        }
+    }
+
+    @Test
+    void offsetsOffTheBlocksAreRefusedWithTheBlockSize() {
+        try (Arena arena = Arena.ofConfined()) {
+            Weights q4 = Weights.mapped(randomBlocks(arena, DType.Q4_0, 4, 1), DType.Q4_0);
+            assertThatThrownBy(() -> q4.slice(16, 32)).hasMessageContaining("blocks of 32");
+            assertThatThrownBy(() -> q4.dot(0, new float[64], 0, 48)).hasMessageContaining("blocks of 32");
+            Weights q6 = Weights.mapped(randomBlocks(arena, DType.Q6_K, 2, 1), DType.Q6_K);
+            assertThatThrownBy(() -> q6.toFloat(32, new float[256], 0, 256)).hasMessageContaining("blocks of 256");
+            assertThatThrownBy(() -> Weights.mapped(arena.allocate(35), DType.Q8_0)).hasMessageContaining("34 bytes");
+        }
+    }
+
+    @Test
+    void roundfRoundsHalvesAwayFromZeroLikeC() {
+        assertThat(Quantizer.roundf(2.5f)).isEqualTo(3);
+        assertThat(Quantizer.roundf(-2.5f)).isEqualTo(-3);
+        assertThat(Quantizer.roundf(0.49999997f)).isEqualTo(0);
+        assertThat(Quantizer.roundf(-0.5f)).isEqualTo(-1);
+        assertThat(Quantizer.roundf(126.49999f)).isEqualTo(126);
+    }
+
+    @Test
+    void quantizedValuesLieWithinHalfAStepOfTheInput() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        int n = 32 * 50;
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(5) - 3));
+        for (int b = 0; b < 32; b++) v[32 * 7 + b] = 0f;   // an all-zero block: scale 0, every value 0
+        try (Arena arena = Arena.ofConfined()) {
+            for (DType type : new DType[]{DType.Q8_0, DType.Q4_0}) {
+                MemorySegment seg = arena.allocate(type.byteSize(n));
+                Quantizer.quantize(type, v, 0, n, seg, 0);
+                Weights w = Weights.mapped(seg, type);
+                for (int blk = 0; blk < n / 32; blk++) {
+                    float amax = 0;
+                    for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(v[32 * blk + j]));
+                    // the step is the f16 scale; the f32 scale used for rounding differs from it by at most 2^-11
+                    float step = type == DType.Q8_0 ? amax / 127 : amax / 8;
+                    for (int j = 0; j < 32; j++) {
+                        int i = 32 * blk + j;
+                        double tol = step * (type == DType.Q8_0 ? 0.5 : 1.0) + amax * 2e-3 + 1e-30;
+                        assertThat((double) w.get(i)).as("%s element %d", type, i).isCloseTo(v[i], offset(tol));
+                    }
+                }
+                for (int j = 0; j < 32; j++) assertThat(w.get(32 * 7 + j)).isZero();
+            }
+            // Q4_0 maps the signed value of largest magnitude to nibble 0 exactly: d = max/−8
+            float[] one = new float[32];
+            for (int j = 0; j < 32; j++) one[j] = j - 16;   // max magnitude −16 at j = 0 → d = 2
+            MemorySegment seg = arena.allocate(18);
+            Quantizer.quantize(DType.Q4_0, one, 0, 32, seg, 0);
+            assertThat(Float.float16ToFloat(seg.get(I16, 0))).isEqualTo(2f);
+            assertThat(seg.get(ValueLayout.JAVA_BYTE, 2) & 15).isEqualTo(0);
+            // element 31 = 15 → 15/2 + 8.5 = 16 → clamped to 15
+            assertThat((seg.get(ValueLayout.JAVA_BYTE, 2 + 15) & 0xFF) >> 4).isEqualTo(15);
+        }
+    }
+}
