@@ -1,5 +1,9 @@
 package org.unmask.api;
 
+import java.util.Map;
+import org.unmask.model.tensor.Weights;
+import org.unmask.model.tensor.DType;
+import org.unmask.model.io.QuantizeOnLoad;
 import org.unmask.diffusion.Elbo;
 import org.unmask.hub.Hub;
 import org.unmask.diffusion.Infill;
@@ -65,12 +69,18 @@ public final class UnmaskModel {
      * memory-mapped (bf16 and f16 are used in place) for the life of the process. Errors name the file, field or
      * tensor at fault.
      */
-    public static UnmaskModel load(Path dir) throws IOException {
+    public static UnmaskModel load(Path dir) throws IOException { return load(dir, null); }
+
+    /**
+     * The same, with the matrices quantized to {@code quantize} (Q8_0 or Q4_0) in native memory while loading, or used
+     * as stored when it is null (see {@link QuantizeOnLoad}).
+     */
+    public static UnmaskModel load(Path dir, DType quantize) throws IOException {
         dir = Hub.resolve(dir);   // ORG/NAME[@REV]: the Hugging Face cache's snapshot, pulled when missing
-        if (Checkpoint.isGguf(dir)) return loadGguf(dir);
+        if (Checkpoint.isGguf(dir)) return loadGguf(dir, quantize);
         if (!Files.isDirectory(dir)) throw new IOException("model directory " + dir + " does not exist");
         Checkpoint ckpt = Checkpoint.open(dir);
-        Transformer model = Transformer.fromWeights(ckpt.config(), ckpt.tensors(), false);
+        Transformer model = Transformer.fromWeights(ckpt.config(), weights(ckpt, quantize), false);
         Path tok = dir.resolve("tokenizer.json");
         return new UnmaskModel(model, Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok)) : Optional.empty(), dir,
                 ChatTemplate.load(dir, model.config().family().fallbackChatTemplate()));
@@ -81,14 +91,18 @@ public final class UnmaskModel {
      * tokenizer from a tokenizer.json beside the file or else from the file's metadata, the chat template from a
      * tokenizer_config.json beside it.
      */
-    private static UnmaskModel loadGguf(Path file) throws IOException {
+    private static UnmaskModel loadGguf(Path file, DType quantize) throws IOException {
         Checkpoint ckpt = Checkpoint.open(file);
-        Transformer model = Transformer.fromWeights(ckpt.config(), ckpt.tensors(), false);
+        Transformer model = Transformer.fromWeights(ckpt.config(), weights(ckpt, quantize), false);
         Path dir = file.toAbsolutePath().getParent();
         Path tok = dir.resolve("tokenizer.json");
         Optional<Tokenizer> tokenizer = Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok))
                 : ckpt.ggufTokenizer().map(t -> (Tokenizer) t);
-        return new UnmaskModel(model, tokenizer, file, ChatTemplate.load(dir));
+        return new UnmaskModel(model, tokenizer, file, ChatTemplate.load(dir, model.config().family().fallbackChatTemplate()));
+    }
+
+    private static Map<String, Weights> weights(Checkpoint ckpt, DType quantize) {
+        return quantize == null ? ckpt.tensors() : QuantizeOnLoad.apply(ckpt.config(), ckpt.tensors(), quantize);
     }
 
     /**

@@ -71,6 +71,17 @@ final class Converters {
         }
     }
 
+    /** A block format weights are quantized to while loading: {@code q8_0} or {@code q4_0}. */
+    static final class BlockType implements ITypeConverter<DType> {
+        @Override public DType convert(String s) {
+            return switch (s.trim().toLowerCase(Locale.ROOT)) {
+                case "q8_0" -> DType.Q8_0;
+                case "q4_0" -> DType.Q4_0;
+                default -> throw new TypeConversionException("expected q8_0 or q4_0, got '" + s + "'");
+            };
+        }
+    }
+
     /** A weight format for the forward product: the float types or a ggml block format (q8_0, q4_0). */
     static final class WeightType implements ITypeConverter<DType> {
         @Override public DType convert(String s) {

@@ -2,6 +2,7 @@ package org.unmask.cli;
 
 import org.unmask.api.UnmaskModel;
 import org.unmask.hub.Hub;
+import org.unmask.model.tensor.DType;
 import org.unmask.serve.GenerationEngine;
 import org.unmask.serve.LladaEngine;
 
@@ -14,12 +15,18 @@ import java.nio.file.Path;
 public final class ModelDirs {
     private ModelDirs() {}
 
+    /** The block format matrices are quantized to while loading (Main's {@code --quantize}), or null to use them as stored. */
+    private static volatile DType quantize;
+
+    /** Sets the block format for every later load (null: as stored). */
+    static void quantizeOnLoad(DType type) { quantize = type; }
+
     /** The model and tokenizer in {@code dir}, a GGUF file, or the Hub model {@code ORG/NAME[@REV]}, through the library API. */
     public static UnmaskModel load(Path dir) {
         Path resolved = resolve(dir);
         requireDir(resolved);
         try {
-            return UnmaskModel.load(resolved);
+            return UnmaskModel.load(resolved, quantize);
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }

@@ -1,0 +1,52 @@
+package org.unmask.model.io;
+
+import org.unmask.compute.Parallel;
+import org.unmask.model.ModelConfig;
+import org.unmask.model.TensorSpec;
+import org.unmask.model.tensor.DType;
+import org.unmask.model.tensor.Quantizer;
+import org.unmask.model.tensor.Weights;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Quantizes a loaded checkpoint's matrices to Q8_0 or Q4_0 in native memory, tensor by tensor as the mapped weights
+ * are read, so that a model whose bf16 weights do not fit in RAM (LLaDA 2.x mini: 32 GB) runs from a copy about a
+ * quarter (Q4_0) or half (Q8_0) that size. Rounding is {@link Quantizer}'s, the same bytes {@code unmask quantize}
+ * writes. Norms, biases and the MoE routers ({@code mlp.gate.weight}: routing flips on near-ties) stay as stored.
+ */
+public final class QuantizeOnLoad {
+    private QuantizeOnLoad() {}
+
+    /** The tensors with every matrix whose rows are whole blocks of 32 replaced by a {@code type} copy. */
+    public static Map<String, Weights> apply(ModelConfig config, Map<String, Weights> tensors, DType type) {
+        if (type != DType.Q8_0 && type != DType.Q4_0)
+            throw new IllegalArgumentException("weights can be quantized on load to q8_0 or q4_0, not " + type);
+        Map<String, TensorSpec> specs = config.family().tensors(config);
+        Map<String, Weights> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Weights> e : tensors.entrySet()) {
+            TensorSpec spec = specs.get(e.getKey());
+            boolean matrix = spec != null && spec.shape().length == 2 && spec.shape()[1] % 32 == 0
+                    && !e.getKey().endsWith("mlp.gate.weight") && !(e.getValue() instanceof Weights.Quantized);
+            out.put(e.getKey(), matrix ? quantize(e.getValue(), spec.shape()[0], (int) spec.shape()[1], type) : e.getValue());
+        }
+        return out;
+    }
+
+    /** One matrix of {@code rows × cols}, quantized row by row on the worker threads into memory that lives as long as the process. */
+    private static Weights quantize(Weights w, long rows, int cols, DType type) {
+        long rowBytes = (long) (cols / 32) * type.blockBytes;
+        MemorySegment dst = Arena.global().allocate(rows * rowBytes, 32);
+        Parallel.forRange(Math.toIntExact(rows), 64, (r0, r1) -> {
+            float[] row = new float[cols];
+            for (int r = r0; r < r1; r++) {
+                w.toFloat((long) r * cols, row, 0, cols);
+                Quantizer.quantize(type, row, 0, cols, dst, r * rowBytes);
+            }
+        });
+        return Weights.mapped(dst, type);
+    }
+}
