@@ -110,7 +110,12 @@ public final class UnmaskModel {
      * logits are the raw forward, shifted here when its config asks for a logit shift.
      */
     public static UnmaskModel of(Denoiser model, Optional<Tokenizer> tokenizer) {
-        return new UnmaskModel(model, tokenizer, null, ChatTemplate.llada());
+        return of(model, tokenizer, ChatTemplate.llada());
+    }
+
+    /** The same with a chat template (a model directory's, as {@link #load} would find it). */
+    public static UnmaskModel of(Denoiser model, Optional<Tokenizer> tokenizer, ChatTemplate chatTemplate) {
+        return new UnmaskModel(model, tokenizer, null, chatTemplate);
     }
 
     /** The architecture and special ids. */

@@ -79,8 +79,8 @@ final class BenchBlockCommand implements Callable<Integer> {
             out.flush();
         }
         out.printf(Locale.ROOT, "cache memory: %.1f MiB%n", cache.bytes() / 1048576.0);
-        out.printf(Locale.ROOT, "block step uncached: %.3f s%n", full);
-        out.printf(Locale.ROOT, "block step cached: %.3f s%n", cached);
+        out.printf(Locale.ROOT, "block step uncached: %.3f ms%n", full * 1e3);
+        out.printf(Locale.ROOT, "block step cached: %.3f ms%n", cached * 1e3);
         out.flush();
         return 0;
     }

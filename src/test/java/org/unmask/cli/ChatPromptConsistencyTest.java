@@ -53,8 +53,13 @@ class ChatPromptConsistencyTest {
         @Override public String token(int id) { return inner.token(id); }
     }
 
-    static LladaEngine engine(Tokenizer tok) {
-        return new LladaEngine("fake", org.unmask.api.UnmaskModel.of(new FakeDenoiser(16, 21), java.util.Optional.of(tok)), 1);
+    /** The model as loading {@code modelDir} gives it: the test denoiser, with the directory's chat template. */
+    static org.unmask.api.UnmaskModel model(Tokenizer tok, Path modelDir) throws java.io.IOException {
+        return org.unmask.api.UnmaskModel.of(new FakeDenoiser(16, 21), Optional.of(tok), ChatTemplate.load(modelDir));
+    }
+
+    static LladaEngine engine(Tokenizer tok, Path modelDir) throws java.io.IOException {
+        return new LladaEngine("fake", model(tok, modelDir), 1);
     }
 
     static String sftPrompt() {
@@ -67,15 +72,15 @@ class ChatPromptConsistencyTest {
         Recorder tok = new Recorder();
         GenerateCommand g = new GenerateCommand();
         new CommandLine(g).parseArgs("--model", modelDir.toString(), "--prompt", USER, "--chat", "--gen-length", "4", "--steps", "4");
-        g.run(org.unmask.api.UnmaskModel.of(new FakeDenoiser(16, 21), Optional.of(tok)), new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+        g.run(model(tok, modelDir), new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
         return tok.encoded.getFirst();
     }
 
-    static String chatCommandPrompt(Path modelDir) {
+    static String chatCommandPrompt(Path modelDir) throws java.io.IOException {
         Recorder tok = new Recorder();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ByteArrayInputStream in = new ByteArrayInputStream((USER + "\n/exit\n").getBytes(StandardCharsets.UTF_8));
-        int code = new CommandLine(new ChatCommand(d -> engine(tok), in, new PrintStream(bytes, true, StandardCharsets.UTF_8)))
+        int code = new CommandLine(new ChatCommand(d -> engine(tok, modelDir), in, new PrintStream(bytes, true, StandardCharsets.UTF_8)))
                 .execute("--model", modelDir.toString(), "--gen-length", "4", "--steps", "4", "--block-length", "4");
         assertThat(code).as(bytes.toString(StandardCharsets.UTF_8)).isZero();
         return tok.encoded.getFirst();
@@ -84,7 +89,8 @@ class ChatPromptConsistencyTest {
     /** The server as {@code unmask serve} starts it: the model directory's template over the model's engine. */
     static String serverPrompt(Path modelDir) throws Exception {
         Recorder tok = new Recorder();
-        try (UnmaskServer server = UnmaskServer.start(engine(tok), ChatTemplate.load(modelDir),
+        LladaEngine engine = engine(tok, modelDir);
+        try (UnmaskServer server = UnmaskServer.start(engine, engine.chatTemplate(),
                 new ServerOptions("127.0.0.1", 0, 4, 1, 1 << 20))) {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server.url() + "/v1/chat/completions"))
                     .header("Content-Type", "application/json")
