@@ -81,6 +81,7 @@ public final class UnmaskModel {
         if (!Files.isDirectory(dir)) throw new IOException("model directory " + dir + " does not exist");
         Checkpoint ckpt = Checkpoint.open(dir);
         Transformer model = Transformer.fromWeights(ckpt.config(), weights(ckpt, quantize), false);
+        if (quantize != null) ckpt.close();   // every tensor is a copy now: unmap the file
         Path tok = dir.resolve("tokenizer.json");
         return new UnmaskModel(model, Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok)) : Optional.empty(), dir,
                 ChatTemplate.load(dir, model.config().family().fallbackChatTemplate()));

@@ -16,12 +16,17 @@ import java.util.Map;
  * Quantizes a loaded checkpoint's matrices to Q8_0 or Q4_0 in native memory, tensor by tensor as the mapped weights
  * are read, so that a model whose bf16 weights do not fit in RAM (LLaDA 2.x mini: 32 GB) runs from a copy about a
  * quarter (Q4_0) or half (Q8_0) that size. Rounding is {@link Quantizer}'s, the same bytes {@code unmask quantize}
- * writes. Norms, biases and the MoE routers ({@code mlp.gate.weight}: routing flips on near-ties) stay as stored.
+ * writes. Norms, biases and the MoE routers ({@code mlp.gate.weight}: routing flips on near-ties) are copied to
+ * float32 on the heap (they are small), so that nothing refers to the checkpoint's mapping afterwards and it can be
+ * closed: its pages then no longer count as the process's memory.
  */
 public final class QuantizeOnLoad {
     private QuantizeOnLoad() {}
 
-    /** The tensors with every matrix whose rows are whole blocks of 32 replaced by a {@code type} copy. */
+    /**
+     * The tensors with every matrix whose rows are whole blocks of 32 replaced by a {@code type} copy and every other
+     * tensor by a float32 copy; tensors already in a block format (a GGUF file's) are kept as they are.
+     */
     public static Map<String, Weights> apply(ModelConfig config, Map<String, Weights> tensors, DType type) {
         if (type != DType.Q8_0 && type != DType.Q4_0)
             throw new IllegalArgumentException("weights can be quantized on load to q8_0 or q4_0, not " + type);
@@ -31,9 +36,17 @@ public final class QuantizeOnLoad {
             TensorSpec spec = specs.get(e.getKey());
             boolean matrix = spec != null && spec.shape().length == 2 && spec.shape()[1] % 32 == 0
                     && !e.getKey().endsWith("mlp.gate.weight") && !(e.getValue() instanceof Weights.Quantized);
-            out.put(e.getKey(), matrix ? quantize(e.getValue(), spec.shape()[0], (int) spec.shape()[1], type) : e.getValue());
+            Weights w = e.getValue();
+            out.put(e.getKey(), matrix ? quantize(w, spec.shape()[0], (int) spec.shape()[1], type)
+                    : w instanceof Weights.Quantized ? w : copy(w));
         }
         return out;
+    }
+
+    private static Weights copy(Weights w) {
+        float[] f = new float[Math.toIntExact(w.size())];
+        w.toFloat(0, f, 0, f.length);
+        return new Weights.F32(f, 0, f.length);
     }
 
     /** One matrix of {@code rows × cols}, quantized row by row on the worker threads into memory that lives as long as the process. */
