@@ -52,6 +52,11 @@ public final class BenchMatmulCommand implements Callable<Integer> {
                     out.flush();
                 });
         out.printf(Locale.ROOT, "median %.1f GFLOPS, best %.1f GFLOPS%n", r.median(), r.best());
+        if (md == GemmBenchmark.Mode.FORWARD) {
+            // each product reads the N·K weights once: the figure to hold against the memory bandwidth when T is small
+            out.printf(Locale.ROOT, "weights streamed: %.1f GB/s in the best run (%d bytes per weight, 2·T = %d flops each)%n",
+                    r.best() * type.bytes / (2.0 * m), type.bytes, 2 * m);
+        }
         out.printf(Locale.ROOT, "matmul GFLOPS: %.1f%n", r.best());
         out.flush();
         return 0;
