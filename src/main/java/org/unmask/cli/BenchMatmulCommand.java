@@ -37,16 +37,28 @@ public final class BenchMatmulCommand implements Callable<Integer> {
             paramLabel = "forward|backward-input|backward-weight", description = "Which product to time (default: forward).")
     GemmBenchmark.Mode md;
 
+    @Option(names = "--clock", defaultValue = "wall", paramLabel = "wall|cpu",
+            description = "Time runs by elapsed time (wall) or by the CPU time of the one worker thread (cpu, needs --threads 1;"
+                    + " steadier on a shared machine). Default: ${DEFAULT-VALUE}.")
+    String clock;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "matmul %s %s T=%d K=%d N=%d threads=%d%n",
-                md.spelling(), type.name().toLowerCase(Locale.ROOT), m, k, n, Parallel.threads());
+        GemmBenchmark.Clock clk;
+        try {
+            clk = GemmBenchmark.Clock.parse(clock);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '--clock': " + e.getMessage());
+        }
+        out.printf(Locale.ROOT, "matmul %s %s T=%d K=%d N=%d threads=%d%s%n",
+                md.spelling(), type.name().toLowerCase(Locale.ROOT), m, k, n, Parallel.threads(),
+                clk == GemmBenchmark.Clock.CPU ? " clock=cpu" : "");
         int[] run = {0};
-        GemmBenchmark.Result r = GemmBenchmark.run(md, type, m, k, n, iters,
+        GemmBenchmark.Result r = GemmBenchmark.run(md, type, m, k, n, iters, clk,
                 g -> {
                     out.printf(Locale.ROOT, "run %d: %.1f GFLOPS%n", ++run[0], g);
                     out.flush();
