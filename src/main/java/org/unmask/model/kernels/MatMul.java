@@ -68,11 +68,15 @@ public final class MatMul {
             return;
         }
         if (T > MAX_WEIGHT_ROW_TOKENS) {
-            // Training sizes: C = out (rows t), A(t, k) = x[t·K + k], B(k, n) = W[n·K + k], packed strip by strip.
-            // The axpy tiles need no horizontal sums, which would dominate the dot tiles at d_model 256 (16 FMAs
-            // per sum at 512 bits); each weight is transposed into a strip once per call, amortised over T rows.
+            // Training sizes: C = out (rows t), A(t, k) = x[t·K + k], B = Wᵀ. The axpy tiles need no horizontal
+            // sums, which would dominate the dot tiles at d_model 256 (16 FMAs per sum at 512 bits). Heap weights
+            // are transposed once, by all threads, into a reused buffer (K·N moves against T·K·N multiply-adds);
+            // other formats are decoded strip by strip.
             Arrays.fill(out, outOff, outOff + T * N, 0f);
-            accumulate(out, outOff, N, x, xOff, K, 1, transposedStrips(w, wOffset, K), T, K, N, tiles, parallel);
+            Strips wt = w instanceof Weights.F32 f && parallel
+                    ? rowStrips(transposed(f.data(), f.offset() + (int) wOffset, K, N), 0, N)
+                    : transposedStrips(w, wOffset, K);
+            accumulate(out, outOff, N, x, xOff, K, 1, wt, T, K, N, tiles, parallel);
             return;
         }
         // Fewer token rows than a vector (4-15 at 512 bits, 4-7 at 256): dot tiles, vectors along K.
@@ -182,6 +186,37 @@ public final class MatMul {
                 for (int u = v; u < width; u += L)
                     MicroKernels.axpy1x1(pa, po + r * ps, 1, xs, xo + u, TW, jc, ct, c0 + r * T + u, Math.min(L, width - u));
         }
+    }
+
+    /** {@code W[N,K]} (from element {@code wOff}) transposed into the calling thread's buffer, split over the workers. */
+    private static float[] transposed(float[] w, int wOff, int K, int N) {
+        float[] wt = transposeScratch(K * N);
+        final int B = 32;   // square blocks keep both the read and the write side in L1
+        Parallel.forRange(ceilDiv(N, B), 4, (b0, b1) -> {
+            for (int n0 = b0 * B; n0 < Math.min(N, b1 * B); n0 += B) {
+                int n1 = Math.min(N, n0 + B);
+                for (int k0 = 0; k0 < K; k0 += B) {
+                    int k1 = Math.min(K, k0 + B);
+                    for (int n = n0; n < n1; n++) {
+                        int row = wOff + n * K;
+                        for (int k = k0; k < k1; k++) wt[k * N + n] = w[row + k];
+                    }
+                }
+            }
+        });
+        return wt;
+    }
+
+    /** The calling thread's buffer for transposed weights, grown as needed (a model calls from one thread at a time). */
+    private static final ThreadLocal<float[]> TRANSPOSED = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] transposeScratch(int size) {
+        float[] buf = TRANSPOSED.get();
+        if (buf.length < size) {
+            buf = new float[size];
+            TRANSPOSED.set(buf);
+        }
+        return buf;
     }
 
     /** Strips of {@code B(k, n) = W[n·K + k]}: each weight row is decoded once per strip and written down a column. */
