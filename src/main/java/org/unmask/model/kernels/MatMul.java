@@ -30,12 +30,17 @@ public final class MatMul {
     /** Below this many token rows the forward is a matrix-vector product bound by weight bandwidth: plain row dots. */
     static final int MIN_TILED_ROWS = 4;
     /**
-     * Up to this many token rows (from one vector's worth) the forward runs weight-row tiles; above it, transposed
-     * weight strips. The weight-row form keeps its token strips of all T rows (T × 512 B per K block) near L1, and
-     * decodes each weight once; at training sizes (T ≥ 1024) its strips and result transposition cost more than
-     * transposing W once per call.
+     * Up to this many token rows (from one vector's worth) the forward runs weight-row tiles for weights that must be
+     * decoded (bf16, f16, mapped f32); above it, strips of decoded, transposed weights. The weight-row form keeps its
+     * token strips and results (T × 512 B and 192 × T × 4 B) in L2 and decodes each weight once.
      */
     static final int MAX_WEIGHT_ROW_TOKENS = 512;
+    /**
+     * The same bound for heap float32 weights, which need no decoding: from here on, transposing W once per call is
+     * cheaper than the weight-row form's token strips and result transposition (measured at d_model 256: T = 256
+     * even, T = 1024 twice as fast transposed).
+     */
+    static final int MAX_WEIGHT_ROW_TOKENS_F32 = 256;
     /** Work (multiply-adds) below which splitting across threads costs more than it saves. */
     private static final long MIN_TASK_FMAS = 1L << 18;
 
@@ -63,11 +68,12 @@ public final class MatMul {
             forwardRowDots(out, outOff, x, xOff, w, wOffset, T, K, N, parallel);
             return;
         }
-        if (T >= L && T <= MAX_WEIGHT_ROW_TOKENS) {
+        int maxWeightRowTokens = w instanceof Weights.F32 ? MAX_WEIGHT_ROW_TOKENS_F32 : MAX_WEIGHT_ROW_TOKENS;
+        if (T >= L && T <= maxWeightRowTokens) {
             forwardWeightRows(out, outOff, x, xOff, w, wOffset, T, K, N, tiles, parallel);
             return;
         }
-        if (T > MAX_WEIGHT_ROW_TOKENS) {
+        if (T > maxWeightRowTokens) {
             // Training sizes: C = out (rows t), A(t, k) = x[t·K + k], B = Wᵀ. The axpy tiles need no horizontal
             // sums, which would dominate the dot tiles at d_model 256 (16 FMAs per sum at 512 bits). Heap weights
             // are transposed once, by all threads, into a reused buffer (K·N moves against T·K·N multiply-adds);

@@ -30,8 +30,8 @@ class MatMulTest {
             {17, 129, 7}, {33, 17, 129}, {65, 3, 33}, {129, 65, 17}, {8, 48, 48}, {12, 1030, 9}, {130, 40, 6},
             // weight-row forward: several K blocks, more weight rows than one row block, 2.5 vectors of tokens
             {64, 300, 200}, {40, 130, 197}, {16, 7, 13},
-            // transposed weight strips (more token rows than the weight-row forward takes)
-            {MatMul.MAX_WEIGHT_ROW_TOKENS + 9, 17, 33},
+            // transposed weight strips (more token rows than the weight-row forward takes: heap f32, then all formats)
+            {MatMul.MAX_WEIGHT_ROW_TOKENS_F32 + 3, 9, 20}, {MatMul.MAX_WEIGHT_ROW_TOKENS + 9, 17, 33},
     };
 
     @AfterAll
