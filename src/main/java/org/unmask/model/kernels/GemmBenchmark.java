@@ -66,6 +66,9 @@ public final class GemmBenchmark {
         return 2.0 * T * K * N / Math.max(1, nanos);
     }
 
+    /** Duration of the untimed warm-up. */
+    private static final long WARM_UP_NANOS = 1_500_000_000L;
+
     /** Minimum duration of one timed run; short products are repeated until they fill it. */
     private static final long MIN_RUN_NANOS = 50_000_000L;
 
@@ -103,7 +106,9 @@ public final class GemmBenchmark {
                 case BACKWARD_WEIGHT -> { float[] dw = new float[N * K]; yield () -> MatMul.backwardWeight(dw, 0, dy, 0, x, 0, T, N, K); }
             };
             long warm = now.getAsLong();
-            for (int i = 0; i < 3 || now.getAsLong() - warm < 500_000_000L; i++) product.run();
+            // until the vector code is compiled: before C2 has compiled a tile loop, its Vector API calls run as Java
+            // fallbacks tens of times slower, and 0.5 s was not always enough for that on a busy machine
+            for (int i = 0; i < 3 || now.getAsLong() - warm < WARM_UP_NANOS; i++) product.run();
             double[] runs = new double[iters];
             for (int it = 0; it < iters; it++) {
                 long start = now.getAsLong(), elapsed;
