@@ -37,21 +37,38 @@ public final class BenchMatmulCommand implements Callable<Integer> {
             paramLabel = "forward|backward-input|backward-weight", description = "Which product to time (default: forward).")
     GemmBenchmark.Mode md;
 
+    @Option(names = "--clock", defaultValue = "wall", paramLabel = "wall|cpu",
+            description = "Time runs by elapsed time (wall) or by the CPU time of the one worker thread (cpu, needs --threads 1;"
+                    + " steadier on a shared machine). Default: ${DEFAULT-VALUE}.")
+    String clock;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "matmul %s %s T=%d K=%d N=%d threads=%d%n",
-                md.spelling(), type.name().toLowerCase(Locale.ROOT), m, k, n, Parallel.threads());
+        GemmBenchmark.Clock clk;
+        try {
+            clk = GemmBenchmark.Clock.parse(clock);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '--clock': " + e.getMessage());
+        }
+        out.printf(Locale.ROOT, "matmul %s %s T=%d K=%d N=%d threads=%d%s%n",
+                md.spelling(), type.name().toLowerCase(Locale.ROOT), m, k, n, Parallel.threads(),
+                clk == GemmBenchmark.Clock.CPU ? " clock=cpu" : "");
         int[] run = {0};
-        GemmBenchmark.Result r = GemmBenchmark.run(md, type, m, k, n, iters,
+        GemmBenchmark.Result r = GemmBenchmark.run(md, type, m, k, n, iters, clk,
                 g -> {
                     out.printf(Locale.ROOT, "run %d: %.1f GFLOPS%n", ++run[0], g);
                     out.flush();
                 });
         out.printf(Locale.ROOT, "median %.1f GFLOPS, best %.1f GFLOPS%n", r.median(), r.best());
+        if (md == GemmBenchmark.Mode.FORWARD) {
+            // each product reads the N·K weights once: the figure to hold against the memory bandwidth when T is small
+            out.printf(Locale.ROOT, "weights streamed: %.1f GB/s in the best run (%d bytes per weight, 2·T = %d flops each)%n",
+                    r.best() * type.bytes / (2.0 * m), type.bytes, 2 * m);
+        }
         out.printf(Locale.ROOT, "matmul GFLOPS: %.1f%n", r.best());
         if (md == GemmBenchmark.Mode.FORWARD && m < 4) {
             // the weights streamed per product: what bounds a matrix-vector product (T = 1)

@@ -35,6 +35,11 @@ class BenchMatmulCommandTest {
         assertThat(lines[1]).matches("run 1: \\d+\\.\\d GFLOPS");
         assertThat(lines[2]).matches("run 2: \\d+\\.\\d GFLOPS");
         assertThat(lines[lines.length - 1]).matches("matmul GFLOPS: \\d+\\.\\d");
+        // bf16 weights, T = 8: each weight (2 bytes) does 16 flops, so GB/s is GFLOPS / 8
+        double best = Double.parseDouble(lines[lines.length - 1].substring("matmul GFLOPS: ".length()));
+        assertThat(lines[lines.length - 2]).startsWith("weights streamed: ").endsWith("GB/s in the best run (2 bytes per weight, 2·T = 16 flops each)");
+        double gbs = Double.parseDouble(lines[lines.length - 2].split(" ")[2]);
+        assertThat(gbs).isCloseTo(best / 8, org.assertj.core.data.Offset.offset(0.1));
     }
 
     @Test

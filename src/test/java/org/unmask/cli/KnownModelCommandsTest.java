@@ -131,8 +131,10 @@ class KnownModelCommandsTest {
         for (int answer : new int[]{11, 18}) {
             double exact = l[answer] - max - Math.log(sum);
             assertThat(exact).isLessThan(-0.01);
+            // the score's batched forward may round the float32 logits differently from this one-row forward
+            // (the matrix products tile 16 rows differently from 1), so agreement is to float precision
             assertThat(score(m, dir, "--prompt-ids", "1 7 9", "--answer-ids", String.valueOf(answer), "--mc-num", "4"))
-                    .isCloseTo(exact, within(1e-9));
+                    .isCloseTo(exact, within(1e-6));
         }
     }
 

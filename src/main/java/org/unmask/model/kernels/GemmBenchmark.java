@@ -1,11 +1,14 @@
 package org.unmask.model.kernels;
 
+import org.unmask.compute.Parallel;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Weights;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -29,6 +32,23 @@ public final class GemmBenchmark {
         public String spelling() { return name().toLowerCase(Locale.ROOT).replace('_', '-'); }
     }
 
+    /** What a run's duration is measured with. */
+    public enum Clock {
+        /** Elapsed time: what a user waits for, including time the machine gave to other jobs. */
+        WALL,
+        /**
+         * CPU time of the calling thread (so one worker thread only): what the kernel needs when it has a core,
+         * much steadier than elapsed time on a machine shared with other jobs.
+         */
+        CPU;
+
+        /** Parses {@code wall} or {@code cpu}. */
+        public static Clock parse(String s) {
+            for (Clock c : values()) if (c.name().toLowerCase(Locale.ROOT).equals(s)) return c;
+            throw new IllegalArgumentException("unknown clock '" + s + "' (expected wall or cpu)");
+        }
+    }
+
     /** Per-run GFLOPS of one benchmark. */
     public record Result(double[] runs) {
         /** The fastest run (least disturbed by other processes). */
@@ -46,6 +66,9 @@ public final class GemmBenchmark {
         return 2.0 * T * K * N / Math.max(1, nanos);
     }
 
+    /** Duration of the untimed warm-up. */
+    private static final long WARM_UP_NANOS = 1_500_000_000L;
+
     /** Minimum duration of one timed run; short products are repeated until they fill it. */
     private static final long MIN_RUN_NANOS = 50_000_000L;
 
@@ -54,6 +77,16 @@ public final class GemmBenchmark {
      * {@code onRun}. {@code dtype} is the weight format of the forward product (the backward ones use float32).
      */
     public static Result run(Mode mode, DType dtype, int T, int K, int N, int iters, DoubleConsumer onRun) {
+        return run(mode, dtype, T, K, N, iters, Clock.WALL, onRun);
+    }
+
+    /** {@link #run(Mode, DType, int, int, int, int, DoubleConsumer)} timed with {@code clock}. */
+    public static Result run(Mode mode, DType dtype, int T, int K, int N, int iters, Clock clock, DoubleConsumer onRun) {
+        if (clock == Clock.CPU && Parallel.threads() != 1)
+            throw new IllegalArgumentException("--clock cpu times the calling thread only, so it needs --threads 1 (now "
+                    + Parallel.threads() + ")");
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        java.util.function.LongSupplier now = clock == Clock.CPU ? mx::getCurrentThreadCpuTime : System::nanoTime;
         if (T < 1 || K < 1 || N < 1) throw new IllegalArgumentException("sizes must be positive: T=" + T + ", K=" + K + ", N=" + N);
         if (iters < 1) throw new IllegalArgumentException("--iters must be at least 1, got " + iters);
         if (mode != Mode.FORWARD && dtype != DType.F32)
@@ -75,13 +108,15 @@ public final class GemmBenchmark {
                 case BACKWARD_INPUT -> { float[] dx = new float[T * K]; yield () -> MatMul.backwardInput(dx, 0, dy, 0, wf, 0, T, N, K); }
                 case BACKWARD_WEIGHT -> { float[] dw = new float[N * K]; yield () -> MatMul.backwardWeight(dw, 0, dy, 0, x, 0, T, N, K); }
             };
-            long warm = System.nanoTime();
-            for (int i = 0; i < 3 || System.nanoTime() - warm < 500_000_000L; i++) product.run();
+            long warm = now.getAsLong();
+            // until the vector code is compiled: before C2 has compiled a tile loop, its Vector API calls run as Java
+            // fallbacks tens of times slower, and 0.5 s was not always enough for that on a busy machine
+            for (int i = 0; i < 3 || now.getAsLong() - warm < WARM_UP_NANOS; i++) product.run();
             double[] runs = new double[iters];
             for (int it = 0; it < iters; it++) {
-                long start = System.nanoTime(), elapsed;
+                long start = now.getAsLong(), elapsed;
                 int reps = 0;
-                do { product.run(); reps++; } while ((elapsed = System.nanoTime() - start) < MIN_RUN_NANOS);
+                do { product.run(); reps++; } while ((elapsed = now.getAsLong() - start) < MIN_RUN_NANOS);
                 runs[it] = reps * gflops(T, K, N, elapsed);
                 onRun.accept(runs[it]);
             }

@@ -3,17 +3,17 @@ package org.unmask.model.kernels;
 import org.unmask.compute.Parallel;
 import org.unmask.model.tensor.Weights;
 
-import static org.unmask.model.kernels.MicroKernels.AXPY_WIDTH;
-import static org.unmask.model.kernels.MicroKernels.DOT_ROWS;
+import java.util.Arrays;
+
 import static org.unmask.model.kernels.MicroKernels.L;
 
 /**
  * Matrix products in the three orientations a linear layer needs (row-major, all offsets in elements):
  * forward {@code y = x·Wᵀ}, backward to the input {@code dx += dy·W}, backward to the weight {@code dW += dyᵀ·x}.
  *
- * <p>Each product is cut into cache blocks, the blocks into register tiles ({@link MicroKernels}), and the tiles are
- * shared between the {@link Parallel} workers along the larger output dimension, so every output element is written
- * by exactly one thread.
+ * <p>Each product is cut into cache blocks, the blocks into register tiles ({@link MicroKernels}, sized for the
+ * CPU's register file by {@link Tiles}), and the tiles are shared between the {@link Parallel} workers along the
+ * larger output dimension, so every output element is written by exactly one thread.
  */
 public final class MatMul {
     private MatMul() {}
@@ -25,15 +25,33 @@ public final class MatMul {
      * a multiple of both dot tile heights (2 and 4).
      */
     static final int FORWARD_MC = 120;
-    /** Summed rows per backward block: one packed B strip of 3 vectors × JC rows (24 KB at 512 bits) stays in L1. */
-    static final int BACKWARD_JC = 128;
+    /** Summed rows per axpy block: one packed B strip of JC rows × 4 vectors (32 KB at 512 bits) stays in L1. */
+    static final int AXPY_JC = 128;
     /** Below this many token rows the forward is a matrix-vector product bound by weight bandwidth: plain row dots. */
     static final int MIN_TILED_ROWS = 4;
+    /**
+     * Up to this many token rows (from one vector's worth) the forward runs weight-row tiles for weights that must be
+     * decoded (bf16, f16, mapped f32); above it, strips of decoded, transposed weights. The weight-row form keeps its
+     * token strips and results (T × 512 B and 192 × T × 4 B) in L2 and decodes each weight once.
+     */
+    static final int MAX_WEIGHT_ROW_TOKENS = 512;
+    /**
+     * The same bound for heap float32 weights, which need no decoding: from here on, transposing W once per call is
+     * cheaper than the weight-row form's token strips and result transposition (measured at d_model 256: T = 256
+     * even, T = 1024 twice as fast transposed).
+     */
+    static final int MAX_WEIGHT_ROW_TOKENS_F32 = 256;
     /** Work (multiply-adds) below which splitting across threads costs more than it saves. */
     private static final long MIN_TASK_FMAS = 1L << 18;
 
     /** {@code out[T,N] = x[T,K] · W[N,K]ᵀ} where W starts at element {@code wOffset} of {@code w}. */
     public static void forward(float[] out, int outOff, float[] x, int xOff, Weights w, long wOffset, int T, int K, int N) {
+        forward(out, outOff, x, xOff, w, wOffset, T, K, N, Tiles.PREFERRED);
+    }
+
+    /** {@link #forward} with the tiles of one register-file size (tests run both families on any CPU). */
+    static void forward(float[] out, int outOff, float[] x, int xOff, Weights w, long wOffset, int T, int K, int N,
+                        Tiles tiles) {
         checkDims(T, K, N);
         checkRange("out", out.length, outOff, (long) T * N);
         checkRange("x", x.length, xOff, (long) T * K);
@@ -42,12 +60,11 @@ public final class MatMul {
                     + ") lie outside a " + w.dtype() + " tensor of " + w.size() + " elements");
         if (T == 0 || N == 0) return;
         if (K == 0) {
-            java.util.Arrays.fill(out, outOff, outOff + T * N, 0f);
+            Arrays.fill(out, outOff, outOff + T * N, 0f);
             return;
         }
-        if (w instanceof Weights.Quantized q) { QuantizedMatMul.forward(out, outOff, x, xOff, q, wOffset, T, K, N); return; }
-        if (w instanceof Weights.F32 f && T >= MIN_TRANSPOSED_ROWS) {
-            forwardTransposed(out, outOff, x, xOff, f.data(), f.offset() + (int) wOffset, T, K, N);
+        if (w instanceof Weights.Quantized q) {
+            QuantizedMatMul.forward(out, outOff, x, xOff, q, wOffset, T, K, N);
             return;
         }
         boolean parallel = readableByWorkers(w);
@@ -55,34 +72,134 @@ public final class MatMul {
             forwardRowDots(out, outOff, x, xOff, w, wOffset, T, K, N, parallel);
             return;
         }
+        int maxWeightRowTokens = w instanceof Weights.F32 ? MAX_WEIGHT_ROW_TOKENS_F32 : MAX_WEIGHT_ROW_TOKENS;
+        if (T >= L && T <= maxWeightRowTokens) {
+            forwardWeightRows(out, outOff, x, xOff, w, wOffset, T, K, N, tiles, parallel);
+            return;
+        }
+        if (T > maxWeightRowTokens) {
+            // Training sizes: C = out (rows t), A(t, k) = x[t·K + k], B = Wᵀ. The axpy tiles need no horizontal
+            // sums, which would dominate the dot tiles at d_model 256 (16 FMAs per sum at 512 bits). Heap weights
+            // are transposed once, by all threads, into a reused buffer (K·N moves against T·K·N multiply-adds);
+            // other formats are decoded strip by strip.
+            Arrays.fill(out, outOff, outOff + T * N, 0f);
+            Strips wt = w instanceof Weights.F32 f && parallel
+                    ? rowStrips(transposed(f.data(), f.offset() + (int) wOffset, K, N), 0, N)
+                    : transposedStrips(w, wOffset, K);
+            accumulate(out, outOff, N, x, xOff, K, 1, wt, T, K, N, tiles, parallel);
+            return;
+        }
+        // Fewer token rows than a vector (4-15 at 512 bits, 4-7 at 256): dot tiles, vectors along K.
         if (!parallel) {
-            forwardBlock(out, outOff, x, xOff, w, wOffset, K, N, 0, T, 0, N);
+            forwardBlock(out, outOff, x, xOff, w, wOffset, K, N, 0, T, 0, N, tiles);
             return;
         }
         // Split along the larger output dimension, in whole tiles: 4 weight rows, or 4 tiles of token rows.
         // Splitting tokens makes each thread decode every weight tile again, which only pays when there are many
         // more tokens than weight rows.
         boolean splitN = N >= T;
-        int unit = splitN ? 4 : 4 * DOT_ROWS;
+        int unit = splitN ? 4 : 4 * tiles.dotRows;
         int units = ceilDiv(splitN ? N : T, unit);
         long unitFmas = (long) unit * K * (splitN ? T : N);
         Parallel.forRange(units, minUnits(unitFmas), (u0, u1) -> {
             int t0 = splitN ? 0 : unit * u0, t1 = splitN ? T : Math.min(T, unit * u1);
             int n0 = splitN ? unit * u0 : 0, n1 = splitN ? Math.min(N, unit * u1) : N;
-            forwardBlock(out, outOff, x, xOff, w, wOffset, K, N, t0, t1, n0, n1);
+            forwardBlock(out, outOff, x, xOff, w, wOffset, K, N, t0, t1, n0, n1, tiles);
         });
     }
 
-    /** Token rows from which transposing a heap f32 weight once pays for itself (see forwardTransposed). */
-    private static final int MIN_TRANSPOSED_ROWS = 64;
-
     /**
-     * Forward for heap f32 weights with many token rows (training): the dot-product tiles need a horizontal sum per
-     * output element, which dominates when K is small (d_model 256). Transposing W into [K,N] once (K·N moves, against
-     * T·K·N multiply-adds) lets the broadcast-and-accumulate kernel of the backward pass do the work instead, with no
-     * horizontal sums: out[T,N] = x[T,K] · Wᵀ[K,N].
+     * The forward with the roles swapped: {@code outᵀ[N,T] = W[N,K] · xᵀ[K,T]}. The axpy tiles broadcast weight
+     * elements and multiply them by vectors of token rows, so the weights are read once, row by row, decoded into a
+     * small contiguous panel (no transposition of the weight matrix), and each decoded element serves every token
+     * row; the activations, which are small, are transposed into strips instead. Threads split the weight rows.
      */
-    private static void forwardTransposed(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, int T, int K, int N) {
+    private static void forwardWeightRows(float[] out, int outOff, float[] x, int xOff, Weights w, long wOffset,
+                                          int T, int K, int N, Tiles tiles, boolean parallel) {
+        Parallel.RangeBody body = (u0, u1) -> weightRows(out, outOff, N, x, xOff, w, wOffset, T, K,
+                ROW_TILE * u0, Math.min(N, ROW_TILE * u1), tiles);
+        int units = ceilDiv(N, ROW_TILE);
+        if (parallel) Parallel.forRange(units, minUnits((long) ROW_TILE * K * T), body);
+        else body.run(0, units);
+    }
+
+    /** Weight rows per tile of the weight-row forward: one decoded panel of 6 rows × {@link #AXPY_JC}. */
+    static final int ROW_TILE = 6;
+    /**
+     * Weight rows whose transposed results are held at once (a multiple of {@link #ROW_TILE}): at most 192 × 512
+     * floats, and the token strips are packed again per block, T·K moves against 192·T·K multiply-adds.
+     */
+    static final int ROW_BLOCK = 192;
+
+    /** Weight rows [n0,n1) of the forward, all token rows, in blocks of {@link #ROW_BLOCK} rows. */
+    private static void weightRows(float[] out, int outOff, int N, float[] x, int xOff, Weights w, long wOffset,
+                                   int T, int K, int n0, int n1, Tiles tiles) {
+        int R = ROW_TILE, TW = tiles.rowTileWidth();
+        int strips = ceilDiv(T, TW);
+        float[] xs = new float[strips * AXPY_JC * TW];
+        float[] ct = new float[Math.min(ROW_BLOCK, n1 - n0) * T];
+        float[] heap = w instanceof Weights.F32 f ? f.data() : null;
+        long heapBase = w instanceof Weights.F32 f ? f.offset() + wOffset : 0;
+        float[] panel = heap == null ? new float[R * AXPY_JC] : null;
+        for (int nb = n0; nb < n1; nb += ROW_BLOCK) {
+            int ne = Math.min(nb + ROW_BLOCK, n1);
+            Arrays.fill(ct, 0, (ne - nb) * T, 0f);
+            for (int j0 = 0; j0 < K; j0 += AXPY_JC) {
+                int jc = Math.min(AXPY_JC, K - j0);
+                // xᵀ strips: strip s holds tokens [s·TW, s·TW + TW) as jc rows of TW floats
+                for (int t = 0; t < T; t++) {
+                    int dst = (t / TW) * AXPY_JC * TW + t % TW, src = xOff + t * K + j0;
+                    for (int j = 0; j < jc; j++) xs[dst + j * TW] = x[src + j];
+                }
+                for (int n = nb; n < ne; n += R) {
+                    int rows = Math.min(R, ne - n);
+                    // the 6 weight rows as floats: read in place when they are heap float32, else decoded once
+                    // here for all T token rows
+                    float[] pa;
+                    int po, ps;
+                    if (heap != null) {
+                        pa = heap; po = (int) (heapBase + (long) n * K + j0); ps = K;
+                    } else {
+                        for (int r = 0; r < rows; r++) w.toFloat(wOffset + (long) (n + r) * K + j0, panel, r * jc, jc);
+                        pa = panel; po = 0; ps = jc;
+                    }
+                    weightRowTile(pa, po, ps, rows, xs, jc, TW, ct, (n - nb) * T, T);
+                }
+            }
+            // ct[n][t] → out[t][n], in blocks of 32 weight rows so that both sides stay in L1
+            final int B = 32;
+            for (int b = nb; b < ne; b += B)
+                for (int t = 0; t < T; t++) {
+                    int o = outOff + t * N, e = Math.min(ne, b + B);
+                    for (int n = b; n < e; n++) out[o + n] = ct[(n - nb) * T + t];
+                }
+        }
+    }
+
+    /** {@code rows} (≤ 6) panel rows against every token strip: {@code ct[r·T + t] += Σ_j A(r, j)·xᵀ(j, t)}. */
+    private static void weightRowTile(float[] pa, int po, int ps, int rows, float[] xs, int jc, int TW,
+                                      float[] ct, int co, int T) {
+        for (int t0 = 0; t0 < T; t0 += TW) {
+            int width = Math.min(TW, T - t0), xo = (t0 / TW) * AXPY_JC * TW, c0 = co + t0;
+            int v = 0;
+            if (rows == ROW_TILE) {
+                // whole vectors of the strip on 6-row tiles, widest first
+                if (width == 4 * L) {
+                    MicroKernels.axpy6x4(pa, po, ps, 1, xs, xo, TW, jc, ct, c0, T);
+                    v = width;
+                }
+                for (; v + 2 * L <= width; v += 2 * L) MicroKernels.axpy6x2(pa, po, ps, 1, xs, xo + v, TW, jc, ct, c0 + v, T);
+                for (; v + L <= width; v += L) MicroKernels.axpy6x1(pa, po, ps, 1, xs, xo + v, TW, jc, ct, c0 + v, T);
+            }
+            // the last weight rows, or tokens short of a vector: masked single vectors
+            for (int r = 0; r < rows; r++)
+                for (int u = v; u < width; u += L)
+                    MicroKernels.axpy1x1(pa, po + r * ps, 1, xs, xo + u, TW, jc, ct, c0 + r * T + u, Math.min(L, width - u));
+        }
+    }
+
+    /** {@code W[N,K]} (from element {@code wOff}) transposed into the calling thread's buffer, split over the workers. */
+    private static float[] transposed(float[] w, int wOff, int K, int N) {
         float[] wt = transposeScratch(K * N);
         final int B = 32;   // square blocks keep both the read and the write side in L1
         Parallel.forRange(ceilDiv(N, B), 4, (b0, b1) -> {
@@ -97,9 +214,7 @@ public final class MatMul {
                 }
             }
         });
-        java.util.Arrays.fill(out, outOff, outOff + T * N, 0f);
-        // C = out (rows t), A(t, k) = x[t·K + k], B = Wᵀ (rows k)
-        accumulate(out, outOff, N, x, xOff, K, 1, wt, 0, N, T, K, N);
+        return wt;
     }
 
     /** The calling thread's buffer for transposed weights, grown as needed (a model calls from one thread at a time). */
@@ -112,6 +227,26 @@ public final class MatMul {
             TRANSPOSED.set(buf);
         }
         return buf;
+    }
+
+    /** Strips of {@code B(k, n) = W[n·K + k]}: each weight row is decoded once per strip and written down a column. */
+    private static Strips transposedStrips(Weights w, long wOffset, int K) {
+        if (w instanceof Weights.F32 f) {
+            float[] data = f.data();
+            long base = f.offset() + wOffset;
+            return (j0, jc, col, width, strip, stride, row) -> {
+                for (int c = 0; c < width; c++) {
+                    int src = (int) (base + (long) (col + c) * K + j0);
+                    for (int j = 0; j < jc; j++) strip[j * stride + c] = data[src + j];
+                }
+            };
+        }
+        return (j0, jc, col, width, strip, stride, row) -> {
+            for (int c = 0; c < width; c++) {
+                w.toFloat(wOffset + (long) (col + c) * K + j0, row, 0, jc);
+                for (int j = 0; j < jc; j++) strip[j * stride + c] = row[j];
+            }
+        };
     }
 
     /** Matrix-vector case: each weight row is read once and dotted with the (at most 3) token rows. */
@@ -143,7 +278,7 @@ public final class MatMul {
 
     /** Tokens [t0,t1) × weight rows [n0,n1) of the forward product. */
     private static void forwardBlock(float[] out, int outOff, float[] x, int xOff, Weights w, long wOffset,
-                                     int K, int N, int t0, int t1, int n0, int n1) {
+                                     int K, int N, int t0, int t1, int n0, int n1, Tiles tiles) {
         // Heap float32 weights are read in place; other formats decode one 4-row tile at a time into a small
         // buffer, and that tile then serves every token row of the block.
         float[] heap = w instanceof Weights.F32 f ? f.data() : null;
@@ -164,7 +299,7 @@ public final class MatMul {
                         for (int r = 0; r < rows; r++) w.toFloat(wOffset + (long) (n + r) * K + k0, tile, r * kc, kc);
                         wa = tile; wo = 0; ws = kc;
                     }
-                    forwardTile(out, outOff, x, xOff, wa, wo, ws, K, N, kc, k0, tb, te, n, rows, add);
+                    forwardTile(out, outOff, x, xOff, wa, wo, ws, K, N, kc, k0, tb, te, n, rows, add, tiles);
                 }
             }
         }
@@ -172,10 +307,11 @@ public final class MatMul {
 
     /** Token rows [tb,te) against {@code rows} (≤ 4) weight rows held in {@code wa} with row stride {@code ws}. */
     private static void forwardTile(float[] out, int outOff, float[] x, int xOff, float[] wa, int wo, int ws,
-                                    int K, int N, int kc, int k0, int tb, int te, int n, int rows, boolean add) {
+                                    int K, int N, int kc, int k0, int tb, int te, int n, int rows, boolean add,
+                                    Tiles tiles) {
         int t = tb;
         if (rows == 4) {
-            if (DOT_ROWS == 4) {
+            if (tiles.dotRows == 4) {
                 for (; t + 4 <= te; t += 4)
                     MicroKernels.dot4x4(x, xOff + t * K + k0, K, wa, wo, ws, kc, out, outOff + t * N + n, N, add);
             } else {
@@ -198,67 +334,103 @@ public final class MatMul {
 
     /** {@code dx[T,K] += dy[T,N] · W[N,K]}. */
     public static void backwardInput(float[] dx, int dxOff, float[] dy, int dyOff, float[] w, int wOff, int T, int N, int K) {
+        backwardInput(dx, dxOff, dy, dyOff, w, wOff, T, N, K, Tiles.PREFERRED);
+    }
+
+    static void backwardInput(float[] dx, int dxOff, float[] dy, int dyOff, float[] w, int wOff, int T, int N, int K,
+                              Tiles tiles) {
         checkDims(T, K, N);
         checkRange("dx", dx.length, dxOff, (long) T * K);
         checkRange("dy", dy.length, dyOff, (long) T * N);
         checkRange("w", w.length, wOff, (long) N * K);
         // C = dx (rows t), A(t, n) = dy[t·N + n], B = W (rows n)
-        accumulate(dx, dxOff, K, dy, dyOff, N, 1, w, wOff, K, T, N, K);
+        accumulate(dx, dxOff, K, dy, dyOff, N, 1, rowStrips(w, wOff, K), T, N, K, tiles, true);
     }
 
     /** {@code dW[N,K] += dy[T,N]ᵀ · x[T,K]}. */
     public static void backwardWeight(float[] dw, int dwOff, float[] dy, int dyOff, float[] x, int xOff, int T, int N, int K) {
+        backwardWeight(dw, dwOff, dy, dyOff, x, xOff, T, N, K, Tiles.PREFERRED);
+    }
+
+    static void backwardWeight(float[] dw, int dwOff, float[] dy, int dyOff, float[] x, int xOff, int T, int N, int K,
+                               Tiles tiles) {
         checkDims(T, K, N);
         checkRange("dW", dw.length, dwOff, (long) N * K);
         checkRange("dy", dy.length, dyOff, (long) T * N);
         checkRange("x", x.length, xOff, (long) T * K);
         // C = dW (rows n), A(n, t) = dy[t·N + n], B = x (rows t)
-        accumulate(dw, dwOff, K, dy, dyOff, 1, N, x, xOff, K, N, T, K);
+        accumulate(dw, dwOff, K, dy, dyOff, 1, N, rowStrips(x, xOff, K), N, T, K, tiles, true);
+    }
+
+    /**
+     * Where the axpy tiles get B: {@code pack} copies {@code B[j0, j0+jc) × [col, col+width)} into {@code strip} with
+     * row stride {@code stride}; {@code row} is a scratch array of at least {@link #AXPY_JC} floats.
+     */
+    @FunctionalInterface
+    private interface Strips {
+        void pack(int j0, int jc, int col, int width, float[] strip, int stride, float[] row);
+    }
+
+    /** Strips of a row-major B with row stride {@code bs}. */
+    private static Strips rowStrips(float[] b, int bOff, int bs) {
+        return (j0, jc, col, width, strip, stride, row) -> {
+            for (int j = 0; j < jc; j++) System.arraycopy(b, bOff + (j0 + j) * bs + col, strip, j * stride, width);
+        };
     }
 
     /**
      * {@code C[M,W] += A[M,J] · B[J,W]} with A element (i, j) at {@code a[aOff + i·ars + j·acs]} (so both backward
-     * orientations read dy in place), B and C row-major with row strides {@code bs} and {@code cs}.
+     * orientations read dy in place), B from {@code strips} and C row-major with row stride {@code cs}.
      */
     private static void accumulate(float[] c, int cOff, int cs, float[] a, int aOff, int ars, int acs,
-                                   float[] b, int bOff, int bs, int M, int J, int W) {
+                                   Strips b, int M, int J, int W, Tiles tiles, boolean parallel) {
         if (M == 0 || J == 0 || W == 0) return;
-        int rowUnits = ceilDiv(M, 4), colUnits = ceilDiv(W, AXPY_WIDTH);
+        int R = tiles.axpyRows, TW = tiles.axpyWidth();
+        if (!parallel) {
+            accumulateBlock(c, cOff, cs, a, aOff, ars, acs, b, J, 0, M, 0, W, tiles);
+            return;
+        }
+        int rowUnits = ceilDiv(M, R), colUnits = ceilDiv(W, TW);
         boolean splitRows = rowUnits >= colUnits;
-        long unitFmas = splitRows ? 4L * J * W : (long) AXPY_WIDTH * J * M;
+        long unitFmas = splitRows ? (long) R * J * W : (long) TW * J * M;
         Parallel.forRange(splitRows ? rowUnits : colUnits, minUnits(unitFmas), (u0, u1) -> {
-            int i0 = splitRows ? 4 * u0 : 0, i1 = splitRows ? Math.min(M, 4 * u1) : M;
-            int w0 = splitRows ? 0 : AXPY_WIDTH * u0, w1 = splitRows ? W : Math.min(W, AXPY_WIDTH * u1);
-            accumulateBlock(c, cOff, cs, a, aOff, ars, acs, b, bOff, bs, J, i0, i1, w0, w1);
+            int i0 = splitRows ? R * u0 : 0, i1 = splitRows ? Math.min(M, R * u1) : M;
+            int w0 = splitRows ? 0 : TW * u0, w1 = splitRows ? W : Math.min(W, TW * u1);
+            accumulateBlock(c, cOff, cs, a, aOff, ars, acs, b, J, i0, i1, w0, w1, tiles);
         });
     }
 
     /** Rows [i0,i1) × columns [w0,w1) of C, summing over J in L1-sized blocks. */
     private static void accumulateBlock(float[] c, int cOff, int cs, float[] a, int aOff, int ars, int acs,
-                                        float[] b, int bOff, int bs, int J, int i0, int i1, int w0, int w1) {
-        // Each strip of B (jc rows × 3 vectors) is copied into a contiguous buffer before all row tiles of C use
-        // it: read in place, its rows lie bs floats apart, and when bs is a power of two they all map to the same
-        // few L1 sets and evict each other.
-        float[] strip = new float[BACKWARD_JC * AXPY_WIDTH];
-        for (int j0 = 0; j0 < J; j0 += BACKWARD_JC) {
-            int jc = Math.min(BACKWARD_JC, J - j0);
-            int aj = aOff + j0 * acs, bj = bOff + j0 * bs;
-            for (int col = w0; col < w1; col += AXPY_WIDTH) {
-                int width = Math.min(AXPY_WIDTH, w1 - col);
-                for (int j = 0; j < jc; j++) System.arraycopy(b, bj + j * bs + col, strip, j * AXPY_WIDTH, width);
+                                        Strips b, int J, int i0, int i1, int w0, int w1, Tiles tiles) {
+        // Each strip of B (jc rows × one tile width) is packed into a contiguous buffer before all row tiles of C use
+        // it: read in place, its rows lie far apart, and when their distance is a power of two they all map to the
+        // same few L1 sets and evict each other (and transposed weights must be gathered anyway).
+        int R = tiles.axpyRows, TW = tiles.axpyWidth();
+        float[] strip = new float[AXPY_JC * TW], row = new float[AXPY_JC];
+        for (int j0 = 0; j0 < J; j0 += AXPY_JC) {
+            int jc = Math.min(AXPY_JC, J - j0);
+            int aj = aOff + j0 * acs;
+            for (int col = w0; col < w1; col += TW) {
+                int width = Math.min(TW, w1 - col);
+                b.pack(j0, jc, col, width, strip, TW, row);
                 int i = i0;
+                if (width == TW) {
+                    for (; i + R <= i1; i += R) {
+                        int ci = cOff + i * cs + col, ai = aj + i * ars;
+                        if (tiles == Tiles.WIDE) MicroKernels.axpy6x4(a, ai, ars, acs, strip, 0, TW, jc, c, ci, cs);
+                        else MicroKernels.axpy4x3(a, ai, ars, acs, strip, 0, TW, jc, c, ci, cs);
+                    }
+                }
+                // the last rows, or a strip narrower than the tile: one vector (masked at the edge) at a time
                 for (; i + 4 <= i1; i += 4) {
                     int ci = cOff + i * cs + col, ai = aj + i * ars;
-                    if (width == AXPY_WIDTH) {
-                        MicroKernels.axpy4x3(a, ai, ars, acs, strip, 0, AXPY_WIDTH, jc, c, ci, cs);
-                    } else {
-                        for (int v = 0; v < width; v += L)
-                            MicroKernels.axpy4x1(a, ai, ars, acs, strip, v, AXPY_WIDTH, jc, c, ci + v, cs, Math.min(L, width - v));
-                    }
+                    for (int v = 0; v < width; v += L)
+                        MicroKernels.axpy4x1(a, ai, ars, acs, strip, v, TW, jc, c, ci + v, cs, Math.min(L, width - v));
                 }
                 for (; i < i1; i++) {
                     for (int v = 0; v < width; v += L)
-                        MicroKernels.axpy1x1(a, aj + i * ars, acs, strip, v, AXPY_WIDTH, jc, c, cOff + i * cs + col + v,
+                        MicroKernels.axpy1x1(a, aj + i * ars, acs, strip, v, TW, jc, c, cOff + i * cs + col + v,
                                 Math.min(L, width - v));
                 }
             }

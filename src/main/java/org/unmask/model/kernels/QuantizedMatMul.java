@@ -3,7 +3,6 @@ package org.unmask.model.kernels;
 import org.unmask.compute.Parallel;
 import org.unmask.model.tensor.Weights;
 
-import static org.unmask.model.kernels.MicroKernels.DOT_ROWS;
 
 /**
  * The forward product {@code out[T,N] = x[T,K] · W[N,K]ᵀ} for weights in a ggml block format (Q8_0, Q4_0, Q6_K),
@@ -85,7 +84,7 @@ final class QuantizedMatMul {
                              int tb, int te, int n, int rows, boolean add) {
         int t = tb;
         if (rows == 4) {
-            if (DOT_ROWS == 4) {
+            if (Tiles.PREFERRED.dotRows == 4) {
                 for (; t + 4 <= te; t += 4)
                     MicroKernels.dot4x4(x, xOff + t * K + k0, K, wa, 0, kc, kc, out, outOff + t * N + n, N, add);
             } else {

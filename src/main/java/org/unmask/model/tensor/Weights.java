@@ -96,11 +96,18 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
 
         public float dot(long off, float[] x, int xOffset, int n) {
             VectorSpecies<Float> s = Lanes.F;
-            FloatVector acc = FloatVector.zero(s);
+            // two accumulators: one FMA chain is bound by its latency, not by the memory the row streams from
+            FloatVector a0 = FloatVector.zero(s), a1 = a0;
             int i = 0;
-            for (; i + s.length() <= n; i += s.length())
-                acc = Lanes.f32(segment, off + i).fma(FloatVector.fromArray(s, x, xOffset + i), acc);
-            float sum = Simd.sum(acc);
+            for (; i + 2 * s.length() <= n; i += 2 * s.length()) {
+                a0 = Lanes.f32(segment, off + i).fma(FloatVector.fromArray(s, x, xOffset + i), a0);
+                a1 = Lanes.f32(segment, off + i + s.length()).fma(FloatVector.fromArray(s, x, xOffset + i + s.length()), a1);
+            }
+            if (i + s.length() <= n) {
+                a0 = Lanes.f32(segment, off + i).fma(FloatVector.fromArray(s, x, xOffset + i), a0);
+                i += s.length();
+            }
+            float sum = Simd.sum(a0.add(a1));
             for (; i < n; i++) sum += get(off + i) * x[xOffset + i];
             return sum;
         }
@@ -120,11 +127,18 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
 
         public float dot(long off, float[] x, int xOffset, int n) {
             VectorSpecies<Float> s = Lanes.F;
-            FloatVector acc = FloatVector.zero(s);
+            // two accumulators: one FMA chain is bound by its latency, not by the memory the row streams from
+            FloatVector a0 = FloatVector.zero(s), a1 = a0;
             int i = 0;
-            for (; i + s.length() <= n; i += s.length())
-                acc = Lanes.bf16(segment, off + i).fma(FloatVector.fromArray(s, x, xOffset + i), acc);
-            float sum = Simd.sum(acc);
+            for (; i + 2 * s.length() <= n; i += 2 * s.length()) {
+                a0 = Lanes.bf16(segment, off + i).fma(FloatVector.fromArray(s, x, xOffset + i), a0);
+                a1 = Lanes.bf16(segment, off + i + s.length()).fma(FloatVector.fromArray(s, x, xOffset + i + s.length()), a1);
+            }
+            if (i + s.length() <= n) {
+                a0 = Lanes.bf16(segment, off + i).fma(FloatVector.fromArray(s, x, xOffset + i), a0);
+                i += s.length();
+            }
+            float sum = Simd.sum(a0.add(a1));
             for (; i < n; i++) sum += get(off + i) * x[xOffset + i];
             return sum;
         }
@@ -144,11 +158,18 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
 
         public float dot(long off, float[] x, int xOffset, int n) {
             VectorSpecies<Float> s = Lanes.F;
-            FloatVector acc = FloatVector.zero(s);
+            // two accumulators: one FMA chain is bound by its latency, not by the memory the row streams from
+            FloatVector a0 = FloatVector.zero(s), a1 = a0;
             int i = 0;
-            for (; i + s.length() <= n; i += s.length())
-                acc = Lanes.f16(segment, off + i).fma(FloatVector.fromArray(s, x, xOffset + i), acc);
-            float sum = Simd.sum(acc);
+            for (; i + 2 * s.length() <= n; i += 2 * s.length()) {
+                a0 = Lanes.f16(segment, off + i).fma(FloatVector.fromArray(s, x, xOffset + i), a0);
+                a1 = Lanes.f16(segment, off + i + s.length()).fma(FloatVector.fromArray(s, x, xOffset + i + s.length()), a1);
+            }
+            if (i + s.length() <= n) {
+                a0 = Lanes.f16(segment, off + i).fma(FloatVector.fromArray(s, x, xOffset + i), a0);
+                i += s.length();
+            }
+            float sum = Simd.sum(a0.add(a1));
             for (; i < n; i++) sum += get(off + i) * x[xOffset + i];
             return sum;
         }

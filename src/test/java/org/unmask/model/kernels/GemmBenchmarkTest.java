@@ -43,4 +43,21 @@ class GemmBenchmarkTest {
         assertThatThrownBy(() -> GemmBenchmark.run(GemmBenchmark.Mode.FORWARD, DType.F32, 4, 4, 4, 0, g -> {}))
                 .hasMessageContaining("--iters");
     }
+
+    @Test
+    void cpuClockNeedsOneThreadAndTimesTheProduct() {
+        int before = org.unmask.compute.Parallel.threads();
+        try {
+            org.unmask.compute.Parallel.setThreads(2);
+            assertThatThrownBy(() -> GemmBenchmark.run(GemmBenchmark.Mode.FORWARD, DType.F32, 4, 4, 4, 1, GemmBenchmark.Clock.CPU, g -> {}))
+                    .hasMessageContaining("--threads 1");
+            org.unmask.compute.Parallel.setThreads(1);
+            GemmBenchmark.Result r = GemmBenchmark.run(GemmBenchmark.Mode.FORWARD, DType.F32, 16, 64, 32, 2, GemmBenchmark.Clock.CPU, g -> {});
+            assertThat(r.best()).isPositive().isFinite();
+        } finally {
+            org.unmask.compute.Parallel.setThreads(before);
+        }
+        assertThat(GemmBenchmark.Clock.parse("cpu")).isEqualTo(GemmBenchmark.Clock.CPU);
+        assertThatThrownBy(() -> GemmBenchmark.Clock.parse("sundial")).hasMessageContaining("sundial");
+    }
 }

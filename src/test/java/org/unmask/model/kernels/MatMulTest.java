@@ -4,7 +4,7 @@ import org.unmask.compute.Parallel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Weights;
 
@@ -17,7 +17,10 @@ import java.util.SplittableRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The three products against plain double-precision loops, over shapes that hit every tile edge. */
+/**
+ * The three products against plain double-precision loops, over shapes that hit every tile edge, with the tiles
+ * of both register-file sizes (AVX-512 and AVX2) whatever this CPU has.
+ */
 class MatMulTest {
 
     /** Sizes around the 4-row tiles, the vector width (8 or 16) and the 3-vector axpy strips. */
@@ -25,16 +28,20 @@ class MatMulTest {
     private static final int[][] SHAPES = {   // T, K, N
             {1, 1, 1}, {1, 17, 7}, {1, 129, 33}, {2, 33, 5}, {3, 65, 17}, {4, 16, 4}, {5, 7, 3}, {7, 33, 65},
             {17, 129, 7}, {33, 17, 129}, {65, 3, 33}, {129, 65, 17}, {8, 48, 48}, {12, 1030, 9}, {130, 40, 6},
+            // weight-row forward: several K blocks, more weight rows than one row block, 2.5 vectors of tokens
+            {64, 300, 200}, {40, 130, 197}, {16, 7, 13},
+            // transposed weight strips (more token rows than the weight-row forward takes: heap f32, then all formats)
+            {MatMul.MAX_WEIGHT_ROW_TOKENS_F32 + 3, 9, 20}, {MatMul.MAX_WEIGHT_ROW_TOKENS + 9, 17, 33},
     };
 
     @AfterAll
     static void restoreThreads() { Parallel.setThreads(Runtime.getRuntime().availableProcessors()); }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 2})
-    void forwardMatchesReferenceForEveryWeightFormat(int threads) {
+    @CsvSource({"1, WIDE", "2, WIDE", "1, NARROW", "2, NARROW"})
+    void forwardMatchesReferenceForEveryWeightFormat(int threads, Tiles tiles) {
         Parallel.setThreads(threads);
-        SplittableRandom rnd = new SplittableRandom(threads);
+        SplittableRandom rnd = new SplittableRandom(threads + 4L * tiles.ordinal());
         try (Arena arena = threads == 1 ? Arena.ofConfined() : Arena.ofShared()) {
             for (int[] s : allShapes(rnd)) {
                 int T = s[0], K = s[1], N = s[2];
@@ -49,8 +56,8 @@ class MatMulTest {
                         float[] x = random(rnd, xOff + T * K);
                         float[] out = random(rnd, outOff + T * N + 4);
                         float[] before = out.clone();
-                        MatMul.forward(out, outOff, x, xOff, w, wOff, T, K, N);
-                        String what = "forward " + dtype + (mapped ? " mapped" : " heap") + " T=" + T + " K=" + K + " N=" + N;
+                        MatMul.forward(out, outOff, x, xOff, w, wOff, T, K, N, tiles);
+                        String what = "forward " + tiles + " " + dtype + (mapped ? " mapped" : " heap") + " T=" + T + " K=" + K + " N=" + N;
                         for (int t = 0; t < T; t++)
                             for (int n = 0; n < N; n++) {
                                 double ref = 0, mag = 0;
@@ -68,17 +75,17 @@ class MatMulTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 2})
-    void backwardInputAddsDyTimesW(int threads) {
+    @CsvSource({"1, WIDE", "2, WIDE", "1, NARROW", "2, NARROW"})
+    void backwardInputAddsDyTimesW(int threads, Tiles tiles) {
         Parallel.setThreads(threads);
-        SplittableRandom rnd = new SplittableRandom(10 + threads);
+        SplittableRandom rnd = new SplittableRandom(10 + threads + 4L * tiles.ordinal());
         for (int[] s : allShapes(rnd)) {
             int T = s[0], K = s[1], N = s[2];
             int dxOff = 2, dyOff = 5, wOff = 7;
             float[] dx = random(rnd, dxOff + T * K + 3), dy = random(rnd, dyOff + T * N), w = random(rnd, wOff + N * K);
             float[] before = dx.clone();
-            MatMul.backwardInput(dx, dxOff, dy, dyOff, w, wOff, T, N, K);
-            String what = "backwardInput T=" + T + " K=" + K + " N=" + N;
+            MatMul.backwardInput(dx, dxOff, dy, dyOff, w, wOff, T, N, K, tiles);
+            String what = "backwardInput " + tiles + " T=" + T + " K=" + K + " N=" + N;
             for (int t = 0; t < T; t++)
                 for (int k = 0; k < K; k++) {
                     double ref = before[dxOff + t * K + k], mag = Math.abs(ref);
@@ -93,17 +100,17 @@ class MatMulTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 2})
-    void backwardWeightAddsDyTransposedTimesX(int threads) {
+    @CsvSource({"1, WIDE", "2, WIDE", "1, NARROW", "2, NARROW"})
+    void backwardWeightAddsDyTransposedTimesX(int threads, Tiles tiles) {
         Parallel.setThreads(threads);
-        SplittableRandom rnd = new SplittableRandom(20 + threads);
+        SplittableRandom rnd = new SplittableRandom(20 + threads + 4L * tiles.ordinal());
         for (int[] s : allShapes(rnd)) {
             int T = s[0], K = s[1], N = s[2];
             int dwOff = 9, dyOff = 1, xOff = 4;
             float[] dw = random(rnd, dwOff + N * K + 2), dy = random(rnd, dyOff + T * N), x = random(rnd, xOff + T * K);
             float[] before = dw.clone();
-            MatMul.backwardWeight(dw, dwOff, dy, dyOff, x, xOff, T, N, K);
-            String what = "backwardWeight T=" + T + " K=" + K + " N=" + N;
+            MatMul.backwardWeight(dw, dwOff, dy, dyOff, x, xOff, T, N, K, tiles);
+            String what = "backwardWeight " + tiles + " T=" + T + " K=" + K + " N=" + N;
             for (int n = 0; n < N; n++)
                 for (int k = 0; k < K; k++) {
                     double ref = before[dwOff + n * K + k], mag = Math.abs(ref);

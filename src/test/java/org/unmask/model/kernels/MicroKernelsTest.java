@@ -8,8 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
 /**
- * Each dot tile directly, since {@link MatMul} uses only the one that suits this CPU's register count
- * (the 2-row tile on AVX2, the 4-row tile on AVX-512).
+ * Each register tile directly against plain loops, since {@link MatMul} picks among them by the CPU's register count
+ * and by the shape (the 2-row dot tile on AVX2, the 4-row one on AVX-512; the axpy tiles by strip width).
  */
 class MicroKernelsTest {
 
@@ -37,6 +37,51 @@ class MicroKernelsTest {
                     for (int i = 0; i < c.length; i++) {
                         boolean inTile = i >= 3 && (i - 3) / cs < rows && (i - 3) % cs < 4;
                         if (!inTile) assertThat(c[i]).as("dot%dx4 wrote outside the tile at %d", rows, i).isEqualTo(before[i]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** An axpy tile: rows × vectors of C. */
+    private interface Axpy {
+        void run(float[] a, int a0, int ars, int acs, float[] b, int b0, int bs, int jc, float[] c, int c0, int cs);
+    }
+
+    @Test
+    void axpyTilesAddAtimesBIntoTheirTileOnly() {
+        SplittableRandom rnd = new SplittableRandom(6);
+        int L = MicroKernels.L;
+        Object[][] tiles = {
+                {"axpy6x4", 6, 4, (Axpy) MicroKernels::axpy6x4}, {"axpy4x3", 4, 3, (Axpy) MicroKernels::axpy4x3},
+                {"axpy6x2", 6, 2, (Axpy) MicroKernels::axpy6x2}, {"axpy6x1", 6, 1, (Axpy) MicroKernels::axpy6x1},
+        };
+        for (Object[] tile : tiles) {
+            String name = (String) tile[0];
+            int rows = (int) tile[1], width = (int) tile[2] * L;
+            Axpy kernel = (Axpy) tile[3];
+            for (int jc : new int[]{1, 3, 17}) {
+                // A read with both orientations the products use: along rows (acs = 1) and down columns (ars = 1)
+                for (boolean rowMajorA : new boolean[]{true, false}) {
+                    int ars = rowMajorA ? jc + 3 : 1, acs = rowMajorA ? 1 : rows + 2;
+                    int bs = width + 5, cs = width + 7;
+                    float[] a = MatMulTest.random(rnd, 2 + rows * jc * (jc + rows + 5));
+                    float[] b = MatMulTest.random(rnd, 1 + jc * bs), c = MatMulTest.random(rnd, 4 + rows * cs);
+                    float[] before = c.clone();
+                    kernel.run(a, 2, ars, acs, b, 1, bs, jc, c, 4, cs);
+                    for (int r = 0; r < rows; r++)
+                        for (int q = 0; q < width; q++) {
+                            double ref = before[4 + r * cs + q], mag = Math.abs(ref);
+                            for (int j = 0; j < jc; j++) {
+                                double p = (double) a[2 + r * ars + j * acs] * b[1 + j * bs + q];
+                                ref += p; mag += Math.abs(p);
+                            }
+                            assertThat((double) c[4 + r * cs + q]).as("%s jc=%d rowMajorA=%s at %d,%d", name, jc, rowMajorA, r, q)
+                                    .isCloseTo(ref, offset(1e-5 * mag + 1e-6));
+                        }
+                    for (int i = 0; i < c.length; i++) {
+                        boolean inTile = i >= 4 && (i - 4) / cs < rows && (i - 4) % cs < width;
+                        if (!inTile) assertThat(c[i]).as("%s wrote outside the tile at %d", name, i).isEqualTo(before[i]);
                     }
                 }
             }
