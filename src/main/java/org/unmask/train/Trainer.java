@@ -97,6 +97,9 @@ public final class Trainer {
         if (!s.schedule().equals(schedule))
             reporter.message("note: the learning-rate schedule differs from the checkpoint's (" + describe(s.schedule()) + " -> "
                     + describe(schedule) + "); a resumed run repeats an uninterrupted one only with the same options");
+        if (s.annealSteps() != options.anneal().steps())
+            reporter.message("note: the attention anneal differs from the checkpoint's (" + s.annealSteps() + " -> "
+                    + options.anneal().steps() + " steps); a resumed run repeats an uninterrupted one only with the same options");
     }
 
     private static String describe(LrSchedule s) {
@@ -116,7 +119,7 @@ public final class Trainer {
 
     private TrainerState state(long elapsedMillis) {
         return new TrainerState(step, tokensSeen, elapsedMillis, objective.name(), options.seed(), rng.state(), data.state(),
-                schedule, lrScale, nanSkipped, nanInARow, nanRecoveries);
+                schedule, lrScale, nanSkipped, nanInARow, nanRecoveries, options.anneal().steps());
     }
 
     /** Trains until the budget is spent or a stop is requested; saves at the end. */
@@ -138,6 +141,7 @@ public final class Trainer {
             long tokens = 0;
             for (int micro = 0; micro < options.gradAccum(); micro++) {
                 TrainBatch tb = objective.corrupt(data.next(), rng).scaled(1.0 / options.gradAccum());
+                if (options.anneal().activeAt(step)) tb = tb.withPattern(options.anneal().pattern(step, tb.seqLen()));
                 tokens += tb.tokens();
                 if (tb.rows().length > 0)
                     loss += model.forwardBackward(tb.ids(), tb.batch(), tb.seqLen(), null, tb.pattern(), tb.rows(), tb.targets(), tb.weights());

@@ -5,6 +5,7 @@ import org.unmask.diffusion.NextTokenNll;
 import org.unmask.diffusion.NllEstimate;
 import org.unmask.diffusion.ScoredSequence;
 import org.unmask.model.Denoiser;
+import org.unmask.model.LogitShift;
 import org.unmask.data.Tokens;
 
 import java.util.ArrayList;
@@ -69,9 +70,9 @@ public final class Validation {
     /** Number of evaluation windows. */
     public int windows() { return sequences.size(); }
 
-    /** The diffusion ELBO per scored token (an upper bound on the NLL). */
+    /** The diffusion ELBO per scored token (an upper bound on the NLL), through the config's logit shift as eval sees it. */
     public NllEstimate diffusionElbo(Denoiser model) {
-        return Elbo.estimate(model, sequences, grid, rowsPerForward, seed);
+        return Elbo.estimate(LogitShift.apply(model), sequences, grid, rowsPerForward, seed);
     }
 
     /** The exact autoregressive NLL per predicted token. */
