@@ -4,6 +4,7 @@ import org.unmask.diffusion.NllEstimate;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.unmask.model.LogitShift;
 import org.unmask.model.Transformer;
 import org.unmask.model.Parameters;
 
@@ -207,7 +208,8 @@ public final class Trainer {
     }
 
     private NllEstimate validate(ObjectNode rec) {
-        NllEstimate v = diffusionValidation ? validation.diffusionElbo(model) : validation.autoregressiveNll(model);
+        // the raw forward seen through its logit shift, as eval and the sampler see the saved model
+        NllEstimate v = diffusionValidation ? validation.diffusionElbo(LogitShift.apply(model)) : validation.autoregressiveNll(model);
         rec.put("val_bpt", v.bitsPerToken());
         rec.put("val_ppl", v.perplexity());
         rec.put("val_bound", v.bound());

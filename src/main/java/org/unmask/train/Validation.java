@@ -5,7 +5,6 @@ import org.unmask.diffusion.NextTokenNll;
 import org.unmask.diffusion.NllEstimate;
 import org.unmask.diffusion.ScoredSequence;
 import org.unmask.model.Denoiser;
-import org.unmask.model.LogitShift;
 import org.unmask.data.Tokens;
 
 import java.util.ArrayList;
@@ -70,9 +69,12 @@ public final class Validation {
     /** Number of evaluation windows. */
     public int windows() { return sequences.size(); }
 
-    /** The diffusion ELBO per scored token (an upper bound on the NLL), through the config's logit shift as eval sees it. */
+    /**
+     * The diffusion ELBO per scored token (an upper bound on the NLL) of {@code model} as the sampler sees it: a
+     * model with a logit shift must come wrapped in {@code LogitShift}, as every loaded model is.
+     */
     public NllEstimate diffusionElbo(Denoiser model) {
-        return Elbo.estimate(LogitShift.apply(model), sequences, grid, rowsPerForward, seed);
+        return Elbo.estimate(model, sequences, grid, rowsPerForward, seed);
     }
 
     /** The exact autoregressive NLL per predicted token. */
