@@ -48,13 +48,16 @@ public final class UnmaskModel {
     private final Optional<Tokenizer> tokenizer;
     private final Path directory;
     private final ChatTemplate chatTemplate;
+    private final GenerationDefaults defaults;
 
-    private UnmaskModel(Denoiser model, Optional<Tokenizer> tokenizer, Path directory, ChatTemplate chatTemplate) {
+    private UnmaskModel(Denoiser model, Optional<Tokenizer> tokenizer, Path directory, ChatTemplate chatTemplate,
+                        GenerationDefaults defaults) {
         // what the sampler, the likelihood and the ELBO see: Dream's logit shift applied to the family's raw forward
         this.model = new TurnTaking(LogitShift.apply(model));
         this.tokenizer = tokenizer;
         this.directory = directory;
         this.chatTemplate = chatTemplate;
+        this.defaults = defaults;
     }
 
     /**
@@ -69,7 +72,7 @@ public final class UnmaskModel {
         Transformer model = Transformer.fromWeights(ckpt.config(), ckpt.tensors(), false);
         Path tok = dir.resolve("tokenizer.json");
         return new UnmaskModel(model, Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok)) : Optional.empty(), dir,
-                ChatTemplate.load(dir));
+                ChatTemplate.load(dir), GenerationDefaults.read(dir, ckpt.config().family().generationDefaults()));
     }
 
     /**
@@ -77,7 +80,7 @@ public final class UnmaskModel {
      * logits are the raw forward, shifted here when its config asks for a logit shift.
      */
     public static UnmaskModel of(Denoiser model, Optional<Tokenizer> tokenizer) {
-        return new UnmaskModel(model, tokenizer, null, ChatTemplate.llada());
+        return new UnmaskModel(model, tokenizer, null, ChatTemplate.llada(), model.config().family().generationDefaults());
     }
 
     /** The architecture and special ids. */
@@ -89,8 +92,11 @@ public final class UnmaskModel {
     /** The chat template of tokenizer_config.json, or the LLaDA-style one when the directory has none. */
     public ChatTemplate chatTemplate() { return chatTemplate; }
 
-    /** The model family's sampler defaults (Dream: entropy, T 0.2, top-p 0.95, whole canvas). */
-    public GenerationDefaults generationDefaults() { return config().family().generationDefaults(); }
+    /**
+     * The sampler defaults: the model family's (Dream: entropy, T 0.2, top-p 0.95, whole canvas), overridden by those
+     * the model directory ships in generation_config.json.
+     */
+    public GenerationDefaults generationDefaults() { return defaults; }
 
     /**
      * The model's forward pass as the sampler needs it (serialised between callers; shifted for Dream), for code that
