@@ -55,12 +55,11 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--gen-length", defaultValue = "64", description = "Tokens to write (default: ${DEFAULT-VALUE}).")
     int genLength;
 
-    @Option(names = "--block-length", description = "Semi-autoregressive block (default: " + SHIPPED_BLOCK + " for a shipped "
-            + "model, 16 with --train).")
+    @Option(names = "--block-length", description = "Semi-autoregressive block (default: the model's own, from its "
+            + "generation_config.json; 16 with --train).")
     Integer blockLength;
 
-    @Option(names = "--temperature", description = "Sampling temperature (default: " + SHIPPED_TEMPERATURE + " for a shipped "
-            + "model, 1.0 with --train).")
+    @Option(names = "--temperature", description = "Sampling temperature (default: the model's own; 1.0 with --train).")
     Double temperature;
 
     @Option(names = "--gif", defaultValue = "demo.gif", paramLabel = "FILE.gif",
@@ -74,38 +73,34 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "7", description = "Seed of the sampling (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    /** Settings under which the shipped model writes its best sentences (its model card's samples use them). */
-    static final int SHIPPED_BLOCK = 16;
-    static final String SHIPPED_TEMPERATURE = "0.7";
-
     @Override public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         CommandLine root = spec.root().commandLine();
         Path animated;
-        int block;
-        double temp;
+        List<String> settings = new ArrayList<>();
         if (train) {
             if (model != null) throw new IllegalArgumentException("--train trains its own model in --dir; drop --model");
             int code = trainTiny(err, root);
             if (code != 0) return code;
             animated = dir;
-            block = blockLength != null ? blockLength : 16;
-            temp = temperature != null ? temperature : 1.0;
+            settings.addAll(List.of("--block-length", Integer.toString(blockLength != null ? blockLength : 16), "--temperature",
+                    Double.toString(temperature != null ? temperature : 1.0), "--remasking", "low_confidence"));
         } else {
             animated = model != null ? model : shipped();
             if (!Files.isRegularFile(animated.resolve("config.json")))
                 throw new IllegalArgumentException("no model in " + animated + (model != null ? "" : " (the shipped model is missing "
                         + "from this checkout)") + "; give --model DIR, or train a tiny one with 'unmask demo --train'");
-            block = blockLength != null ? blockLength : SHIPPED_BLOCK;
-            temp = temperature != null ? temperature : Double.parseDouble(SHIPPED_TEMPERATURE);
+            // a shipped model writes with the settings of its generation_config.json (those of its model card's samples)
+            if (blockLength != null) settings.addAll(List.of("--block-length", blockLength.toString()));
+            if (temperature != null) settings.addAll(List.of("--temperature", temperature.toString()));
         }
-        err.println("demo: " + animated + " unmasks " + genLength + " tokens after \"" + prompt + "\" (blocks of " + block
-                + ", one token per step, low-confidence remasking)");
+        err.println("demo: " + animated + " unmasks " + genLength + " tokens after \"" + prompt + "\", one token per step"
+                + (settings.isEmpty() ? " (the model's own sampling settings)" : " " + String.join(" ", settings)));
         err.flush();
         List<String> args = new ArrayList<>(List.of("generate", "--model", animated.toString(), "--prompt", prompt,
                 "--gen-length", Integer.toString(genLength), "--steps", Integer.toString(genLength),
-                "--block-length", Integer.toString(block), "--remasking", "low_confidence",
-                "--temperature", Double.toString(temp), "--seed", Long.toString(seed), "--animate", "--gif", gif.toString()));
+                "--seed", Long.toString(seed), "--animate", "--gif", gif.toString()));
+        args.addAll(settings);
         int code = root.execute(args.toArray(String[]::new));
         if (code == 0) err.println("demo: wrote " + gif);
         return code;

@@ -50,13 +50,16 @@ class DemoCommandTest {
     @Test
     void animatesAShippedModelWithoutTraining(@TempDir Path tmp) throws Exception {
         Path model = shippedStyleModel(tmp.resolve("models/tiny")), gif = tmp.resolve("demo.gif");
+        Files.writeString(model.resolve("generation_config.json"), "{\"unmask\": {\"block_length\": 4, \"temperature\": 0.5}}");
         StringWriter err = new StringWriter(), out = new StringWriter();
         var cl = Main.commandLine();
         cl.setErr(new PrintWriter(err));
         cl.setOut(new PrintWriter(out));
         assertThat(cl.execute("demo", "--model", model.toString(), "--gif", gif.toString(), "--gen-length", "16")).as(err.toString()).isZero();
         assertThat(frames(gif)).isEqualTo(16);   // one token per step
-        assertThat(err.toString()).doesNotContain("training").contains("blocks of " + DemoCommand.SHIPPED_BLOCK);
+        // in the model's own blocks of 4 (generation_config.json): the animation names blocks 0 to 3
+        assertThat(out.toString()).contains("block 3:").doesNotContain("block 4:");
+        assertThat(err.toString()).doesNotContain("training").contains("the model's own sampling settings");
         try (var files = Files.list(tmp)) {
             assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder("models", "demo.gif");
         }
