@@ -54,13 +54,16 @@ public final class UnmaskModel {
     private final Optional<Tokenizer> tokenizer;
     private final Path directory;
     private final ChatTemplate chatTemplate;
+    private final GenerationDefaults defaults;
 
-    private UnmaskModel(Denoiser model, Optional<Tokenizer> tokenizer, Path directory, ChatTemplate chatTemplate) {
+    private UnmaskModel(Denoiser model, Optional<Tokenizer> tokenizer, Path directory, ChatTemplate chatTemplate,
+                        GenerationDefaults defaults) {
         // what the sampler, the likelihood and the ELBO see: Dream's logit shift applied to the family's raw forward
         this.model = new TurnTaking(LogitShift.apply(model));
         this.tokenizer = tokenizer;
         this.directory = directory;
         this.chatTemplate = chatTemplate;
+        this.defaults = defaults;
     }
 
     /**
@@ -84,7 +87,8 @@ public final class UnmaskModel {
         if (quantize != null) ckpt.close();   // every tensor is a copy now: unmap the file
         Path tok = dir.resolve("tokenizer.json");
         return new UnmaskModel(model, Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok)) : Optional.empty(), dir,
-                ChatTemplate.load(dir, model.config().family().fallbackChatTemplate()));
+                ChatTemplate.load(dir, model.config().family().fallbackChatTemplate()),
+                GenerationDefaults.read(dir, ckpt.config().family().generationDefaults()));
     }
 
     /**
@@ -99,7 +103,8 @@ public final class UnmaskModel {
         Path tok = dir.resolve("tokenizer.json");
         Optional<Tokenizer> tokenizer = Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok))
                 : ckpt.ggufTokenizer().map(t -> (Tokenizer) t);
-        return new UnmaskModel(model, tokenizer, file, ChatTemplate.load(dir, model.config().family().fallbackChatTemplate()));
+        return new UnmaskModel(model, tokenizer, file, ChatTemplate.load(dir, model.config().family().fallbackChatTemplate()),
+                model.config().family().generationDefaults());
     }
 
     private static Map<String, Weights> weights(Checkpoint ckpt, DType quantize) {
@@ -116,7 +121,7 @@ public final class UnmaskModel {
 
     /** The same with a chat template (a model directory's, as {@link #load} would find it). */
     public static UnmaskModel of(Denoiser model, Optional<Tokenizer> tokenizer, ChatTemplate chatTemplate) {
-        return new UnmaskModel(model, tokenizer, null, chatTemplate);
+        return new UnmaskModel(model, tokenizer, null, chatTemplate, model.config().family().generationDefaults());
     }
 
     /** The architecture and special ids. */
@@ -128,8 +133,11 @@ public final class UnmaskModel {
     /** The chat template of tokenizer_config.json, or the LLaDA-style one when the directory has none. */
     public ChatTemplate chatTemplate() { return chatTemplate; }
 
-    /** The model family's sampler defaults (Dream: entropy, T 0.2, top-p 0.95, whole canvas). */
-    public GenerationDefaults generationDefaults() { return config().family().generationDefaults(); }
+    /**
+     * The sampler defaults: the model family's (Dream: entropy, T 0.2, top-p 0.95, whole canvas), overridden by those
+     * the model directory ships in generation_config.json.
+     */
+    public GenerationDefaults generationDefaults() { return defaults; }
 
     /**
      * The model's forward pass as the sampler needs it (serialised between callers; shifted for Dream), for code that

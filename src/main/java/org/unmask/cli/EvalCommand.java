@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
  * {@code unmask eval --corpus FILE}: a deterministic ELBO of a text corpus (bits per token, perplexity bound), and
  * {@code unmask eval mc --tasks FILE.jsonl}: multiple-choice accuracy by likelihood, scored like lm-evaluation-harness.
  */
-@Command(name = "eval", mixinStandardHelpOptions = true, subcommands = EvalCommand.Mc.class,
+@Command(name = "eval", mixinStandardHelpOptions = true, subcommands = {EvalCommand.Mc.class, EvalSamplesCommand.class},
         description = "Evaluate a model: ELBO of a corpus (bits per token, perplexity bound), or 'eval mc' multiple choice.")
 public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "Model directory, or a Hub model ORG/NAME[@REV] (see pull).")

@@ -72,7 +72,8 @@ public final class InfoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "generation defaults: remasking %s, temperature %s, top_p %s, top_k %d, alg_temp %s, eps %s,"
                         + " steps = gen length, block length = %s%n", g.remasking(), number(g.temperature()), number(g.topP()),
                 g.topK(), number(g.algTemp()), number(g.eps()),
-                g.wholeCanvas() ? "gen length (the whole canvas at once)" : "gen length (chat and serve: 32 when it divides)");
+                g.blockLength() > 0 && !g.blockCausal() ? g.blockLength() + " (the model's " + GenerationDefaults.FILE + ")"
+                        : g.wholeCanvas() ? "gen length (the whole canvas at once)" : "gen length (chat and serve: 32 when it divides)");
         boolean fromMetadata = Checkpoint.isGguf(dir) && !java.nio.file.Files.isRegularFile(
                 dir.toAbsolutePath().resolveSibling("tokenizer.json"));
         out.printf(Locale.ROOT, "tokenizer: %s%n", m.tokenizer().map(t -> (fromMetadata ? "GGUF metadata, " : "tokenizer.json, ")

@@ -33,6 +33,7 @@ import java.io.PrintWriter;
                 ChatCommand.class,
                 TrainCommand.class,
                 SftCommand.class,
+                ExportCommand.class,
                 PullCommand.class,
         })
 public final class Main implements Runnable {

@@ -6,6 +6,7 @@ import org.unmask.data.TokenizerSetup;
 import org.unmask.model.Transformer;
 import org.unmask.model.ModelConfig;
 import org.unmask.text.SpecialTokens;
+import org.unmask.train.AttentionAnneal;
 import org.unmask.train.AutoregressiveObjective;
 import org.unmask.train.Budget;
 import org.unmask.train.DiffusionObjective;
@@ -28,7 +29,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code unmask train}: pretrains a masked diffusion language model (or the autoregressive baseline) from scratch. */
+/**
+ * {@code unmask train}: pretrains a masked diffusion language model (or the autoregressive baseline) from scratch, or
+ * adapts the weights of another run ({@code --init-from}), e.g. an autoregressive one, as Dream and DiffuLLaMA do.
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a LLaDA-style masked diffusion language model (or an autoregressive baseline) on a corpus.",
                 "The run directory is a Hugging Face model directory (config.json, model.safetensors, tokenizer.json) "
@@ -61,6 +65,21 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Use this tokenizer.json instead of training one on the corpus.")
     Path tokenizer;
 
+    @Option(names = "--init-from", paramLabel = "DIR",
+            description = "Start from the weights and config of this run or model directory (fresh optimizer and step count). "
+                    + "From an autoregressive run (trainer_state objective 'ar') the model keeps next-token prediction "
+                    + "(config.json gets \"shift_logits\": true) and attention is annealed from causal to bidirectional.")
+    Path initFrom;
+
+    @Option(names = "--shift-logits", description = "Score each masked token from the previous position's output (Dream's "
+            + "convention; implied when --init-from names an autoregressive run).")
+    boolean shiftLogits;
+
+    @Option(names = "--anneal-steps", paramLabel = "N", description = "Widen attention from causal to bidirectional over the "
+            + "first N steps (default: when adapting an autoregressive run, a tenth of a --max-steps budget, else 200; "
+            + "otherwise 0; on --resume, the checkpoint's).")
+    Long annealSteps;
+
     @Option(names = "--stratified", description = "Spread the masking rates over the batch (MDLM's low-discrepancy sampler).")
     boolean stratified;
 
@@ -74,9 +93,21 @@ public final class TrainCommand implements Callable<Integer> {
         options.checkRunDirectory(out);
 
         ModelConfig base;
+        boolean fromAr = false;
         if (options.resume) {
             base = RunCheckpoint.config(out);
             if (architecture != null) err.println("note: --resume uses the model configuration saved in " + out);
+            if (initFrom != null) err.println("note: --resume continues " + out + "; --init-from is ignored");
+        } else if (initFrom != null) {
+            if (architecture != null) throw new IllegalArgumentException("--init-from takes the model configuration from "
+                    + initFrom + "; drop --preset/--config");
+            if (!Files.isRegularFile(initFrom.resolve(RunCheckpoint.CONFIG)))
+                throw new IOException(initFrom + ": not a model directory (config.json is missing)");
+            base = RunCheckpoint.config(initFrom);
+            fromAr = Files.isRegularFile(initFrom.resolve(TrainerState.FILE))
+                    && TrainerState.read(initFrom).objective().equals(ObjectiveKind.AR.spelling());
+            if (tokenizer == null && Files.isRegularFile(initFrom.resolve(RunCheckpoint.TOKENIZER)))
+                tokenizer = initFrom.resolve(RunCheckpoint.TOKENIZER);
         } else if (architecture != null && architecture.config != null) {
             base = ModelConfig.read(architecture.config);
         } else {
@@ -85,17 +116,24 @@ public final class TrainCommand implements Callable<Integer> {
         TokenizerSetup.Found tok = TokenizerSetup.obtain(corpus, textField, base.vocabSize(), tokenizer, out, options.cacheDir(), err::println);
         int mask = tok.require(SpecialTokens.MASK), eos = tok.require(SpecialTokens.EOS);
         Integer bos = tok.tokenizer().tokenId(SpecialTokens.BOS).isPresent() ? tok.tokenizer().tokenId(SpecialTokens.BOS).getAsInt() : null;
-        ModelConfig config = options.resume ? base : base.withTokens(tok.tokenizer().vocabSize(), mask, eos, bos);
-        if (options.resume && (config.maskTokenId() != mask || config.vocabSize() != tok.tokenizer().vocabSize()))
-            throw new IOException(out + ": config.json does not match " + tok.file() + " (mask id or vocabulary size differ)");
+        Path configFrom = options.resume ? out : initFrom;
+        ModelConfig config = configFrom != null ? base : base.withTokens(tok.tokenizer().vocabSize(), mask, eos, bos);
+        if (configFrom != null && (config.maskTokenId() != mask || config.vocabSize() != tok.tokenizer().vocabSize()))
+            throw new IOException(configFrom.resolve(RunCheckpoint.CONFIG) + " does not match " + tok.file()
+                    + " (mask id or vocabulary size differ)");
         ObjectiveKind kind = objective != null ? objective
                 : options.resume ? ObjectiveKind.parse(TrainerState.read(out).objective()) : ObjectiveKind.DIFFUSION;
+        if (!options.resume && kind == ObjectiveKind.DIFFUSION && (fromAr || shiftLogits)) config = config.withLogitShift(true);
         Objective obj = switch (kind) {
-            case DIFFUSION -> new DiffusionObjective(config.maskTokenId(), DiffusionObjective.DEFAULT_EPS, DiffusionObjective.DEFAULT_TRUNCATE, stratified);
+            case DIFFUSION -> new DiffusionObjective(config.maskTokenId(), DiffusionObjective.DEFAULT_EPS, DiffusionObjective.DEFAULT_TRUNCATE,
+                    stratified, config.logitShift());
             case AR -> new AutoregressiveObjective();
         };
         int seqLen = options.seqLen(config);
-        TrainOptions topts = options.toTrainOptions(budget, seqLen, 1e-3);
+        long anneal = annealSteps != null ? annealSteps
+                : options.resume ? TrainerState.read(out).annealSteps()
+                : kind == ObjectiveKind.DIFFUSION && fromAr ? defaultAnneal(budget) : 0;
+        TrainOptions topts = options.toTrainOptions(budget, seqLen, 1e-3, new AttentionAnneal(anneal));
 
         TokenizerSetup.install(tok, out);
         try (CorpusData data = CorpusData.load(corpus, textField, tok.tokenizer(), tok.file(), options.cacheDir(), seqLen, options.valWindows)) {
@@ -104,11 +142,21 @@ public final class TrainCommand implements Callable<Integer> {
                     : new Validation(Validation.windows(data.valid(), seqLen, options.valWindows), options.valGrid, topts.batch(),
                     Elbo.DEFAULT_SEED);
             Transformer model = Transformer.randomInit(config, options.seed);
+            if (initFrom != null && !options.resume) {
+                RunCheckpoint.loadWeights(initFrom, model);
+                err.printf(Locale.ROOT, "initialised from %s%s; attention annealed to bidirectional over %d steps%n", initFrom,
+                        config.logitShift() ? " (keeps next-token prediction: shift_logits)" : "", anneal);
+            }
             err.printf(Locale.ROOT, "model: %s, %.2fM parameters, d=%d, %d layers, %d heads, vocab %d; objective %s%n",
-                    architecture != null && architecture.preset != null ? architecture.preset : "custom",
+                    architecture != null && architecture.preset != null ? architecture.preset : initFrom != null && !options.resume ? "from " + initFrom : "custom",
                     config.parameterCount() / 1e6, config.dModel(), config.nLayers(), config.nHeads(), config.vocabSize(), obj.name());
             err.printf(Locale.ROOT, "data: %,d training tokens from %s; validation: %s%n", data.train().size(), corpus, data.validSource());
             return TrainingRun.run(model, obj, sampler, validation, out, topts, options, err);
         }
+    }
+
+    /** A tenth of a run of known length, else 200 steps. */
+    private static long defaultAnneal(Budget budget) {
+        return budget.maxSteps() > 0 ? Math.max(1, budget.maxSteps() / 10) : 200;
     }
 }

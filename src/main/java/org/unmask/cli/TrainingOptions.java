@@ -2,6 +2,7 @@ package org.unmask.cli;
 
 import org.unmask.diffusion.Elbo;
 import org.unmask.model.ModelConfig;
+import org.unmask.train.AttentionAnneal;
 import org.unmask.train.Budget;
 import org.unmask.train.ConsoleReporter;
 import org.unmask.train.DurationParser;
@@ -61,8 +62,12 @@ final class TrainingOptions {
     }
 
     TrainOptions toTrainOptions(Budget budget, int seqLen, double defaultLr) {
+        return toTrainOptions(budget, seqLen, defaultLr, AttentionAnneal.NONE);
+    }
+
+    TrainOptions toTrainOptions(Budget budget, int seqLen, double defaultLr, AttentionAnneal anneal) {
         return new TrainOptions(lr == null ? defaultLr : lr, warmup == null ? TrainOptions.AUTO_WARMUP : warmup, schedule, batch, seqLen,
-                gradAccum, clip, weightDecay, 0.9, 0.95, 1e-8, seed, valEvery, saveEvery, budget, 5, 0.5);
+                gradAccum, clip, weightDecay, 0.9, 0.95, 1e-8, seed, valEvery, saveEvery, budget, 5, 0.5, anneal);
     }
 
     int seqLen(ModelConfig config) {

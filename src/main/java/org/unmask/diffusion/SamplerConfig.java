@@ -238,7 +238,9 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
             GenerationDefaults defaults = this.defaults != null ? this.defaults : GenerationDefaults.LLADA;
             // what the user set wins, then the model family's defaults, then the edge's preferred shape
             boolean bc = blockCausal != null ? blockCausal : defaults.blockCausal();
-            int bl = blockLength != null ? blockLength : bc && defaults.blockLength() > 0 ? defaults.blockLength()
+            // a default block length applies to the generation it was given for: block-causal, or semi-autoregressive
+            boolean defaultBlockFits = defaults.blockLength() > 0 && bc == defaults.blockCausal();
+            int bl = blockLength != null ? blockLength : defaultBlockFits ? defaults.blockLength()
                     : fallbackBlock > 0 ? fallbackBlock : Math.max(1, gen);
             Remasking rm = remasking != null ? remasking : Remasking.parse(defaults.remasking());
             // the family's Dream filters belong to its Dream algorithm: with another remasking they are off

@@ -1,5 +1,12 @@
 package org.unmask.model;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /**
  * How a family's models generate unless the user says otherwise: the remasking algorithm and its token sampler
  * settings. Steps default to one per generated token for every family.
@@ -13,7 +20,8 @@ package org.unmask.model;
  * @param wholeCanvas the whole generation is one block everywhere (Dream); otherwise chat and the server prefer
  *                    blocks of 32 when they divide the generation (LLaDA's chat.py)
  * @param blockCausal LLaDA 2.x's generation: blocks aligned at position 0, block-causal attention, steps per block
- * @param blockLength the block length of block-causal generation (0 = the edge's choice)
+ * @param blockLength the block length of block-causal generation, or of semi-autoregressive blocks when the defaults
+ *                    are not block-causal (0 = the edge's choice)
  * @param threshold   the confidence threshold of block-causal generation (0 = off)
  */
 public record GenerationDefaults(String remasking, double temperature, double topP, int topK, double algTemp,
@@ -41,4 +49,49 @@ public record GenerationDefaults(String remasking, double temperature, double to
      */
     public static final GenerationDefaults LLADA2 =
             new GenerationDefaults("low_confidence", 0, 1, 0, 0, 1e-3, false, true, 32, 0.95);
+
+    /** The file of a model directory that may carry its own defaults, under the key {@value #KEY}. */
+    public static final String FILE = "generation_config.json";
+    /** The object of {@value #FILE} holding Unmask's settings (other tools' fields are left alone). */
+    public static final String KEY = "unmask";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * {@code base} (the family's defaults) overridden by the settings a model ships in {@code dir/generation_config.json}
+     * under {@code "unmask"}: remasking, temperature, top_p, top_k, alg_temp, eps, block_length, threshold; errors name
+     * the file and the field.
+     */
+    public static GenerationDefaults read(Path dir, GenerationDefaults base) throws IOException {
+        Path file = dir.resolve(FILE);
+        if (!Files.isRegularFile(file)) return base;
+        JsonNode root;
+        try {
+            root = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getMessage(), e);
+        }
+        JsonNode u = root == null ? null : root.get(KEY);
+        if (u == null || u.isNull()) return base;
+        if (!u.isObject()) throw new IOException(file + ": field '" + KEY + "' must be an object");
+        return new GenerationDefaults(text(file, u, "remasking", base.remasking()), number(file, u, "temperature", base.temperature()),
+                number(file, u, "top_p", base.topP()), (int) number(file, u, "top_k", base.topK()),
+                number(file, u, "alg_temp", base.algTemp()), number(file, u, "eps", base.eps()), base.wholeCanvas(),
+                base.blockCausal(), (int) number(file, u, "block_length", base.blockLength()),
+                number(file, u, "threshold", base.threshold()));
+    }
+
+    private static double number(Path file, JsonNode u, String field, double fallback) throws IOException {
+        JsonNode v = u.get(field);
+        if (v == null || v.isNull()) return fallback;
+        if (!v.isNumber() || v.asDouble() < 0) throw new IOException(file + ": field '" + KEY + "." + field + "' must be a number >= 0, got " + v);
+        return v.asDouble();
+    }
+
+    private static String text(Path file, JsonNode u, String field, String fallback) throws IOException {
+        JsonNode v = u.get(field);
+        if (v == null || v.isNull()) return fallback;
+        if (!v.isTextual()) throw new IOException(file + ": field '" + KEY + "." + field + "' must be a string, got " + v);
+        return v.asText();
+    }
 }

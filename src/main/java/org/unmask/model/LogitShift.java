@@ -46,7 +46,7 @@ public final class LogitShift implements CachingDenoiser {
     }
 
     /** For each flat row {@code b·T + t}, the row whose output predicts it: {@code b·T + max(t−1, 0)}. */
-    static int[] previous(int[] rows, int batch, int seqLen) {
+    public static int[] previous(int[] rows, int batch, int seqLen) {
         int n = rows == null ? batch * seqLen : rows.length;
         int[] out = new int[n];
         for (int i = 0; i < n; i++) {

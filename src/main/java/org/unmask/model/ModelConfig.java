@@ -159,6 +159,13 @@ public record ModelConfig(
                 weightTying, logitShift, mask, eos, eos, bos);
     }
 
+    /** A copy whose output at position i predicts token i+1 ({@code shift_logits}) or not. */
+    public ModelConfig withLogitShift(boolean shift) {
+        return new ModelConfig(family, dModel, nLayers, nHeads, nKvHeads, headDim, mlpHiddenSize, vocabSize, embeddingSize,
+                maxSequenceLength, ropeTheta, rotaryDim, rmsNormEps, qkvBias, qkNorm, weightTying, shift, maskTokenId,
+                eosTokenId, padTokenId, bosTokenIdOrNull);
+    }
+
     /** Named presets for {@code unmask init --preset} and {@code unmask train --preset}. */
     public static ModelConfig preset(String name) {
         return switch (name) {

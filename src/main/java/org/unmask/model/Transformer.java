@@ -103,7 +103,6 @@ public final class Transformer implements CachingDenoiser {
         if (c.qkvBias()) return "q/k/v biases";
         if (c.qkNorm()) return "QK norm";
         if (c.rotaryDim() != c.headDim()) return "partial rotary embeddings";
-        if (c.logitShift()) return "a logit shift";
         if (c.qDim() != c.dModel()) return "a query width other than the model width";
         return null;
     }

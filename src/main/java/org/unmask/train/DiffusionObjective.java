@@ -1,12 +1,15 @@
 package org.unmask.train;
 
 import org.unmask.diffusion.ForwardProcess;
+import org.unmask.model.LogitShift;
 
 
 /**
  * LLaDA pretraining: each sequence gets p = (1 − eps)·t + eps, every token is replaced by the mask id with
  * probability p, and the loss is Σ_masked CE/p over B·L token slots (an upper bound on the NLL in expectation).
- * A small fraction of batches is cut to a random length so the model also sees short contexts.
+ * A small fraction of batches is cut to a random length so the model also sees short contexts. With a logit shift
+ * (a model adapted from an autoregressive one, Dream's convention) masked position i is scored by the output of row
+ * i−1, and position 0 by its own, exactly as {@link LogitShift} presents the model to the sampler and the ELBO.
  */
 public final class DiffusionObjective implements Objective {
     /** LLaDA's floor on the masking probability. */
@@ -18,9 +21,15 @@ public final class DiffusionObjective implements Objective {
     private final double eps;
     private final double truncateProbability;
     private final boolean stratified;
+    private final boolean shift;
 
     /** {@code stratified} spreads t over the batch (MDLM); {@code truncateProbability} is per batch. */
     public DiffusionObjective(int maskId, double eps, double truncateProbability, boolean stratified) {
+        this(maskId, eps, truncateProbability, stratified, false);
+    }
+
+    /** As above; {@code shift} scores each masked token from the previous row's output ({@code shift_logits}). */
+    public DiffusionObjective(int maskId, double eps, double truncateProbability, boolean stratified, boolean shift) {
         if (!(eps > 0 && eps < 1)) throw new IllegalArgumentException("eps must be in (0, 1), got " + eps);
         if (!(truncateProbability >= 0 && truncateProbability <= 1))
             throw new IllegalArgumentException("truncate probability must be in [0, 1], got " + truncateProbability);
@@ -28,6 +37,7 @@ public final class DiffusionObjective implements Objective {
         this.eps = eps;
         this.truncateProbability = truncateProbability;
         this.stratified = stratified;
+        this.shift = shift;
     }
 
     /** The LLaDA defaults: eps 1e-3, 1% truncated batches, independent t. */
@@ -48,6 +58,7 @@ public final class DiffusionObjective implements Objective {
                 len = cut;
             }
         }
-        return MaskedBatch.of(noise, ids, b, len, null, MaskingTimes.draw(b, eps, stratified, rng), rng);
+        TrainBatch masked = MaskedBatch.of(noise, ids, b, len, null, MaskingTimes.draw(b, eps, stratified, rng), rng);
+        return shift ? masked.withRows(LogitShift.previous(masked.rows(), b, len)) : masked;
     }
 }

@@ -90,15 +90,7 @@ public final class RunCheckpoint {
         AtomicDirectory.recover(dir);
         TrainerState state = TrainerState.read(dir);
         Parameters p = model.parameters();
-        try (Checkpoint ckpt = Checkpoint.open(dir)) {
-            Map<String, Weights> tensors = ckpt.tensors();
-            for (Parameters.Parameter t : p.list()) {
-                Weights w = tensors.get(t.name());
-                if (w == null) throw new IOException(dir + ": checkpoint lacks tensor " + t.name());
-                if (w.size() != t.size()) throw new IOException(dir + ": tensor " + t.name() + " has " + w.size() + " elements, expected " + t.size());
-                w.toFloat(0, p.values(), t.offset(), t.size());
-            }
-        }
+        loadWeights(dir, model);
         Path opt = dir.resolve(OPTIMIZER);
         try (SafetensorsFile f = SafetensorsFile.open(opt)) {
             for (String name : new String[] {"m", "v"})
@@ -109,6 +101,23 @@ public final class RunCheckpoint {
             optimizer.restore(m, v, state.step());
         }
         return state;
+    }
+
+    /**
+     * Loads the weights of the model directory {@code dir} (a run directory or any Hugging Face directory of the same
+     * shapes, F32 or BF16) into {@code model}; errors name the directory and the tensor.
+     */
+    public static void loadWeights(Path dir, Transformer model) throws IOException {
+        Parameters p = model.parameters();
+        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            Map<String, Weights> tensors = ckpt.tensors();
+            for (Parameters.Parameter t : p.list()) {
+                Weights w = tensors.get(t.name());
+                if (w == null) throw new IOException(dir + ": checkpoint lacks tensor " + t.name());
+                if (w.size() != t.size()) throw new IOException(dir + ": tensor " + t.name() + " has " + w.size() + " elements, expected " + t.size());
+                w.toFloat(0, p.values(), t.offset(), t.size());
+            }
+        }
     }
 
     /** Copies every tensor of {@code model}, for tests and comparisons. */

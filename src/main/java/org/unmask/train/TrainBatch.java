@@ -17,6 +17,16 @@ public record TrainBatch(int[] ids, int batch, int seqLen, AttentionPattern patt
     /** Token slots fed to the model. */
     public int tokens() { return batch * seqLen; }
 
+    /** The same batch with the loss read from other rows (a logit shift). */
+    public TrainBatch withRows(int[] newRows) {
+        return new TrainBatch(ids, batch, seqLen, pattern, newRows, targets, weights);
+    }
+
+    /** The same batch under another attention pattern. */
+    public TrainBatch withPattern(AttentionPattern newPattern) {
+        return new TrainBatch(ids, batch, seqLen, newPattern, rows, targets, weights);
+    }
+
     /** The same batch with every weight multiplied by {@code factor} (gradient accumulation averages micro-batches). */
     public TrainBatch scaled(double factor) {
         float[] w = new float[weights.length];

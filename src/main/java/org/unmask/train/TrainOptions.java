@@ -2,12 +2,21 @@ package org.unmask.train;
 
 /**
  * Optimisation settings of a run. {@code batch} sequences of {@code seqLen} tokens per micro-batch,
- * {@code gradAccum} micro-batches per optimizer step; {@code clip} ≤ 0 disables clipping.
+ * {@code gradAccum} micro-batches per optimizer step; {@code clip} ≤ 0 disables clipping; {@code anneal} widens
+ * attention from causal to bidirectional over the first steps (adapting an autoregressive model).
  */
 public record TrainOptions(
         double lr, long warmup, LrSchedule.Kind schedule, int batch, int seqLen, int gradAccum,
         double clip, double weightDecay, double beta1, double beta2, double adamEps, long seed,
-        long valEvery, long saveEvery, Budget budget, int nanPatience, double nanLrFactor) {
+        long valEvery, long saveEvery, Budget budget, int nanPatience, double nanLrFactor, AttentionAnneal anneal) {
+
+    /** Options without attention annealing. */
+    public TrainOptions(double lr, long warmup, LrSchedule.Kind schedule, int batch, int seqLen, int gradAccum,
+                        double clip, double weightDecay, double beta1, double beta2, double adamEps, long seed,
+                        long valEvery, long saveEvery, Budget budget, int nanPatience, double nanLrFactor) {
+        this(lr, warmup, schedule, batch, seqLen, gradAccum, clip, weightDecay, beta1, beta2, adamEps, seed, valEvery,
+                saveEvery, budget, nanPatience, nanLrFactor, AttentionAnneal.NONE);
+    }
 
     /** Checks every field and names the option on error. */
     public TrainOptions {
@@ -21,6 +30,7 @@ public record TrainOptions(
         if (valEvery < 0 || saveEvery < 0) throw new IllegalArgumentException("--val-every and --save-every must be >= 0");
         if (nanPatience < 1) throw new IllegalArgumentException("NaN patience must be at least 1");
         if (!(nanLrFactor > 0 && nanLrFactor < 1)) throw new IllegalArgumentException("NaN lr factor must be in (0, 1)");
+        if (anneal == null) throw new IllegalArgumentException("anneal must not be null (AttentionAnneal.NONE for none)");
         if (budget == null) throw new IllegalArgumentException("a budget (--max-steps, --epochs or --time) is required");
     }
 

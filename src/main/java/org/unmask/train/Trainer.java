@@ -4,6 +4,7 @@ import org.unmask.diffusion.NllEstimate;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.unmask.model.LogitShift;
 import org.unmask.model.Transformer;
 import org.unmask.model.Parameters;
 
@@ -97,6 +98,9 @@ public final class Trainer {
         if (!s.schedule().equals(schedule))
             reporter.message("note: the learning-rate schedule differs from the checkpoint's (" + describe(s.schedule()) + " -> "
                     + describe(schedule) + "); a resumed run repeats an uninterrupted one only with the same options");
+        if (s.annealSteps() != options.anneal().steps())
+            reporter.message("note: the attention anneal differs from the checkpoint's (" + s.annealSteps() + " -> "
+                    + options.anneal().steps() + " steps); a resumed run repeats an uninterrupted one only with the same options");
     }
 
     private static String describe(LrSchedule s) {
@@ -116,7 +120,7 @@ public final class Trainer {
 
     private TrainerState state(long elapsedMillis) {
         return new TrainerState(step, tokensSeen, elapsedMillis, objective.name(), options.seed(), rng.state(), data.state(),
-                schedule, lrScale, nanSkipped, nanInARow, nanRecoveries);
+                schedule, lrScale, nanSkipped, nanInARow, nanRecoveries, options.anneal().steps());
     }
 
     /** Trains until the budget is spent or a stop is requested; saves at the end. */
@@ -138,6 +142,7 @@ public final class Trainer {
             long tokens = 0;
             for (int micro = 0; micro < options.gradAccum(); micro++) {
                 TrainBatch tb = objective.corrupt(data.next(), rng).scaled(1.0 / options.gradAccum());
+                if (options.anneal().activeAt(step)) tb = tb.withPattern(options.anneal().pattern(step, tb.seqLen()));
                 tokens += tb.tokens();
                 if (tb.rows().length > 0)
                     loss += model.forwardBackward(tb.ids(), tb.batch(), tb.seqLen(), null, tb.pattern(), tb.rows(), tb.targets(), tb.weights());
@@ -203,7 +208,8 @@ public final class Trainer {
     }
 
     private NllEstimate validate(ObjectNode rec) {
-        NllEstimate v = diffusionValidation ? validation.diffusionElbo(model) : validation.autoregressiveNll(model);
+        // the raw forward seen through its logit shift, as eval and the sampler see the saved model
+        NllEstimate v = diffusionValidation ? validation.diffusionElbo(LogitShift.apply(model)) : validation.autoregressiveNll(model);
         rec.put("val_bpt", v.bitsPerToken());
         rec.put("val_ppl", v.perplexity());
         rec.put("val_bound", v.bound());

@@ -15,12 +15,13 @@ import java.nio.file.Path;
 
 /**
  * Everything besides the weights and AdamW moments that a resumed run needs to continue exactly: progress counters,
- * the masking generator, the data position, the learning-rate schedule and scale, and the NaN counters.
+ * the masking generator, the data position, the learning-rate schedule and scale, the NaN counters, and the length of
+ * the attention anneal (0 when there is none).
  */
 public record TrainerState(
         long step, long tokensSeen, long elapsedMillis, String objective, long seed,
         long[] rng, JsonNode data, LrSchedule schedule, double lrScale,
-        long nanSkipped, int nanInARow, int nanRecoveries) {
+        long nanSkipped, int nanInARow, int nanRecoveries, long annealSteps) {
 
     /** File name inside a checkpoint directory. */
     public static final String FILE = "trainer_state.json";
@@ -45,6 +46,7 @@ public record TrainerState(
         s.put("min_ratio", schedule.minRatio());
         s.put("decay_fraction", schedule.decayFraction());
         n.put("lr_scale", lrScale);
+        n.put("anneal_steps", annealSteps);
         ObjectNode nan = n.putObject("nan");
         nan.put("skipped_steps", nanSkipped);
         nan.put("in_a_row", nanInARow);
@@ -75,7 +77,8 @@ public record TrainerState(
             return new TrainerState(field(n, "step").asLong(), field(n, "tokens_seen").asLong(), field(n, "elapsed_ms").asLong(),
                     field(n, "objective").asText(), field(n, "seed").asLong(), longs(field(n, "rng"), "rng"), field(n, "data"),
                     schedule, field(n, "lr_scale").asDouble(), field(nan, "skipped_steps").asLong(),
-                    field(nan, "in_a_row").asInt(), field(nan, "recoveries").asInt());
+                    field(nan, "in_a_row").asInt(), field(nan, "recoveries").asInt(),
+                    n.path("anneal_steps").asLong(0));   // absent in checkpoints written before annealing existed
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }

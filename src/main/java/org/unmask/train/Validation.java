@@ -69,7 +69,10 @@ public final class Validation {
     /** Number of evaluation windows. */
     public int windows() { return sequences.size(); }
 
-    /** The diffusion ELBO per scored token (an upper bound on the NLL). */
+    /**
+     * The diffusion ELBO per scored token (an upper bound on the NLL) of {@code model} as the sampler sees it: a
+     * model with a logit shift must come wrapped in {@code LogitShift}, as every loaded model is.
+     */
     public NllEstimate diffusionElbo(Denoiser model) {
         return Elbo.estimate(model, sequences, grid, rowsPerForward, seed);
     }

@@ -150,4 +150,52 @@ class TrainCommandTest {
         assertThat(evaluated).isCloseTo(trained, org.assertj.core.api.Assertions.within(1e-6));
         assertThat(trained).isBetween(1.0, Math.log(300) / Math.log(2) + 1);
     }
+
+    @Test void initFromAnArRunKeepsNextTokenPredictionAnnealsAndResumes() throws Exception {
+        Path config = config(), ar = tmp.resolve("ar"), diff = tmp.resolve("diff"), cache = tmp.resolve("cache");
+        Run base = unmask("train", "--corpus", "default", "--config", config.toString(), "--out", ar.toString(),
+                "--objective", "ar", "--max-steps", "2", "--batch", "2", "--seq-len", "32", "--val-windows", "2", "--cache", cache.toString());
+        assertThat(base.code()).as(base.err()).isZero();
+
+        Run adapted = unmask("train", "--corpus", "default", "--init-from", ar.toString(), "--out", diff.toString(),
+                "--max-steps", "3", "--anneal-steps", "2", "--batch", "2", "--seq-len", "32", "--val-windows", "3", "--val-grid", "4",
+                "--save-every", "2", "--cache", cache.toString());
+        assertThat(adapted.code()).as(adapted.err()).isZero();
+        assertThat(adapted.err()).contains("initialised from").contains("shift_logits");
+        assertThat(ModelConfig.read(diff.resolve("config.json")).logitShift()).isTrue();
+        assertThat(Files.readString(diff.resolve("config.json"))).contains("\"shift_logits\" : true");
+        assertThat(Files.readString(ar.resolve("config.json"))).doesNotContain("shift_logits");   // the source is untouched
+        TrainerState s = TrainerState.read(diff);
+        assertThat(s.objective()).isEqualTo("diffusion");
+        assertThat(s.annealSteps()).isEqualTo(2);
+        assertThat(s.step()).isEqualTo(3);   // a fresh step count
+        assertThat(diff.resolve("tokenizer.json")).hasSameTextualContentAs(ar.resolve("tokenizer.json"));
+
+        // eval (through the shifted view every command uses) prints the figure training's validation printed
+        double trained = Double.NaN;
+        for (String line : Files.readAllLines(diff.resolve("metrics.jsonl"))) {
+            var n = new ObjectMapper().readTree(line);
+            if (n.has("val_bpt")) trained = n.get("val_bpt").asDouble();
+        }
+        Run eval = unmask("eval", "--model", diff.toString(), "--corpus", "default:valid", "--seq-len", "32",
+                "--max-chunks", "3", "--grid", "4");
+        assertThat(eval.code()).as(eval.err()).isZero();
+        double evaluated = Double.parseDouble(eval.out().replaceAll("(?s).*bits_per_token (\\S+).*", "$1"));
+        assertThat(evaluated).isCloseTo(trained, org.assertj.core.api.Assertions.within(1e-6));
+
+        Run resumed = unmask("train", "--corpus", "default", "--out", diff.toString(), "--resume", "--max-steps", "4",
+                "--batch", "2", "--seq-len", "32", "--val-windows", "2", "--cache", cache.toString());
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.err()).doesNotContain("anneal differs");
+        assertThat(TrainerState.read(diff).annealSteps()).isEqualTo(2);
+        assertThat(ModelConfig.read(diff.resolve("config.json")).logitShift()).isTrue();
+
+        Run clash = unmask("train", "--corpus", "default", "--init-from", ar.toString(), "--preset", "tiny",
+                "--out", tmp.resolve("clash").toString(), "--cache", cache.toString());
+        assertThat(clash.code()).isNotZero();
+        assertThat(clash.err()).contains("--init-from takes the model configuration");
+        Run missing = unmask("train", "--corpus", "default", "--init-from", tmp.resolve("nothing").toString(),
+                "--out", tmp.resolve("m").toString(), "--cache", cache.toString());
+        assertThat(missing.err()).contains("nothing").contains("config.json is missing");
+    }
 }

@@ -7,8 +7,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Scaled dot-product attention with grouped-query heads, key padding ({@code attend}) and an optional causal or
- * block-causal {@link AttentionPattern}, forward and backward side by side.
+ * Scaled dot-product attention with grouped-query heads, key padding ({@code attend}) and an optional causal,
+ * block-causal or look-ahead {@link AttentionPattern}, forward and backward side by side.
  *
  * <p>Layouts (row-major): {@code q, out} are {@code [B·T, H·hd]}, {@code k, v} are {@code [B·T, KVH·hd]}, query head
  * {@code h} reads key/value head {@code h / (H/KVH)}, and the saved probabilities are {@code [B, H, T, T]}. Every
@@ -30,6 +30,7 @@ public final class Attention {
             case BIDIRECTIONAL -> seqLen;
             case CAUSAL -> i + 1;
             case BLOCK_CAUSAL -> Math.min(seqLen, (i / pattern.blockSize() + 1) * pattern.blockSize());
+            case LOOKAHEAD -> (int) Math.min(seqLen, (long) i + 1 + pattern.width());
         };
     }
 

@@ -75,6 +75,39 @@ class AttentionTest {
     }
 
     @Test
+    void lookAheadMatchesTheReference() {
+        boolean[] attend = new boolean[2 * 20];
+        java.util.Arrays.fill(attend, true);
+        attend[3] = attend[25] = false;
+        compare(AttentionPattern.lookahead(3), attend, 2, 20, 2, 1, 12, 5);
+        compare(AttentionPattern.lookahead(0), null, 1, 9, 2, 2, 8, 6);
+        // long rows with a key tail take the two-chunk score path; the look-ahead runs past the row's end
+        compare(AttentionPattern.lookahead(40), null, 1, 45, 2, 1, 8, 11);
+        compare(AttentionPattern.lookahead(17), null, 1, 45, 2, 1, 8, 12);
+    }
+
+    @Test
+    void lookAheadSpansCausalToBidirectional() {
+        Random rnd = new Random(13);
+        int B = 1, T = 12, H = 2, hd = 8;
+        float[] q = gaussian(rnd, B * T * H * hd, 1.0), k = gaussian(rnd, B * T * H * hd, 1.0), v = gaussian(rnd, B * T * H * hd, 1.0);
+        float[] causal = run(AttentionPattern.CAUSAL, q, k, v, B, T, H, hd), none = run(AttentionPattern.lookahead(0), q, k, v, B, T, H, hd);
+        float[] bi = run(AttentionPattern.BIDIRECTIONAL, q, k, v, B, T, H, hd), all = run(AttentionPattern.lookahead(T - 1), q, k, v, B, T, H, hd);
+        assertThat(none).containsExactly(causal);
+        assertThat(all).containsExactly(bi);
+        assertThat(run(AttentionPattern.lookahead(2), q, k, v, B, T, H, hd)).isNotEqualTo(causal).isNotEqualTo(bi);
+        assertThat(Attention.keyLimit(AttentionPattern.lookahead(2), 4, T)).isEqualTo(7);
+        assertThat(Attention.keyLimit(AttentionPattern.lookahead(2), 10, T)).isEqualTo(T);
+        assertThat(Attention.keyLimit(AttentionPattern.lookahead(Integer.MAX_VALUE), 10, T)).isEqualTo(T);
+    }
+
+    private static float[] run(AttentionPattern mask, float[] q, float[] k, float[] v, int B, int T, int H, int hd) {
+        float[] out = new float[q.length];
+        Attention.forward(out, new float[B * H * T * T], q, k, v, null, mask, B, T, H, H, hd);
+        return out;
+    }
+
+    @Test
     void paddingKeysHaveNoInfluenceOnAnyOutput() {
         Random rnd = new Random(5);
         int B = 1, T = 10, H = 2, hd = 8;

@@ -137,6 +137,14 @@ class KernelGradientTest {
     }
 
     @Test
+    void attentionLookAheadWithPaddingAndGroupedHeads() {
+        boolean[] attend = {true, true, false, true, true, true, true, true, true, true, true, false};
+        checkAttention(AttentionPattern.lookahead(2), attend, 4, 2, 16);
+        checkAttention(AttentionPattern.lookahead(0), null, 2, 2, 17);
+        checkAttention(AttentionPattern.lookahead(11), null, 2, 1, 18, 1, 37, 8);   // long rows, vector path
+    }
+
+    @Test
     void attentionWithLongRowsUsesTheVectorPath() {
         // T = 19 exercises full SIMD chunks and tails on both the key and the head axes
         checkAttention(AttentionPattern.BIDIRECTIONAL, null, 2, 1, 14, 1, 19, 12);

@@ -1,0 +1,81 @@
+package org.unmask.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.unmask.files.AtomicFile;
+import org.unmask.model.ModelConfig;
+import org.unmask.model.io.Checkpoint;
+import org.unmask.model.tensor.DType;
+import org.unmask.text.HfTokenizer;
+import org.unmask.text.SpecialTokens;
+import org.unmask.text.Tokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code unmask export}: turns a training run into a model directory to ship: config.json, the weights in the chosen
+ * precision, tokenizer.json and a tokenizer_config.json naming the special tokens, without the optimizer state,
+ * trainer state and metrics. Other files already in the target (a model card) are kept.
+ */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Write a training run as a Hugging Face model directory to ship (weights in --dtype, tokenizer, no "
+                + "optimizer or trainer state); a README.md already in --out is kept.")
+public final class ExportCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The run (or model) directory to export.")
+    Path model;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "The model directory to write.")
+    Path out;
+
+    @Option(names = "--dtype", defaultValue = "bf16", converter = Converters.FloatType.class, paramLabel = "f32|bf16|f16",
+            description = "Storage type of the weights (default: ${DEFAULT-VALUE}).")
+    DType dtype;
+
+    @Spec CommandSpec spec;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override public Integer call() throws Exception {
+        if (!Files.isRegularFile(model.resolve("config.json")))
+            throw new IOException(model + ": not a model directory (config.json is missing)");
+        if (model.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()))
+            throw new IllegalArgumentException("--out must differ from --model");
+        Path tokFile = model.resolve(HfTokenizer.FILE);
+        if (!Files.isRegularFile(tokFile)) throw new IOException(model + ": no tokenizer.json to ship with the model");
+        ModelConfig config;
+        try (Checkpoint ckpt = Checkpoint.open(model)) {
+            config = ckpt.config();
+            Checkpoint.save(out, config, ckpt.tensors(), dtype, 4L << 30);
+        }
+        AtomicFile.copy(tokFile, out.resolve(HfTokenizer.FILE));
+        writeTokenizerConfig(HfTokenizer.load(tokFile), config, out.resolve("tokenizer_config.json"));
+        long bytes;
+        try (var files = Files.list(out)) {
+            bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+        spec.commandLine().getOut().printf(Locale.ROOT, "exported %s to %s: %.2fM parameters in %s, %.1f MB on disk%n", model, out,
+                config.parameterCount() / 1e6, dtype.name().toLowerCase(Locale.ROOT), bytes / 1e6);
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    /** The fields other tools need to use tokenizer.json as a fast tokenizer with our special tokens. */
+    private static void writeTokenizerConfig(Tokenizer tok, ModelConfig config, Path file) throws IOException {
+        ObjectNode n = Files.isRegularFile(file) ? (ObjectNode) JSON.readTree(file.toFile()) : JSON.createObjectNode();
+        n.put("tokenizer_class", "PreTrainedTokenizerFast");
+        if (config.bosTokenIdOrNull() != null) n.put("bos_token", tok.token(config.bosTokenIdOrNull()));
+        n.put("eos_token", tok.token(config.eosTokenId()));
+        n.put("pad_token", tok.token(config.padTokenId()));
+        n.put("mask_token", tok.token(config.maskTokenId()));
+        n.put("model_max_length", config.maxSequenceLength());
+        AtomicFile.write(file, tmp -> JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), n));
+    }
+}

@@ -1,0 +1,61 @@
+package org.unmask.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.unmask.model.ModelConfig;
+import org.unmask.model.Transformer;
+import org.unmask.model.io.Checkpoint;
+import org.unmask.model.tensor.DType;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ExportCommandTest {
+    @Test void exportsBf16WeightsAndTheTokenizerWithoutTrainingStateAndKeepsTheCard(@TempDir Path tmp) throws Exception {
+        Path run = DemoCommandTest.shippedStyleModel(tmp.resolve("run"));
+        ModelConfig c = ModelConfig.read(run.resolve("config.json"));
+        Transformer m = Transformer.randomInit(c, 9);
+        Checkpoint.save(run, c, m.tensors(), DType.F32, 1L << 30);   // a run saves F32 (tokenizer.json is carried over)
+        Files.writeString(run.resolve("optimizer.safetensors"), "not shipped");
+        Files.writeString(run.resolve("trainer_state.json"), "{}");
+        Path out = tmp.resolve("models/x");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("README.md"), "# card");
+
+        StringWriter so = new StringWriter(), se = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(so));
+        cl.setErr(new PrintWriter(se));
+        assertThat(cl.execute("export", "--model", run.toString(), "--out", out.toString())).as(se.toString()).isZero();
+        assertThat(so.toString()).contains("bf16").contains("MB on disk");
+        try (var files = Files.list(out)) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder(
+                    "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "README.md");
+        }
+        assertThat(Files.readString(out.resolve("README.md"))).isEqualTo("# card");
+        assertThat(ModelConfig.read(out.resolve("config.json")).logitShift()).isTrue();
+        var tc = new ObjectMapper().readTree(out.resolve("tokenizer_config.json").toFile());
+        assertThat(tc.get("mask_token").asText()).isEqualTo("<|mdm_mask|>");
+        assertThat(tc.get("eos_token").asText()).isEqualTo("<|endoftext|>");
+        assertThat(out.resolve("model.safetensors").toFile().length()).isLessThan(run.resolve("model.safetensors").toFile().length() / 2 + 4096);
+        // every weight is the F32 value rounded to the nearest bf16 (ties to even)
+        try (Checkpoint shipped = Checkpoint.open(out)) {
+            for (Map.Entry<String, float[]> e : org.unmask.train.RunCheckpoint.snapshot(m).entrySet()) {
+                float[] got = new float[e.getValue().length];
+                shipped.tensors().get(e.getKey()).toFloat(0, got, 0, got.length);
+                for (int i = 0; i < got.length; i++) assertThat(got[i]).as(e.getKey()).isEqualTo(bf16(e.getValue()[i]));
+            }
+        }
+    }
+
+    private static float bf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        return Float.intBitsToFloat(((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16) << 16);
+    }
+}
