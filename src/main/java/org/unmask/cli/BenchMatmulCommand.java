@@ -66,8 +66,9 @@ public final class BenchMatmulCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "median %.1f GFLOPS, best %.1f GFLOPS%n", r.median(), r.best());
         if (md == GemmBenchmark.Mode.FORWARD) {
             // each product reads the N·K weights once: the figure to hold against the memory bandwidth when T is small
-            out.printf(Locale.ROOT, "weights streamed: %.1f GB/s in the best run (%d bytes per weight, 2·T = %d flops each)%n",
-                    r.best() * type.bytes / (2.0 * m), type.bytes, 2 * m);
+            double perWeight = (double) type.blockBytes / type.blockSize;   // 1.0625 for Q8_0, 0.5625 for Q4_0
+            out.printf(Locale.ROOT, "weights streamed: %.1f GB/s in the best run (%s bytes per weight, 2·T = %d flops each)%n",
+                    r.best() * perWeight / (2.0 * m), java.math.BigDecimal.valueOf(perWeight).stripTrailingZeros().toPlainString(), 2 * m);
         }
         out.printf(Locale.ROOT, "matmul GFLOPS: %.1f%n", r.best());
         if (md == GemmBenchmark.Mode.FORWARD && m < 4) {

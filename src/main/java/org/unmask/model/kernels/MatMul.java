@@ -63,9 +63,14 @@ public final class MatMul {
             Arrays.fill(out, outOff, outOff + T * N, 0f);
             return;
         }
+        // Block formats share the weight-row tiles (one decode per weight for all token rows) from one vector of
+        // token rows up; below that, and for long sequences, their own dot tiles decode once per block of tokens.
         if (w instanceof Weights.Quantized q) {
-            QuantizedMatMul.forward(out, outOff, x, xOff, q, wOffset, T, K, N);
-            return;
+            if (T < L || T > MAX_WEIGHT_ROW_TOKENS) {
+                QuantizedMatMul.forward(out, outOff, x, xOff, q, wOffset, T, K, N);
+                return;
+            }
+            q.checkBlocks("a matrix product over rows of " + K, wOffset, K);
         }
         boolean parallel = readableByWorkers(w);
         if (T < MIN_TILED_ROWS) {
@@ -123,7 +128,10 @@ public final class MatMul {
         else body.run(0, units);
     }
 
-    /** Weight rows per tile of the weight-row forward: one decoded panel of 6 rows × {@link #AXPY_JC}. */
+    /**
+     * Weight rows per tile of the weight-row forward: one decoded panel of 6 rows × {@link #AXPY_JC} (or × one
+     * block, for block formats whose blocks are longer, such as Q6_K's 256).
+     */
     static final int ROW_TILE = 6;
     /**
      * Weight rows whose transposed results are held at once (a multiple of {@link #ROW_TILE}): at most 192 × 512
@@ -131,24 +139,31 @@ public final class MatMul {
      */
     static final int ROW_BLOCK = 192;
 
+    /** Summed elements per panel: {@link #AXPY_JC}, or a whole block of a block format (decoding starts on a block). */
+    private static int weightRowChunk(Weights w) {
+        int block = w.dtype().blockSize;
+        return block <= AXPY_JC ? AXPY_JC : block;
+    }
+
     /** Weight rows [n0,n1) of the forward, all token rows, in blocks of {@link #ROW_BLOCK} rows. */
     private static void weightRows(float[] out, int outOff, int N, float[] x, int xOff, Weights w, long wOffset,
                                    int T, int K, int n0, int n1, Tiles tiles) {
         int R = ROW_TILE, TW = tiles.rowTileWidth();
+        int JC = weightRowChunk(w);
         int strips = ceilDiv(T, TW);
-        float[] xs = new float[strips * AXPY_JC * TW];
+        float[] xs = new float[strips * JC * TW];
         float[] ct = new float[Math.min(ROW_BLOCK, n1 - n0) * T];
         float[] heap = w instanceof Weights.F32 f ? f.data() : null;
         long heapBase = w instanceof Weights.F32 f ? f.offset() + wOffset : 0;
-        float[] panel = heap == null ? new float[R * AXPY_JC] : null;
+        float[] panel = heap == null ? new float[R * JC] : null;
         for (int nb = n0; nb < n1; nb += ROW_BLOCK) {
             int ne = Math.min(nb + ROW_BLOCK, n1);
             Arrays.fill(ct, 0, (ne - nb) * T, 0f);
-            for (int j0 = 0; j0 < K; j0 += AXPY_JC) {
-                int jc = Math.min(AXPY_JC, K - j0);
+            for (int j0 = 0; j0 < K; j0 += JC) {
+                int jc = Math.min(JC, K - j0);
                 // xᵀ strips: strip s holds tokens [s·TW, s·TW + TW) as jc rows of TW floats
                 for (int t = 0; t < T; t++) {
-                    int dst = (t / TW) * AXPY_JC * TW + t % TW, src = xOff + t * K + j0;
+                    int dst = (t / TW) * JC * TW + t % TW, src = xOff + t * K + j0;
                     for (int j = 0; j < jc; j++) xs[dst + j * TW] = x[src + j];
                 }
                 for (int n = nb; n < ne; n += R) {
@@ -163,7 +178,7 @@ public final class MatMul {
                         for (int r = 0; r < rows; r++) w.toFloat(wOffset + (long) (n + r) * K + j0, panel, r * jc, jc);
                         pa = panel; po = 0; ps = jc;
                     }
-                    weightRowTile(pa, po, ps, rows, xs, jc, TW, ct, (n - nb) * T, T);
+                    weightRowTile(pa, po, ps, rows, xs, JC, jc, TW, ct, (n - nb) * T, T);
                 }
             }
             // ct[n][t] → out[t][n], in blocks of 32 weight rows so that both sides stay in L1
@@ -177,10 +192,10 @@ public final class MatMul {
     }
 
     /** {@code rows} (≤ 6) panel rows against every token strip: {@code ct[r·T + t] += Σ_j A(r, j)·xᵀ(j, t)}. */
-    private static void weightRowTile(float[] pa, int po, int ps, int rows, float[] xs, int jc, int TW,
+    private static void weightRowTile(float[] pa, int po, int ps, int rows, float[] xs, int JC, int jc, int TW,
                                       float[] ct, int co, int T) {
         for (int t0 = 0; t0 < T; t0 += TW) {
-            int width = Math.min(TW, T - t0), xo = (t0 / TW) * AXPY_JC * TW, c0 = co + t0;
+            int width = Math.min(TW, T - t0), xo = (t0 / TW) * JC * TW, c0 = co + t0;
             int v = 0;
             if (rows == ROW_TILE) {
                 // whole vectors of the strip on 6-row tiles, widest first

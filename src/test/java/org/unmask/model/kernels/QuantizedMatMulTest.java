@@ -54,7 +54,9 @@ class QuantizedMatMulTest {
 
     @Test
     void everyFormatAndShapeMatchesThePlainLoop() {
-        int[][] shapes = {{1, 64, 7}, {2, 96, 5}, {3, 256, 9}, {4, 64, 4}, {5, 1280, 6}, {17, 32, 3}, {130, 64, 11}, {9, 2304, 13}};
+        int[][] shapes = {{1, 64, 7}, {2, 96, 5}, {3, 256, 9}, {4, 64, 4}, {5, 1280, 6}, {17, 32, 3}, {130, 64, 11}, {9, 2304, 13},
+                // the weight-row tiles (a vector of token rows up to 512), a panel shorter than K, and past them
+                {20, 1280, 13}, {33, 96, 7}, {24, 2304, 9}, {600, 64, 5}};
         try (Arena shared = Arena.ofShared(); Arena confined = Arena.ofConfined()) {
             for (DType type : new DType[]{DType.Q8_0, DType.Q4_0, DType.Q6_K}) {
                 for (int[] s : shapes) {
@@ -63,6 +65,7 @@ class QuantizedMatMulTest {
                     check(shared, type, s[0], K, s[2], 3);   // rows further into the tensor (an expert's slice)
                 }
                 check(confined, type, 6, type.blockSize * 2, 5, 0);   // a confined segment: computed on the caller only
+                check(confined, type, 20, type.blockSize * 8, 7, 0);
                 check(shared, type, 1, type.blockSize * 4, 3000, 0);  // many rows: split across workers
                 check(shared, type, 40, type.blockSize * 2, 2, 0);     // more tokens than rows: split the tokens
             }
