@@ -13,6 +13,13 @@ Files:
   LLaDA's Q/K rows permuted for pairwise RoPE, with this script's own implementation of the permutation), its
   matrices in a mix of F16, BF16, Q8_0 and Q4_0 (model.gguf); and beside it the Hugging Face checkpoint
   (config.json + model.safetensors, F32) of the values gguf-py dequantizes the GGUF to, in Hugging Face row order.
+- lladamoe/: the same for a tiny LLaDA-MoE (architecture 'llada-moe'), laid out as llama.cpp's LLaDAMoEModel
+  converter does (facts from llama.cpp's conversion code, llama-arch.cpp and src/models/llada-moe.cpp): per-head
+  Q/K RMSNorm, unpermuted Q/K (NEOX RoPE), the router 'ffn_gate_inp' in F32, each layer's routed experts stacked into
+  'ffn_{gate,up,down}_exps' of shape [experts, rows, cols] (this script's own stacking), the keys expert_count,
+  expert_used_count, expert_feed_forward_length, and no feed_forward_length, key_length, rope.dimension_count or
+  vocab_size (the converter writes none of them for the released config.json). Its own random generator, so the
+  other fixtures stay byte for byte what they were.
 """
 import json
 import os
@@ -170,3 +177,83 @@ def model_fixture(arch):
 blocks_fixture()
 model_fixture("llada")
 model_fixture("dream")
+
+
+def moe_fixture():
+    """A tiny LLaDA-MoE: 2 layers of 4 query / 2 key-value heads of 16, 4 experts of width 32, top 2, vocabulary 40."""
+    r = np.random.default_rng(20261203)
+    d, layers, heads, kv, experts, used, width, vocab = 64, 2, 4, 2, 4, 2, 32, 40
+    hd = d // heads
+    names = [("token_embd.weight", ["model.embed_tokens.weight"], (vocab, d), Q.F16)]
+    exp_types = [(Q.Q4_0, Q.Q8_0, Q.Q4_0), (Q.F16, Q.Q4_0, Q.Q8_0)]   # per layer: gate, up, down
+    for l in range(layers):
+        p, b = f"model.layers.{l}.", f"blk.{l}."
+        names += [(b + "attn_norm.weight", [p + "input_layernorm.weight"], (d,), Q.F32),
+                  (b + "attn_q.weight", [p + "self_attn.q_proj.weight"], (d, d), Q.Q8_0),
+                  (b + "attn_k.weight", [p + "self_attn.k_proj.weight"], (kv * hd, d), Q.Q4_0),
+                  (b + "attn_v.weight", [p + "self_attn.v_proj.weight"], (kv * hd, d), Q.BF16),
+                  (b + "attn_q_norm.weight", [p + "self_attn.q_norm.weight"], (hd,), Q.F32),
+                  (b + "attn_k_norm.weight", [p + "self_attn.k_norm.weight"], (hd,), Q.F32),
+                  (b + "attn_output.weight", [p + "self_attn.o_proj.weight"], (d, d), Q.Q4_0),
+                  (b + "ffn_norm.weight", [p + "post_attention_layernorm.weight"], (d,), Q.F32),
+                  (b + "ffn_gate_inp.weight", [p + "mlp.gate.weight"], (experts, d), Q.F32)]
+        g, u, dn = exp_types[l]
+        for gguf_name, proj, shape, qt in (("ffn_down_exps", "down_proj", (d, width), dn),
+                                           ("ffn_gate_exps", "gate_proj", (width, d), g),
+                                           ("ffn_up_exps", "up_proj", (width, d), u)):
+            hf = [f"{p}mlp.experts.{x}.{proj}.weight" for x in range(experts)]
+            names.append((b + gguf_name + ".weight", hf, (experts,) + shape, qt))
+    names += [("output_norm.weight", ["model.norm.weight"], (d,), Q.F32), ("output.weight", ["lm_head.weight"], (vocab, d), Q.Q8_0)]
+    config = {"architectures": ["LLaDAMoEModelLM"], "model_type": "lladamoe", "attention_bias": False,
+              "expert_intermediate_size": width, "hidden_act": "silu", "hidden_size": d, "num_hidden_layers": layers,
+              "num_attention_heads": heads, "num_key_value_heads": kv, "partial_rotary_factor": 1.0,
+              "qk_layernorm": True, "rope_theta": 50000.0, "rms_norm_eps": 1e-5, "max_position_embeddings": 128,
+              "moe_layer_freq": [1] * layers, "num_experts": experts, "num_experts_per_tok": used,
+              "moe_router_enable_expert_bias": False, "router_num_group": None, "router_topk_group": None,
+              "shared_expert_intermediate_size": None, "tie_word_embeddings": False, "vocab_size": vocab,
+              "mask_token_id": 3, "eos_token_id": 1, "pad_token_id": 1, "bos_token_id": 0, "torch_dtype": "float32"}
+    dirp = os.path.join(out, "lladamoe")
+    os.makedirs(dirp, exist_ok=True)
+    w = gguf.GGUFWriter(os.path.join(dirp, "model.gguf"), "llada-moe")
+    # TextModel.set_gguf_parameters for this config.json, then LLaDAMoEModel's own keys
+    w.add_block_count(layers)
+    w.add_context_length(128)
+    w.add_embedding_length(d)
+    w.add_head_count(heads)
+    w.add_head_count_kv(kv)
+    w.add_rope_freq_base(config["rope_theta"])
+    w.add_layer_norm_rms_eps(config["rms_norm_eps"])
+    w.add_expert_count(experts)
+    w.add_expert_used_count(used)
+    w.add_file_type(gguf.LlamaFileType.MOSTLY_Q8_0)
+    w.add_expert_feed_forward_length(width)
+    w.add_mask_token_id(3)   # the converter hard-codes the released models' 156895, beyond this vocabulary
+    w.add_causal_attention(False)
+    w.add_diffusion_shift_logits(False)
+    w.add_eos_token_id(1)
+    w.add_bos_token_id(0)
+    w.add_pad_token_id(1)
+    hf = {}
+    for g, hs, shape, qt in names:
+        std = 0.8 if "ffn_gate_inp" in g else 0.3 if len(shape) >= 2 else 0.1
+        x = r.standard_normal(shape).astype(np.float32) * np.float32(std)
+        if len(shape) == 1 and "norm" in g:
+            x += np.float32(1)
+        data = x if qt == Q.F32 else gguf.quants.quantize(x, qt)
+        w.add_tensor(g, data, raw_dtype=None if qt == Q.F32 else qt)
+        deq = gguf.quants.dequantize(data, qt).astype(np.float32).reshape(shape) if qt != Q.F32 else x
+        if len(hs) == 1 and not g.endswith("_exps.weight"):
+            hf[hs[0]] = deq
+        else:
+            for i, h in enumerate(hs):   # the converter stacks experts on a new outermost dimension (torch.stack)
+                hf[h] = deq[i]
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    write_safetensors(os.path.join(dirp, "model.safetensors"), hf)
+    with open(os.path.join(dirp, "config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+
+
+moe_fixture()

@@ -164,21 +164,39 @@ public record LladaMoeFamily(LladaMoeSettings moe) implements ModelFamily {
 
     private static final List<TensorRole> FEED_FORWARD = List.of(TensorRole.GATE, TensorRole.UP, TensorRole.DOWN);
 
+    /** Whether {@code role} is stored per layer in {@code layer} (a mixture layer has no dense gate/up/down). */
+    public boolean hasLayerTensor(ModelConfig c, int layer, TensorRole role) {
+        return role.present(c) && !(moe.moeLayer(layer) && FEED_FORWARD.contains(role));
+    }
+
+    /** The router weight {@code [experts, d_model]} of a mixture layer. */
+    public static String router(int layer) { return "model.layers." + layer + ".mlp.gate.weight"; }
+
+    /** Routed expert {@code x}'s tensor for {@code role} (GATE, UP or DOWN) of a mixture layer. */
+    public static String expert(int layer, int x, TensorRole role) {
+        return expertPrefix(layer) + x + "." + switch (role) {
+            case GATE -> "gate_proj.weight";
+            case UP -> "up_proj.weight";
+            case DOWN -> "down_proj.weight";
+            default -> throw new IllegalArgumentException("an expert has no " + role + " tensor");
+        };
+    }
+
+    private static String expertPrefix(int layer) { return "model.layers." + layer + ".mlp.experts."; }
+
     @Override public Map<String, TensorSpec> tensors(ModelConfig c) {
         LladaMoeSettings m = moe(c);
         long d = c.dModel(), e = c.embeddingSize();
         Map<String, TensorSpec> t = new LinkedHashMap<>();
         t.put(embedding(), new TensorSpec(new long[]{e, d}, TensorSpec.Init.GAUSSIAN));
         for (int l = 0; l < c.nLayers(); l++) {
-            for (TensorRole r : TensorRole.values()) {
-                if (!r.present(c) || (m.moeLayer(l) && FEED_FORWARD.contains(r))) continue;
-                t.put(layerTensor(l, r), new TensorSpec(r.shape(c), r.init()));
-            }
+            for (TensorRole r : TensorRole.values())
+                if (hasLayerTensor(c, l, r)) t.put(layerTensor(l, r), new TensorSpec(r.shape(c), r.init()));
             if (!m.moeLayer(l)) continue;
             String p = "model.layers." + l + ".mlp.";
-            t.put(p + "gate.weight", new TensorSpec(new long[]{m.router().experts(), d}, TensorSpec.Init.GAUSSIAN));
+            t.put(router(l), new TensorSpec(new long[]{m.router().experts(), d}, TensorSpec.Init.GAUSSIAN));
             if (m.expertBias()) t.put(p + "gate.expert_bias", new TensorSpec(new long[]{m.router().experts()}, TensorSpec.Init.ZEROS));
-            for (int x = 0; x < m.router().experts(); x++) MoeTensors.putSwiGlu(t, p + "experts." + x + ".", d, m.expertWidth());
+            for (int x = 0; x < m.router().experts(); x++) MoeTensors.putSwiGlu(t, expertPrefix(l) + x + ".", d, m.expertWidth());
             if (m.sharedWidth() > 0) MoeTensors.putSwiGlu(t, p + "shared_expert.", d, m.sharedWidth());
         }
         t.put(finalNorm(), new TensorSpec(new long[]{d}, TensorSpec.Init.ONES));
@@ -194,8 +212,8 @@ public record LladaMoeFamily(LladaMoeSettings moe) implements ModelFamily {
                 : List.of(MoeTensors.expert(tensor, p + "shared_expert.", c.dModel(), m.sharedWidth()));
         SoftmaxRouter router = new SoftmaxRouter(m.router(),
                 m.expertBias() ? MoeTensors.floats(tensor.apply(p + "gate.expert_bias")) : null);
-        return new RoutedFeedForward(new MoeFeedForward(tensor.apply(p + "gate.weight"), router,
-                MoeTensors.experts(tensor, p + "experts.", m.router().experts(), c.dModel(), m.expertWidth()), shared));
+        return new RoutedFeedForward(new MoeFeedForward(tensor.apply(router(layer)), router,
+                MoeTensors.experts(tensor, expertPrefix(layer), m.router().experts(), c.dModel(), m.expertWidth()), shared));
     }
 
     /** The model card's {@code generate}: low-confidence remasking at temperature 0 (its blocks of 32: see docs). */

@@ -54,7 +54,7 @@ public final class Checkpoint implements AutoCloseable {
     /**
      * Opens a HF model directory of any family: config.json + model.safetensors or model.safetensors.index.json
      * shards; validates every tensor against the family's tensors for the config (missing, extra, dtype, shape).
-     * A GGUF file (llada or dream architecture, as llama.cpp writes them) opens too, its tensors under their Hugging
+     * A GGUF file (llada, dream or llada-moe architecture, as llama.cpp writes them) opens too, its tensors under their Hugging
      * Face names.
      */
     public static Checkpoint open(Path dir) throws IOException {

@@ -21,7 +21,8 @@ import java.util.function.Consumer;
 /**
  * Writes a model directory as a GGUF file the way llama.cpp's converter and {@code llama-quantize} lay it out:
  * architecture and hyperparameter keys, the tokenizer of tokenizer.json, tensors under llama.cpp's names with LLaDA's
- * Q and K rows permuted, norms and other 1-D tensors in F32, matrices in the chosen type. Tensors are read from the
+ * Q and K rows permuted and LLaDA-MoE's experts stacked into one tensor per layer and projection, norms, other 1-D
+ * tensors and mixture routers in F32, matrices in the chosen type. Tensors are read from the
  * mapped checkpoint and written one at a time, so an 8B model needs memory for one row per worker only.
  *
  * <p>One deviation from {@code llama-quantize}: for Q4_0 it stores the LM head ({@code output.weight}, or the tied
@@ -58,16 +59,19 @@ public final class GgufExport {
             if (!tok) w.putString("tokenizer.ggml.model", "none");
             Map<DType, Integer> counts = new LinkedHashMap<>();
             Map<String, long[]> shapes = org.unmask.model.ModelTensors.expectedShapes(c);
-            for (Map.Entry<String, String> e : GgufLayout.names(c).entrySet()) {
-                Weights src = ckpt.tensors().get(e.getKey());
-                String name = e.getValue();
-                long[] shape = shapes.get(e.getKey());
+            for (GgufLayout.Entry e : GgufLayout.tensors(c)) {
+                String name = e.gguf();
+                long[] part = shapes.get(e.hf().getFirst()), shape = e.shape(part);
                 DType t = storage(name, shape, type, c.weightTying());
                 counts.merge(t, 1, Integer::sum);
                 int heads = GgufLayout.permutedHeads(arch, c, name);
+                long partBytes = t.byteSize(elements(part));
                 w.addTensor(name, shape, t, dst -> {
                     if (onTensor != null) onTensor.accept(name);
-                    encode(src, shape, t, heads > 0 ? c.headDim() : 0, dst);
+                    // stacked experts: expert x's matrix fills the x-th slice
+                    for (int x = 0; x < e.hf().size(); x++)
+                        encode(ckpt.tensors().get(e.hf().get(x)), part, t, heads > 0 ? c.headDim() : 0,
+                                dst.asSlice(x * partBytes, partBytes));
                 });
             }
             w.write(out);
@@ -87,12 +91,19 @@ public final class GgufExport {
         };
     }
 
+    private static long elements(long[] shape) {
+        long n = 1;
+        for (long d : shape) n = Math.multiplyExact(n, d);
+        return n;
+    }
+
     /**
-     * The type a tensor is stored in: F32 for vectors; for a Q4_0 file Q8_0 for the LM head ({@code output.weight},
+     * The type a tensor is stored in: F32 for vectors and mixture routers ({@code ffn_gate_inp}, which the converter
+     * writes in F32 and llama-quantize never quantizes); for a Q4_0 file Q8_0 for the LM head ({@code output.weight},
      * or {@code token_embd.weight} when the head is tied to it, as llama-quantize treats it); else {@code type}.
      */
     static DType storage(String name, long[] shape, DType type, boolean tied) {
-        if (shape.length == 1) return DType.F32;
+        if (shape.length == 1 || GgufLayout.isRouter(name)) return DType.F32;
         boolean head = name.equals(GgufLayout.OUTPUT) || (tied && name.equals(GgufLayout.TOKEN_EMBD));
         DType t = head && type == DType.Q4_0 ? DType.Q8_0 : type;
         // rows that are not whole blocks stay in F16, as llama-quantize falls back for them

@@ -2,21 +2,29 @@ package org.unmask.model.io;
 
 import org.unmask.model.DreamFamily;
 import org.unmask.model.LladaFamily;
+import org.unmask.model.LladaMoeFamily;
+import org.unmask.model.LladaMoeSettings;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.ModelFamily;
 import org.unmask.model.TensorRole;
+import org.unmask.model.moe.SoftmaxRouterConfig;
 
 import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
- * How llama.cpp lays out our families in GGUF: the architecture names ({@code llada}, {@code dream}), the tensor
- * names ({@code token_embd}, {@code blk.N.attn_q}, ...), the hyperparameter keys ({@code {arch}.embedding_length},
- * ...), and the one place where the data differs from Hugging Face's: llama.cpp's converter permutes the rows of Q
- * and K inside each head for the LLaDA architecture (its RoPE rotates adjacent pairs), so that GGUF row {@code 2i+s}
- * of a head holds Hugging Face row {@code s·hd/2+i}. Dream (Qwen2) and LLaDA-MoE use llama.cpp's NEOX rotation,
- * which is Hugging Face's rotate-half, and are stored unpermuted.
+ * How llama.cpp lays out our families in GGUF: the architecture names ({@code llada}, {@code dream},
+ * {@code llada-moe}), the tensor names ({@code token_embd}, {@code blk.N.attn_q}, {@code blk.N.ffn_gate_exps}, ...),
+ * the hyperparameter keys ({@code {arch}.embedding_length}, {@code {arch}.expert_count}, ...), and the places where
+ * the data differ from Hugging Face's: llama.cpp's converter permutes the rows of Q and K inside each head for the
+ * LLaDA architecture (its RoPE rotates adjacent pairs), so that GGUF row {@code 2i+s} of a head holds Hugging Face
+ * row {@code s·hd/2+i}; Dream (Qwen2) and LLaDA-MoE use llama.cpp's NEOX rotation, which is Hugging Face's
+ * rotate-half, and are stored unpermuted. LLaDA-MoE's routed experts are stacked into one 3-D tensor per layer and
+ * projection ({@code [experts, rows, cols]}, expert x's matrix at the x-th slice).
  */
 final class GgufLayout {
     private GgufLayout() {}
@@ -25,18 +33,24 @@ final class GgufLayout {
     /** Precomputed RoPE frequencies some converters add; the engine computes its own. */
     static final String ROPE_FREQS = "rope_freqs.weight";
 
+    /** The architectures read and written, as {@code general.architecture} spells them. */
+    static final String ARCHITECTURES = "llada, dream, llada-moe";
+
     /** The GGUF architecture of a family, or an error naming the families that GGUF supports. */
     static String arch(ModelFamily f) {
         if (f == LladaFamily.INSTANCE) return "llada";
         if (f == DreamFamily.INSTANCE) return "dream";
-        throw new IllegalArgumentException("GGUF is supported for the llada and dream families, not " + f.name());
+        if (f instanceof LladaMoeFamily) return "llada-moe";
+        throw new IllegalArgumentException("GGUF is supported for the llada, dream and lladamoe families, not " + f.name()
+                + (f.mixtureOfExperts() ? " (llama.cpp has no architecture for LLaDA 2.x yet)" : ""));
     }
 
-    /** The family of a GGUF architecture; null when unsupported. */
+    /** The family of a GGUF architecture (for llada-moe a prototype: the file's settings come from {@link #config}); null when unsupported. */
     static ModelFamily family(String arch) {
         return switch (arch) {
             case "llada" -> LladaFamily.INSTANCE;
             case "dream" -> DreamFamily.INSTANCE;
+            case "llada-moe" -> LladaMoeFamily.PROTOTYPE;
             default -> null;
         };
     }
@@ -63,16 +77,83 @@ final class GgufLayout {
         };
     }
 
-    /** Every tensor of a model with config {@code c}: Hugging Face name → GGUF name, in checkpoint order. */
-    static Map<String, String> names(ModelConfig c) {
+    /**
+     * One GGUF tensor and the Hugging Face tensors it holds: one, or (for the experts of a mixture layer) several of
+     * the same shape stacked on a new outermost dimension, the i-th at the i-th slice.
+     */
+    record Entry(String gguf, List<String> hf) {
+        Entry {
+            hf = List.copyOf(hf);
+        }
+
+        Entry(String gguf, String hf) { this(gguf, List.of(hf)); }
+
+        /** Whether this tensor stacks several Hugging Face tensors. */
+        boolean stacked() { return hf.size() > 1 || gguf.endsWith("_exps.weight"); }
+
+        /** The GGUF tensor's shape (outermost first) when each Hugging Face tensor has shape {@code part}. */
+        long[] shape(long[] part) {
+            if (!stacked()) return part;
+            long[] s = new long[part.length + 1];
+            s[0] = hf.size();
+            System.arraycopy(part, 0, s, 1, part.length);
+            return s;
+        }
+    }
+
+    /** The router of a mixture layer, kept in F32 by the converter and by llama-quantize. */
+    static boolean isRouter(String ggufName) { return ggufName.endsWith(".ffn_gate_inp.weight"); }
+
+    /**
+     * Every tensor of a model with config {@code c} as llama.cpp's converter stores it, in checkpoint order; an error
+     * names what llama.cpp's architecture cannot hold (for LLaDA-MoE: a shared expert, an expert bias, dense layers).
+     */
+    static List<Entry> tensors(ModelConfig c) {
         ModelFamily f = c.family();
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put(f.embedding(), TOKEN_EMBD);
-        for (int l = 0; l < c.nLayers(); l++)
-            for (TensorRole r : TensorRole.values()) if (r.present(c)) m.put(f.layerTensor(l, r), layerName(l, r));
-        m.put(f.finalNorm(), OUTPUT_NORM);
-        if (!c.weightTying()) m.put(f.lmHead(), OUTPUT);
+        LladaMoeFamily moe = f instanceof LladaMoeFamily m ? m : null;
+        if (moe != null) supportedMixture(moe.moe());
+        List<Entry> m = new ArrayList<>();
+        m.add(new Entry(TOKEN_EMBD, f.embedding()));
+        for (int l = 0; l < c.nLayers(); l++) {
+            for (TensorRole r : TensorRole.values()) {
+                boolean present = moe == null ? r.present(c) : moe.hasLayerTensor(c, l, r);
+                if (present) m.add(new Entry(layerName(l, r), f.layerTensor(l, r)));
+            }
+            if (moe == null) continue;
+            m.add(new Entry("blk." + l + ".ffn_gate_inp.weight", LladaMoeFamily.router(l)));
+            // the converter's order: down, gate, up
+            for (TensorRole r : List.of(TensorRole.DOWN, TensorRole.GATE, TensorRole.UP)) {
+                List<String> experts = new ArrayList<>();
+                for (int x = 0; x < moe.moe().router().experts(); x++) experts.add(LladaMoeFamily.expert(l, x, r));
+                m.add(new Entry("blk." + l + "." + switch (r) {
+                    case DOWN -> "ffn_down_exps.weight";
+                    case GATE -> "ffn_gate_exps.weight";
+                    default -> "ffn_up_exps.weight";
+                }, experts));
+            }
+        }
+        m.add(new Entry(OUTPUT_NORM, f.finalNorm()));
+        if (!c.weightTying()) m.add(new Entry(OUTPUT, f.lmHead()));
+        Set<String> covered = new LinkedHashSet<>();
+        for (Entry e : m) covered.addAll(e.hf());
+        Set<String> left = new LinkedHashSet<>(f.tensors(c).keySet());
+        left.removeAll(covered);
+        if (!left.isEmpty())   // a family feature this layout does not know: refuse rather than drop weights
+            throw new IllegalArgumentException("GGUF (" + arch(f) + ") has no place for tensors " + left);
         return m;
+    }
+
+    /** Refuses the LLaDA-MoE settings llama.cpp's {@code llada-moe} graph does not compute. */
+    private static void supportedMixture(LladaMoeSettings s) {
+        if (s.sharedWidth() > 0)
+            throw new IllegalArgumentException("llama.cpp's llada-moe architecture has no shared expert"
+                    + " (shared_expert_intermediate_size = " + s.sharedWidth() + ")");
+        if (s.expertBias())
+            throw new IllegalArgumentException("llama.cpp's llada-moe architecture has no router expert bias"
+                    + " (moe_router_enable_expert_bias = true)");
+        if (s.moeLayerFreq().contains(0))
+            throw new IllegalArgumentException("llama.cpp's llada-moe architecture has a mixture in every layer"
+                    + " (moe_layer_freq = " + s.moeLayerFreq() + ")");
     }
 
     /** The heads whose rows a tensor's permutation groups, or 0 when the tensor is stored as in Hugging Face. */
@@ -100,7 +181,11 @@ final class GgufLayout {
         int heads = g.integer(p + "attention.head_count");
         Integer kvOrNull = g.optInteger(p + "attention.head_count_kv");
         int kv = kvOrNull == null ? heads : kvOrNull;
-        int mlp = g.integer(p + "feed_forward_length");
+        boolean moe = family instanceof LladaMoeFamily;
+        // LLaDA-MoE's config.json has no intermediate_size, so its converter writes no feed_forward_length
+        Integer mlpKey = moe ? g.optInteger(p + "feed_forward_length") : Integer.valueOf(g.integer(p + "feed_forward_length"));
+        if (moe) family = mixture(g, p, mlpKey, layers);
+        int mlp = mlpKey != null ? mlpKey : ((LladaMoeFamily) family).moe().expertWidth();
         Integer ctx = g.optInteger(p + "context_length");
         Double theta = g.optReal(p + "rope.freq_base");
         Double eps = g.optReal(p + "attention.layer_norm_rms_epsilon");
@@ -136,6 +221,37 @@ final class GgufLayout {
         }
     }
 
+    /**
+     * LLaDA-MoE's mixture from {@code {arch}.expert_count}, {@code expert_used_count} and
+     * {@code expert_feed_forward_length} (absent: feed_forward_length / expert_used_count, as llama.cpp falls back).
+     * llama.cpp's graph routes by softmax over every layer without renormalising the chosen weights; a file asking for
+     * another gating function or a weight scale is refused.
+     */
+    private static LladaMoeFamily mixture(GgufFile g, String p, Integer ff, int layers) throws IOException {
+        int experts = g.integer(p + "expert_count"), used = g.integer(p + "expert_used_count");
+        Integer width = g.optInteger(p + "expert_feed_forward_length");
+        if (width == null) {
+            if (ff == null) throw new IOException(g.file() + ": missing metadata '" + p + "expert_feed_forward_length'");
+            width = ff / Math.max(1, used);
+        }
+        Integer gating = g.optInteger(p + "expert_gating_func");
+        if (gating != null && gating != GATING_SOFTMAX)
+            throw new IOException(g.file() + ": metadata '" + p + "expert_gating_func' = " + gating
+                    + " is not supported (llada-moe routes by softmax, " + GATING_SOFTMAX + ")");
+        Double scale = g.optReal(p + "expert_weights_scale");
+        if (scale != null && scale != 0 && scale != 1)
+            throw new IOException(g.file() + ": metadata '" + p + "expert_weights_scale' = " + scale + " is not supported (llada-moe does not scale)");
+        try {
+            return new LladaMoeFamily(new LladaMoeSettings(new SoftmaxRouterConfig(experts, used, false), width, 0, false,
+                    Collections.nCopies(layers, 1)));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(g.file() + ": the metadata describe an invalid mixture of experts: " + e.getMessage(), e);
+        }
+    }
+
+    /** llama.cpp's {@code LLAMA_EXPERT_GATING_FUNC_TYPE_SOFTMAX}. */
+    private static final int GATING_SOFTMAX = 1;
+
     /** The metadata llama.cpp's converter writes for a model with config {@code c} (hyperparameters and ids). */
     static void writeConfig(GgufWriter w, String arch, ModelConfig c) {
         String p = arch + ".";
@@ -153,6 +269,11 @@ final class GgufLayout {
             w.putU32(p + "attention.value_length", c.headDim());
         }
         w.putU32(p + "vocab_size", c.embeddingSize());
+        if (c.family() instanceof LladaMoeFamily f) {
+            w.putU32(p + "expert_count", f.moe().router().experts());
+            w.putU32(p + "expert_used_count", f.moe().router().topK());
+            w.putU32(p + "expert_feed_forward_length", f.moe().expertWidth());
+        }
         w.putBool(p + "attention.causal", false);
         w.putBool("diffusion.shift_logits", c.logitShift());
         w.putU32("tokenizer.ggml.mask_token_id", c.maskTokenId());

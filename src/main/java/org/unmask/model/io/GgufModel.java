@@ -9,12 +9,16 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * A model read from a GGUF file of the llada or dream architecture: the engine's config from the metadata, and every
- * tensor under its Hugging Face name as a zero-copy view of the mapped file. Only the Q and K projections of LLaDA are
+ * A model read from a GGUF file of the llada, dream or llada-moe architecture: the engine's config from the metadata,
+ * and every tensor under its Hugging Face name as a zero-copy view of the mapped file (each LLaDA-MoE expert a slice of
+ * its layer's stacked tensor). Only the Q and K projections of LLaDA are
  * copied (to undo the converter's row permutation, see {@link GgufLayout}); their copies live until {@link #close()}.
  */
 final class GgufModel implements AutoCloseable {
@@ -39,33 +43,58 @@ final class GgufModel implements AutoCloseable {
             String arch = g.string("general.architecture");
             ModelFamily family = GgufLayout.family(arch);
             if (family == null)
-                throw new IOException(path + ": GGUF architecture '" + arch + "' is not supported (supported: llada, dream)");
+                throw new IOException(path + ": GGUF architecture '" + arch + "' is not supported (supported: "
+                        + GgufLayout.ARCHITECTURES + ")");
             ModelConfig c = GgufLayout.config(g, arch, family);
-            Map<String, String> names = GgufLayout.names(c);
+            List<GgufLayout.Entry> entries;
+            try {
+                entries = GgufLayout.tensors(c);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(path + ": " + e.getMessage(), e);
+            }
+            Set<String> known = new HashSet<>();
+            for (GgufLayout.Entry e : entries) known.add(e.gguf());
             Map<String, long[]> shapes = org.unmask.model.ModelTensors.expectedShapes(c);
             for (String name : g.tensors().keySet()) {
-                if (!names.containsValue(name) && !name.equals(GgufLayout.ROPE_FREQS))
+                if (!known.contains(name) && !name.equals(GgufLayout.ROPE_FREQS))
                     throw new IOException(path + ": unexpected tensor '" + name + "' for the " + arch
                             + " model the metadata describe (" + c.nLayers() + " layers)");
             }
             Map<String, Weights> tensors = new LinkedHashMap<>();
             Map<String, TensorInfo> infos = new LinkedHashMap<>();
-            for (Map.Entry<String, String> e : names.entrySet()) {
-                String hf = e.getKey(), gg = e.getValue();
+            for (GgufLayout.Entry e : entries) {
+                String gg = e.gguf(), hf = e.hf().getFirst();
                 GgufFile.Tensor t = g.tensors().get(gg);
-                if (t == null) throw new IOException(path + ": missing tensor '" + gg + "' (" + hf + ")");
-                long[] want = shapes.get(hf);
+                if (t == null) throw new IOException(path + ": missing tensor '" + gg + "' (" + hf + (e.stacked() ? ", ..." : "") + ")");
+                long[] part = shapes.get(hf);
+                long[] want = e.shape(part);
                 if (!Arrays.equals(t.shape(), want))
                     throw new IOException(path + ": tensor '" + gg + "' has shape " + Arrays.toString(t.shape())
                             + " (ggml dims " + Arrays.toString(t.dims()) + "), expected " + Arrays.toString(want)
                             + " from the metadata");
                 Weights w = g.weights(gg);
-                int heads = GgufLayout.permutedHeads(arch, c, gg);
-                if (heads > 0) w = unpermute(copies, g, t, c.headDim());
-                tensors.put(hf, w);
-                infos.put(hf, new TensorInfo(gg, t.dtype(), t.shape(), path));
+                if (!e.stacked()) {
+                    if (GgufLayout.permutedHeads(arch, c, gg) > 0) w = unpermute(copies, g, t, c.headDim());
+                    tensors.put(hf, w);
+                    infos.put(hf, new TensorInfo(gg, t.dtype(), t.shape(), path));
+                    continue;
+                }
+                // the experts are consecutive slices of the mapped tensor: nothing is copied
+                long n = 1;
+                for (long s : part) n *= s;
+                for (int x = 0; x < e.hf().size(); x++) {
+                    tensors.put(e.hf().get(x), w.slice(x * n, n));
+                    infos.put(e.hf().get(x), new TensorInfo(gg + "[" + x + "]", t.dtype(), part, path));
+                }
             }
-            return new GgufModel(g, copies, c, tensors, infos);
+            // in the family's checkpoint order (the converter stacks experts after the rest of their layer)
+            Map<String, Weights> ordered = new LinkedHashMap<>();
+            Map<String, TensorInfo> orderedInfos = new LinkedHashMap<>();
+            for (String hf : shapes.keySet()) {
+                ordered.put(hf, tensors.get(hf));
+                orderedInfos.put(hf, infos.get(hf));
+            }
+            return new GgufModel(g, copies, c, ordered, orderedInfos);
         } catch (IOException | RuntimeException e) {
             copies.close();
             g.close();

@@ -19,8 +19,8 @@ import static org.assertj.core.data.Offset.offset;
 
 /**
  * Against files written by gguf-py, the llama.cpp project's Python package (src/test/python/make_gguf_fixtures.py):
- * dequantization, quantized bytes, and tiny LLaDA and Dream models whose GGUF must give the weights and logits of
- * the Hugging Face checkpoint of the values gguf-py dequantizes it to.
+ * dequantization, quantized bytes, and tiny LLaDA, Dream and LLaDA-MoE models whose GGUF must give the weights and
+ * logits of the Hugging Face checkpoint of the values gguf-py dequantizes it to.
  */
 class GgufFixturesTest {
 
@@ -73,6 +73,30 @@ class GgufFixturesTest {
     @Test
     void tinyDreamFromGgufHasTheWeightsAndLogitsOfItsCheckpoint() throws Exception {
         sameModel("dream");
+    }
+
+    @Test
+    void tinyLladaMoeFromGgufHasTheWeightsAndLogitsOfItsCheckpoint() throws Exception {
+        sameModel("lladamoe");
+    }
+
+    @Test
+    void lladaMoeExpertsAreSlicesOfTheMappedStackedTensor() throws Exception {
+        try (GgufModel g = GgufModel.open(resource("lladamoe/model.gguf"))) {
+            for (String proj : new String[]{"gate", "up", "down"}) {
+                MemorySegment stacked = g.file().bytes("blk.0.ffn_" + proj + "_exps.weight");
+                long per = stacked.byteSize() / 4;
+                for (int x = 0; x < 4; x++) {
+                    Weights w = g.tensors().get("model.layers.0.mlp.experts." + x + "." + proj + "_proj.weight");
+                    assertThat(w).isInstanceOf(Weights.Quantized.class);
+                    MemorySegment seg = ((Weights.Quantized) w).segment();
+                    assertThat(seg.address()).as("%s expert %d", proj, x).isEqualTo(stacked.address() + x * per);
+                    assertThat(seg.byteSize()).isEqualTo(per);
+                }
+            }
+            assertThat(g.infos().get("model.layers.1.mlp.experts.2.up_proj.weight").name()).isEqualTo("blk.1.ffn_up_exps.weight[2]");
+            assertThat(g.config().family().describeFeedForward(g.config())).contains("mixture of 4 experts of width 32, top 2");
+        }
     }
 
     private static void sameModel(String arch) throws Exception {
