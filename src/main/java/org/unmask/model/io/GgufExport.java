@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -44,6 +45,8 @@ public final class GgufExport {
         try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
             ModelConfig c = ckpt.config();
             String arch = GgufLayout.arch(c.family());
+            GgufLayout.checkLlamaCppRuns(c);
+            List<GgufLayout.Entry> entries = GgufLayout.tensors(c);
             GgufWriter w = new GgufWriter();
             w.putString("general.architecture", arch);
             w.putString("general.name", modelDir.toAbsolutePath().normalize().getFileName().toString());
@@ -59,7 +62,7 @@ public final class GgufExport {
             if (!tok) w.putString("tokenizer.ggml.model", "none");
             Map<DType, Integer> counts = new LinkedHashMap<>();
             Map<String, long[]> shapes = org.unmask.model.ModelTensors.expectedShapes(c);
-            for (GgufLayout.Entry e : GgufLayout.tensors(c)) {
+            for (GgufLayout.Entry e : entries) {
                 String name = e.gguf();
                 long[] part = shapes.get(e.hf().getFirst()), shape = e.shape(part);
                 DType t = storage(name, shape, type, c.weightTying());

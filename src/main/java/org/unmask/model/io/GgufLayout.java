@@ -143,6 +143,21 @@ final class GgufLayout {
         return m;
     }
 
+    /**
+     * Refuses to write what llama.cpp's graph for the architecture would reject although Unmask reads it: for
+     * llada-moe, heads rotated in part (llama.cpp asserts rope.dimension_count = head size) and a model without Q/K
+     * norms (llama.cpp requires attn_q_norm and attn_k_norm).
+     */
+    static void checkLlamaCppRuns(ModelConfig c) {
+        if (!(c.family() instanceof LladaMoeFamily)) return;
+        if (c.rotaryDim() != c.headDim())
+            throw new IllegalArgumentException("llama.cpp's llada-moe architecture rotates whole heads; this model rotates "
+                    + c.rotaryDim() + " of " + c.headDim() + " dimensions (partial_rotary_factor)");
+        if (!c.qkNorm())
+            throw new IllegalArgumentException("llama.cpp's llada-moe architecture requires the per-head q/k norms"
+                    + " (qk_layernorm = false)");
+    }
+
     /** Refuses the LLaDA-MoE settings llama.cpp's {@code llada-moe} graph does not compute. */
     private static void supportedMixture(LladaMoeSettings s) {
         if (s.sharedWidth() > 0)

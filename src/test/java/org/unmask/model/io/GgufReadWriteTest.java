@@ -3,9 +3,12 @@ package org.unmask.model.io;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.unmask.model.LladaMoeFamily;
+import org.unmask.model.LladaMoeSettings;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.Transformer;
 import org.unmask.model.kernels.AttentionPattern;
+import org.unmask.model.moe.SoftmaxRouterConfig;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Quantizer;
 import org.unmask.model.tensor.Weights;
@@ -34,7 +37,7 @@ class GgufReadWriteTest {
 
     @Test
     void exportHoldsEachHuggingFaceRowQuantizedInPlaceAndItsLogitsAreThoseOfTheDequantizedWeights() throws Exception {
-        for (String arch : List.of("llada", "dream")) {
+        for (String arch : List.of("llada", "dream", "lladamoe")) {
             Path dir = GgufFixturesTest.resource(arch);
             for (DType type : new DType[]{DType.F32, DType.Q8_0, DType.Q4_0}) {
                 Path out = tmp.resolve(arch + "-" + type + ".gguf");
@@ -85,6 +88,94 @@ class GgufReadWriteTest {
         assertThat(GgufExport.storage("token_embd.weight", new long[]{40, 64}, DType.Q4_0, true)).isEqualTo(DType.Q8_0);
         assertThat(GgufExport.storage("blk.0.attn_norm.weight", new long[]{64}, DType.Q4_0, false)).isEqualTo(DType.F32);
         assertThat(GgufExport.storage("blk.0.ffn_down.weight", new long[]{64, 48}, DType.Q8_0, false)).isEqualTo(DType.F16);
+    }
+
+    @Test
+    void lladaMoeRouterStaysF32() {
+        assertThat(GgufExport.storage("blk.3.ffn_gate_inp.weight", new long[]{64, 2048}, DType.Q4_0, false)).isEqualTo(DType.F32);
+        assertThat(GgufExport.storage("blk.3.ffn_gate_exps.weight", new long[]{64, 1024, 2048}, DType.Q4_0, false)).isEqualTo(DType.Q4_0);
+        assertThat(GgufExport.storage("blk.3.ffn_down_exps.weight", new long[]{64, 2048, 1000}, DType.Q4_0, false)).isEqualTo(DType.F16);
+    }
+
+    /** A tiny LLaDA-MoE of the released layout (q/k norms, whole-head RoPE, a mixture in every layer). */
+    static ModelConfig tinyLladaMoe(LladaMoeSettings moe, int rotary, boolean qkNorm) {
+        return new ModelConfig(new LladaMoeFamily(moe), 64, 2, 4, 2, 16, 64, 48, 48, 128, 50000.0, rotary, 1e-5,
+                false, qkNorm, false, false, 47, 1, 1, null);
+    }
+
+    static LladaMoeSettings mixture(int shared, boolean bias, List<Integer> freq) {
+        return new LladaMoeSettings(new SoftmaxRouterConfig(8, 2, false), 32, shared, bias, freq);
+    }
+
+    @Test
+    void randomLladaMoeDirectoryQuantizedToQ8_0GivesTheLogitsOfTheOriginal() throws Exception {
+        ModelConfig c = tinyLladaMoe(mixture(0, false, List.of(1, 1)), 16, true);
+        Path dir = tmp.resolve("moe");
+        Checkpoint.saveSources(dir, c, RandomInit.tensors(c, 11), DType.F32, 1L << 30, null);
+        Path out = tmp.resolve("moe-q8_0.gguf");
+        GgufExport.Written written = GgufExport.write(dir, DType.Q8_0, out, null);
+        // per layer: 3 stacked expert tensors and 3 other matrices in Q8_0, the router in F32; plus the two big matrices
+        assertThat(written.tensorsByType().get(DType.Q8_0)).isEqualTo(2 * (3 + 4) + 2);
+        try (Checkpoint hf = Checkpoint.open(dir); Checkpoint gg = Checkpoint.open(out)) {
+            assertThat(gg.config()).isEqualTo(c);
+            assertThat(gg.tensorInfos().get("model.layers.1.mlp.gate.weight").dtype()).isEqualTo(DType.F32);
+            assertThat(gg.tensorInfos().get("model.layers.1.mlp.experts.7.down_proj.weight").dtype()).isEqualTo(DType.Q8_0);
+            int[] ids = {0, 7, 47, 47, 12, 30, 5, 47};
+            float[] want = Transformer.fromWeights(c, hf.tensors(), false).logits(ids, 1, ids.length, null, null, AttentionPattern.BIDIRECTIONAL);
+            float[] got = Transformer.fromWeights(gg.config(), gg.tensors(), false).logits(ids, 1, ids.length, null, null, AttentionPattern.BIDIRECTIONAL);
+            double norm = 0, err = 0;
+            for (int i = 0; i < want.length; i++) {
+                norm += want[i] * want[i];
+                err += (got[i] - want[i]) * (got[i] - want[i]);
+            }
+            // Q8_0 rounds each Gaussian weight to 1/254 of its block's largest (about 2.1 σ): an error of about 0.5% of
+            // the weights' size, met by every matrix on the way to the logits (this model: 1.0% of the logits' norm)
+            assertThat(Math.sqrt(err / norm)).isGreaterThan(1e-3).isLessThan(2e-2);
+        }
+    }
+
+    @Test
+    void lladaMoeFeaturesLlamaCppLacksAreRefusedWhenWriting() {
+        assertThatThrownBy(() -> GgufLayout.tensors(tinyLladaMoe(mixture(32, false, List.of(1, 1)), 16, true)))
+                .hasMessageContaining("no shared expert").hasMessageContaining("shared_expert_intermediate_size = 32");
+        assertThatThrownBy(() -> GgufLayout.tensors(tinyLladaMoe(mixture(0, true, List.of(1, 1)), 16, true)))
+                .hasMessageContaining("no router expert bias");
+        assertThatThrownBy(() -> GgufLayout.tensors(tinyLladaMoe(mixture(0, false, List.of(0, 1)), 16, true)))
+                .hasMessageContaining("moe_layer_freq = [0, 1]");
+        assertThatThrownBy(() -> GgufLayout.checkLlamaCppRuns(tinyLladaMoe(mixture(0, false, List.of(1, 1)), 8, true)))
+                .hasMessageContaining("rotates 8 of 16 dimensions");
+        assertThatThrownBy(() -> GgufLayout.checkLlamaCppRuns(tinyLladaMoe(mixture(0, false, List.of(1, 1)), 16, false)))
+                .hasMessageContaining("qk_layernorm = false");
+        assertThatThrownBy(() -> GgufLayout.arch(org.unmask.model.LLaDA2Family.PROTOTYPE))
+                .hasMessageContaining("no architecture for LLaDA 2.x");
+    }
+
+    @Test
+    void lladaMoeMetadataLlamaCppDoesNotComputeIsRefusedWhenReading() throws Exception {
+        Path full = GgufFixturesTest.resource("lladamoe/model.gguf");
+        try (GgufFile g = GgufFile.open(full)) {
+            GgufWriter w = copy(g, null, null);
+            w.putU32("llada-moe.expert_gating_func", 2);
+            Path sigmoid = tmp.resolve("sigmoid.gguf");
+            w.write(sigmoid);
+            assertThatThrownBy(() -> Checkpoint.open(sigmoid)).hasMessageContaining(sigmoid.toString())
+                    .hasMessageContaining("'llada-moe.expert_gating_func' = 2");
+            GgufWriter w2 = copy(g, null, "llada-moe.expert_count");
+            Path noCount = tmp.resolve("count.gguf");
+            w2.write(noCount);
+            assertThatThrownBy(() -> Checkpoint.open(noCount)).hasMessageContaining("missing metadata 'llada-moe.expert_count'");
+            GgufWriter w3 = copy(g, "blk.1.ffn_up_exps.weight", null);
+            Path missing = tmp.resolve("missing.gguf");
+            w3.write(missing);
+            assertThatThrownBy(() -> Checkpoint.open(missing)).hasMessageContaining("missing tensor 'blk.1.ffn_up_exps.weight'");
+            GgufWriter w4 = copy(g, null, "llada-moe.expert_feed_forward_length");
+            w4.putU32("llada-moe.expert_feed_forward_length", 16);
+            Path shape = tmp.resolve("shape.gguf");
+            w4.write(shape);
+            assertThatThrownBy(() -> Checkpoint.open(shape))
+                    .hasMessageContaining("tensor 'blk.0.ffn_down_exps.weight' has shape [4, 64, 32]")
+                    .hasMessageContaining("expected [4, 64, 16]");
+        }
     }
 
     @Test
