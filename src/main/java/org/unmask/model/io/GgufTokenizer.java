@@ -19,7 +19,8 @@ import java.util.Optional;
  * A byte-level BPE tokenizer in GGUF metadata as llama.cpp stores it ({@code tokenizer.ggml.model = "gpt2"}:
  * {@code tokens}, {@code token_type}, {@code merges}, {@code pre}, special ids), to and from the tokenizer.json
  * form that {@link HfTokenizer} reads. The pre-tokenizer is named in {@code tokenizer.ggml.pre} by llama.cpp's names
- * for the split regexes: {@code llama-bpe} (Llama 3), {@code qwen2}, {@code gpt-2}.
+ * for the split regexes: {@code llama-bpe} (Llama 3), {@code qwen2}, {@code llada-moe} (the Ling tokenizer's, also
+ * named {@code bailingmoe} and {@code bailingmoe2}), {@code gpt-2}.
  */
 final class GgufTokenizer {
     private GgufTokenizer() {}
@@ -30,6 +31,8 @@ final class GgufTokenizer {
     static final int NORMAL = 1, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5;
 
     static final String LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /** The Ling tokenizer's split (LLaDA-MoE, LLaDA 2.x; llama.cpp's {@code llada-moe}, {@code bailingmoe}, {@code bailingmoe2}). */
+    static final String LING_SPLIT = "'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+";
     static final String QWEN2_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
     // ---- writing ----
@@ -85,6 +88,7 @@ final class GgufTokenizer {
         if (regex == null) return byteLevelRegex ? "gpt-2" : null;
         if (regex.equals(LLAMA3_SPLIT)) return "llama-bpe";
         if (regex.equals(QWEN2_SPLIT)) return "qwen2";
+        if (regex.equals(LING_SPLIT)) return "llada-moe";
         return null;
     }
 
@@ -157,9 +161,10 @@ final class GgufTokenizer {
         String regex = switch (pre) {
             case "llama-bpe", "llama3", "llama-v3" -> LLAMA3_SPLIT;
             case "qwen2" -> QWEN2_SPLIT;
+            case "llada-moe", "bailingmoe", "bailingmoe2" -> LING_SPLIT;
             case "gpt-2", "default" -> null;
             default -> throw new IOException(file + ": metadata 'tokenizer.ggml.pre' = \"" + pre + "\" is not a pre-tokenizer"
-                    + " Unmask knows (llama-bpe, qwen2, gpt-2); put the model's tokenizer.json beside the file");
+                    + " Unmask knows (llama-bpe, qwen2, llada-moe, gpt-2); put the model's tokenizer.json beside the file");
         };
         if (regex == null) {
             seq.put("type", "ByteLevel");

@@ -188,8 +188,16 @@ class GgufReadWriteTest {
 
     @Test
     void tokenizerSurvivesTheMetadata() throws Exception {
-        for (String name : List.of("bpe-llama3.json", "bpe-qwen.json")) {
-            Path json = Path.of(GgufReadWriteTest.class.getResource("/tokenizers/" + name).toURI());
+        // the Ling split (LLaDA-MoE, LLaDA 2.x): the Qwen tokenizer with that regex in its place
+        Path qwen = Path.of(GgufReadWriteTest.class.getResource("/tokenizers/bpe-qwen.json").toURI());
+        com.fasterxml.jackson.databind.node.ObjectNode ling = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(qwen.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) ling.path("pre_tokenizer").path("pretokenizers").get(0).path("pattern"))
+                .put("Regex", "'(?i:[sdmt]|ll|ve|re)|[^\\r\\n\\p{L}\\p{N}]?+\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]++[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+");
+        Path lingJson = tmp.resolve("bpe-ling.json");
+        new ObjectMapper().writeValue(lingJson.toFile(), ling);
+        Map<String, String> pre = Map.of("bpe-llama3.json", "llama-bpe", "bpe-qwen.json", "qwen2", "bpe-ling.json", "llada-moe");
+        for (String name : List.of("bpe-llama3.json", "bpe-qwen.json", "bpe-ling.json")) {
+            Path json = name.equals("bpe-ling.json") ? lingJson : Path.of(GgufReadWriteTest.class.getResource("/tokenizers/" + name).toURI());
             HfTokenizer original = HfTokenizer.load(json);
             GgufWriter w = new GgufWriter();
             w.putString("general.architecture", "llada");
@@ -198,13 +206,13 @@ class GgufReadWriteTest {
             Path f = tmp.resolve(name + ".gguf");
             w.write(f);
             try (GgufFile g = GgufFile.open(f)) {
-                assertThat(g.string("tokenizer.ggml.pre")).isEqualTo(name.contains("qwen") ? "qwen2" : "llama-bpe");
+                assertThat(g.string("tokenizer.ggml.pre")).isEqualTo(pre.get(name));
                 HfTokenizer back = GgufTokenizer.read(g).orElseThrow();
                 String text;
                 try (InputStream in = GgufReadWriteTest.class.getResourceAsStream("/text/sample.txt")) {
                     text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
                 }
-                text += " <|mdm_mask|> 12345 don't";
+                text += " <|mdm_mask|> 12345 don't I'M WE'LL they've\r\n\n  x";
                 assertThat(back.encode(text, false)).isEqualTo(original.encode(text, false));
                 int[] ids = original.encode(text, false);
                 assertThat(back.decode(ids, false)).isEqualTo(original.decode(ids, false));
