@@ -210,9 +210,9 @@ public record LladaMoeFamily(LladaMoeSettings moe) implements ModelFamily {
         String p = "model.layers." + layer + ".mlp.";
         List<ExpertWeights> shared = m.sharedWidth() == 0 ? List.of()
                 : List.of(MoeTensors.expert(tensor, p + "shared_expert.", c.dModel(), m.sharedWidth()));
-        SoftmaxRouter router = new SoftmaxRouter(m.router(),
+        SoftmaxRouter softmax = new SoftmaxRouter(m.router(),
                 m.expertBias() ? MoeTensors.floats(tensor.apply(p + "gate.expert_bias")) : null);
-        return new RoutedFeedForward(new MoeFeedForward(tensor.apply(router(layer)), router,
+        return new RoutedFeedForward(new MoeFeedForward(tensor.apply(router(layer)), softmax,
                 MoeTensors.experts(tensor, expertPrefix(layer), m.router().experts(), c.dModel(), m.expertWidth()), shared));
     }
 

@@ -190,16 +190,17 @@ final class GgufLayout {
     // ---- hyperparameters ----
 
     /** The engine's config from the file's metadata and tensor shapes; errors name the file and the key. */
-    static ModelConfig config(GgufFile g, String arch, ModelFamily family) throws IOException {
+    static ModelConfig config(GgufFile g, String arch, ModelFamily archFamily) throws IOException {
         String p = arch + ".";
         int d = g.integer(p + "embedding_length"), layers = g.integer(p + "block_count");
         int heads = g.integer(p + "attention.head_count");
         Integer kvOrNull = g.optInteger(p + "attention.head_count_kv");
         int kv = kvOrNull == null ? heads : kvOrNull;
-        boolean moe = family instanceof LladaMoeFamily;
+        boolean moe = archFamily instanceof LladaMoeFamily;
         // LLaDA-MoE's config.json has no intermediate_size, so its converter writes no feed_forward_length
         Integer mlpKey = moe ? g.optInteger(p + "feed_forward_length") : Integer.valueOf(g.integer(p + "feed_forward_length"));
-        if (moe) family = mixture(g, p, mlpKey, layers);
+        // the family carries the file's mixture settings
+        ModelFamily family = moe ? mixture(g, p, mlpKey, layers) : archFamily;
         int mlp = mlpKey != null ? mlpKey : ((LladaMoeFamily) family).moe().expertWidth();
         Integer ctx = g.optInteger(p + "context_length");
         Double theta = g.optReal(p + "rope.freq_base");
