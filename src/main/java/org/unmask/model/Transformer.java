@@ -197,7 +197,7 @@ public final class Transformer implements CachingDenoiser {
 
     @Override
     public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows) {
-        return logits(ids, batch, seqLen, attend, rows, AttentionPattern.BIDIRECTIONAL);
+        return logits(ids, batch, seqLen, attend, rows, config.attention());
     }
 
     /** Logits of the flat positions {@code rows} (all when null) under an attention {@code pattern}. */
@@ -206,7 +206,7 @@ public final class Transformer implements CachingDenoiser {
         int[] r = rows != null ? rows : allRows(batch * seqLen);
         checkRows(r, batch * seqLen);
         Activations a = new Activations(config, batch, seqLen, false, clock);
-        forward(a, ids, attend, pattern == null ? AttentionPattern.BIDIRECTIONAL : pattern);
+        forward(a, ids, attend, pattern == null ? config.attention() : pattern);
         float[] out = logitBuffer(r.length);
         head(a, r, out);
         return out;
@@ -237,7 +237,7 @@ public final class Transformer implements CachingDenoiser {
             windowRows[i] = j * W + t - from;
         }
         Activations a = new Activations(config, batch, W, false, clock);
-        forward(a, windowIds, attend, pattern == null ? AttentionPattern.BIDIRECTIONAL : pattern, new Window(cache, slots, from, seqLen));
+        forward(a, windowIds, attend, pattern == null ? config.attention() : pattern, new Window(cache, slots, from, seqLen));
         float[] out = logitBuffer(rows.length);
         head(a, windowRows, out);
         return out;
@@ -257,7 +257,7 @@ public final class Transformer implements CachingDenoiser {
             trainActs = new Activations(config, batch, seqLen, true, clock);
         }
         Activations a = trainActs;
-        AttentionPattern m = pattern == null ? AttentionPattern.BIDIRECTIONAL : pattern;
+        AttentionPattern m = pattern == null ? config.attention() : pattern;
         forward(a, ids, attend, m);
         int e = config.embeddingSize();
         a.headCapacity(rows.length, config.dModel(), e);
@@ -273,7 +273,7 @@ public final class Transformer implements CachingDenoiser {
         checkInputs(ids, batch, seqLen, attend);
         checkTargets(rows, targets, weights, batch * seqLen);
         Activations a = new Activations(config, batch, seqLen, false, clock);
-        forward(a, ids, attend, pattern == null ? AttentionPattern.BIDIRECTIONAL : pattern);
+        forward(a, ids, attend, pattern == null ? config.attention() : pattern);
         float[] logits = logitBuffer(rows.length);
         head(a, rows, logits);
         return CrossEntropy.forward(logits, targets, weights, rows.length, config.embeddingSize(), false);
