@@ -122,7 +122,7 @@ class TrainCommandTest {
         assertThat(badTime.err()).contains("--time");
         Run badObjective = unmask("train", "--corpus", corpus.toString(), "--config", config.toString(), "--out",
                 tmp.resolve("y").toString(), "--objective", "gan", "--cache", cache.toString());
-        assertThat(badObjective.err()).contains("Invalid value for option '--objective': unknown objective 'gan' (known: diffusion, ar)");
+        assertThat(badObjective.err()).contains("Invalid value for option '--objective': unknown objective 'gan' (known: diffusion, ar, block)");
         Run noResume = unmask("train", "--corpus", corpus.toString(), "--out", tmp.resolve("z").toString(), "--resume");
         assertThat(noResume.err()).contains("no checkpoint to resume");
         Run tooLong = unmask("train", "--corpus", corpus.toString(), "--config", config.toString(), "--out",
