@@ -88,7 +88,7 @@ public final class UnmaskModel {
         Path tok = dir.resolve("tokenizer.json");
         return new UnmaskModel(model, Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok)) : Optional.empty(), dir,
                 ChatTemplate.load(dir, model.config().family().fallbackChatTemplate()),
-                GenerationDefaults.read(dir, ckpt.config().family().generationDefaults()));
+                GenerationDefaults.read(dir, GenerationDefaults.of(ckpt.config())));
     }
 
     /**
@@ -104,7 +104,7 @@ public final class UnmaskModel {
         Optional<Tokenizer> tokenizer = Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok))
                 : ckpt.ggufTokenizer().map(t -> (Tokenizer) t);
         return new UnmaskModel(model, tokenizer, file, ChatTemplate.load(dir, model.config().family().fallbackChatTemplate()),
-                model.config().family().generationDefaults());
+                GenerationDefaults.of(model.config()));
     }
 
     private static Map<String, Weights> weights(Checkpoint ckpt, DType quantize) {
@@ -121,7 +121,7 @@ public final class UnmaskModel {
 
     /** The same with a chat template (a model directory's, as {@link #load} would find it). */
     public static UnmaskModel of(Denoiser model, Optional<Tokenizer> tokenizer, ChatTemplate chatTemplate) {
-        return new UnmaskModel(model, tokenizer, null, chatTemplate, model.config().family().generationDefaults());
+        return new UnmaskModel(model, tokenizer, null, chatTemplate, GenerationDefaults.of(model.config()));
     }
 
     /** The architecture and special ids. */

@@ -45,7 +45,8 @@ public final class ChatCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory, or a Hub model ORG/NAME[@REV] (see pull).")
     Path model;
 
-    @Option(names = "--gen-length", defaultValue = "128", description = "Tokens per answer (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--gen-length", "--max-tokens"}, defaultValue = "128", description = "Tokens per answer, at most: each turn "
+            + "ends at end-of-text (block-causal models stop decoding there) (default: ${DEFAULT-VALUE}).")
     int genLength;
 
     @Mixin SamplingOptions sampling;

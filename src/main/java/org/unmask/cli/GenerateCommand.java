@@ -35,8 +35,12 @@ public final class GenerateCommand implements Callable<Integer> {
             + " or the LLaDA-style one when it has none.")
     boolean chat;
 
-    @Option(names = "--gen-length", required = true, paramLabel = "N", description = "Number of tokens to generate.")
-    int genLength;
+    @Option(names = "--gen-length", paramLabel = "N", description = "Number of tokens to generate (a fixed canvas).")
+    Integer genLength;
+
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Block-causal models (block diffusion, LLaDA 2.x): "
+            + "generate block after block until end-of-text or N tokens, whichever comes first.")
+    Integer maxTokens;
 
     @Option(names = "--eot-id", description = "End-of-turn id (default: the family's end-of-turn token from the tokenizer, <|eot_id|> or Dream's <|im_end|>; without a tokenizer 126348 for LLaDA-8B, 151645 for Dream-7B; else none).")
     Integer eotId;
@@ -65,10 +69,20 @@ public final class GenerateCommand implements Callable<Integer> {
             for (String p : prompts)
                 ids.add(chat ? t.encode(template.prompt(List.of(new ChatMessage("user", p))), false) : t.encode(p, true));
         }
-        if (genLength <= 0) throw new IllegalArgumentException("--gen-length must be positive, got " + genLength);
+        if ((genLength == null) == (maxTokens == null))
+            throw new IllegalArgumentException("give the length either as --gen-length N (a fixed canvas) or as --max-tokens N (exactly one)");
+        int n = genLength != null ? genLength : maxTokens;
+        if (n <= 0) throw new IllegalArgumentException((genLength != null ? "--gen-length" : "--max-tokens") + " must be positive, got " + n);
         var c = model.config();
-        var cfg = sampling.config(model.generationDefaults(), genLength, genLength, genLength, c.maskTokenId(), c.eosTokenId(),
-                eotId != null ? eotId : model.eotId());
+        var builder = sampling.builder(model.generationDefaults(), n, n, n)
+                .specialIds(c.maskTokenId(), c.eosTokenId(), eotId != null ? eotId : model.eotId());
+        // any length: under block-causal attention the masks after the current block are never seen, so a canvas of N
+        // decoded block by block and stopped at end-of-text gives the tokens of a canvas grown one block at a time
+        if (maxTokens != null) builder.earlyStop(true);
+        var cfg = builder.build();
+        if (maxTokens != null && !cfg.blockCausal())
+            throw new IllegalArgumentException("--max-tokens needs block-causal generation (a block-diffusion model, LLaDA 2.x, "
+                    + "or --block-causal); this model decodes a fixed canvas: use --gen-length");
         SamplingRun.run(model, views, cfg, ids, false, out, err);
         return 0;
     }

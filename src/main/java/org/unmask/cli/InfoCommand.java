@@ -68,11 +68,16 @@ public final class InfoCommand implements Callable<Integer> {
                 ? "yes (the token at i is predicted from the output at i-1: generate, infill, score, eval, chat and serve"
                   + " shift; logits prints the raw forward)"
                 : "no");
+        out.printf(Locale.ROOT, "block diffusion: %s%n", c.blockDiffusion()
+                ? "blocks of " + c.blockSize() + " (block_size: block-causal attention; generate, chat and serve decode block by"
+                  + " block with the exact cache, eval and score use the block ELBO)"
+                : "no");
         GenerationDefaults g = m.generationDefaults();
         out.printf(Locale.ROOT, "generation defaults: remasking %s, temperature %s, top_p %s, top_k %d, alg_temp %s, eps %s,"
                         + " steps = gen length, block length = %s%n", g.remasking(), number(g.temperature()), number(g.topP()),
                 g.topK(), number(g.algTemp()), number(g.eps()),
-                g.blockLength() > 0 && !g.blockCausal() ? g.blockLength() + " (the model's " + GenerationDefaults.FILE + ")"
+                g.blockCausal() ? g.blockLength() + " (block-causal, one block after another)"
+                : g.blockLength() > 0 ? g.blockLength() + " (the model's " + GenerationDefaults.FILE + ")"
                         : g.wholeCanvas() ? "gen length (the whole canvas at once)" : "gen length (chat and serve: 32 when it divides)");
         boolean fromMetadata = Checkpoint.isGguf(dir) && !java.nio.file.Files.isRegularFile(
                 dir.toAbsolutePath().resolveSibling("tokenizer.json"));

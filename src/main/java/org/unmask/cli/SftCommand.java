@@ -13,6 +13,8 @@ import org.unmask.train.Rng;
 import org.unmask.train.RunCheckpoint;
 import org.unmask.train.SftBatches;
 import org.unmask.train.SftObjective;
+import org.unmask.train.BlockDiffusionObjective;
+import org.unmask.train.Objective;
 import org.unmask.train.TrainOptions;
 import org.unmask.train.Validation;
 import org.unmask.diffusion.Elbo;
@@ -95,6 +97,9 @@ public final class SftCommand implements Callable<Integer> {
         SftExamples.TEMPLATE.install(out);
         err.printf(Locale.ROOT, "sft: %d training and %d validation examples from %s; base model %s (%.2fM parameters)%n",
                 train.size(), valid.size(), data, source, config.parameterCount() / 1e6);
-        return TrainingRun.run(net, new SftObjective(mask), batches, validation, out, topts, options, err);
+        // a block-diffusion model is fine-tuned with its own objective: the prompt stays clean, the answer is noised block by block
+        Objective objective = config.blockDiffusion() ? new BlockDiffusionObjective(mask, config.blockSize(), config.logitShift())
+                : new SftObjective(mask);
+        return TrainingRun.run(net, objective, batches, validation, out, topts, options, err);
     }
 }

@@ -8,6 +8,7 @@ import org.unmask.model.ModelConfig;
 import org.unmask.text.SpecialTokens;
 import org.unmask.train.AttentionAnneal;
 import org.unmask.train.AutoregressiveObjective;
+import org.unmask.train.BlockDiffusionObjective;
 import org.unmask.train.Budget;
 import org.unmask.train.DiffusionObjective;
 import org.unmask.train.Objective;
@@ -57,9 +58,19 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory (checkpoint, metrics, plot).")
     Path out;
 
-    @Option(names = "--objective", paramLabel = "diffusion|ar", converter = Converters.Objective.class,
-            description = "LLaDA masked diffusion, or next-token prediction with a causal mask (default: diffusion, or the resumed run's).")
+    @Option(names = "--objective", paramLabel = "diffusion|ar|block", converter = Converters.Objective.class,
+            description = "LLaDA masked diffusion, next-token prediction with a causal mask, or block diffusion (BD3-LM, "
+                    + "with --block-size) (default: diffusion, or the resumed run's).")
     ObjectiveKind objective;
+
+    @Option(names = "--block-size", paramLabel = "B", description = "Block size of --objective block: autoregressive over "
+            + "blocks of B tokens, masked diffusion inside each (1 is next-token prediction in expectation, --seq-len is "
+            + "plain masked diffusion); recorded in config.json as \"block_size\" (on --resume, the checkpoint's).")
+    Integer blockSize;
+
+    @Option(names = "--mask-rate-range", paramLabel = "LOW,HIGH", description = "Draw the masking rates of --objective block "
+            + "uniformly from [LOW, HIGH] (BD3-LM's clipped schedule, e.g. 0.3,0.8; default: 0.001,1).")
+    String maskRateRange;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
             description = "Use this tokenizer.json instead of training one on the corpus.")
@@ -123,13 +134,26 @@ public final class TrainCommand implements Callable<Integer> {
                     + " (mask id or vocabulary size differ)");
         ObjectiveKind kind = objective != null ? objective
                 : options.resume ? ObjectiveKind.parse(TrainerState.read(out).objective()) : ObjectiveKind.DIFFUSION;
-        if (!options.resume && kind == ObjectiveKind.DIFFUSION && (fromAr || shiftLogits)) config = config.withLogitShift(true);
+        boolean diffusing = kind == ObjectiveKind.DIFFUSION || kind == ObjectiveKind.BLOCK;
+        if (!options.resume && diffusing && (fromAr || shiftLogits)) config = config.withLogitShift(true);
+        if (kind == ObjectiveKind.BLOCK) config = blockConfig(config);
+        else if (blockSize != null || maskRateRange != null)
+            throw new IllegalArgumentException("--block-size and --mask-rate-range belong to --objective block");
+        if (kind != ObjectiveKind.BLOCK && config.blockDiffusion())
+            throw new IllegalArgumentException((options.resume ? out : initFrom) + " is a block-diffusion model (block_size "
+                    + config.blockSize() + "): train it with --objective block");
+        double[] rates = rateRange();
         Objective obj = switch (kind) {
             case DIFFUSION -> new DiffusionObjective(config.maskTokenId(), DiffusionObjective.DEFAULT_EPS, DiffusionObjective.DEFAULT_TRUNCATE,
                     stratified, config.logitShift());
             case AR -> new AutoregressiveObjective();
+            case BLOCK -> new BlockDiffusionObjective(config.maskTokenId(), config.blockSize(), rates[0], rates[1], stratified,
+                    config.logitShift());
         };
         int seqLen = options.seqLen(config);
+        // block diffusion needs no anneal: its attention is block-causal from the first step, close to the causal mask
+        if (kind == ObjectiveKind.BLOCK && annealSteps != null && annealSteps > 0)
+            throw new IllegalArgumentException("--anneal-steps does not apply to --objective block (its attention is block-causal throughout)");
         long anneal = annealSteps != null ? annealSteps
                 : options.resume ? TrainerState.read(out).annealSteps()
                 : kind == ObjectiveKind.DIFFUSION && fromAr ? defaultAnneal(budget) : 0;
@@ -153,6 +177,33 @@ public final class TrainCommand implements Callable<Integer> {
             err.printf(Locale.ROOT, "data: %,d training tokens from %s; validation: %s%n", data.train().size(), corpus, data.validSource());
             return TrainingRun.run(model, obj, sampler, validation, out, topts, options, err);
         }
+    }
+
+    /** The config with the block size of --block-size (required unless the config already has one). */
+    private ModelConfig blockConfig(ModelConfig config) {
+        if (blockSize == null) {
+            if (config.blockDiffusion()) return config;
+            throw new IllegalArgumentException("--objective block needs --block-size B");
+        }
+        if (blockSize < 1) throw new IllegalArgumentException("--block-size must be at least 1, got " + blockSize);
+        if (options.resume && config.blockSize() != blockSize)
+            throw new IllegalArgumentException("--block-size " + blockSize + " differs from the checkpoint's block_size " + config.blockSize());
+        return config.withBlockSize(blockSize);
+    }
+
+    /** --mask-rate-range as {low, high}, LLaDA's [eps, 1] when absent. */
+    private double[] rateRange() {
+        if (maskRateRange == null) return new double[]{DiffusionObjective.DEFAULT_EPS, 1};
+        String[] parts = maskRateRange.split(",");
+        try {
+            if (parts.length == 2) {
+                double lo = Double.parseDouble(parts[0].trim()), hi = Double.parseDouble(parts[1].trim());
+                if (lo > 0 && lo <= hi && hi <= 1) return new double[]{lo, hi};
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--mask-rate-range must be LOW,HIGH with 0 < LOW <= HIGH <= 1, got '" + maskRateRange + "'");
     }
 
     /** A tenth of a run of known length, else 200 steps. */

@@ -1,6 +1,7 @@
 package org.unmask.diffusion;
 
 import org.unmask.model.Denoiser;
+import org.unmask.model.kernels.AttentionPattern;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +15,12 @@ import java.util.SplittableRandom;
  * the seed, the sequence's index and k. The same model on the same sequences with the same seed therefore gives the
  * same number however the rows are batched. Masking exactly l tokens (rather than each with probability t, weight
  * 1/t) is LLaDA's lower-variance form of the same bound.
+ *
+ * <p>A block-diffusion model ({@code block_size} B) has the bound of BD3-LM, −log p(x) = Σ_b −log p(x_b | x_&lt;b) ≤
+ * Σ_b E_l [(n_b/l) Σ_{masked in b} −log p(x_i | x_&lt;b, x_b masked)], n_b the scored tokens of block b: at grid point
+ * k every block masks exactly ⌈t_k·n_b⌉ of its scored tokens, and one forward over the noisy copy followed by the clean
+ * one ({@link AttentionPattern#noisyClean}) scores every block given the clean blocks before it. A block as long as the
+ * sequence gives the plain bound above.
  */
 public final class Elbo {
     /** Grid points per sequence unless told otherwise. */
@@ -30,7 +37,8 @@ public final class Elbo {
         if (sequences.isEmpty()) throw new IllegalArgumentException("nothing to score");
         int vocab = model.config().embeddingSize();
         ForwardProcess noise = new ForwardProcess(model.config().maskTokenId());
-        Batch batch = new Batch(model, vocab, rowsPerForward);
+        int blockSize = model.config().blockSize();
+        Batch batch = new Batch(model, vocab, rowsPerForward, blockSize > 0 ? AttentionPattern.noisyClean(blockSize) : null);
         long tokens = 0;
         for (int w = 0; w < sequences.size(); w++) {
             ScoredSequence s = sequences.get(w);
@@ -39,6 +47,10 @@ public final class Elbo {
             int L = s.scoredLength();
             tokens += L;
             for (int k = 0; k < grid; k++) {
+                if (blockSize > 0) {
+                    addBlocks(batch, noise, s, blockSize, (k + 0.5) / grid, new SplittableRandom(streamSeed(seed, w, k)), grid);
+                    continue;
+                }
                 int l = Math.max(1, Math.min(L, (int) Math.ceil((k + 0.5) / grid * L)));
                 int[] noisy = s.tokens().clone();
                 int[] masked = noise.maskExactly(noisy, s.promptLength(), noisy.length, l, new SplittableRandom(streamSeed(seed, w, k)));
@@ -46,6 +58,32 @@ public final class Elbo {
             }
         }
         return new NllEstimate(batch.finish() / tokens, tokens, true);
+    }
+
+    /**
+     * One grid point of the block bound: every block masks ⌈t·n_b⌉ of its n_b scored tokens (weight n_b/l_b), and the
+     * row is the noisy copy followed by the clean one.
+     */
+    private static void addBlocks(Batch batch, ForwardProcess noise, ScoredSequence s, int blockSize, double t,
+                                  SplittableRandom rng, int grid) {
+        int[] clean = s.tokens();
+        int n = clean.length;
+        int[] noisy = clean.clone();
+        int[] masked = new int[n];
+        double[] weight = new double[n];
+        int count = 0;
+        for (int from = 0; from < n; from += blockSize) {
+            int start = Math.max(from, s.promptLength()), end = Math.min(from + blockSize, n), scored = end - start;
+            if (scored <= 0) continue;
+            int l = Math.max(1, Math.min(scored, (int) Math.ceil(t * scored)));
+            for (int at : noise.maskExactly(noisy, start, end, l, rng)) {
+                masked[count] = at;
+                weight[count++] = (double) scored / l / grid;
+            }
+        }
+        int[] row = java.util.Arrays.copyOf(noisy, 2 * n);
+        System.arraycopy(clean, 0, row, n, n);
+        batch.add(row, java.util.Arrays.copyOf(masked, count), clean, java.util.Arrays.copyOf(weight, count));
     }
 
     /** The seed of grid point k of sequence w: distinct streams, independent of batching. */
@@ -60,12 +98,22 @@ public final class Elbo {
         final List<int[]> rows = new ArrayList<>();
         final List<int[]> masked = new ArrayList<>();
         final List<int[]> clean = new ArrayList<>();
-        final List<Double> weights = new ArrayList<>();
+        final List<double[]> weights = new ArrayList<>();
+        final AttentionPattern pattern;   // null: the model's own attention
         double total;
 
-        Batch(Denoiser model, int vocab, int capacity) { this.model = model; this.vocab = vocab; this.capacity = capacity; }
+        Batch(Denoiser model, int vocab, int capacity, AttentionPattern pattern) {
+            this.model = model; this.vocab = vocab; this.capacity = capacity; this.pattern = pattern;
+        }
 
         void add(int[] noisy, int[] maskedAt, int[] target, double weight) {
+            double[] w = new double[maskedAt.length];
+            java.util.Arrays.fill(w, weight);
+            add(noisy, maskedAt, target, w);
+        }
+
+        /** A row whose masked positions {@code maskedAt[i]} carry weights {@code weight[i]}. */
+        void add(int[] noisy, int[] maskedAt, int[] target, double[] weight) {
             if (!rows.isEmpty() && rows.getFirst().length != noisy.length) flush();
             rows.add(noisy); masked.add(maskedAt); clean.add(target); weights.add(weight);
             if (rows.size() == capacity) flush();
@@ -82,12 +130,20 @@ public final class Elbo {
                 System.arraycopy(rows.get(j), 0, ids, j * len, len);
                 for (int at : masked.get(j)) flat[q++] = j * len + at;
             }
-            float[] logits = model.logits(ids, n, len, null, flat);
+            float[] logits = pattern == null ? model.logits(ids, n, len, null, flat) : model.logits(ids, n, len, null, flat, pattern);
             q = 0;
             for (int j = 0; j < n; j++) {
+                int[] m = masked.get(j);
+                double[] w = weights.get(j);
+                // rows of one weight (the plain bound) sum their cross-entropies first, then weigh them once
+                boolean uniform = true;
+                for (double x : w) uniform &= x == w[0];
                 double ce = 0;
-                for (int at : masked.get(j)) ce -= Likelihood.logSoftmax(logits, q++ * vocab, vocab, clean.get(j)[at]);
-                total += weights.get(j) * ce;
+                for (int i = 0; i < m.length; i++) {
+                    double nll = -Likelihood.logSoftmax(logits, q++ * vocab, vocab, clean.get(j)[m[i]]);
+                    ce += uniform ? nll : w[i] * nll;
+                }
+                total += uniform && w.length > 0 ? w[0] * ce : ce;
             }
             rows.clear(); masked.clear(); clean.clear(); weights.clear();
         }

@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
  * LLaDA's Monte Carlo estimate of log p(answer | prompt) ({@code get_log_likelihood}): the prompt is never masked;
  * each draw masks exactly l of the L answer tokens (l stratified over the batch), weights the cross-entropy of the
  * masked tokens by L/l, and the result is minus the mean over the draws — a lower bound on the log-likelihood,
- * exact for a one-token answer.
+ * exact for a one-token answer. A block-diffusion model's estimate is its block bound ({@link Elbo}) over the answer.
  */
 public final class Likelihood {
     private Likelihood() {}
@@ -45,6 +45,13 @@ public final class Likelihood {
                     + model.config().maxSequenceLength());
         checkIds(prompt, vocab, "prompt");
         checkIds(answer, vocab, "answer");
+        if (model.config().blockDiffusion()) {
+            // a block-diffusion model factorises over its blocks: the one ELBO's block bound, mcNum grid points
+            if (cfgScale != 0) throw new IllegalArgumentException("classifier-free guidance is not available for the likelihood of a block-diffusion model");
+            int[] text = java.util.Arrays.copyOf(prompt, T);
+            System.arraycopy(answer, 0, text, P, L);
+            return -Elbo.estimate(model, java.util.List.of(new ScoredSequence(text, P)), mcNum, batch, seed).natsPerToken() * L;
+        }
         SplittableRandom rng = new SplittableRandom(seed);
         ForwardProcess noise = new ForwardProcess(mask);
         double total = 0;

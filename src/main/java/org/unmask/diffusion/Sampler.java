@@ -33,6 +33,11 @@ public final class Sampler {
         check(cfg.maskId() < vocab, "mask id " + cfg.maskId() + " is outside the vocabulary (" + vocab + ")");
         check(cfg.eosId() < vocab, "EOS id " + cfg.eosId() + " is outside the vocabulary (" + vocab + ")");
         check(cfg.eotId() < vocab, "EoT id " + cfg.eotId() + " is outside the vocabulary (" + vocab + ")");
+        int size = models.config().blockSize();
+        if (size > 0 && !(cfg.blockCausal() && cfg.blockLength() == size))
+            throw new InvalidSettingException(cfg.blockCausal() ? Setting.BLOCK_LENGTH : Setting.BLOCK_CAUSAL,
+                    "this block-diffusion model (block_size " + size + ") generates block-causally in its own blocks: "
+                            + "{block_length} must be " + size + " and {block_causal} on (the model's defaults)");
     }
 
     /** The settings. */

@@ -50,6 +50,17 @@ public record GenerationDefaults(String remasking, double temperature, double to
     public static final GenerationDefaults LLADA2 =
             new GenerationDefaults("low_confidence", 0, 1, 0, 0, 1e-3, false, true, 32, 0.95);
 
+    /**
+     * The defaults of a model: its family's, except that a block-diffusion model ({@code block_size} B) generates as
+     * it was trained, block-causally in blocks of B aligned at position 0 with the exact block cache, one step per token.
+     */
+    public static GenerationDefaults of(ModelConfig config) {
+        GenerationDefaults f = config.family().generationDefaults();
+        if (!config.blockDiffusion()) return f;
+        return new GenerationDefaults(f.remasking(), f.temperature(), f.topP(), f.topK(), f.algTemp(), f.eps(), false, true,
+                config.blockSize(), f.threshold());
+    }
+
     /** The file of a model directory that may carry its own defaults, under the key {@value #KEY}. */
     public static final String FILE = "generation_config.json";
     /** The object of {@value #FILE} holding Unmask's settings (other tools' fields are left alone). */

@@ -44,6 +44,7 @@ public final class LladaFamily implements ModelFamily {
         int mask = j.requiredInt("mask_token_id"), eos = j.requiredInt("eos_token_id");
         Integer pad = j.optInt("pad_token_id"), bos = j.optInt("bos_token_id");
         boolean tied = j.optBool("weight_tying", false), shift = j.optBool("shift_logits", false);
+        int blockSize = j.optInt("block_size", 0);
         if (heads > 0 && d % heads != 0) throw j.error("n_heads", "= " + heads + " must divide d_model (" + d + ")");
         if (heads > 0 && d > 0 && (d / heads) % 2 != 0)
             throw j.error("n_heads", "= " + heads + " gives an odd head size d_model/n_heads = " + d / heads + ", and RoPE needs an even one");
@@ -51,7 +52,7 @@ public final class LladaFamily implements ModelFamily {
         // n_heads ≤ 0 is reported by the config itself, which checks n_heads before the head size
         return new ModelConfig(this, d, layers, heads, kv == null ? heads : kv, hd == 0 ? 2 : hd, mlp, vocab,
                 emb == null ? vocab : emb, maxLen, theta, hd == 0 ? 2 : hd, eps, false, false, tied, shift, mask, eos,
-                pad == null ? eos : pad, bos);
+                pad == null ? eos : pad, bos, blockSize);
     }
 
     @Override public Map<String, Object> configJson(ModelConfig c) {
@@ -87,6 +88,8 @@ public final class LladaFamily implements ModelFamily {
         m.put("residual_dropout", 0.0);
         m.put("embedding_dropout", 0.0);
         if (c.logitShift()) m.put("shift_logits", true);
+        // a block-diffusion model (BD3-LM): block-causal attention in blocks of this size, generated block by block
+        if (c.blockSize() > 0) m.put("block_size", c.blockSize());
         m.put("mask_token_id", c.maskTokenId());
         m.put("eos_token_id", c.eosTokenId());
         m.put("pad_token_id", c.padTokenId());

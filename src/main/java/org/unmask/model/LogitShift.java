@@ -24,7 +24,7 @@ public final class LogitShift implements CachingDenoiser {
     }
 
     @Override public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows, AttentionPattern pattern) {
-        return raw.logits(ids, batch, seqLen, attend, previous(rows, batch, seqLen), pattern);
+        return raw.logits(ids, batch, seqLen, attend, previous(rows, batch, seqLen, pattern), pattern);
     }
 
     @Override public boolean caching() { return raw instanceof CachingDenoiser c && c.caching(); }
@@ -43,6 +43,24 @@ public final class LogitShift implements CachingDenoiser {
     private CachingDenoiser cachingRaw() {
         if (raw instanceof CachingDenoiser c && c.caching()) return c;
         throw new UnsupportedOperationException(raw.getClass().getSimpleName() + " cannot run cached windows");
+    }
+
+    /**
+     * The rows whose outputs predict {@code rows} under {@code pattern}: {@link #previous(int[], int, int)}, except in
+     * BD3-LM's noisy/clean layout ({@code T = 2L}), where the first noisy position of block b > 0 is predicted by the
+     * clean copy's position before it (the last token of the finished block b−1, as block-by-block generation sees
+     * it), not by the previous noisy block, which that block cannot see.
+     */
+    public static int[] previous(int[] rows, int batch, int seqLen, AttentionPattern pattern) {
+        if (pattern == null || pattern.kind() != AttentionPattern.Kind.NOISY_CLEAN) return previous(rows, batch, seqLen);
+        int half = pattern.positionPeriod(seqLen), size = pattern.blockSize();
+        int n = rows == null ? batch * seqLen : rows.length;
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            int r = rows == null ? i : rows[i], t = r % seqLen;
+            out[i] = t == 0 || t == half ? r : t < half && t % size == 0 ? r + half - 1 : r - 1;
+        }
+        return out;
     }
 
     /** For each flat row {@code b·T + t}, the row whose output predicts it: {@code b·T + max(t−1, 0)}. */

@@ -1,6 +1,7 @@
 package org.unmask.model;
 
 import org.unmask.files.AtomicFile;
+import org.unmask.model.kernels.AttentionPattern;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,12 +33,15 @@ import java.util.List;
  * @param eosTokenId        end of text
  * @param padTokenId        padding of left-padded batches
  * @param bosTokenIdOrNull  start of text, null when the model has none
+ * @param blockSize         0, or the block size of a block-diffusion model (BD3-LM, {@code "block_size"} in
+ *                          config.json): attention is block-causal in blocks of this size aligned at position 0, and
+ *                          generation and the ELBO go block by block
  */
 public record ModelConfig(
         ModelFamily family, int dModel, int nLayers, int nHeads, int nKvHeads, int headDim, int mlpHiddenSize,
         int vocabSize, int embeddingSize, int maxSequenceLength, double ropeTheta, int rotaryDim, double rmsNormEps,
         boolean qkvBias, boolean qkNorm, boolean weightTying, boolean logitShift,
-        int maskTokenId, int eosTokenId, int padTokenId, Integer bosTokenIdOrNull) {
+        int maskTokenId, int eosTokenId, int padTokenId, Integer bosTokenIdOrNull, int blockSize) {
 
     /** The config.json fields every family maps, named in errors by the family's spelling. */
     public enum Field {
@@ -68,6 +72,7 @@ public record ModelConfig(
         tokenId(family, Field.EOS_TOKEN_ID, eosTokenId, embeddingSize);
         tokenId(family, Field.PAD_TOKEN_ID, padTokenId, embeddingSize);
         if (bosTokenIdOrNull != null) tokenId(family, Field.BOS_TOKEN_ID, bosTokenIdOrNull, embeddingSize);
+        if (blockSize < 0) throw new IllegalArgumentException(PREFIX + "field 'block_size' = " + blockSize + " must be >= 0 (0: not a block-diffusion model)");
         try {
             exactParameterCount(dModel, nLayers, (long) nHeads * headDim, (long) nKvHeads * headDim, headDim,
                     mlpHiddenSize, embeddingSize, qkvBias, qkNorm, weightTying);
@@ -77,6 +82,16 @@ public record ModelConfig(
                     + " " + mlpHiddenSize + " and " + family.fieldName(Field.EMBEDDING_SIZE) + " " + embeddingSize
                     + " give more than 2^63 parameters");
         }
+    }
+
+    /** A model that is not block-diffusion (every family's own layout). */
+    public ModelConfig(ModelFamily family, int dModel, int nLayers, int nHeads, int nKvHeads, int headDim, int mlpHiddenSize,
+                       int vocabSize, int embeddingSize, int maxSequenceLength, double ropeTheta, int rotaryDim, double rmsNormEps,
+                       boolean qkvBias, boolean qkNorm, boolean weightTying, boolean logitShift,
+                       int maskTokenId, int eosTokenId, int padTokenId, Integer bosTokenIdOrNull) {
+        this(family, dModel, nLayers, nHeads, nKvHeads, headDim, mlpHiddenSize, vocabSize, embeddingSize, maxSequenceLength,
+                ropeTheta, rotaryDim, rmsNormEps, qkvBias, qkNorm, weightTying, logitShift, maskTokenId, eosTokenId,
+                padTokenId, bosTokenIdOrNull, 0);
     }
 
     /**
@@ -156,14 +171,32 @@ public record ModelConfig(
     public ModelConfig withTokens(int vocab, int mask, int eos, Integer bos) {
         return new ModelConfig(family, dModel, nLayers, nHeads, nKvHeads, headDim, mlpHiddenSize, vocab,
                 Math.max(vocab, embeddingSize), maxSequenceLength, ropeTheta, rotaryDim, rmsNormEps, qkvBias, qkNorm,
-                weightTying, logitShift, mask, eos, eos, bos);
+                weightTying, logitShift, mask, eos, eos, bos, blockSize);
     }
 
     /** A copy whose output at position i predicts token i+1 ({@code shift_logits}) or not. */
     public ModelConfig withLogitShift(boolean shift) {
         return new ModelConfig(family, dModel, nLayers, nHeads, nKvHeads, headDim, mlpHiddenSize, vocabSize, embeddingSize,
                 maxSequenceLength, ropeTheta, rotaryDim, rmsNormEps, qkvBias, qkNorm, weightTying, shift, maskTokenId,
-                eosTokenId, padTokenId, bosTokenIdOrNull);
+                eosTokenId, padTokenId, bosTokenIdOrNull, blockSize);
+    }
+
+    /** A copy trained (or not, 0) as a block-diffusion model with blocks of {@code size}. */
+    public ModelConfig withBlockSize(int size) {
+        return new ModelConfig(family, dModel, nLayers, nHeads, nKvHeads, headDim, mlpHiddenSize, vocabSize, embeddingSize,
+                maxSequenceLength, ropeTheta, rotaryDim, rmsNormEps, qkvBias, qkNorm, weightTying, logitShift, maskTokenId,
+                eosTokenId, padTokenId, bosTokenIdOrNull, size);
+    }
+
+    /** Whether this is a block-diffusion model (block-causal attention in blocks of {@link #blockSize}). */
+    public boolean blockDiffusion() { return blockSize > 0; }
+
+    /**
+     * The attention a forward pass over clean and partly masked positions uses: block-causal in the model's blocks
+     * for a block-diffusion model, bidirectional otherwise.
+     */
+    public AttentionPattern attention() {
+        return blockSize > 0 ? AttentionPattern.blockCausal(blockSize) : AttentionPattern.BIDIRECTIONAL;
     }
 
     /** Named presets for {@code unmask init --preset} and {@code unmask train --preset}. */

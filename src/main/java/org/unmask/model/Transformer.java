@@ -197,7 +197,7 @@ public final class Transformer implements CachingDenoiser {
 
     @Override
     public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows) {
-        return logits(ids, batch, seqLen, attend, rows, AttentionPattern.BIDIRECTIONAL);
+        return logits(ids, batch, seqLen, attend, rows, config.attention());
     }
 
     /** Logits of the flat positions {@code rows} (all when null) under an attention {@code pattern}. */
@@ -206,7 +206,7 @@ public final class Transformer implements CachingDenoiser {
         int[] r = rows != null ? rows : allRows(batch * seqLen);
         checkRows(r, batch * seqLen);
         Activations a = new Activations(config, batch, seqLen, false, clock);
-        forward(a, ids, attend, pattern == null ? AttentionPattern.BIDIRECTIONAL : pattern);
+        forward(a, ids, attend, pattern == null ? config.attention() : pattern);
         float[] out = logitBuffer(r.length);
         head(a, r, out);
         return out;
@@ -223,6 +223,8 @@ public final class Transformer implements CachingDenoiser {
             throw new IllegalArgumentException("the cache holds sequences of " + cache.seqLen() + " positions × " + cache.kvDim()
                     + ", not " + seqLen + " × " + config.kvDim());
         if (slots.length != batch) throw new IllegalArgumentException(slots.length + " cache slots for " + batch + " rows");
+        if (pattern != null && pattern.hasHoles())
+            throw new IllegalArgumentException("the " + pattern.kind() + " training layout cannot run over a cached window");
         if (from < 0 || to > seqLen || from >= to) throw new IllegalArgumentException("window [" + from + ", " + to + ") is not inside 0.." + seqLen);
         int W = to - from;
         int[] windowIds = new int[batch * W];
@@ -235,7 +237,7 @@ public final class Transformer implements CachingDenoiser {
             windowRows[i] = j * W + t - from;
         }
         Activations a = new Activations(config, batch, W, false, clock);
-        forward(a, windowIds, attend, pattern == null ? AttentionPattern.BIDIRECTIONAL : pattern, new Window(cache, slots, from, seqLen));
+        forward(a, windowIds, attend, pattern == null ? config.attention() : pattern, new Window(cache, slots, from, seqLen));
         float[] out = logitBuffer(rows.length);
         head(a, windowRows, out);
         return out;
@@ -255,7 +257,7 @@ public final class Transformer implements CachingDenoiser {
             trainActs = new Activations(config, batch, seqLen, true, clock);
         }
         Activations a = trainActs;
-        AttentionPattern m = pattern == null ? AttentionPattern.BIDIRECTIONAL : pattern;
+        AttentionPattern m = pattern == null ? config.attention() : pattern;
         forward(a, ids, attend, m);
         int e = config.embeddingSize();
         a.headCapacity(rows.length, config.dModel(), e);
@@ -271,7 +273,7 @@ public final class Transformer implements CachingDenoiser {
         checkInputs(ids, batch, seqLen, attend);
         checkTargets(rows, targets, weights, batch * seqLen);
         Activations a = new Activations(config, batch, seqLen, false, clock);
-        forward(a, ids, attend, pattern == null ? AttentionPattern.BIDIRECTIONAL : pattern);
+        forward(a, ids, attend, pattern == null ? config.attention() : pattern);
         float[] logits = logitBuffer(rows.length);
         head(a, rows, logits);
         return CrossEntropy.forward(logits, targets, weights, rows.length, config.embeddingSize(), false);
@@ -317,6 +319,8 @@ public final class Transformer implements CachingDenoiser {
         float eps = (float) config.rmsNormEps();
         int from = window == null ? 0 : window.from(), fullLen = window == null ? a.seqLen : window.seqLen();
         Rope rope = rope(fullLen);
+        // a window runs one copy at its own positions; a whole row may hold two copies sharing positions (BD3-LM)
+        int ropeLen = window == null ? pattern.positionPeriod(a.seqLen) : a.seqLen;
         int[] base = new int[a.batch];   // where each row's keys start in its cache slot: position 0
         Embedding.forward(a.h, ids, embedding, d);
         for (int l = 0; l < blocks.length; l++) {
@@ -338,8 +342,8 @@ public final class Transformer implements CachingDenoiser {
                 RmsNorm.forward(s.q, null, s.q, w.qNorm().w(), w.qNorm().offset(), n * H, hd, eps);
                 RmsNorm.forward(s.k, null, s.k, w.kNorm().w(), w.kNorm().offset(), n * KVH, hd, eps);
             }
-            rope.forward(s.q, n, a.seqLen, from, H);
-            rope.forward(s.k, n, a.seqLen, from, KVH);
+            rope.forward(s.q, n, ropeLen, from, H);
+            rope.forward(s.k, n, ropeLen, from, KVH);
             if (window == null) {
                 Attention.forward(s.att, s.probs, s.q, s.k, s.v, attend, pattern, a.batch, a.seqLen, H, KVH, hd);
             } else {
@@ -375,6 +379,7 @@ public final class Transformer implements CachingDenoiser {
         int H = config.nHeads(), KVH = config.nKvHeads(), hd = config.headDim(), r = rows.length;
         float[] g = p.grads(), vals = p.values();
         Rope rope = rope(a.seqLen);
+        int ropeLen = pattern.positionPeriod(a.seqLen);
 
         // LM head and final norm, on the selected rows only
         Arrays.fill(a.headDNorm, 0, r * d, 0f);
@@ -411,8 +416,8 @@ public final class Transformer implements CachingDenoiser {
             mmBackInput(a.datt, a.dh, w.o(), n, d, d, vals);
             mmBackWeight(g, w.o(), a.dh, s.att, n, d, d);
             Attention.backward(a.dq, a.dk, a.dv, a.datt, s.probs, s.q, s.k, s.v, pattern, a.batch, a.seqLen, H, KVH, hd);
-            rope.backward(a.dq, n, a.seqLen, H);
-            rope.backward(a.dk, n, a.seqLen, KVH);
+            rope.backward(a.dq, n, ropeLen, H);
+            rope.backward(a.dk, n, ropeLen, KVH);
             Arrays.fill(a.da, 0f);
             mmBackInput(a.da, a.dq, w.q(), n, d, d, vals);
             mmBackInput(a.da, a.dk, w.k(), n, kv, d, vals);

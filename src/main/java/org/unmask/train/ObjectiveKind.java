@@ -9,7 +9,9 @@ public enum ObjectiveKind {
     /** LLaDA masked diffusion (bidirectional). */
     DIFFUSION,
     /** The autoregressive baseline (causal, next-token). */
-    AR;
+    AR,
+    /** Block diffusion (BD3-LM): autoregressive over blocks, masked diffusion inside each. */
+    BLOCK;
 
     /** The spelling on the command line and in trainer_state.json. */
     public String spelling() { return name().toLowerCase(Locale.ROOT); }

@@ -122,7 +122,7 @@ class TrainCommandTest {
         assertThat(badTime.err()).contains("--time");
         Run badObjective = unmask("train", "--corpus", corpus.toString(), "--config", config.toString(), "--out",
                 tmp.resolve("y").toString(), "--objective", "gan", "--cache", cache.toString());
-        assertThat(badObjective.err()).contains("Invalid value for option '--objective': unknown objective 'gan' (known: diffusion, ar)");
+        assertThat(badObjective.err()).contains("Invalid value for option '--objective': unknown objective 'gan' (known: diffusion, ar, block)");
         Run noResume = unmask("train", "--corpus", corpus.toString(), "--out", tmp.resolve("z").toString(), "--resume");
         assertThat(noResume.err()).contains("no checkpoint to resume");
         Run tooLong = unmask("train", "--corpus", corpus.toString(), "--config", config.toString(), "--out",
@@ -149,6 +149,59 @@ class TrainCommandTest {
         // one estimator, the same windows and the same mask seed: the same number
         assertThat(evaluated).isCloseTo(trained, org.assertj.core.api.Assertions.within(1e-6));
         assertThat(trained).isBetween(1.0, Math.log(300) / Math.log(2) + 1);
+    }
+
+    @Test void blockDiffusionFromAnArRunAndEveryCommandUsesItsBlocks() throws Exception {
+        Path config = config(), ar = tmp.resolve("ar"), block = tmp.resolve("block"), cache = tmp.resolve("cache");
+        Run base = unmask("train", "--corpus", "default", "--config", config.toString(), "--out", ar.toString(),
+                "--objective", "ar", "--max-steps", "1", "--batch", "2", "--seq-len", "16", "--val-windows", "2", "--cache", cache.toString());
+        assertThat(base.code()).as(base.err()).isZero();
+        Run adapted = unmask("train", "--corpus", "default", "--init-from", ar.toString(), "--out", block.toString(),
+                "--objective", "block", "--block-size", "4", "--mask-rate-range", "0.3,0.8", "--max-steps", "2", "--batch", "2",
+                "--seq-len", "16", "--val-windows", "2", "--val-grid", "2", "--cache", cache.toString());
+        assertThat(adapted.code()).as(adapted.err()).isZero();
+        ModelConfig c = ModelConfig.read(block.resolve("config.json"));
+        assertThat(c.blockSize()).isEqualTo(4);
+        assertThat(c.logitShift()).isTrue();   // AR → block diffusion keeps next-token prediction
+        assertThat(Files.readString(block.resolve("config.json"))).contains("\"block_size\" : 4");
+        assertThat(TrainerState.read(block).objective()).isEqualTo("block");
+
+        // eval prints the block ELBO training's validation printed
+        double trained = Double.NaN;
+        for (String line : Files.readAllLines(block.resolve("metrics.jsonl"))) {
+            var n = new ObjectMapper().readTree(line);
+            if (n.has("val_bpt")) trained = n.get("val_bpt").asDouble();
+        }
+        Run eval = unmask("eval", "--model", block.toString(), "--corpus", "default:valid", "--seq-len", "16",
+                "--max-chunks", "2", "--grid", "2");
+        assertThat(eval.code()).as(eval.err()).isZero();
+        double evaluated = Double.parseDouble(eval.out().replaceAll("(?s).*bits_per_token (\\S+).*", "$1"));
+        assertThat(evaluated).isCloseTo(trained, org.assertj.core.api.Assertions.within(1e-6));
+
+        Run resumed = unmask("train", "--corpus", "default", "--out", block.toString(), "--resume", "--max-steps", "3",
+                "--batch", "2", "--seq-len", "16", "--val-windows", "2", "--cache", cache.toString());
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(TrainerState.read(block).step()).isEqualTo(3);
+
+        Run gen = unmask("generate", "--model", block.toString(), "--prompt-ids", "5 6 7", "--max-tokens", "10");
+        assertThat(gen.code()).as(gen.err()).isZero();
+        Run score = unmask("score", "--model", block.toString(), "--prompt-ids", "5 6 7", "--answer-ids", "8 9", "--mc-num", "2");
+        assertThat(score.code()).as(score.err()).isZero();
+        Run wrongBlocks = unmask("generate", "--model", block.toString(), "--prompt-ids", "5 6 7", "--gen-length", "8", "--block-length", "8");
+        assertThat(wrongBlocks.code()).isNotZero();
+        assertThat(wrongBlocks.err()).contains("block_size 4").contains("--block-length");
+
+        Run noSize = unmask("train", "--corpus", "default", "--config", config.toString(), "--out", tmp.resolve("n").toString(),
+                "--objective", "block", "--cache", cache.toString());
+        assertThat(noSize.err()).contains("--block-size");
+        Run stray = unmask("train", "--corpus", "default", "--config", config.toString(), "--out", tmp.resolve("s").toString(),
+                "--block-size", "4", "--cache", cache.toString());
+        assertThat(stray.err()).contains("--objective block");
+        Run badRange = unmask("train", "--corpus", "default", "--config", config.toString(), "--out", tmp.resolve("r").toString(),
+                "--objective", "block", "--block-size", "4", "--mask-rate-range", "0.9,0.3", "--cache", cache.toString());
+        assertThat(badRange.err()).contains("--mask-rate-range");
+        Run fixed = unmask("generate", "--model", ar.toString(), "--prompt-ids", "5 6 7", "--max-tokens", "8");
+        assertThat(fixed.err()).contains("--gen-length");
     }
 
     @Test void initFromAnArRunKeepsNextTokenPredictionAnnealsAndResumes() throws Exception {

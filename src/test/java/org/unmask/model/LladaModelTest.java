@@ -47,7 +47,8 @@ class LladaModelTest {
     @Test
     void gradientsOfEveryTensorMatchFiniteDifferences() {
         for (boolean tied : new boolean[]{false, true}) {
-            for (AttentionPattern mask : new AttentionPattern[]{AttentionPattern.BIDIRECTIONAL, AttentionPattern.blockCausal(3)}) {
+            for (AttentionPattern mask : new AttentionPattern[]{AttentionPattern.BIDIRECTIONAL, AttentionPattern.blockCausal(3),
+                    AttentionPattern.noisyClean(3)}) {
                 checkModelGradients(tied, mask);
             }
         }
@@ -57,11 +58,11 @@ class LladaModelTest {
         ModelConfig c = tiny(tied);
         Transformer m = spread(c, 7);
         Random rnd = new Random(8);
-        int B = 2, T = 7;
+        int B = 2, T = mask.kind() == AttentionPattern.Kind.NOISY_CLEAN ? 8 : 7;   // two copies of 4 (RoPE positions 0..3)
         int[] ids = randomIds(rnd, B * T, 11);
         boolean[] attend = new boolean[B * T];
         Arrays.fill(attend, true);
-        attend[7] = false;                                 // a left pad in the second row
+        attend[T] = false;                                 // a left pad in the second row
         int[] rows = {1, 3, 4, 6, 8, 12, 3};               // a repeated row adds up
         int[] targets = {2, 5, 9, 0, 12, 1, 4};
         float[] weights = {1f, 0.5f, 2f, 1f, 1f, 0.25f, 1f};

@@ -75,6 +75,33 @@ class LladaEngineTest {
         assertThat(events.getLast().ended()).isTrue();
     }
 
+    @Test void aBlockDiffusionModelStreamsEachBlockAsItIsFinished() {
+        // a random block-diffusion model (blocks of 4): the server's defaults decode its blocks with the exact cache
+        ModelConfig c = new ModelConfig(16, 1, 2, null, 32, VOCAB, null, 512, 10000, 1e-5, false, CharTokenizer.MASK,
+                CharTokenizer.EOS, null, 1).withBlockSize(4);
+        org.unmask.model.Transformer model = org.unmask.model.Transformer.randomInit(c, 3);
+        LladaEngine engine = new LladaEngine("block", org.unmask.api.UnmaskModel.of(model, java.util.Optional.of(new CharTokenizer())), 4);
+        SamplerConfig cfg = SamplerConfig.builder().genLength(13).defaults(engine.generationDefaults()).logitsEosInf(true)
+                .earlyStop(true).specialIds(CharTokenizer.MASK, CharTokenizer.EOS, CharTokenizer.EOT).build();
+        assertThat(cfg.blockCausal()).isTrue();
+        assertThat(cfg.blockLength()).isEqualTo(4);
+        int[] prompt = {1, 40, 41};
+        List<int[]> seen = new ArrayList<>();   // {block, settled answer tokens} per event
+        GenerationResult r = engine.generate(new GenerationRequest(prompt, cfg, List.of()), e -> {
+            AnswerStep a = engine.vocabulary().answerStep(e, prompt.length);
+            seen.add(new int[]{e.block(), engine.vocabulary().settledLength(a.generated())});
+        }, new CancellationToken());
+        assertThat(r.cancelled()).isFalse();
+        // blocks are aligned at position 0: block k ends at canvas position 4(k+1), answer position 4(k+1) − 3; while
+        // block k is decoded every earlier block is settled text already, so it has been streamed
+        int blocks = 0;
+        for (int[] s : seen) {
+            blocks = Math.max(blocks, s[0] + 1);
+            if (s[0] > 0) assertThat(s[1]).as("settled answer tokens in block %d", s[0]).isGreaterThanOrEqualTo(4 * s[0] - 3);
+        }
+        assertThat(blocks).isEqualTo(4);   // 3 + 13 = 16 positions: blocks 0..3
+    }
+
     @Test void cancellingStopsTheSampler() {
         AnswerDenoiser model = new AnswerDenoiser(32);
         LladaEngine engine = new LladaEngine("answer", org.unmask.api.UnmaskModel.of(model, java.util.Optional.of(new CharTokenizer())), 4);

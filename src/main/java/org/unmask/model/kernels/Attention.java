@@ -12,10 +12,12 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Layouts (row-major): {@code q, out} are {@code [B·T, H·hd]}, {@code k, v} are {@code [B·T, KVH·hd]}, query head
  * {@code h} reads key/value head {@code h / (H/KVH)}, and the saved probabilities are {@code [B, H, T, T]}. Every
- * pattern lets query {@code i} see a prefix {@code [0, limit(i))} of the keys, minus the padding keys
- * ({@code attend[b·T + j] == false}); padding queries still attend to the visible keys, as in HF LLaDA. A query with
- * no visible key gets a zero output. Keys are transposed per head so that the score and gradient loops run along
- * the key axis in SIMD lanes.
+ * pattern lets query {@code i} see a span {@code [start(i), limit(i))} of the keys (a prefix for all but BD3-LM's
+ * noisy/clean mask), minus the pattern's hidden range and the padding keys ({@code attend[b·T + j] == false});
+ * padding queries still attend to the visible keys, as in HF LLaDA. Hidden keys inside a span are scored and given
+ * probability zero, which the backward pass then carries without a special case. A query with no visible key gets a
+ * zero output. Keys are transposed per head so that the score and gradient loops run along the key axis in SIMD
+ * lanes.
  */
 public final class Attention {
     private Attention() {}
@@ -25,14 +27,7 @@ public final class Attention {
     private static final int TILE = 4;
 
     /** Number of leading keys query {@code i} may see under {@code pattern} in a row of {@code seqLen}. */
-    public static int keyLimit(AttentionPattern pattern, int i, int seqLen) {
-        return switch (pattern.kind()) {
-            case BIDIRECTIONAL -> seqLen;
-            case CAUSAL -> i + 1;
-            case BLOCK_CAUSAL -> Math.min(seqLen, (i / pattern.blockSize() + 1) * pattern.blockSize());
-            case LOOKAHEAD -> (int) Math.min(seqLen, (long) i + 1 + pattern.width());
-        };
-    }
+    public static int keyLimit(AttentionPattern pattern, int i, int seqLen) { return pattern.keyLimit(i, seqLen); }
 
     /** Per-thread scratch space, grown on demand and reused across calls. */
     private static final class Scratch {
@@ -71,45 +66,56 @@ public final class Attention {
         if (from < 0 || W < 0 || from + W > T) throw new IllegalArgumentException("query window [" + from + ", " + (from + W) + ") lies outside " + T + " keys");
         int group = H / KVH, qd = H * hd, kvd = KVH * hd;
         float scale = (float) (1.0 / Math.sqrt(hd));
-        // limits only grow with the query position, so the last query's bounds the keys any query of the window sees
-        int keys = W == 0 ? 0 : keyLimit(pattern, from + W - 1, T);
+        int widest = 0;   // the keys any query of the window sees lie below the widest limit
+        for (int i = from; i < from + W; i++) widest = Math.max(widest, pattern.keyLimit(i, T));
+        int keyCount = widest;
         Parallel.forRange(B * H, 1, (t0, t1) -> {
             Scratch s = SCRATCH.get();
+            int keys = keyCount;
             s.kT = s.ensure(s.kT, hd * keys);
             s.row = s.ensure(s.row, TILE * keys);
             float[] kT = s.kT;
-            int[] po = new int[TILE], qo = new int[TILE], lims = new int[TILE];
+            int[] po = new int[TILE], qo = new int[TILE], lims = new int[TILE], starts = new int[TILE];
             for (int bh = t0; bh < t1; bh++) {
                 int b = bh / H, h = bh % H, kvh = h / group;
                 transpose(kT, ks[b], base[b], keys, kvd, kvh * hd, hd);
                 float[] p = probs != null ? probs : s.row;
                 // queries in tiles of TILE, so that each key and value row is loaded once per tile
                 for (int i0 = 0; i0 < W; i0 += TILE) {
-                    int nq = Math.min(TILE, W - i0), limMax = 0;
+                    int nq = Math.min(TILE, W - i0), limMax = 0, startMin = T;
                     for (int t = 0; t < nq; t++) {
                         int i = i0 + t;
-                        lims[t] = keyLimit(pattern, from + i, T);
+                        lims[t] = pattern.keyLimit(from + i, T);
+                        starts[t] = Math.min(pattern.keyStart(from + i, T), lims[t]);
                         limMax = Math.max(limMax, lims[t]);
+                        startMin = Math.min(startMin, starts[t]);
                         po[t] = probs != null ? ((b * H + h) * W + i) * T : t * keys;
                         qo[t] = (b * W + i) * qd + h * hd;
                     }
-                    if (nq == TILE) scores4(p, po, q, qo, kT, keys, hd, limMax, scale);
-                    else for (int t = 0; t < nq; t++) scores(p, po[t], q, qo[t], kT, keys, hd, lims[t], scale);
+                    if (startMin > limMax) startMin = limMax;
+                    if (nq == TILE) scores4(p, po, q, qo, kT, keys, hd, startMin, limMax, scale);
+                    else for (int t = 0; t < nq; t++) scores(p, po[t], q, qo[t], kT, keys, hd, starts[t], lims[t], scale);
                     for (int t = 0; t < nq; t++) {
-                        if (!softmax(p, po[t], lims[t], attend, b * T)) java.util.Arrays.fill(p, po[t], po[t] + lims[t], 0f);
-                        java.util.Arrays.fill(p, po[t] + lims[t], po[t] + (probs != null ? T : limMax), 0f);
+                        int st = starts[t], lim = lims[t];
+                        if (pattern.hasHoles()) {
+                            int h0 = Math.max(st, pattern.holeStart(from + i0 + t, T)), h1 = Math.min(lim, pattern.holeEnd(from + i0 + t, T));
+                            if (h0 < h1) java.util.Arrays.fill(p, po[t] + h0, po[t] + h1, Float.NEGATIVE_INFINITY);
+                        }
+                        if (!softmax(p, po[t], st, lim, attend, b * T)) java.util.Arrays.fill(p, po[t] + st, po[t] + lim, 0f);
+                        java.util.Arrays.fill(p, po[t] + (probs != null ? 0 : startMin), po[t] + st, 0f);
+                        java.util.Arrays.fill(p, po[t] + lim, po[t] + (probs != null ? T : limMax), 0f);
                     }
                     int vBase = base[b] + kvh * hd;
-                    if (nq == TILE) weightedSum4(out, qo, p, po, vs[b], vBase, kvd, limMax, hd);
-                    else for (int t = 0; t < nq; t++) weightedSum(out, qo[t], p, po[t], vs[b], vBase, kvd, lims[t], hd);
+                    if (nq == TILE) weightedSum4(out, qo, p, po, vs[b], vBase, kvd, startMin, limMax, hd);
+                    else for (int t = 0; t < nq; t++) weightedSum(out, qo[t], p, po[t], vs[b], vBase, kvd, starts[t], lims[t], hd);
                 }
             }
         });
     }
 
-    /** {@link #scores} for a full tile of four queries over the first {@code lim} keys. */
-    private static void scores4(float[] p, int[] po, float[] x, int[] xo, float[] kT, int T, int hd, int lim, float scale) {
-        int j = 0;
+    /** {@link #scores} for a full tile of four queries over the keys {@code [start, lim)}. */
+    private static void scores4(float[] p, int[] po, float[] x, int[] xo, float[] kT, int T, int hd, int start, int lim, float scale) {
+        int j = start;
         // two key chunks at a time: each broadcast query element feeds two FMAs, eight accumulators in flight
         for (; j + 2 * L <= lim; j += 2 * L) {
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
@@ -125,7 +131,7 @@ public final class Attention {
             a2.mul(scale).intoArray(p, po[2] + j); b2.mul(scale).intoArray(p, po[2] + j + L);
             a3.mul(scale).intoArray(p, po[3] + j); b3.mul(scale).intoArray(p, po[3] + j + L);
         }
-        for (int bound = S.loopBound(lim); j < bound; j += L) {
+        for (; j + L <= lim; j += L) {
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
             for (int c = 0; c < hd; c++) {
                 FloatVector k = FloatVector.fromArray(S, kT, c * T + j);
@@ -148,13 +154,13 @@ public final class Attention {
         }
     }
 
-    /** {@link #weightedSum} for a full tile of four queries whose weights are zero beyond their own limits. */
-    private static void weightedSum4(float[] out, int[] oo, float[] p, int[] po, float[] v, int vBase, int stride, int lim, int hd) {
+    /** {@link #weightedSum} for a full tile of four queries whose weights are zero outside their own spans. */
+    private static void weightedSum4(float[] out, int[] oo, float[] p, int[] po, float[] v, int vBase, int stride, int start, int lim, int hd) {
         int c = 0;
         // two column chunks at a time: eight independent accumulators hide the FMA latency
         for (; c + 2 * L <= hd; c += 2 * L) {
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-            for (int j = 0; j < lim; j++) {
+            for (int j = start; j < lim; j++) {
                 int vo = vBase + j * stride + c;
                 FloatVector va = FloatVector.fromArray(S, v, vo), vb = FloatVector.fromArray(S, v, vo + L);
                 FloatVector p0 = FloatVector.broadcast(S, p[po[0] + j]), p1 = FloatVector.broadcast(S, p[po[1] + j]);
@@ -169,7 +175,7 @@ public final class Attention {
         }
         for (int bound = S.loopBound(hd); c < bound; c += L) {
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            for (int j = 0; j < lim; j++) {
+            for (int j = start; j < lim; j++) {
                 FloatVector vj = FloatVector.fromArray(S, v, vBase + j * stride + c);
                 a0 = vj.fma(FloatVector.broadcast(S, p[po[0] + j]), a0);
                 a1 = vj.fma(FloatVector.broadcast(S, p[po[1] + j]), a1);
@@ -184,7 +190,7 @@ public final class Attention {
         for (; c < hd; c++) {
             for (int t = 0; t < TILE; t++) {
                 float a = 0;
-                for (int j = 0; j < lim; j++) a += p[po[t] + j] * v[vBase + j * stride + c];
+                for (int j = start; j < lim; j++) a += p[po[t] + j] * v[vBase + j * stride + c];
                 out[oo[t] + c] = a;
             }
         }
@@ -211,34 +217,43 @@ public final class Attention {
                 transpose(vT, v, b * T * kvd, T, kvd, kvh * hd, hd);
                 java.util.Arrays.fill(dkT, 0, n, 0f);
                 java.util.Arrays.fill(dvT, 0, n, 0f);
-                int[] po = new int[TILE], qo = new int[TILE], lims = new int[TILE], dsRows = {0, T, 2 * T, 3 * T};
+                int[] po = new int[TILE], qo = new int[TILE], lims = new int[TILE], starts = new int[TILE], dsRows = {0, T, 2 * T, 3 * T};
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                     // queries in tiles of TILE, so that each key row of kT, dkT, dvT is loaded once per tile
                     for (int i0 = 0; i0 < T; i0 += TILE) {
-                        int nq = Math.min(TILE, T - i0), limMax = 0;
+                        int nq = Math.min(TILE, T - i0), limMax = 0, startMin = T;
                         for (int t = 0; t < nq; t++) {
                             int i = i0 + t;
-                            lims[t] = keyLimit(pattern, i, T);
+                            lims[t] = pattern.keyLimit(i, T);
+                            starts[t] = Math.min(pattern.keyStart(i, T), lims[t]);
                             limMax = Math.max(limMax, lims[t]);
+                            startMin = Math.min(startMin, starts[t]);
                             po[t] = ((b * H + h) * T + i) * T;
                             qo[t] = (b * T + i) * qd + h * hd;
                         }
-                        // dp_j = dout_i · v_j, then ds_j = p_j (dp_j − Σ_j' p_j' dp_j') · scale
-                        if (nq == TILE) scores4(ds, dsRows, dout, qo, vT, T, hd, limMax, 1f);
-                        else for (int t = 0; t < nq; t++) scores(ds, t * T, dout, qo[t], vT, T, hd, lims[t], 1f);
+                        if (startMin > limMax) startMin = limMax;
+                        // dp_j = dout_i · v_j, then ds_j = p_j (dp_j − Σ_j' p_j' dp_j') · scale (zero where p_j is:
+                        // hidden and padding keys)
+                        if (nq == TILE) scores4(ds, dsRows, dout, qo, vT, T, hd, startMin, limMax, 1f);
+                        else for (int t = 0; t < nq; t++) scores(ds, t * T, dout, qo[t], vT, T, hd, starts[t], lims[t], 1f);
                         for (int t = 0; t < nq; t++) {
-                            float dot = dotRow(probs, po[t], ds, t * T, lims[t]);
-                            softmaxBackward(ds, t * T, probs, po[t], lims[t], dot, scale);
+                            int st = starts[t], len = lims[t] - st;
+                            float dot = dotRow(probs, po[t] + st, ds, t * T + st, len);
+                            softmaxBackward(ds, t * T + st, probs, po[t] + st, len, dot, scale);
                         }
-                        for (int t = 0; t < nq; t++) java.util.Arrays.fill(ds, t * T + lims[t], t * T + limMax, 0f);
+                        for (int t = 0; t < nq; t++) {
+                            java.util.Arrays.fill(ds, t * T + startMin, t * T + starts[t], 0f);
+                            java.util.Arrays.fill(ds, t * T + lims[t], t * T + limMax, 0f);
+                        }
+                        int span = limMax - startMin;
                         if (nq == TILE) {
-                            for (int c = 0; c < hd; c++) tile4(dq, dkT, dvT, kT, ds, probs, q, dout, po, qo, c, T, limMax);
+                            for (int c = 0; c < hd; c++) tile4(dq, dkT, dvT, kT, ds, probs, q, dout, po, qo, c, T, startMin, limMax);
                         } else {
                             for (int t = 0; t < nq; t++) {
                                 for (int c = 0; c < hd; c++) {
-                                    dq[qo[t] + c] = dotRow(kT, c * T, ds, t * T, limMax);
-                                    axpy(dkT, c * T, q[qo[t] + c], ds, t * T, limMax);
-                                    axpy(dvT, c * T, dout[qo[t] + c], probs, po[t], limMax);
+                                    dq[qo[t] + c] = dotRow(kT, c * T + startMin, ds, t * T + startMin, span);
+                                    axpy(dkT, c * T + startMin, q[qo[t] + c], ds, t * T + startMin, span);
+                                    axpy(dvT, c * T + startMin, dout[qo[t] + c], probs, po[t] + startMin, span);
                                 }
                             }
                         }
@@ -263,10 +278,10 @@ public final class Attention {
         }
     }
 
-    /** {@code p[po + j] = scale · Σ_c x[xo + c]·kT[c·T + j]} for {@code j < lim}, register-blocked over the keys. */
-    private static void scores(float[] p, int po, float[] x, int xo, float[] kT, int T, int hd, int lim, float scale) {
-        int j = 0;
-        for (int bound = S.loopBound(lim); j < bound; j += L) {
+    /** {@code p[po + j] = scale · Σ_c x[xo + c]·kT[c·T + j]} for {@code start <= j < lim}, register-blocked over the keys. */
+    private static void scores(float[] p, int po, float[] x, int xo, float[] kT, int T, int hd, int start, int lim, float scale) {
+        int j = start;
+        for (; j + L <= lim; j += L) {
             FloatVector acc = FloatVector.zero(S);
             for (int c = 0; c < hd; c++) acc = FloatVector.fromArray(S, kT, c * T + j).fma(FloatVector.broadcast(S, x[xo + c]), acc);
             acc.mul(scale).intoArray(p, po + j);
@@ -278,20 +293,20 @@ public final class Attention {
         }
     }
 
-    /** Softmax in place over the first {@code lim} scores, hiding padding keys; false when no key is visible. */
-    private static boolean softmax(float[] p, int po, int lim, boolean[] attend, int keyBase) {
+    /** Softmax in place over the scores {@code [start, lim)}, hiding padding keys; false when no key is visible. */
+    private static boolean softmax(float[] p, int po, int start, int lim, boolean[] attend, int keyBase) {
         if (attend != null) {
-            for (int j = 0; j < lim; j++) if (!attend[keyBase + j]) p[po + j] = Float.NEGATIVE_INFINITY;
+            for (int j = start; j < lim; j++) if (!attend[keyBase + j]) p[po + j] = Float.NEGATIVE_INFINITY;
         }
         FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        int j = 0;
-        for (int bound = S.loopBound(lim); j < bound; j += L) maxV = maxV.max(FloatVector.fromArray(S, p, po + j));
+        int j = start;
+        for (; j + L <= lim; j += L) maxV = maxV.max(FloatVector.fromArray(S, p, po + j));
         float max = maxV.reduceLanes(VectorOperators.MAX);
         for (; j < lim; j++) max = Math.max(max, p[po + j]);
         if (max == Float.NEGATIVE_INFINITY) return false;
         FloatVector sumV = FloatVector.zero(S);
-        j = 0;
-        for (int bound = S.loopBound(lim); j < bound; j += L) {
+        j = start;
+        for (; j + L <= lim; j += L) {
             FloatVector e = Simd.exp(FloatVector.fromArray(S, p, po + j).sub(max));
             e.intoArray(p, po + j);
             sumV = sumV.add(e);
@@ -303,8 +318,8 @@ public final class Attention {
             sum += e;
         }
         float inv = 1f / sum;
-        j = 0;
-        for (int bound = S.loopBound(lim); j < bound; j += L) FloatVector.fromArray(S, p, po + j).mul(inv).intoArray(p, po + j);
+        j = start;
+        for (; j + L <= lim; j += L) FloatVector.fromArray(S, p, po + j).mul(inv).intoArray(p, po + j);
         for (; j < lim; j++) p[po + j] *= inv;
         return true;
     }
@@ -324,15 +339,15 @@ public final class Attention {
      * {@code dk_j[c] += Σ_t q_t[c]·ds_t[j]}, {@code dv_j[c] += Σ_t dout_t[c]·p_t[j]}.
      */
     private static void tile4(float[] dq, float[] dkT, float[] dvT, float[] kT, float[] ds, float[] probs, float[] q,
-                              float[] dout, int[] po, int[] qo, int c, int T, int lim) {
+                              float[] dout, int[] po, int[] qo, int c, int T, int start, int lim) {
         int row = c * T;
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
         FloatVector q0 = FloatVector.broadcast(S, q[qo[0] + c]), q1 = FloatVector.broadcast(S, q[qo[1] + c]);
         FloatVector q2 = FloatVector.broadcast(S, q[qo[2] + c]), q3 = FloatVector.broadcast(S, q[qo[3] + c]);
         FloatVector o0 = FloatVector.broadcast(S, dout[qo[0] + c]), o1 = FloatVector.broadcast(S, dout[qo[1] + c]);
         FloatVector o2 = FloatVector.broadcast(S, dout[qo[2] + c]), o3 = FloatVector.broadcast(S, dout[qo[3] + c]);
-        int j = 0;
-        for (int bound = S.loopBound(lim); j < bound; j += L) {
+        int j = start;
+        for (; j + L <= lim; j += L) {
             FloatVector d0 = FloatVector.fromArray(S, ds, j), d1 = FloatVector.fromArray(S, ds, T + j);
             FloatVector d2 = FloatVector.fromArray(S, ds, 2 * T + j), d3 = FloatVector.fromArray(S, ds, 3 * T + j);
             FloatVector k = FloatVector.fromArray(S, kT, row + j);
@@ -359,12 +374,12 @@ public final class Attention {
         dq[qo[0] + c] = s0; dq[qo[1] + c] = s1; dq[qo[2] + c] = s2; dq[qo[3] + c] = s3;
     }
 
-    /** {@code out[oo + c] = Σ_j p[po + j]·v[vBase + j·stride + c]} for {@code c < hd}. */
-    private static void weightedSum(float[] out, int oo, float[] p, int po, float[] v, int vBase, int stride, int lim, int hd) {
+    /** {@code out[oo + c] = Σ_{start<=j<lim} p[po + j]·v[vBase + j·stride + c]} for {@code c < hd}. */
+    private static void weightedSum(float[] out, int oo, float[] p, int po, float[] v, int vBase, int stride, int start, int lim, int hd) {
         int c = 0;
         for (int bound = S.loopBound(hd); c < bound; c += L) {
             FloatVector acc = FloatVector.zero(S);
-            for (int j = 0; j < lim; j++) {
+            for (int j = start; j < lim; j++) {
                 float pj = p[po + j];
                 acc = FloatVector.fromArray(S, v, vBase + j * stride + c).fma(FloatVector.broadcast(S, pj), acc);
             }
@@ -372,7 +387,7 @@ public final class Attention {
         }
         for (; c < hd; c++) {
             float a = 0;
-            for (int j = 0; j < lim; j++) a += p[po + j] * v[vBase + j * stride + c];
+            for (int j = start; j < lim; j++) a += p[po + j] * v[vBase + j * stride + c];
             out[oo + c] = a;
         }
     }

@@ -328,6 +328,22 @@ class GgufReadWriteTest {
     }
 
     @Test
+    void theBlockSizeOfABlockDiffusionModelSurvivesTheExport() throws Exception {
+        Path dir = tmp.resolve("block");
+        java.nio.file.Files.createDirectories(dir);
+        try (var files = java.nio.file.Files.list(GgufFixturesTest.resource("llada"))) {
+            for (Path f : files.toList()) java.nio.file.Files.copy(f, dir.resolve(f.getFileName().toString()));
+        }
+        ModelConfig.read(dir.resolve("config.json")).withBlockSize(4).write(dir.resolve("config.json"));
+        Path out = tmp.resolve("block.gguf");
+        GgufExport.write(dir, DType.Q8_0, out, null);
+        try (Checkpoint gg = Checkpoint.open(out)) {
+            assertThat(gg.config().blockSize()).isEqualTo(4);
+            assertThat(gg.config()).isEqualTo(ModelConfig.read(dir.resolve("config.json")));
+        }
+    }
+
+    @Test
     void ggufModelLoadsThroughTheCheckpointDispatchOnly() throws Exception {
         Path f = tmp.resolve("m.gguf");
         GgufExport.write(GgufFixturesTest.resource("dream"), DType.Q4_0, f, null);

@@ -21,7 +21,7 @@ class AttentionTest {
             double[] s = new double[T];
             double max = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < T; j++) {
-                boolean visible = mask.allows(i, j) && (attend == null || attend[b * T + j]);
+                boolean visible = mask.allows(i, j, T) && (attend == null || attend[b * T + j]);
                 if (!visible) { s[j] = Double.NEGATIVE_INFINITY; continue; }
                 double a = 0;
                 for (int c = 0; c < hd; c++) a += (double) q[((b * T + i) * H + h) * hd + c] * k[((b * T + j) * KVH + kvh) * hd + c];
@@ -60,6 +60,58 @@ class AttentionTest {
         attend[0] = attend[33] = false;
         compare(AttentionPattern.BIDIRECTIONAL, attend, 1, 45, 2, 1, 8, 9);
         compare(AttentionPattern.blockCausal(16), attend, 1, 45, 4, 2, 8, 10);
+    }
+
+    /**
+     * BD3-LM's mask written from its definition: position t of a row of 2L is noisy when t < L, at position t mod L,
+     * in block (t mod L) / B; a noisy query sees noisy keys of its block and clean keys of earlier blocks, a clean
+     * query sees clean keys of its block and earlier ones.
+     */
+    private static boolean[][] noisyCleanMask(int L, int B) {
+        boolean[][] m = new boolean[2 * L][2 * L];
+        for (int q = 0; q < 2 * L; q++) {
+            boolean qNoisy = q < L;
+            int qBlock = (q % L) / B;
+            for (int k = 0; k < 2 * L; k++) {
+                boolean kNoisy = k < L;
+                int kBlock = (k % L) / B;
+                if (qNoisy) m[q][k] = kNoisy ? kBlock == qBlock : kBlock < qBlock;
+                else m[q][k] = !kNoisy && kBlock <= qBlock;
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void noisyCleanMaskMatchesAPlainLoopConstruction() {
+        for (int L : new int[]{1, 2, 7, 12, 16}) {
+            for (int B : new int[]{1, 2, 3, 4, 5, 16, 40}) {
+                boolean[][] expected = noisyCleanMask(L, B);
+                AttentionPattern p = AttentionPattern.noisyClean(B);
+                for (int q = 0; q < 2 * L; q++) {
+                    int start = p.keyStart(q, 2 * L), limit = p.keyLimit(q, 2 * L);
+                    for (int k = 0; k < 2 * L; k++) {
+                        assertThat(p.allows(q, k, 2 * L)).as("L %d B %d query %d key %d", L, B, q, k).isEqualTo(expected[q][k]);
+                        // the kernel's span covers every visible key
+                        if (expected[q][k]) assertThat(k).isGreaterThanOrEqualTo(start).isLessThan(limit);
+                    }
+                }
+                assertThat(p.positionPeriod(2 * L)).isEqualTo(L);
+            }
+        }
+    }
+
+    @Test
+    void noisyCleanMatchesTheReference() {
+        // tiles of four queries straddle block edges (B 3), long rows take the vector paths, padding keys on top
+        compare(AttentionPattern.noisyClean(3), null, 2, 2 * 11, 2, 1, 8, 21);
+        compare(AttentionPattern.noisyClean(4), null, 1, 2 * 40, 4, 2, 16, 22);
+        boolean[] attend = new boolean[2 * 24];
+        java.util.Arrays.fill(attend, true);
+        attend[2] = attend[30] = false;
+        compare(AttentionPattern.noisyClean(8), attend, 1, 2 * 24, 2, 2, 8, 23);
+        compare(AttentionPattern.noisyClean(24), null, 1, 2 * 24, 2, 2, 8, 24);
+        compare(AttentionPattern.noisyClean(1), null, 1, 2 * 9, 2, 1, 8, 25);
     }
 
     @Test

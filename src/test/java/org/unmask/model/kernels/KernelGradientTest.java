@@ -145,6 +145,16 @@ class KernelGradientTest {
     }
 
     @Test
+    void attentionNoisyCleanLayout() {
+        // BD3-LM's x_t ⊕ x_0 mask: blocks of 3 straddle the query tiles; long rows take the vector path
+        checkAttention(AttentionPattern.noisyClean(3), null, 2, 1, 19, 1, 12, 8);
+        boolean[] attend = new boolean[2 * 20];
+        java.util.Arrays.fill(attend, true);
+        attend[5] = attend[33] = false;
+        checkAttention(AttentionPattern.noisyClean(4), attend, 2, 2, 20, 1, 40, 8);
+    }
+
+    @Test
     void attentionWithLongRowsUsesTheVectorPath() {
         // T = 19 exercises full SIMD chunks and tails on both the key and the head axes
         checkAttention(AttentionPattern.BIDIRECTIONAL, null, 2, 1, 14, 1, 19, 12);
