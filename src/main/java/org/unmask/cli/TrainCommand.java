@@ -3,7 +3,7 @@ package org.unmask.cli;
 import org.unmask.diffusion.Elbo;
 import org.unmask.data.CorpusData;
 import org.unmask.data.TokenizerSetup;
-import org.unmask.model.Transformer;
+import org.unmask.model.TrainableModel;
 import org.unmask.model.ModelConfig;
 import org.unmask.text.SpecialTokens;
 import org.unmask.train.AttentionAnneal;
@@ -141,7 +141,7 @@ public final class TrainCommand implements Callable<Integer> {
             Validation validation = data.valid() == null ? null
                     : new Validation(Validation.windows(data.valid(), seqLen, options.valWindows), options.valGrid, topts.batch(),
                     Elbo.DEFAULT_SEED);
-            Transformer model = Transformer.randomInit(config, options.seed);
+            TrainableModel model = config.family().randomEngine(config, options.seed);
             if (initFrom != null && !options.resume) {
                 RunCheckpoint.loadWeights(initFrom, model);
                 err.printf(Locale.ROOT, "initialised from %s%s; attention annealed to bidirectional over %d steps%n", initFrom,
