@@ -155,6 +155,22 @@ public final class BertEncoder implements TrainableModel {
         return m;
     }
 
+    /**
+     * Starts a freshly added MLM head's transform as the identity (dense = I, biases 0, LayerNorm 1 and 0), so that
+     * the tied decoder first scores the encoder's normalised output against the word embeddings instead of noise.
+     */
+    public void identityHeadTransform() {
+        if (headDense == null) throw new IllegalStateException("this model has no MLM head");
+        float[] v = parameters().values();
+        int d = config.dModel(), w = offset(headDense.w());
+        Arrays.fill(v, w, w + d * d, 0f);
+        for (int i = 0; i < d; i++) v[w + i * d + i] = 1f;
+        Arrays.fill(v, headDense.b().off(), headDense.b().off() + d, 0f);
+        Arrays.fill(v, headNorm.w().off(), headNorm.w().off() + d, 1f);
+        Arrays.fill(v, headNorm.b().off(), headNorm.b().off() + d, 0f);
+        Arrays.fill(v, decoderBias.off(), decoderBias.off() + config.embeddingSize(), 0f);
+    }
+
     @Override public ModelConfig config() { return config; }
 
     @Override public Parameters parameters() {

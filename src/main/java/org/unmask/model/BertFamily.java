@@ -75,6 +75,22 @@ public record BertFamily(Layout layout, int typeVocabSize, boolean mlmHead) impl
                 10000.0, Math.max(2, hd - hd % 2), eps, true, false, tied, false, t.mask, t.sep, pad, t.cls);
     }
 
+    /** {@code c} with the MLM head added (a {@code BertModel} about to be trained as a masked LM), or {@code c} itself. */
+    public static ModelConfig withMlmHead(ModelConfig c) {
+        if (!(c.family() instanceof BertFamily f) || f.mlmHead()) return c;
+        return new ModelConfig(new BertFamily(f.layout(), f.typeVocabSize(), true), c.dModel(), c.nLayers(), c.nHeads(),
+                c.nKvHeads(), c.headDim(), c.mlpHiddenSize(), c.vocabSize(), c.embeddingSize(), c.maxSequenceLength(),
+                c.ropeTheta(), c.rotaryDim(), c.rmsNormEps(), c.qkvBias(), c.qkNorm(), true, false, c.maskTokenId(),
+                c.eosTokenId(), c.padTokenId(), c.bosTokenIdOrNull());
+    }
+
+    /** The tensors of the MLM head (what {@link #withMlmHead} adds). */
+    public java.util.Set<String> headTensors(ModelConfig c) {
+        java.util.Set<String> s = new java.util.LinkedHashSet<>(List.of(headDense(), bias(headDense()), headNorm(), bias(headNorm()), headBias()));
+        if (!c.weightTying()) s.add(lmHead());
+        return s;
+    }
+
     private record Tokens(int mask, int sep, Integer cls) {}
 
     /**

@@ -108,11 +108,17 @@ public final class RunCheckpoint {
      * shapes, F32 or BF16) into {@code model}; errors name the directory and the tensor.
      */
     public static void loadWeights(Path dir, TrainableModel model) throws IOException {
+        loadWeights(dir, model, java.util.Set.of());
+    }
+
+    /** The same, leaving the tensors named in {@code fresh} as initialised when the directory does not have them. */
+    public static void loadWeights(Path dir, TrainableModel model, java.util.Set<String> fresh) throws IOException {
         Parameters p = model.parameters();
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             Map<String, Weights> tensors = ckpt.tensors();
             for (Parameters.Parameter t : p.list()) {
                 Weights w = tensors.get(t.name());
+                if (w == null && fresh.contains(t.name())) continue;
                 if (w == null) throw new IOException(dir + ": checkpoint lacks tensor " + t.name());
                 if (w.size() != t.size()) throw new IOException(dir + ": tensor " + t.name() + " has " + w.size() + " elements, expected " + t.size());
                 w.toFloat(0, p.values(), t.offset(), t.size());
