@@ -270,6 +270,17 @@ public final class BertEncoder implements TrainableModel {
         return out;
     }
 
+    /**
+     * The encoder's output, Hugging Face's {@code last_hidden_state}: {@code batch·seqLen × d} floats, row-major
+     * ({@code attend} nullable, false for padding keys).
+     */
+    public float[] hiddenStates(int[] ids, int batch, int seqLen, boolean[] attend) {
+        checkInputs(ids, batch, seqLen, attend);
+        Acts a = new Acts(config, batch, seqLen, false);
+        forward(a, ids, attend);
+        return a.h;
+    }
+
     @Override public synchronized double forwardBackward(int[] ids, int batch, int seqLen, boolean[] attend, AttentionPattern pattern,
                                                          int[] rows, int[] targets, float[] weights) {
         Parameters p = parameters();
