@@ -18,6 +18,15 @@ class GeluTest {
         }
     }
 
+    @Test void theKernelsFitOfTheCdfIsWithinFloat32OfTheSeries() {
+        for (double u = -12; u <= 12; u += 0.001) {
+            double exact = 0.5 * (1 + Gelu.erf(u / Math.sqrt(2)));
+            assertThat(Gelu.cdf(u)).as("Φ(%s)", u).isCloseTo(exact, offset(1e-7 + 1.2e-7 * Math.min(exact, 1 - exact)));
+            // relative accuracy in the left tail, where 1 + erf in double still has digits to compare with
+            if (u < 0 && u > -5) assertThat(Gelu.cdf(u)).as("Φ(%s) relative", u).isCloseTo(exact, offset(1.2e-7 * exact));
+        }
+    }
+
     @Test void geluIsXTimesTheNormalCdfAndItsBackwardIsTheDerivative() {
         assertThat(Gelu.gelu(1f)).isCloseTo(0.8413447f, offset(1e-6f));     // Φ(1) = 0.841344746
         assertThat(Gelu.gelu(-2f)).isCloseTo(-0.0455003f, offset(1e-6f));   // −2·Φ(−2) = −2·0.0227501319
