@@ -20,7 +20,7 @@ import org.unmask.model.KvCache;
 import org.unmask.model.GenerationDefaults;
 import org.unmask.model.LogitShift;
 import org.unmask.model.ModelFamily;
-import org.unmask.model.Transformer;
+import org.unmask.model.TrainableModel;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.io.Checkpoint;
 import org.unmask.text.ChatMessage;
@@ -83,7 +83,7 @@ public final class UnmaskModel {
         if (Checkpoint.isGguf(dir)) return loadGguf(dir, quantize);
         if (!Files.isDirectory(dir)) throw new IOException("model directory " + dir + " does not exist");
         Checkpoint ckpt = Checkpoint.open(dir);
-        Transformer model = Transformer.fromWeights(ckpt.config(), weights(ckpt, quantize), false);
+        TrainableModel model = ckpt.config().family().engine(ckpt.config(), weights(ckpt, quantize), false);
         if (quantize != null) ckpt.close();   // every tensor is a copy now: unmap the file
         Path tok = dir.resolve("tokenizer.json");
         return new UnmaskModel(model, Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok)) : Optional.empty(), dir,
@@ -98,7 +98,7 @@ public final class UnmaskModel {
      */
     private static UnmaskModel loadGguf(Path file, DType quantize) throws IOException {
         Checkpoint ckpt = Checkpoint.open(file);
-        Transformer model = Transformer.fromWeights(ckpt.config(), weights(ckpt, quantize), false);
+        TrainableModel model = ckpt.config().family().engine(ckpt.config(), weights(ckpt, quantize), false);
         Path dir = file.toAbsolutePath().getParent();
         Path tok = dir.resolve("tokenizer.json");
         Optional<Tokenizer> tokenizer = Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok))

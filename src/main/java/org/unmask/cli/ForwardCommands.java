@@ -1,7 +1,7 @@
 package org.unmask.cli;
 
 import org.unmask.model.kernels.AttentionPattern;
-import org.unmask.model.Transformer;
+import org.unmask.model.TrainableModel;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.Parameters;
 import org.unmask.model.io.Checkpoint;
@@ -52,7 +52,7 @@ final class ForwardCommands {
             try (Checkpoint ckpt = Checkpoint.open(ModelDirs.resolve(model))) {
                 ModelConfig c = ckpt.config();
                 int[] tokens = parseIds("--ids", ids, c);
-                Transformer m = Transformer.fromWeights(c, ckpt.tensors(), false);
+                TrainableModel m = c.family().engine(c, ckpt.tensors(), false);
                 long t1 = System.nanoTime();
                 float[] logits = m.logits(tokens, 1, tokens.length, null, null, pattern);
                 long t2 = System.nanoTime();
@@ -93,7 +93,7 @@ final class ForwardCommands {
                     targets[i] = clean[rows[i]];
                     weights[i] = (float) (1.0 / (pMask * T));
                 }
-                Transformer m = Transformer.fromWeights(c, ckpt.tensors(), true);
+                TrainableModel m = c.family().engine(c, ckpt.tensors(), true);
                 Parameters p = m.parameters();
                 p.zeroGrads();
                 double loss = m.forwardBackward(noisy, 1, T, null, AttentionPattern.BIDIRECTIONAL, rows, targets, weights);

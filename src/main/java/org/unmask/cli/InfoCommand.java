@@ -50,13 +50,18 @@ public final class InfoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "parameters: %,d%n", c.parameterCount());
         out.printf(Locale.ROOT, "layers: %d%n", c.nLayers());
         out.printf(Locale.ROOT, "hidden size: %d%n", c.dModel());
-        out.printf(Locale.ROOT, "attention: %d query heads, %d key/value heads, head size %d, rotary dims %d, rope theta %s,"
-                        + " q/k/v bias %s, qk norm %s, bidirectional%n", c.nHeads(), c.nKvHeads(), c.headDim(), c.rotaryDim(),
-                number(c.ropeTheta()), yesNo(c.qkvBias()), yesNo(c.qkNorm()));
+        if (f instanceof org.unmask.model.BertFamily) {   // learned positions, biases everywhere, post-LayerNorm
+            out.printf(Locale.ROOT, "attention: %d heads, head size %d, learned absolute positions, biases on every linear,"
+                    + " post-LayerNorm, bidirectional%n", c.nHeads(), c.headDim());
+        } else {
+            out.printf(Locale.ROOT, "attention: %d query heads, %d key/value heads, head size %d, rotary dims %d, rope theta %s,"
+                            + " q/k/v bias %s, qk norm %s, bidirectional%n", c.nHeads(), c.nKvHeads(), c.headDim(), c.rotaryDim(),
+                    number(c.ropeTheta()), yesNo(c.qkvBias()), yesNo(c.qkNorm()));
+        }
         out.printf(Locale.ROOT, "feed-forward: %s%n", f.describeFeedForward(c));
         out.printf(Locale.ROOT, "vocabulary: %d, embedding rows %d, lm head %s%n", c.vocabSize(), c.embeddingSize(),
                 c.weightTying() ? "tied to the embedding" : "untied");
-        out.printf(Locale.ROOT, "rms norm eps: %s%n", number(c.rmsNormEps()));
+        out.printf(Locale.ROOT, "%s eps: %s%n", f instanceof org.unmask.model.BertFamily ? "layer norm" : "rms norm", number(c.rmsNormEps()));
         out.printf(Locale.ROOT, "max sequence length: %d%n", c.maxSequenceLength());
         StringBuilder types = new StringBuilder();
         dtypes.forEach((t, n) -> types.append(types.isEmpty() ? "" : ", ").append(t).append(" (").append(n).append(" tensors)"));

@@ -3,7 +3,7 @@ package org.unmask.cli;
 import org.unmask.data.SftExample;
 import org.unmask.data.SftExamples;
 import org.unmask.data.TokenizerSetup;
-import org.unmask.model.Transformer;
+import org.unmask.model.TrainableModel;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.io.Checkpoint;
 import org.unmask.text.SpecialTokens;
@@ -60,11 +60,11 @@ public final class SftCommand implements Callable<Integer> {
         Path source = options.resume ? out : ModelDirs.resolve(model);
         Path tokFile = source.resolve(RunCheckpoint.TOKENIZER);
         TokenizerSetup.Found tok = TokenizerSetup.obtain("", "text", 0, tokFile, out, options.cacheDir(), err::println);
-        Transformer net;
+        TrainableModel net;
         ModelConfig config;
         try (Checkpoint ckpt = Checkpoint.open(source)) {
             config = ckpt.config();
-            net = Transformer.fromWeights(config, ckpt.tensors(), true);
+            net = config.family().engine(config, ckpt.tensors(), true);
         }
         int mask = tok.require(SpecialTokens.MASK), eos = tok.require(SpecialTokens.EOS);
         if (mask != config.maskTokenId())

@@ -1,6 +1,7 @@
 package org.unmask.cli;
 
 import org.unmask.text.HfTokenizer;
+import org.unmask.text.TruncationPadding;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,10 +18,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code unmask tokenize}: ids of each input line, or with --decode the text of each line of ids. */
-@Command(name = "tokenize", mixinStandardHelpOptions = true, description = "Print the token ids of each input line (or decode lines of ids).")
+@Command(name = "tokenize", mixinStandardHelpOptions = true, description = "Print the token ids of each input line (or decode lines of ids). The truncation and padding sections of tokenizer.json apply as in the Hugging Face library (padding to the longest pads to the longest line of the input).")
 public final class TokenizeCommand implements Callable<Integer> {
 
     @Option(names = "--tokenizer", required = true, description = "tokenizer.json file.")
@@ -38,23 +41,55 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--skip-special-tokens", description = "With --decode: leave special tokens out of the text.")
     boolean skipSpecialTokens;
 
+    @Option(names = "--overflow", description = "Also print the windows that truncation cut off, each on a line after its sequence's"
+            + " (the library's overflowing encodings).")
+    boolean overflow;
+
     @Override public Integer call() throws IOException {
         HfTokenizer tok = HfTokenizer.load(tokenizer);
+        TruncationPadding tp = tok.truncationPadding();
+        // padding to the batch's longest needs every line first: the input is then one batch, as encode_batch sees it
+        boolean wholeBatch = tp.padding() != null && tp.padding().fixed() == null;
+        List<String> batch = new ArrayList<>();
         Writer out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
         int lineNo = 0;
         try (BufferedReader in = open(input)) {
             for (String line; (line = in.readLine()) != null; ) {
                 lineNo++;
-                if (decode) out.write(tok.decode(parseIds(line, lineNo, tok), skipSpecialTokens));
-                else writeIds(out, tok.encode(line, addSpecialTokens));
-                out.write('\n');
+                if (decode) {
+                    out.write(tok.decode(parseIds(line, lineNo, tok), skipSpecialTokens));
+                    out.write('\n');
+                } else if (tp.truncation() == null && tp.padding() == null) {
+                    writeIds(out, tok.encode(line, addSpecialTokens));
+                    out.write('\n');
+                } else {
+                    batch.add(line);
+                    if (!wholeBatch) write(out, tok, batch);
+                }
             }
+            write(out, tok, batch);
         } catch (CharacterCodingException e) {
             throw new IOException(input + " line " + (lineNo + 1) + ": not valid UTF-8 text");
         } finally {
             out.flush();
         }
         return 0;
+    }
+
+    /** Encodes the lines of {@code batch} with the tokenizer's truncation and padding, prints them and clears the batch. */
+    private void write(Writer out, HfTokenizer tok, List<String> batch) throws IOException {
+        if (batch.isEmpty()) return;
+        for (TruncationPadding.Encoding e : tok.encodeBatch(batch, addSpecialTokens)) {
+            writeIds(out, e.ids());
+            out.write('\n');
+            if (overflow) {
+                for (TruncationPadding.Encoding o : e.overflowing()) {
+                    writeIds(out, o.ids());
+                    out.write('\n');
+                }
+            }
+        }
+        batch.clear();
     }
 
     private static BufferedReader open(String input) throws IOException {

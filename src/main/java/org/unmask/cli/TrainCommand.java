@@ -3,7 +3,9 @@ package org.unmask.cli;
 import org.unmask.diffusion.Elbo;
 import org.unmask.data.CorpusData;
 import org.unmask.data.TokenizerSetup;
-import org.unmask.model.Transformer;
+import org.unmask.model.BertEncoder;
+import org.unmask.model.BertFamily;
+import org.unmask.model.TrainableModel;
 import org.unmask.model.ModelConfig;
 import org.unmask.text.SpecialTokens;
 import org.unmask.train.AttentionAnneal;
@@ -124,9 +126,15 @@ public final class TrainCommand implements Callable<Integer> {
         } else {
             base = ModelConfig.preset(architecture == null || architecture.preset == null ? "tiny" : architecture.preset);
         }
+        // a BERT-family encoder keeps its own vocabulary: [MASK] is the mask, [SEP] ends a text; a BertModel gets an MLM head
+        boolean encoder = base.family() instanceof BertFamily;
+        boolean addHead = encoder && initFrom != null && !options.resume && !((BertFamily) base.family()).mlmHead();
+        if (addHead) base = BertFamily.withMlmHead(base);
         TokenizerSetup.Found tok = TokenizerSetup.obtain(corpus, textField, base.vocabSize(), tokenizer, out, options.cacheDir(), err::println);
-        int mask = tok.require(SpecialTokens.MASK), eos = tok.require(SpecialTokens.EOS);
-        Integer bos = tok.tokenizer().tokenId(SpecialTokens.BOS).isPresent() ? tok.tokenizer().tokenId(SpecialTokens.BOS).getAsInt() : null;
+        int mask = encoder ? base.maskTokenId() : tok.require(SpecialTokens.MASK);
+        int eos = encoder ? base.eosTokenId() : tok.require(SpecialTokens.EOS);
+        Integer bos = encoder ? base.bosTokenIdOrNull()
+                : tok.tokenizer().tokenId(SpecialTokens.BOS).isPresent() ? tok.tokenizer().tokenId(SpecialTokens.BOS).getAsInt() : null;
         Path configFrom = options.resume ? out : initFrom;
         ModelConfig config = configFrom != null ? base : base.withTokens(tok.tokenizer().vocabSize(), mask, eos, bos);
         if (configFrom != null && (config.maskTokenId() != mask || config.vocabSize() != tok.tokenizer().vocabSize()))
@@ -134,6 +142,9 @@ public final class TrainCommand implements Callable<Integer> {
                     + " (mask id or vocabulary size differ)");
         ObjectiveKind kind = objective != null ? objective
                 : options.resume ? ObjectiveKind.parse(TrainerState.read(out).objective()) : ObjectiveKind.DIFFUSION;
+        if (encoder && (kind != ObjectiveKind.DIFFUSION || shiftLogits || (annealSteps != null && annealSteps > 0)))
+            throw new IllegalArgumentException(base.family().name() + " is a bidirectional encoder: it trains with the diffusion"
+                    + " objective only (no --objective ar, --shift-logits or --anneal-steps)");
         boolean diffusing = kind == ObjectiveKind.DIFFUSION || kind == ObjectiveKind.BLOCK;
         if (!options.resume && diffusing && (fromAr || shiftLogits)) config = config.withLogitShift(true);
         if (kind == ObjectiveKind.BLOCK) config = blockConfig(config);
@@ -165,9 +176,15 @@ public final class TrainCommand implements Callable<Integer> {
             Validation validation = data.valid() == null ? null
                     : new Validation(Validation.windows(data.valid(), seqLen, options.valWindows), options.valGrid, topts.batch(),
                     Elbo.DEFAULT_SEED);
-            Transformer model = Transformer.randomInit(config, options.seed);
+            TrainableModel model = config.family().randomEngine(config, options.seed);
             if (initFrom != null && !options.resume) {
-                RunCheckpoint.loadWeights(initFrom, model);
+                if (addHead) {   // the encoder's weights, and a new head whose transform starts as the identity
+                    ((BertEncoder) model).identityHeadTransform();
+                    RunCheckpoint.loadWeights(initFrom, model, ((BertFamily) config.family()).headTensors(config));
+                    err.println("added a masked-LM head tied to the word embeddings (" + initFrom + " has none)");
+                } else {
+                    RunCheckpoint.loadWeights(initFrom, model);
+                }
                 err.printf(Locale.ROOT, "initialised from %s%s; attention annealed to bidirectional over %d steps%n", initFrom,
                         config.logitShift() ? " (keeps next-token prediction: shift_logits)" : "", anneal);
             }

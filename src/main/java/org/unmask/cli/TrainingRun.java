@@ -1,7 +1,7 @@
 package org.unmask.cli;
 
 import org.unmask.diffusion.NllEstimate;
-import org.unmask.model.Transformer;
+import org.unmask.model.TrainableModel;
 import org.unmask.train.DurationParser;
 import org.unmask.train.Objective;
 import org.unmask.train.Reporter;
@@ -19,7 +19,7 @@ final class TrainingRun {
     private TrainingRun() {}
 
     /** Runs a trainer with a console reporter and a Ctrl-C hook that saves before the JVM exits. */
-    static Integer run(Transformer model, Objective obj, org.unmask.train.BatchSource source, Validation validation, Path dir,
+    static Integer run(TrainableModel model, Objective obj, org.unmask.train.BatchSource source, Validation validation, Path dir,
                        TrainOptions topts, TrainingOptions options, PrintStream err) throws Exception {
         Trainer[] holder = new Trainer[1];
         // the console reporter needs the run's length and starting step, known once the trainer exists and has resumed

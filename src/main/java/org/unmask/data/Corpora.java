@@ -81,10 +81,10 @@ public final class Corpora {
 
     /**
      * The token stream of {@code documents} as training sees it: each document encoded without added special tokens
-     * and followed by the {@code <|endoftext|>} separator when the tokenizer has one.
+     * and followed by the {@code <|endoftext|>} separator (BERT's {@code [SEP]}) when the tokenizer has one.
      */
     public static int[] encode(Iterable<String> documents, org.unmask.text.Tokenizer tok) {
-        java.util.OptionalInt eos = tok.tokenId(org.unmask.text.SpecialTokens.EOS);
+        java.util.OptionalInt eos = org.unmask.text.SpecialTokens.documentSeparator(tok);
         java.util.stream.IntStream.Builder out = java.util.stream.IntStream.builder();
         for (String doc : documents) {
             for (int id : tok.encode(doc, false)) out.add(id);

@@ -40,7 +40,7 @@ public final class TokenCache {
 
     /**
      * Tokenises once and reuses while corpus + tokenizer are unchanged (atomic). Documents are encoded without added
-     * special tokens and each is followed by {@link SpecialTokens#EOS}. The tokenizer's {@code encode} is called from several
+     * special tokens and each is followed by {@link SpecialTokens#documentSeparator} (EOS, or BERT's [SEP]). The tokenizer's {@code encode} is called from several
      * threads at once.
      */
     public static TokenFile tokenized(String corpus, String textField, Tokenizer tok, Path tokenizerFile, Path cacheDir)
@@ -49,8 +49,8 @@ public final class TokenCache {
         Objects.requireNonNull(tokenizerFile, "tokenizer file");
         Objects.requireNonNull(cacheDir, "cache directory");
         String field = textField == null || textField.isBlank() ? Corpora.DEFAULT_TEXT_FIELD : textField;
-        int eos = tok.tokenId(SpecialTokens.EOS).orElseThrow(() -> new IllegalArgumentException(
-                "the tokenizer has no " + SpecialTokens.EOS + " token to separate documents"));
+        int eos = SpecialTokens.documentSeparator(tok).orElseThrow(() -> new IllegalArgumentException(
+                "the tokenizer has no " + SpecialTokens.EOS + " or " + SpecialTokens.SEP + " token to separate documents"));
         if (!Files.isRegularFile(tokenizerFile)) throw new IOException("tokenizer file not found: " + tokenizerFile);
 
         String identity = hash(String.join("\n", "corpus=" + canonical(corpus), "field=" + field,

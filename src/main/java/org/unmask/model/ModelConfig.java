@@ -142,7 +142,7 @@ public record ModelConfig(
 
     /** Total number of parameters, counting the LM head only when it is not tied. */
     public long parameterCount() {
-        if (family.mixtureOfExperts()) {   // experts replace the dense feed-forward: count the tensors themselves
+        if (family.countsFromTensors()) {   // experts or another layout than the engine's: count the tensors themselves
             long n = 0;
             for (TensorSpec t : family.tensors(this).values()) {
                 long size = 1;

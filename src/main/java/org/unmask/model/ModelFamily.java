@@ -75,6 +75,23 @@ public interface ModelFamily {
     /** Whether some layers are mixtures of experts (inference only; parameters counted from {@link #tensors}). */
     default boolean mixtureOfExperts() { return false; }
 
+    /**
+     * Whether a tensor of a checkpoint that {@link #tensors} does not list is one the family's Hugging Face files carry
+     * but the model does not use (skipped on load instead of rejected).
+     */
+    default boolean ignoredTensor(ModelConfig c, String name) { return false; }
+
+    /** Whether the parameter count is the sum of {@link #tensors} rather than the engine's dense formula. */
+    default boolean countsFromTensors() { return mixtureOfExperts(); }
+
+    /** The model over checkpoint tensors: the engine ({@link Transformer}), or the family's own (BERT's encoder). */
+    default TrainableModel engine(ModelConfig c, Map<String, Weights> tensors, boolean trainable) {
+        return Transformer.fromWeights(c, tensors, trainable);
+    }
+
+    /** A trainable random model of {@code c}, deterministic by seed. */
+    default TrainableModel randomEngine(ModelConfig c, long seed) { return Transformer.randomInit(c, seed); }
+
     /** The feed-forward as {@code unmask info} describes it. */
     default String describeFeedForward(ModelConfig c) { return "SwiGLU, width " + c.mlpHiddenSize(); }
 

@@ -29,7 +29,7 @@ import java.util.Random;
  * forward. {@code logits} and {@code loss} allocate their activations per call and may run concurrently;
  * {@code forwardBackward} reuses one set of training buffers and is serialised on the model.
  */
-public final class Transformer implements CachingDenoiser {
+public final class Transformer implements CachingDenoiser, TrainableModel {
 
     /** A norm's weight vector: the live parameter buffer (trainable) or a small float copy (inference). */
     private record Norm(float[] w, int offset) {}

@@ -37,6 +37,7 @@ public final class HfTokenizer implements Tokenizer {
     private final PreTokenizer preTokenizer;
     private final TokenModel model;
     private final PostProcessor postProcessor;
+    private final TruncationPadding truncationPadding;
     private final Decoder decoder;
     private final AddedTokenMatcher rawMatcher;
     private final AddedTokenMatcher normalizedMatcher;
@@ -55,6 +56,7 @@ public final class HfTokenizer implements Tokenizer {
         model = r.model(json.get("model"));
         postProcessor = r.postProcessor(json.get("post_processor"));
         decoder = r.decoder(json.get("decoder"));
+        truncationPadding = TruncationPadding.read(json, source);
 
         int maxId = -1;
         for (int id : model.vocab().values()) {
@@ -160,6 +162,22 @@ public final class HfTokenizer implements Tokenizer {
         }
         int[] out = ids.toArray();
         return addSpecialTokens && postProcessor != null ? postProcessor.process(out) : out;
+    }
+
+    /** The file's {@code truncation} and {@code padding} sections (each null when absent). */
+    public TruncationPadding truncationPadding() { return truncationPadding; }
+
+    /**
+     * Encodes {@code texts} as the Hugging Face library's {@code encode_batch} does, honouring the file's truncation
+     * and padding ({@link #encode} ignores them: a corpus is encoded whole). Throws IllegalArgumentException when the
+     * sections cannot apply (a stride not below the effective max length, OnlySecond without pairs).
+     */
+    public List<TruncationPadding.Encoding> encodeBatch(List<String> texts, boolean addSpecialTokens) {
+        List<int[]> raw = new ArrayList<>(texts.size());
+        for (String t : texts) raw.add(encode(t, false));
+        boolean special = addSpecialTokens && postProcessor != null;
+        return truncationPadding.apply(raw, special ? postProcessor::process : null,
+                special ? postProcessor.process(new int[0]).length : 0);
     }
 
     @Override public String decode(int[] ids, boolean skipSpecialTokens) {

@@ -22,6 +22,15 @@ public final class SpecialTokens {
     /** Ends a chat turn. */
     public static final String END_OF_TURN = "<|eot_id|>";
 
+    /** BERT's end of a text ({@code [SEP]}): separates documents for a WordPiece vocabulary without {@link #EOS}. */
+    public static final String SEP = "[SEP]";
+
+    /** The token that separates documents in a corpus: {@link #EOS}, else BERT's {@link #SEP}; empty when neither exists. */
+    public static java.util.OptionalInt documentSeparator(Tokenizer tok) {
+        java.util.OptionalInt eos = tok.tokenId(EOS);
+        return eos.isPresent() ? eos : tok.tokenId(SEP);
+    }
+
     /** All of them in id order: a tokenizer trained by {@link BpeTrainer} gives them ids 0..5. */
     public static final List<String> ALL = List.of(EOS, BOS, MASK, START_HEADER, END_HEADER, END_OF_TURN);
 }

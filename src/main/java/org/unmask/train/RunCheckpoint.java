@@ -1,7 +1,7 @@
 package org.unmask.train;
 
 import org.unmask.files.AtomicDirectory;
-import org.unmask.model.Transformer;
+import org.unmask.model.TrainableModel;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.Parameters;
 import org.unmask.model.io.Checkpoint;
@@ -41,7 +41,7 @@ public final class RunCheckpoint {
      * Saves model, optimizer and state as the new version of {@code dir}, carrying over the other files there
      * (tokenizer, metrics); refuses to save a model with NaN or infinite parameters.
      */
-    public static void save(Path dir, Transformer model, AdamW optimizer, TrainerState state, MetricsLog metrics) throws IOException {
+    public static void save(Path dir, TrainableModel model, AdamW optimizer, TrainerState state, MetricsLog metrics) throws IOException {
         float[] values = model.parameters().values();
         for (int i = 0; i < values.length; i++)
             if (!Float.isFinite(values[i]))
@@ -86,7 +86,7 @@ public final class RunCheckpoint {
      * Loads the weights and AdamW moments of the checkpoint in {@code dir} into {@code model} and {@code optimizer}
      * (whose shapes must match) and returns the trainer state.
      */
-    public static TrainerState restore(Path dir, Transformer model, AdamW optimizer) throws IOException {
+    public static TrainerState restore(Path dir, TrainableModel model, AdamW optimizer) throws IOException {
         AtomicDirectory.recover(dir);
         TrainerState state = TrainerState.read(dir);
         Parameters p = model.parameters();
@@ -107,12 +107,18 @@ public final class RunCheckpoint {
      * Loads the weights of the model directory {@code dir} (a run directory or any Hugging Face directory of the same
      * shapes, F32 or BF16) into {@code model}; errors name the directory and the tensor.
      */
-    public static void loadWeights(Path dir, Transformer model) throws IOException {
+    public static void loadWeights(Path dir, TrainableModel model) throws IOException {
+        loadWeights(dir, model, java.util.Set.of());
+    }
+
+    /** The same, leaving the tensors named in {@code fresh} as initialised when the directory does not have them. */
+    public static void loadWeights(Path dir, TrainableModel model, java.util.Set<String> fresh) throws IOException {
         Parameters p = model.parameters();
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             Map<String, Weights> tensors = ckpt.tensors();
             for (Parameters.Parameter t : p.list()) {
                 Weights w = tensors.get(t.name());
+                if (w == null && fresh.contains(t.name())) continue;
                 if (w == null) throw new IOException(dir + ": checkpoint lacks tensor " + t.name());
                 if (w.size() != t.size()) throw new IOException(dir + ": tensor " + t.name() + " has " + w.size() + " elements, expected " + t.size());
                 w.toFloat(0, p.values(), t.offset(), t.size());
@@ -121,7 +127,7 @@ public final class RunCheckpoint {
     }
 
     /** Copies every tensor of {@code model}, for tests and comparisons. */
-    public static Map<String, float[]> snapshot(Transformer model) {
+    public static Map<String, float[]> snapshot(TrainableModel model) {
         Map<String, float[]> out = new LinkedHashMap<>();
         Parameters p = model.parameters();
         for (Parameters.Parameter t : p.list()) {

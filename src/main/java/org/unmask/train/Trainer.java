@@ -5,7 +5,7 @@ import org.unmask.diffusion.NllEstimate;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.unmask.model.LogitShift;
-import org.unmask.model.Transformer;
+import org.unmask.model.TrainableModel;
 import org.unmask.model.Parameters;
 
 import java.io.IOException;
@@ -27,7 +27,7 @@ public final class Trainer {
     public record Result(long steps, long tokensSeen, double lastLoss, NllEstimate validation, boolean stopped,
                          long nanSkipped, int nanRecoveries, Duration elapsed) {}
 
-    private final Transformer model;
+    private final TrainableModel model;
     private final Objective objective;
     private final BatchSource data;
     private final Validation validation;
@@ -52,7 +52,7 @@ public final class Trainer {
      * A trainer writing its checkpoints to {@code dir}. {@code validation} may be null (no held-out data);
      * for the AR objective it measures the exact NLL, otherwise the diffusion ELBO.
      */
-    public Trainer(Transformer model, Objective objective, BatchSource data, Validation validation, Path dir,
+    public Trainer(TrainableModel model, Objective objective, BatchSource data, Validation validation, Path dir,
                    TrainOptions options, Reporter reporter) {
         this.model = model;
         this.objective = objective;

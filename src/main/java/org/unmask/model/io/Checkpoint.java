@@ -225,7 +225,7 @@ public final class Checkpoint implements AutoCloseable {
             throw new IOException(dir + ": " + describe("missing tensor", missing) + " that " + configShape + " requires");
         }
         for (String name : owner.keySet()) {
-            if (!expected.containsKey(name)) {
+            if (!expected.containsKey(name) && !config.family().ignoredTensor(config, name)) {
                 throw new IOException(owner.get(name).file() + ": unexpected tensor '" + name
                         + "', not part of the model that " + configShape + " describes");
             }
