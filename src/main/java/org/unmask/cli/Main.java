@@ -34,6 +34,7 @@ import java.io.PrintWriter;
                 TrainCommand.class,
                 SftCommand.class,
                 ExportCommand.class,
+                StudyCommand.class,
                 PullCommand.class,
         })
 public final class Main implements Runnable {

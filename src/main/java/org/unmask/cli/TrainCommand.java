@@ -16,6 +16,7 @@ import org.unmask.train.RunCheckpoint;
 import org.unmask.train.TrainOptions;
 import org.unmask.train.TrainerState;
 import org.unmask.train.Validation;
+import org.unmask.train.WarmStart;
 import org.unmask.train.WindowSampler;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -101,13 +102,10 @@ public final class TrainCommand implements Callable<Integer> {
         } else if (initFrom != null) {
             if (architecture != null) throw new IllegalArgumentException("--init-from takes the model configuration from "
                     + initFrom + "; drop --preset/--config");
-            if (!Files.isRegularFile(initFrom.resolve(RunCheckpoint.CONFIG)))
-                throw new IOException(initFrom + ": not a model directory (config.json is missing)");
-            base = RunCheckpoint.config(initFrom);
-            fromAr = Files.isRegularFile(initFrom.resolve(TrainerState.FILE))
-                    && TrainerState.read(initFrom).objective().equals(ObjectiveKind.AR.spelling());
-            if (tokenizer == null && Files.isRegularFile(initFrom.resolve(RunCheckpoint.TOKENIZER)))
-                tokenizer = initFrom.resolve(RunCheckpoint.TOKENIZER);
+            WarmStart start = WarmStart.of(initFrom);
+            base = start.config();
+            fromAr = start.fromAr();
+            if (tokenizer == null) tokenizer = start.tokenizerOrNull();
         } else if (architecture != null && architecture.config != null) {
             base = ModelConfig.read(architecture.config);
         } else {
@@ -143,7 +141,7 @@ public final class TrainCommand implements Callable<Integer> {
                     Elbo.DEFAULT_SEED);
             Transformer model = Transformer.randomInit(config, options.seed);
             if (initFrom != null && !options.resume) {
-                RunCheckpoint.loadWeights(initFrom, model);
+                WarmStart.of(initFrom).loadInto(model);
                 err.printf(Locale.ROOT, "initialised from %s%s; attention annealed to bidirectional over %d steps%n", initFrom,
                         config.logitShift() ? " (keeps next-token prediction: shift_logits)" : "", anneal);
             }
