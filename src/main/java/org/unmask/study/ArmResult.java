@@ -24,8 +24,11 @@ public record ArmResult(Arm arm, List<LossCurveSvg.Point> curve, double elapsedS
      * Training FLOPs per token: three forward passes' worth (forward and the backward's two products), the forward
      * with the LM head on every position, as in the 6·N·D estimate the papers use.
      */
-    public double flopsPerToken() {
-        return 3 * ModelFlops.forward(arm.config(), 1, arm.seqLen(), arm.seqLen()) / arm.seqLen();
+    public double flopsPerToken() { return flopsPerToken(arm.config(), arm.seqLen()); }
+
+    /** Training FLOPs per token of {@code config} on sequences of {@code seqLen}. */
+    public static double flopsPerToken(org.unmask.model.ModelConfig config, int seqLen) {
+        return 3 * ModelFlops.forward(config, 1, seqLen, seqLen) / seqLen;
     }
 
     /** Training tokens after {@code step} steps. */

@@ -82,11 +82,11 @@ public final class ReversalStudy implements Study {
 
     @Override public void run(Harness h) throws IOException {
         Scale s = h.scale();
-        Task task = Task.generate(s.pick(16, 64, 128), s.pick(2, 3, 4), s.pick(8, 64, 256));
+        Task task = Task.generate(s.pick(16, 32, 64), s.pick(2, 2, 3), s.pick(8, 32, 128));
         Shapes.Shape shape = s.pick(new Shapes.Shape(32, 1, 2, 64), new Shapes.Shape(64, 2, 2, 172), new Shapes.Shape(128, 3, 4, 344));
         ModelConfig config = Shapes.config(shape, task.vocab(), MASK, EOS, BOS, task.length());
-        int batch = s.pick(4, 16, 32), epochs = s.pick(40, 300, 400);
-        double lr = s.pick(3e-3, 2e-3, 1e-3);
+        int batch = s.pick(4, 8, 16), epochs = s.pick(40, 1000, 1500);
+        double lr = s.pick(3e-3, 3e-3, 2e-3);
         ArmData data = task.data();
         long steps = Math.max(1, task.a().size() / batch) * (long) epochs;
 

@@ -8,7 +8,7 @@ public final class Studies {
 
     /** Every study, in the order of docs/studies.md. */
     public static List<Study> all() {
-        return List.of(new DataConstrainedStudy(), new ReversalStudy(), new StepsStudy());
+        return List.of(new DataConstrainedStudy(), new ReversalStudy(), new StepsStudy(), new InitStudy(), new ScalingStudy());
     }
 
     /** The study called {@code name}; an unknown name is an error listing the known ones. */
