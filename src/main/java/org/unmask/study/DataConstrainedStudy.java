@@ -47,7 +47,7 @@ public final class DataConstrainedStudy implements Study {
 
         ArmResult first = ar.getFirst();
         List<LossCurveSvg.Series> byEpoch = new ArrayList<>(), byCompute = new ArrayList<>();
-        for (ArmResult r : interleave(ar, diff)) {
+        for (ArmResult r : concat(ar, diff)) {
             String label = r.arm().objective().spelling() + " seed " + r.arm().seed();
             int colour = (r.arm().objective() == ObjectiveKind.AR ? 1 : 0) + 2 * (int) (r.arm().seed() % 3);
             byEpoch.add(Harness.series(label, colour, r.curve(r::epochs)));
@@ -105,7 +105,7 @@ public final class DataConstrainedStudy implements Study {
         h.log("%s", crossing);
     }
 
-    private static List<ArmResult> interleave(List<ArmResult> a, List<ArmResult> b) {
+    private static List<ArmResult> concat(List<ArmResult> a, List<ArmResult> b) {
         List<ArmResult> out = new ArrayList<>(a);
         out.addAll(b);
         return out;

@@ -168,6 +168,13 @@ public final class Harness {
         return out;
     }
 
+    /** The trained weights of a finished {@code arm}, for evaluating it. */
+    public Transformer load(Arm arm) throws IOException {
+        Transformer model = Transformer.randomInit(arm.config(), 0);
+        RunCheckpoint.loadWeights(arm.dir(settings.out()), model);
+        return model;
+    }
+
     /** Writes {@code DIR/file} with the labelled curves. */
     public Path plot(String file, String title, String xLabel, String yLabel, List<LossCurveSvg.Series> series) throws IOException {
         Path p = settings.out().resolve(file);
@@ -175,7 +182,7 @@ public final class Harness {
         return p;
     }
 
-    /** A curve for a plot, its colour picked by {@code index} from the palette; dashed variants are not needed. */
+    /** A curve for a plot with a dot per point, its colour picked by {@code index} from the palette. */
     public static LossCurveSvg.Series series(String label, int index, List<LossCurveSvg.Point> points) {
         return new LossCurveSvg.Series(label, LossCurveSvg.PALETTE.get(Math.floorMod(index, LossCurveSvg.PALETTE.size())), 2, points, true);
     }

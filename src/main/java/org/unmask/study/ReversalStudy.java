@@ -12,7 +12,6 @@ import org.unmask.model.kernels.AttentionPattern;
 import org.unmask.train.Budget;
 import org.unmask.train.ObjectiveKind;
 import org.unmask.train.Rng;
-import org.unmask.train.RunCheckpoint;
 import org.unmask.views.LossCurveSvg;
 
 import java.io.IOException;
@@ -136,8 +135,7 @@ public final class ReversalStudy implements Study {
 
     /** Asks the trained arm for every pair in both directions. */
     static Accuracy evaluate(Task task, Arm arm, Harness h) throws IOException {
-        Transformer model = Transformer.randomInit(arm.config(), 0);
-        RunCheckpoint.loadWeights(arm.dir(h.settings().out()), model);
+        Transformer model = h.load(arm);
         int n = task.a().size(), k = task.k(), fwd = 0, bwd = 0;
         UnmaskModel diffusion = arm.objective() == ObjectiveKind.DIFFUSION ? UnmaskModel.of(model, Optional.empty()) : null;
         for (int j = 0; j < n; j++) {

@@ -11,10 +11,8 @@ import org.unmask.diffusion.SampleJudge;
 import org.unmask.diffusion.SamplerConfig;
 import org.unmask.diffusion.ScoredSequence;
 import org.unmask.model.Denoiser;
-import org.unmask.model.Transformer;
 import org.unmask.train.Budget;
 import org.unmask.train.ObjectiveKind;
-import org.unmask.train.RunCheckpoint;
 import org.unmask.views.LossCurveSvg;
 
 import java.io.IOException;
@@ -175,8 +173,6 @@ public final class StepsStudy implements Study {
         Arm arm = arms.arm("judge-ar", shape, ObjectiveKind.AR, 0, Budget.steps(steps), Math.max(1, steps / 5), s.pick(8_192, 1_000_000, 2_000_000));
         ArmResult r = h.train(arm);
         h.log("judge: AR %s, held-out NLL %.4f bits/token", shape.label(), r.finalBits());
-        Transformer judge = Transformer.randomInit(arm.config(), 0);
-        RunCheckpoint.loadWeights(arm.dir(h.settings().out()), judge);
-        return judge;
+        return h.load(arm);
     }
 }
