@@ -37,12 +37,12 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "2", description = "Seeds of the headline comparison (default: ${DEFAULT-VALUE}).")
     int seeds;
 
-    @Option(names = "--tokenizer", paramLabel = "FILE", defaultValue = "models/unmask-bible-9m/tokenizer.json",
-            description = "Tokenizer of the corpus arms (default: ${DEFAULT-VALUE}, the shipped model's).")
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "Tokenizer of the corpus arms (default: the shipped model's, models/unmask-bible-9m/tokenizer.json).")
     Path tokenizer;
 
-    @Option(names = "--model", paramLabel = "DIR", defaultValue = "models/unmask-bible-9m",
-            description = "steps: the diffusion model that writes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "steps: the diffusion model that writes (default: the shipped models/unmask-bible-9m).")
     Path model;
 
     @Option(names = "--judge", paramLabel = "DIR",
@@ -57,7 +57,9 @@ public final class StudyCommand implements Callable<Integer> {
         Study study = Studies.named(name);
         Scale scale = size == null ? Scale.FULL : size.quick ? Scale.QUICK : Scale.MEDIUM;
         Path dir = out != null ? out : Path.of("studies", scale == Scale.FULL ? name : name + "-" + scale.spelling());
-        Harness harness = new Harness(new StudySettings(dir, scale, seeds, tokenizer, model, judge, encoder, System.err));
+        Path shipped = DemoCommand.shipped();
+        Harness harness = new Harness(new StudySettings(dir, scale, seeds,
+                tokenizer != null ? tokenizer : shipped.resolve("tokenizer.json"), model != null ? model : shipped, judge, encoder, System.err));
         study.run(harness);
         System.out.println("study " + name + " (" + scale.spelling() + "): " + dir.resolve(Harness.SUMMARY) + ", "
                 + dir.resolve(Ledger.FILE));

@@ -110,7 +110,7 @@ class StudiesTest {
             assertThat(r.get("unigram_entropy_bits").asDouble()).isBetween(0.0, 4.0);
         }
         assertThat(out.resolve("arms/judge-ar/tokenizer.json")).exists();
-        assertThat(Files.readString(out.resolve(Harness.SUMMARY))).contains("real text", "low_confidence-4", "remdm-8");
+        assertThat(Files.readString(out.resolve(Harness.SUMMARY))).contains("real text", "low_confidence-4", "remdm-8", "threshold-0.3");
     }
 
     @Test void initAdaptsTheArArmAndSaysWhyTheEncoderArmIsSkipped() throws IOException {
