@@ -79,8 +79,8 @@ public final class StepsStudy implements Study {
                 if (row == null) {
                     row = measure(model, judge, st, prompts, gen, block, seed);
                     h.ledger().put(key, row);
-                    h.log("%s seed %d: %d forward passes, judge perplexity %.1f, unigram entropy %.2f bits, %.3f s per sample",
-                            st.key(), seed, row.get("forward_passes").asInt(), row.get("judge_perplexity").asDouble(),
+                    h.log("%s seed %d: %.1f forward passes per sample, judge perplexity %.1f, unigram entropy %.2f bits, %.3f s per sample",
+                            st.key(), seed, row.get("forward_passes").asDouble(), row.get("judge_perplexity").asDouble(),
                             row.get("unigram_entropy_bits").asDouble(), row.get("seconds_per_sample").asDouble());
                 }
                 bySetting.computeIfAbsent(st.key(), k -> new ArrayList<>()).add(row);
@@ -128,16 +128,24 @@ public final class StepsStudy implements Study {
         return Spread.of(rows.stream().mapToDouble(r -> r.get(field).asDouble()).toArray());
     }
 
-    /** Generates the samples of one setting and seed together and judges them. */
+    /**
+     * Generates the samples of one setting and seed one at a time (a batch runs until its slowest row is done, which
+     * would hide what threshold decoding saves per sample) and judges them.
+     */
     static ObjectNode measure(UnmaskModel model, Denoiser judge, Setting st, List<int[]> prompts, int gen, int block, long seed) {
-        SamplerConfig.Builder b = model.sampling().genLength(gen).blockLength(block).steps(st.steps()).remasking(st.remasking())
-                .cache(CacheMode.NONE).seed(seed * 1000);
-        if (!Double.isNaN(st.threshold())) b.threshold(st.threshold());
-        if (st.remdm() != null) b.remdm(st.remdm());
+        List<int[]> samples = new ArrayList<>();
+        long passes = 0;
         long t0 = System.nanoTime();
-        List<Generation> out = model.generate(prompts, b, null);
+        for (int j = 0; j < prompts.size(); j++) {
+            SamplerConfig.Builder b = model.sampling().genLength(gen).blockLength(block).steps(st.steps()).remasking(st.remasking())
+                    .cache(CacheMode.NONE).seed(seed * 1000 + j);
+            if (!Double.isNaN(st.threshold())) b.threshold(st.threshold());
+            if (st.remdm() != null) b.remdm(st.remdm());
+            Generation g = model.generate(prompts.get(j), b, null);
+            samples.add(g.tokens());
+            passes += g.forwardPasses();
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        List<int[]> samples = out.stream().map(Generation::tokens).toList();
         SampleJudge.Verdict v = SampleJudge.judge(judge, prompts, samples);
         ObjectNode row = JsonNodeFactory.instance.objectNode();
         row.put("setting", st.key());
@@ -148,7 +156,7 @@ public final class StepsStudy implements Study {
         row.put("gen_length", gen);
         row.put("block_length", block);
         row.put("samples", samples.size());
-        row.put("forward_passes", out.getFirst().forwardPasses());
+        row.put("forward_passes", (double) passes / samples.size());
         row.put("judge_nll_bits_per_token", v.nllBitsPerToken());
         row.put("judge_perplexity", v.perplexity());
         row.put("unigram_entropy_bits", v.unigramEntropyBits());

@@ -101,10 +101,11 @@ class StudiesTest {
         List<JsonNode> samples = rows(out, "sample:");
         assertThat(samples).hasSize(6 * 2);
         for (JsonNode r : samples) {
-            int passes = r.get("forward_passes").asInt();
-            // without a KV cache every step is one forward pass; threshold decoding takes at most one per token
-            if (!r.has("threshold")) assertThat(passes).isEqualTo(r.get("steps").asInt());
-            else assertThat(passes).isBetween(1, r.get("gen_length").asInt());
+            double passes = r.get("forward_passes").asDouble();
+            // without a KV cache every step is one forward pass; threshold decoding takes one per block at least and
+            // one per token at most
+            if (!r.has("threshold")) assertThat(passes).isEqualTo(r.get("steps").asDouble());
+            else assertThat(passes).isBetween(4.0, 8.0);
             assertThat(r.get("judge_perplexity").asDouble()).isGreaterThan(1);
             // 2 samples of 8 tokens: at most 16 distinct tokens, log2(16) = 4 bits
             assertThat(r.get("unigram_entropy_bits").asDouble()).isBetween(0.0, 4.0);
