@@ -19,11 +19,11 @@ public final class DataConstrainedStudy implements Study {
 
     @Override public void run(Harness h) throws IOException {
         Scale s = h.scale();
-        Shapes.Shape shape = s.pick(new Shapes.Shape(32, 1, 2, 88), new Shapes.Shape(64, 2, 2, 172), new Shapes.Shape(128, 3, 4, 344));
+        Shapes.Shape shape = s.pick(new Shapes.Shape(32, 1, 2, 88), new Shapes.Shape(64, 2, 2, 172), new Shapes.Shape(128, 2, 4, 344));
         CorpusArms arms = new CorpusArms(h, s.pick(32, 64, 128), s.pick(4, 8, 8), s.pick(4, 24, 32), s.pick(3e-3, 2e-3, 1.5e-3));
         long unique = s.pick(1_024, 40_000, 200_000);
-        int epochs = s.pick(4, 20, 48);
-        long[] sweep = s.pick(new long[] {512}, new long[] {20_000, 80_000}, new long[] {50_000, 100_000, 400_000});
+        int epochs = s.pick(4, 20, 32);
+        long[] sweep = s.pick(new long[] {512}, new long[] {20_000, 80_000}, new long[] {100_000, 400_000});
         long totalTokens = unique * epochs;
 
         List<ArmResult> ar = new ArrayList<>(), diff = new ArrayList<>();

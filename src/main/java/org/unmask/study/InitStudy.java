@@ -24,9 +24,9 @@ public final class InitStudy implements Study {
 
     @Override public void run(Harness h) throws IOException {
         Scale s = h.scale();
-        Shapes.Shape shape = s.pick(new Shapes.Shape(32, 1, 2, 88), new Shapes.Shape(96, 2, 3, 256), new Shapes.Shape(256, 4, 4, 704));
-        CorpusArms arms = new CorpusArms(h, s.pick(32, 128, 256), 8, s.pick(4, 24, 32), s.pick(3e-3, 2e-3, 1e-3));
-        long steps = s.pick(40, 1200, 6000), unique = s.pick(8_192, 1_000_000, 2_500_000), valEvery = Math.max(1, steps / 10);
+        Shapes.Shape shape = s.pick(new Shapes.Shape(32, 1, 2, 88), new Shapes.Shape(96, 2, 3, 256), new Shapes.Shape(128, 3, 4, 344));
+        CorpusArms arms = new CorpusArms(h, s.pick(32, 128, 128), 8, s.pick(4, 24, 32), s.pick(3e-3, 2e-3, 1e-3));
+        long steps = s.pick(40, 1200, 3000), unique = s.pick(8_192, 1_000_000, 2_500_000), valEvery = Math.max(1, steps / 10);
         List<ScoredSequence> valid = h.data().valid(arms.valWindows(), arms.seqLen());
         double tokensPerByte = (double) arms.valWindows() * arms.seqLen() / h.data().bytes(valid);
 

@@ -26,7 +26,7 @@ public final class ScalingStudy implements Study {
         CorpusArms arms = new CorpusArms(h, s.pick(32, 64, 128), 8, s.pick(4, 24, 32), s.pick(3e-3, 2e-3, 1.5e-3));
         long unique = s.pick(16_384, 1_000_000, 2_500_000);
         // the compute of the middle size on this many tokens is every arm's budget
-        long referenceTokens = s.pick(4_096, 300_000, 3_000_000);
+        long referenceTokens = s.pick(4_096, 300_000, 1_500_000);
         ModelConfig middle = arms.config(shapes.get(shapes.size() / 2));
         double budget = ArmResult.flopsPerToken(middle, arms.seqLen()) * referenceTokens;
 

@@ -176,9 +176,9 @@ public final class StepsStudy implements Study {
     /** The AR judge the study trains when none is given (an arm like any other: resumed, or skipped once finished). */
     private static Denoiser trainJudge(Harness h) throws IOException {
         Scale s = h.scale();
-        CorpusArms arms = new CorpusArms(h, s.pick(32, 128, 256), 8, s.pick(4, 32, 32), 2e-3);
-        Shapes.Shape shape = s.pick(new Shapes.Shape(32, 1, 2, 88), new Shapes.Shape(128, 3, 4, 344), new Shapes.Shape(256, 4, 4, 704));
-        long steps = s.pick(30, 1500, 4000);
+        CorpusArms arms = new CorpusArms(h, s.pick(32, 128, 128), 8, s.pick(4, 32, 32), 2e-3);
+        Shapes.Shape shape = s.pick(new Shapes.Shape(32, 1, 2, 88), new Shapes.Shape(128, 3, 4, 344), new Shapes.Shape(192, 4, 4, 512));
+        long steps = s.pick(30, 1500, 3000);
         Arm arm = arms.arm("judge-ar", shape, ObjectiveKind.AR, 0, Budget.steps(steps), Math.max(1, steps / 5), s.pick(8_192, 1_000_000, 2_000_000));
         ArmResult r = h.train(arm);
         h.log("judge: AR %s, held-out NLL %.4f bits/token", shape.label(), r.finalBits());
