@@ -11,7 +11,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 /**
  * The packages follow the data's path and depend only downwards: files and compute at the bottom, then text, data,
  * the model (tensor storage, kernels, the mixture-of-experts blocks, the transformer, checkpoint files), diffusion, the loss plot and other views,
- * training, a future {@code org.unmask.api}, serving, and the command line on top. {@code org.unmask.hub} (downloads
+ * training, the library API ({@code org.unmask.api}), the studies built on them, serving, and the command line on top. {@code org.unmask.hub} (downloads
  * from the Hugging Face Hub) is I/O like files and data: it may use the bottom layers and is used from api up.
  */
 @AnalyzeClasses(packages = "org.unmask", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -46,6 +46,7 @@ class ArchitectureTest {
             .layer("Views").definedBy("org.unmask.views..")
             .layer("Train").definedBy("org.unmask.train..")
             .optionalLayer("Api").definedBy("org.unmask.api..")
+            .layer("Study").definedBy("org.unmask.study..")
             .layer("Serve").definedBy("org.unmask.serve..")
             .layer("Cli").definedBy("org.unmask.cli..")
             .whereLayer("Files").mayNotAccessAnyLayer()
@@ -66,6 +67,8 @@ class ArchitectureTest {
             .whereLayer("Train").mayOnlyAccessLayers(plus(BELOW_DIFFUSION, "Diffusion", "Views"))
             // the room for a programmatic API that serve and cli share
             .whereLayer("Api").mayOnlyAccessLayers(plus(BELOW_DIFFUSION, "Diffusion", "Views", "Train", "Hub"))
+            // the studies train arms, sample through the library API and plot; only the command line runs them
+            .whereLayer("Study").mayOnlyAccessLayers(plus(BELOW_DIFFUSION, "Diffusion", "Views", "Train", "Api"))
             .whereLayer("Serve").mayOnlyAccessLayers(plus(BELOW_DIFFUSION, "Diffusion", "Views", "Api", "Hub"))
             .whereLayer("Cli").mayNotBeAccessedByAnyLayer();
 }

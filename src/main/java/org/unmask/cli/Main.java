@@ -35,6 +35,7 @@ import java.io.PrintWriter;
                 SftCommand.class,
                 ExportCommand.class,
                 ImportOnnxCommand.class,
+                StudyCommand.class,
                 PullCommand.class,
         })
 public final class Main implements Runnable {

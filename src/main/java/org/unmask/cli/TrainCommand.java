@@ -3,7 +3,6 @@ package org.unmask.cli;
 import org.unmask.diffusion.Elbo;
 import org.unmask.data.CorpusData;
 import org.unmask.data.TokenizerSetup;
-import org.unmask.model.BertEncoder;
 import org.unmask.model.BertFamily;
 import org.unmask.model.TrainableModel;
 import org.unmask.model.ModelConfig;
@@ -19,6 +18,7 @@ import org.unmask.train.RunCheckpoint;
 import org.unmask.train.TrainOptions;
 import org.unmask.train.TrainerState;
 import org.unmask.train.Validation;
+import org.unmask.train.WarmStart;
 import org.unmask.train.WindowSampler;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -107,6 +107,7 @@ public final class TrainCommand implements Callable<Integer> {
 
         ModelConfig base;
         boolean fromAr = false;
+        WarmStart start = null;
         if (options.resume) {
             base = RunCheckpoint.config(out);
             if (architecture != null) err.println("note: --resume uses the model configuration saved in " + out);
@@ -114,13 +115,10 @@ public final class TrainCommand implements Callable<Integer> {
         } else if (initFrom != null) {
             if (architecture != null) throw new IllegalArgumentException("--init-from takes the model configuration from "
                     + initFrom + "; drop --preset/--config");
-            if (!Files.isRegularFile(initFrom.resolve(RunCheckpoint.CONFIG)))
-                throw new IOException(initFrom + ": not a model directory (config.json is missing)");
-            base = RunCheckpoint.config(initFrom);
-            fromAr = Files.isRegularFile(initFrom.resolve(TrainerState.FILE))
-                    && TrainerState.read(initFrom).objective().equals(ObjectiveKind.AR.spelling());
-            if (tokenizer == null && Files.isRegularFile(initFrom.resolve(RunCheckpoint.TOKENIZER)))
-                tokenizer = initFrom.resolve(RunCheckpoint.TOKENIZER);
+            start = WarmStart.of(initFrom);
+            base = start.config();
+            fromAr = start.fromAr();
+            if (tokenizer == null) tokenizer = start.tokenizerOrNull();
         } else if (architecture != null && architecture.config != null) {
             base = ModelConfig.read(architecture.config);
         } else {
@@ -128,8 +126,6 @@ public final class TrainCommand implements Callable<Integer> {
         }
         // a BERT-family encoder keeps its own vocabulary: [MASK] is the mask, [SEP] ends a text; a BertModel gets an MLM head
         boolean encoder = base.family() instanceof BertFamily;
-        boolean addHead = encoder && initFrom != null && !options.resume && !((BertFamily) base.family()).mlmHead();
-        if (addHead) base = BertFamily.withMlmHead(base);
         TokenizerSetup.Found tok = TokenizerSetup.obtain(corpus, textField, base.vocabSize(), tokenizer, out, options.cacheDir(), err::println);
         int mask = encoder ? base.maskTokenId() : tok.require(SpecialTokens.MASK);
         int eos = encoder ? base.eosTokenId() : tok.require(SpecialTokens.EOS);
@@ -178,13 +174,8 @@ public final class TrainCommand implements Callable<Integer> {
                     Elbo.DEFAULT_SEED);
             TrainableModel model = config.family().randomEngine(config, options.seed);
             if (initFrom != null && !options.resume) {
-                if (addHead) {   // the encoder's weights, and a new head whose transform starts as the identity
-                    ((BertEncoder) model).identityHeadTransform();
-                    RunCheckpoint.loadWeights(initFrom, model, ((BertFamily) config.family()).headTensors(config));
-                    err.println("added a masked-LM head tied to the word embeddings (" + initFrom + " has none)");
-                } else {
-                    RunCheckpoint.loadWeights(initFrom, model);
-                }
+                start.loadInto(model);
+                if (start.addsHead()) err.println("added a masked-LM head tied to the word embeddings (" + initFrom + " has none)");
                 err.printf(Locale.ROOT, "initialised from %s%s; attention annealed to bidirectional over %d steps%n", initFrom,
                         config.logitShift() ? " (keeps next-token prediction: shift_logits)" : "", anneal);
             }

@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
-/** Draws training loss (raw and smoothed) and validation loss against the step as a self-contained SVG. */
+/**
+ * Draws training loss (raw and smoothed) and validation loss against the step as a self-contained SVG, and, with the
+ * same axes and legend, any labelled curves (the studies' loss-against-compute and quality-against-steps plots).
+ */
 public final class LossCurveSvg {
     /** One point of a curve. */
     public record Point(double step, double value) {}
@@ -16,12 +19,27 @@ public final class LossCurveSvg {
 
     private LossCurveSvg() {}
 
+    /** One labelled curve of a plot; {@code markers} puts a dot on every point. */
+    public record Series(String label, String colour, double width, List<Point> points, boolean markers) {}
+
+    /** Colours for plots of several curves, told apart in the legend. */
+    public static final List<String> PALETTE = List.of("#08519c", "#d94801", "#238b45", "#6a51a3", "#a50f15", "#525252",
+            "#6baed6", "#fd8d3c", "#74c476", "#9e9ac8");
+
     /** The SVG text for the curves; {@code title} goes on top. */
     public static String render(String title, List<Point> train, List<Point> valid) {
+        return render(title, "step", "loss (nats per token)", List.of(
+                new Series("train (per step)", "#9ecae1", 1, train, false),
+                new Series("train (smoothed)", "#08519c", 2, smooth(train), false),
+                new Series("validation", "#d94801", 2, valid, true)));
+    }
+
+    /** The SVG text for any labelled curves against a common x axis (the study plots use it). */
+    public static String render(String title, String xLabel, String yLabel, List<Series> series) {
         double xMin = Double.MAX_VALUE, xMax = -Double.MAX_VALUE, yMin = Double.MAX_VALUE, yMax = -Double.MAX_VALUE;
-        for (List<Point> c : List.of(train, valid))
-            for (Point p : c) {
-                if (!Double.isFinite(p.value())) continue;
+        for (Series c : series)
+            for (Point p : c.points()) {
+                if (!Double.isFinite(p.value()) || !Double.isFinite(p.step())) continue;
                 xMin = Math.min(xMin, p.step()); xMax = Math.max(xMax, p.step());
                 yMin = Math.min(yMin, p.value()); yMax = Math.max(yMax, p.value());
             }
@@ -47,21 +65,25 @@ public final class LossCurveSvg {
             s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", LEFT - 8, py + 4, num(yv)));
             s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>%n", LEFT + 1, py, W - RIGHT, py));
         }
-        s.append("<text x=\"").append((LEFT + W - RIGHT) / 2).append("\" y=\"").append(H - 12).append("\" text-anchor=\"middle\">step</text>\n");
+        s.append("<text x=\"").append((LEFT + W - RIGHT) / 2).append("\" y=\"").append(H - 12).append("\" text-anchor=\"middle\">")
+                .append(escape(xLabel)).append("</text>\n");
         s.append("<text transform=\"translate(18 ").append((TOP + H - BOTTOM) / 2)
-                .append(") rotate(-90)\" text-anchor=\"middle\">loss (nats per token)</text>\n");
-        s.append(polyline(train, sx, sy, "#9ecae1", 1));
-        s.append(polyline(smooth(train), sx, sy, "#08519c", 2));
-        s.append(polyline(valid, sx, sy, "#d94801", 2));
-        for (Point p : valid)
-            if (Double.isFinite(p.value()))
-                s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#d94801\"/>%n", sx.map(p.step()), sy.map(p.value())));
+                .append(") rotate(-90)\" text-anchor=\"middle\">").append(escape(yLabel)).append("</text>\n");
+        for (Series c : series) {
+            s.append(polyline(c.points(), sx, sy, c.colour(), c.width()));
+            if (c.markers())
+                for (Point p : c.points())
+                    if (Double.isFinite(p.value()) && Double.isFinite(p.step()))
+                        s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>%n",
+                                sx.map(p.step()), sy.map(p.value()), c.colour()));
+        }
         // legend
-        int lx = W - RIGHT - 190, ly = TOP + 8;
-        s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"185\" height=\"54\" fill=\"white\" stroke=\"#ccc\"/>%n", lx, ly));
-        legend(s, lx + 8, ly + 14, "#9ecae1", "train (per step)");
-        legend(s, lx + 8, ly + 30, "#08519c", "train (smoothed)");
-        legend(s, lx + 8, ly + 46, "#d94801", "validation");
+        int longest = series.stream().mapToInt(c -> c.label().length()).max().orElse(10);
+        int lw = Math.min(W - LEFT - RIGHT - 10, Math.max(185, 40 + 7 * longest)), lh = 6 + 16 * series.size();
+        int lx = W - RIGHT - lw - 5, ly = TOP + 8;
+        s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>%n",
+                lx, ly, lw, lh));
+        for (int i = 0; i < series.size(); i++) legend(s, lx + 8, ly + 14 + 16 * i, series.get(i).colour(), series.get(i).label());
         s.append("</svg>\n");
         return s.toString();
     }
@@ -69,6 +91,11 @@ public final class LossCurveSvg {
     /** Writes the SVG atomically (temp file + rename). */
     public static void write(Path file, String title, List<Point> train, List<Point> valid) throws IOException {
         AtomicFile.writeString(file, render(title, train, valid));
+    }
+
+    /** Writes a plot of labelled curves atomically. */
+    public static void write(Path file, String title, String xLabel, String yLabel, List<Series> series) throws IOException {
+        AtomicFile.writeString(file, render(title, xLabel, yLabel, series));
     }
 
     private record Scale(double from, double to, double pFrom, double pTo) {
