@@ -29,6 +29,9 @@ import java.nio.file.Path;
 public record Arm(String name, ModelConfig config, ObjectiveKind objective, long seed, Budget budget, double lr, int batch,
                   int seqLen, long valEvery, ArmData data, WarmStart start, long annealSteps) {
 
+    /** The two objectives the studies compare: masked diffusion and next-token prediction (block diffusion lies between). */
+    public static final java.util.List<ObjectiveKind> COMPARED = java.util.List.of(ObjectiveKind.DIFFUSION, ObjectiveKind.AR);
+
     /** Checks the name (a directory of the study). */
     public Arm {
         if (name == null || !name.matches("[A-Za-z0-9._-]+")) throw new IllegalArgumentException("bad arm name '" + name + "'");

@@ -28,7 +28,7 @@ public final class DataConstrainedStudy implements Study {
 
         List<ArmResult> ar = new ArrayList<>(), diff = new ArrayList<>();
         for (long seed : h.seeds())
-            for (ObjectiveKind kind : ObjectiveKind.values()) {
+            for (ObjectiveKind kind : Arm.COMPARED) {
                 long steps = arms.stepsPerEpoch(unique) * epochs;
                 ArmResult r = h.train(arms.arm(kind.spelling() + "-u" + unique + "-s" + seed, shape, kind, seed, Budget.epochs(epochs),
                         Math.max(1, steps / s.pick(4, 16, 16)), unique));
@@ -38,7 +38,7 @@ public final class DataConstrainedStudy implements Study {
         List<ArmResult> sweepAr = new ArrayList<>(), sweepDiff = new ArrayList<>();
         for (long u : sweep) {
             double ep = (double) totalTokens / u;
-            for (ObjectiveKind kind : ObjectiveKind.values()) {
+            for (ObjectiveKind kind : Arm.COMPARED) {
                 long steps = Math.round(arms.stepsPerEpoch(u) * ep);
                 ArmResult r = h.train(arms.arm(kind.spelling() + "-u" + u + "-s0", shape, kind, 0, Budget.epochs(ep), Math.max(1, steps / s.pick(2, 8, 8)), u));
                 (kind == ObjectiveKind.AR ? sweepAr : sweepDiff).add(r);

@@ -92,7 +92,7 @@ public final class ReversalStudy implements Study {
         List<ArmResult> results = new ArrayList<>();
         List<Accuracy> acc = new ArrayList<>();
         Table t = new Table("objective", "seed", "forward (B given A)", "backward (A given B)", "loss on the facts, bits/token");
-        for (ObjectiveKind kind : ObjectiveKind.values())
+        for (ObjectiveKind kind : Arm.COMPARED)
             for (long seed : h.seeds()) {
                 Arm arm = Arm.scratch(kind.spelling() + "-s" + seed, config, kind, seed, Budget.epochs(epochs), lr, batch,
                         task.length(), Math.max(1, steps / 10), data);
@@ -111,7 +111,7 @@ public final class ReversalStudy implements Study {
                 h.log("%s: forward %.1f%%, backward %.1f%%", arm.name(), 100 * a.forward(), 100 * a.backward());
             }
         Table mean = new Table("objective", "seeds", "forward accuracy", "backward accuracy");
-        for (ObjectiveKind kind : ObjectiveKind.values()) {
+        for (ObjectiveKind kind : Arm.COMPARED) {
             List<Accuracy> g = new ArrayList<>();
             for (int i = 0; i < results.size(); i++) if (results.get(i).arm().objective() == kind) g.add(acc.get(i));
             mean.row(kind.spelling(), g.size(), Spread.of(g.stream().mapToDouble(x -> 100 * x.forward()).toArray()).format(1) + "%",

@@ -38,7 +38,7 @@ public final class ScalingStudy implements Study {
             long steps = Math.max(1, Math.round(budget / (ArmResult.flopsPerToken(c, arms.seqLen()) * arms.batch() * arms.seqLen())));
             List<ArmResult> a = new ArrayList<>(), d = new ArrayList<>();
             for (long seed : h.seeds())
-                for (ObjectiveKind kind : ObjectiveKind.values()) {
+                for (ObjectiveKind kind : Arm.COMPARED) {
                     ArmResult r = h.train(arms.arm(kind.spelling() + "-" + shape.dModel() + "x" + shape.layers() + "-s" + seed, shape, kind, seed,
                             Budget.steps(steps), Math.max(1, steps / 8), unique));
                     (kind == ObjectiveKind.AR ? a : d).add(r);
