@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * The forward and backward pass of a BERT-family encoder ({@link BertFamily}): Hugging Face's {@code BertForMaskedLM}
@@ -100,20 +99,9 @@ public final class BertEncoder implements TrainableModel {
 
     /** A trainable model: F32 parameters, N(0, 0.02) matrices, LayerNorms 1 and 0, biases 0, deterministic by seed. */
     public static BertEncoder randomInit(ModelConfig config, long seed) {
-        Map<String, TensorSpec> specs = config.family().tensors(config);
         Parameters.requireTrainable(config.parameterCount());
-        Parameters p = new Parameters(shapes(specs));
-        Random rnd = new Random(seed);
-        float[] v = p.values();
-        for (Parameters.Parameter t : p.list()) {
-            int from = t.offset(), to = t.offset() + t.size();
-            switch (specs.get(t.name()).init()) {
-                case ONES -> Arrays.fill(v, from, to, 1f);
-                case ZEROS -> Arrays.fill(v, from, to, 0f);
-                case GAUSSIAN -> { for (int i = from; i < to; i++) v[i] = (float) (0.02 * rnd.nextGaussian()); }
-            }
-        }
-        return new BertEncoder(config, p, views(p));
+        Parameters p = Parameters.initialised(config.family().tensors(config), seed);
+        return new BertEncoder(config, p, p.views());
     }
 
     /**
@@ -123,36 +111,11 @@ public final class BertEncoder implements TrainableModel {
     public static BertEncoder fromWeights(ModelConfig config, Map<String, Weights> tensors, boolean trainable) {
         if (!(config.family() instanceof BertFamily))
             throw new IllegalArgumentException("a " + config.family().name() + " model is not a BERT-family encoder");
-        Map<String, long[]> expected = shapes(config.family().tensors(config));
-        for (var e : expected.entrySet()) {
-            Weights w = tensors.get(e.getKey());
-            long n = 1;
-            for (long s : e.getValue()) n *= s;
-            if (w == null) throw new IllegalArgumentException("missing tensor " + e.getKey() + " " + Arrays.toString(e.getValue()));
-            if (w.size() != n)
-                throw new IllegalArgumentException("tensor " + e.getKey() + " has " + w.size() + " elements, expected shape "
-                        + Arrays.toString(e.getValue()) + " = " + n);
-        }
-        for (String name : tensors.keySet()) {
-            if (!expected.containsKey(name)) throw new IllegalArgumentException("unexpected tensor " + name + " for this config");
-        }
+        Map<String, long[]> expected = Parameters.check(config.family().tensors(config), tensors);
         if (!trainable) return new BertEncoder(config, null, new LinkedHashMap<>(tensors));
         Parameters.requireTrainable(config.parameterCount());
-        Parameters p = new Parameters(expected);
-        for (Parameters.Parameter t : p.list()) tensors.get(t.name()).toFloat(0, p.values(), t.offset(), t.size());
-        return new BertEncoder(config, p, views(p));
-    }
-
-    private static Map<String, long[]> shapes(Map<String, TensorSpec> specs) {
-        Map<String, long[]> m = new LinkedHashMap<>();
-        specs.forEach((name, s) -> m.put(name, s.shape()));
-        return m;
-    }
-
-    private static Map<String, Weights> views(Parameters p) {
-        Map<String, Weights> m = new LinkedHashMap<>();
-        for (Parameters.Parameter t : p.list()) m.put(t.name(), new Weights.F32(p.values(), t.offset(), t.size()));
-        return m;
+        Parameters p = Parameters.copied(expected, tensors);
+        return new BertEncoder(config, p, p.views());
     }
 
     /**

@@ -1,11 +1,14 @@
 package org.unmask.model;
 
+import org.unmask.model.tensor.Weights;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /**
  * The trainable parameters of a model in one flat float32 buffer, with a gradient buffer of the same layout; each
@@ -42,6 +45,62 @@ public final class Parameters {
             throw new IllegalArgumentException("model too large to train in one float32 buffer: " + count
                     + " parameters, at most " + MAX);
         }
+    }
+
+    /** A family's tensors as buffers, initialised as each spec says: N(0, 0.02), ones or zeros, deterministic by seed. */
+    public static Parameters initialised(Map<String, TensorSpec> specs, long seed) {
+        Parameters p = new Parameters(shapes(specs));
+        Random rnd = new Random(seed);
+        float[] v = p.values();
+        for (Parameter t : p.list()) {
+            int from = t.offset(), to = t.offset() + t.size();
+            switch (specs.get(t.name()).init()) {
+                case ONES -> Arrays.fill(v, from, to, 1f);
+                case ZEROS -> Arrays.fill(v, from, to, 0f);
+                case GAUSSIAN -> { for (int i = from; i < to; i++) v[i] = (float) (0.02 * rnd.nextGaussian()); }
+            }
+        }
+        return p;
+    }
+
+    /**
+     * Checks that {@code tensors} holds exactly the tensors of {@code specs} with their sizes (any storage), naming the
+     * first missing, mis-sized or unexpected one; returns the shapes.
+     */
+    public static Map<String, long[]> check(Map<String, TensorSpec> specs, Map<String, Weights> tensors) {
+        Map<String, long[]> expected = shapes(specs);
+        for (var e : expected.entrySet()) {
+            Weights w = tensors.get(e.getKey());
+            long n = 1;
+            for (long s : e.getValue()) n *= s;
+            if (w == null) throw new IllegalArgumentException("missing tensor " + e.getKey() + " " + Arrays.toString(e.getValue()));
+            if (w.size() != n)
+                throw new IllegalArgumentException("tensor " + e.getKey() + " has " + w.size() + " elements, expected shape "
+                        + Arrays.toString(e.getValue()) + " = " + n);
+        }
+        for (String name : tensors.keySet())
+            if (!expected.containsKey(name)) throw new IllegalArgumentException("unexpected tensor " + name + " for this config");
+        return expected;
+    }
+
+    /** Buffers holding {@code tensors} (checked by {@link #check}) converted to float32. */
+    public static Parameters copied(Map<String, long[]> shapes, Map<String, Weights> tensors) {
+        Parameters p = new Parameters(shapes);
+        for (Parameter t : p.list()) tensors.get(t.name()).toFloat(0, p.values(), t.offset(), t.size());
+        return p;
+    }
+
+    /** Each tensor as a float32 view into the value buffer, in layout order. */
+    public Map<String, Weights> views() {
+        Map<String, Weights> m = new LinkedHashMap<>();
+        for (Parameter t : list) m.put(t.name(), new Weights.F32(values, t.offset(), t.size()));
+        return m;
+    }
+
+    private static Map<String, long[]> shapes(Map<String, TensorSpec> specs) {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        specs.forEach((name, s) -> m.put(name, s.shape()));
+        return m;
     }
 
     /** Zero-filled buffers laid out in the iteration order of {@code shapes}. */

@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * The one engine every family runs on: pre-norm blocks with RMSNorm, rotary grouped-query attention (optional q/k/v
@@ -118,19 +117,8 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
     /** Trainable model: F32 parameters in one flat buffer, N(0, 0.02) matrices, norms = 1, deterministic by seed. */
     public static Transformer randomInit(ModelConfig config, long seed) {
         requireTrainable(config);
-        Map<String, TensorSpec> specs = config.family().tensors(config);
-        Parameters p = new Parameters(shapes(specs));
-        Random rnd = new Random(seed);
-        float[] v = p.values();
-        for (Parameters.Parameter t : p.list()) {
-            int from = t.offset(), to = t.offset() + t.size();
-            switch (specs.get(t.name()).init()) {
-                case ONES -> Arrays.fill(v, from, to, 1f);
-                case ZEROS -> Arrays.fill(v, from, to, 0f);
-                case GAUSSIAN -> { for (int i = from; i < to; i++) v[i] = (float) (0.02 * rnd.nextGaussian()); }
-            }
-        }
-        return new Transformer(config, p, views(p));
+        Parameters p = Parameters.initialised(config.family().tensors(config), seed);
+        return new Transformer(config, p, p.views());
     }
 
     /**
@@ -140,36 +128,10 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
      */
     public static Transformer fromWeights(ModelConfig config, Map<String, Weights> tensors, boolean trainable) {
         if (trainable) requireTrainable(config);
-        Map<String, long[]> expected = shapes(config.family().tensors(config));
-        for (var e : expected.entrySet()) {
-            Weights w = tensors.get(e.getKey());
-            long n = 1;
-            for (long s : e.getValue()) n *= s;
-            if (w == null) throw new IllegalArgumentException("missing tensor " + e.getKey() + " " + Arrays.toString(e.getValue()));
-            if (w.size() != n) {
-                throw new IllegalArgumentException("tensor " + e.getKey() + " has " + w.size() + " elements, expected shape "
-                        + Arrays.toString(e.getValue()) + " = " + n);
-            }
-        }
-        for (String name : tensors.keySet()) {
-            if (!expected.containsKey(name)) throw new IllegalArgumentException("unexpected tensor " + name + " for this config");
-        }
+        Map<String, long[]> expected = Parameters.check(config.family().tensors(config), tensors);
         if (!trainable) return new Transformer(config, null, new LinkedHashMap<>(tensors));
-        Parameters p = new Parameters(expected);
-        for (Parameters.Parameter t : p.list()) tensors.get(t.name()).toFloat(0, p.values(), t.offset(), t.size());
-        return new Transformer(config, p, views(p));
-    }
-
-    private static Map<String, long[]> shapes(Map<String, TensorSpec> specs) {
-        Map<String, long[]> m = new LinkedHashMap<>();
-        specs.forEach((name, s) -> m.put(name, s.shape()));
-        return m;
-    }
-
-    private static Map<String, Weights> views(Parameters p) {
-        Map<String, Weights> m = new LinkedHashMap<>();
-        for (Parameters.Parameter t : p.list()) m.put(t.name(), new Weights.F32(p.values(), t.offset(), t.size()));
-        return m;
+        Parameters p = Parameters.copied(expected, tensors);
+        return new Transformer(config, p, p.views());
     }
 
     @Override public ModelConfig config() { return config; }
