@@ -222,7 +222,7 @@ public final class BertEncoder implements TrainableModel {
     @Override public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows) {
         checkInputs(ids, batch, seqLen, attend);
         int[] r = rows != null ? rows : allRows(batch * seqLen);
-        checkRows(r, batch * seqLen);
+        InputChecks.rows(r, batch * seqLen);
         Acts a = new Acts(config, batch, seqLen, false);
         forward(a, ids, attend);
         long size = (long) r.length * config.embeddingSize();
@@ -249,7 +249,7 @@ public final class BertEncoder implements TrainableModel {
         Parameters p = parameters();
         bidirectional(pattern);
         checkInputs(ids, batch, seqLen, attend);
-        checkTargets(rows, targets, weights, batch * seqLen);
+        InputChecks.targets(rows, targets, weights, batch * seqLen, config.embeddingSize());
         if (trainActs == null || trainActs.batch != batch || trainActs.seqLen != seqLen) {
             trainActs = null;   // let the old buffers go before the new ones are allocated
             trainActs = new Acts(config, batch, seqLen, true);
@@ -268,7 +268,7 @@ public final class BertEncoder implements TrainableModel {
                                  int[] rows, int[] targets, float[] weights) {
         bidirectional(pattern);
         checkInputs(ids, batch, seqLen, attend);
-        checkTargets(rows, targets, weights, batch * seqLen);
+        InputChecks.targets(rows, targets, weights, batch * seqLen, config.embeddingSize());
         Acts a = new Acts(config, batch, seqLen, false);
         forward(a, ids, attend);
         float[] logits = new float[rows.length * config.embeddingSize()];
@@ -480,33 +480,6 @@ public final class BertEncoder implements TrainableModel {
         if (seqLen > config.maxSequenceLength())
             throw new IllegalArgumentException("sequence length " + seqLen + " exceeds the model's " + config.maxSequenceLength()
                     + " learned positions (" + config.family().fieldName(ModelConfig.Field.MAX_SEQUENCE_LENGTH) + ")");
-        long n = (long) batch * seqLen;
-        if (ids == null || ids.length != n)
-            throw new IllegalArgumentException("expected " + n + " token ids (batch " + batch + " × length " + seqLen + "), got "
-                    + (ids == null ? "null" : ids.length));
-        int e = config.embeddingSize();
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= e)
-                throw new IllegalArgumentException("token id " + ids[i] + " at position " + i + " is outside the embedding (size " + e + ")");
-        }
-        if (attend != null && attend.length != n)
-            throw new IllegalArgumentException("key-padding array attend has " + attend.length + " entries, expected " + n);
-    }
-
-    private static void checkRows(int[] rows, int n) {
-        for (int i = 0; i < rows.length; i++) {
-            if (rows[i] < 0 || rows[i] >= n) throw new IllegalArgumentException("row " + rows[i] + " (index " + i + ") is outside 0.." + (n - 1));
-        }
-    }
-
-    private void checkTargets(int[] rows, int[] targets, float[] weights, int n) {
-        if (rows == null || targets == null) throw new IllegalArgumentException("rows and targets are required");
-        if (targets.length != rows.length) throw new IllegalArgumentException(rows.length + " rows but " + targets.length + " targets");
-        if (weights != null && weights.length != rows.length) throw new IllegalArgumentException(rows.length + " rows but " + weights.length + " weights");
-        checkRows(rows, n);
-        int e = config.embeddingSize();
-        for (int i = 0; i < targets.length; i++) {
-            if (targets[i] < 0 || targets[i] >= e) throw new IllegalArgumentException("target " + targets[i] + " (index " + i + ") is outside the embedding (size " + e + ")");
-        }
+        InputChecks.ids(ids, batch, seqLen, attend, config.embeddingSize());
     }
 }

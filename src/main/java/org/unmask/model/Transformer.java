@@ -166,7 +166,7 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
     public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows, AttentionPattern pattern) {
         checkInputs(ids, batch, seqLen, attend);
         int[] r = rows != null ? rows : allRows(batch * seqLen);
-        checkRows(r, batch * seqLen);
+        InputChecks.rows(r, batch * seqLen);
         Activations a = new Activations(config, batch, seqLen, false, clock);
         forward(a, ids, attend, pattern == null ? config.attention() : pattern);
         float[] out = logitBuffer(r.length);
@@ -213,7 +213,7 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
                                                int[] rows, int[] targets, float[] weights) {
         Parameters p = parameters();
         checkInputs(ids, batch, seqLen, attend);
-        checkTargets(rows, targets, weights, batch * seqLen);
+        InputChecks.targets(rows, targets, weights, batch * seqLen, config.embeddingSize());
         if (trainActs == null || trainActs.batch != batch || trainActs.seqLen != seqLen) {
             trainActs = null;   // let the old buffers go before the new ones are allocated
             trainActs = new Activations(config, batch, seqLen, true, clock);
@@ -233,7 +233,7 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
     public double loss(int[] ids, int batch, int seqLen, boolean[] attend, AttentionPattern pattern,
                        int[] rows, int[] targets, float[] weights) {
         checkInputs(ids, batch, seqLen, attend);
-        checkTargets(rows, targets, weights, batch * seqLen);
+        InputChecks.targets(rows, targets, weights, batch * seqLen, config.embeddingSize());
         Activations a = new Activations(config, batch, seqLen, false, clock);
         forward(a, ids, attend, pattern == null ? config.attention() : pattern);
         float[] logits = logitBuffer(rows.length);
@@ -471,35 +471,6 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
         if (n > Integer.MAX_VALUE / Math.max(Math.max(config.dModel(), config.qDim()), config.mlpHiddenSize())) {
             throw new IllegalArgumentException("batch " + batch + " × sequence length " + seqLen + " is too many tokens for one pass");
         }
-        if (ids == null || ids.length != n) {
-            throw new IllegalArgumentException("expected " + n + " token ids (batch " + batch + " × length " + seqLen + "), got "
-                    + (ids == null ? "null" : ids.length));
-        }
-        int e = config.embeddingSize();
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= e) {
-                throw new IllegalArgumentException("token id " + ids[i] + " at position " + i + " is outside the embedding (size " + e + ")");
-            }
-        }
-        if (attend != null && attend.length != n) {
-            throw new IllegalArgumentException("key-padding array attend has " + attend.length + " entries, expected " + n);
-        }
-    }
-
-    private static void checkRows(int[] rows, int n) {
-        for (int i = 0; i < rows.length; i++) {
-            if (rows[i] < 0 || rows[i] >= n) throw new IllegalArgumentException("row " + rows[i] + " (index " + i + ") is outside 0.." + (n - 1));
-        }
-    }
-
-    private void checkTargets(int[] rows, int[] targets, float[] weights, int n) {
-        if (rows == null || targets == null) throw new IllegalArgumentException("rows and targets are required");
-        if (targets.length != rows.length) throw new IllegalArgumentException(rows.length + " rows but " + targets.length + " targets");
-        if (weights != null && weights.length != rows.length) throw new IllegalArgumentException(rows.length + " rows but " + weights.length + " weights");
-        checkRows(rows, n);
-        int e = config.embeddingSize();
-        for (int i = 0; i < targets.length; i++) {
-            if (targets[i] < 0 || targets[i] >= e) throw new IllegalArgumentException("target " + targets[i] + " (index " + i + ") is outside the embedding (size " + e + ")");
-        }
+        InputChecks.ids(ids, batch, seqLen, attend, config.embeddingSize());
     }
 }
