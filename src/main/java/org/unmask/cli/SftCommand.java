@@ -70,7 +70,7 @@ public final class SftCommand implements Callable<Integer> {
         if (mask != config.maskTokenId())
             throw new IOException(source + ": config.json mask_token_id " + config.maskTokenId() + " differs from the tokenizer's " + mask);
         int seqLen = options.seqLen(config);
-        TrainOptions topts = options.toTrainOptions(budget, seqLen, 1e-4);
+        TrainOptions topts = options.toTrainOptions(budget, seqLen, 1e-4, out);
 
         List<SftExample> all = SftExamples.read(data, tok.tokenizer());
         List<SftExample> fit = SftBatches.fitting(all, seqLen);

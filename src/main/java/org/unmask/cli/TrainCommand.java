@@ -164,7 +164,7 @@ public final class TrainCommand implements Callable<Integer> {
         long anneal = annealSteps != null ? annealSteps
                 : options.resume ? TrainerState.read(out).annealSteps()
                 : kind == ObjectiveKind.DIFFUSION && fromAr ? defaultAnneal(budget) : 0;
-        TrainOptions topts = options.toTrainOptions(budget, seqLen, 1e-3, new AttentionAnneal(anneal));
+        TrainOptions topts = options.toTrainOptions(budget, seqLen, 1e-3, new AttentionAnneal(anneal), out);
 
         TokenizerSetup.install(tok, out);
         try (CorpusData data = CorpusData.load(corpus, textField, tok.tokenizer(), tok.file(), options.cacheDir(), seqLen, options.valWindows)) {

@@ -29,11 +29,11 @@ final class TrainingOptions {
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     Limit limit;
 
-    @Option(names = "--lr", description = "Peak learning rate (default: 1e-3 for train, 1e-4 for sft).") Double lr;
+    @Option(names = "--lr", description = "Peak learning rate (default: 1e-3 for train, 1e-4 for sft; on --resume, the checkpoint's).") Double lr;
     @Option(names = "--warmup", paramLabel = "STEPS",
-            description = "Linear warmup steps (default: 100, at most a tenth of the run).") Long warmup;
-    @Option(names = "--schedule", defaultValue = "cosine", paramLabel = "cosine|wsd", converter = Converters.Schedule.class,
-            description = "Decay after warmup: cosine to 10%%, or warmup-stable-decay (default: ${DEFAULT-VALUE}).") LrSchedule.Kind schedule;
+            description = "Linear warmup steps (default: 100, at most a tenth of the run; on --resume, the checkpoint's).") Long warmup;
+    @Option(names = "--schedule", paramLabel = "cosine|wsd", converter = Converters.Schedule.class,
+            description = "Decay after warmup: cosine to 10%%, or warmup-stable-decay (default: cosine; on --resume, the checkpoint's).") LrSchedule.Kind schedule;
     @Option(names = "--batch", defaultValue = "8", description = "Sequences per micro-batch (default: ${DEFAULT-VALUE}).") int batch;
     @Option(names = "--seq-len", description = "Tokens per sequence (default: min(256, the model's max_sequence_length)).") Integer seqLen;
     @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).") int gradAccum;
@@ -61,12 +61,20 @@ final class TrainingOptions {
         return Budget.time(DurationParser.parse(limit.time));
     }
 
-    TrainOptions toTrainOptions(Budget budget, int seqLen, double defaultLr) {
-        return toTrainOptions(budget, seqLen, defaultLr, AttentionAnneal.NONE);
+    TrainOptions toTrainOptions(Budget budget, int seqLen, double defaultLr, Path out) throws IOException {
+        return toTrainOptions(budget, seqLen, defaultLr, AttentionAnneal.NONE, out);
     }
 
-    TrainOptions toTrainOptions(Budget budget, int seqLen, double defaultLr, AttentionAnneal anneal) {
-        return new TrainOptions(lr == null ? defaultLr : lr, warmup == null ? TrainOptions.AUTO_WARMUP : warmup, schedule, batch, seqLen,
+    /**
+     * The trainer's options; a resumed run ({@code --resume}) keeps the learning-rate schedule saved in {@code out}
+     * unless --lr, --warmup or --schedule say otherwise, so that a bare --resume continues the run it names.
+     */
+    TrainOptions toTrainOptions(Budget budget, int seqLen, double defaultLr, AttentionAnneal anneal, Path out) throws IOException {
+        LrSchedule saved = resume ? TrainerState.read(out).schedule() : null;
+        double peak = lr != null ? lr : saved != null ? saved.peak() : defaultLr;
+        long w = warmup != null ? warmup : saved != null ? saved.warmupSteps() : TrainOptions.AUTO_WARMUP;
+        LrSchedule.Kind kind = schedule != null ? schedule : saved != null ? saved.kind() : LrSchedule.Kind.COSINE;
+        return new TrainOptions(peak, w, kind, batch, seqLen,
                 gradAccum, clip, weightDecay, 0.9, 0.95, 1e-8, seed, valEvery, saveEvery, budget, 5, 0.5, anneal);
     }
 

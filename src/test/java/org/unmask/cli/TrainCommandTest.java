@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.unmask.model.ModelConfig;
 import org.unmask.text.HfTokenizer;
+import org.unmask.train.LrSchedule;
 import org.unmask.train.TrainerState;
 
 import java.io.ByteArrayOutputStream;
@@ -63,7 +64,7 @@ class TrainCommandTest {
         Path corpus = corpus(), config = config(), out = tmp.resolve("run"), cache = tmp.resolve("cache");
         Run first = unmask("train", "--corpus", corpus.toString(), "--config", config.toString(), "--out", out.toString(),
                 "--max-steps", "4", "--batch", "2", "--seq-len", "32", "--val-windows", "2", "--val-grid", "2",
-                "--cache", cache.toString(), "--save-every", "2");
+                "--cache", cache.toString(), "--save-every", "2", "--lr", "3e-4", "--warmup", "1", "--schedule", "wsd");
         assertThat(first.code()).as(first.err()).isZero();
         assertThat(first.out()).contains("done: 4 steps").contains("validation:").contains("saved:");
         for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "trainer_state.json", "optimizer.safetensors",
@@ -85,6 +86,9 @@ class TrainCommandTest {
                 "--seq-len", "32", "--val-windows", "2", "--val-grid", "2", "--cache", cache.toString(), "--resume");
         assertThat(resumed.code()).as(resumed.err()).isZero();
         assertThat(resumed.err()).contains("resuming").contains("at step 4");
+        // a bare --resume keeps the checkpoint's schedule (peak 3e-4, warmup 1, wsd), not the command's defaults
+        assertThat(resumed.err()).doesNotContain("schedule differs");
+        assertThat(TrainerState.read(out).schedule()).isEqualTo(LrSchedule.of(LrSchedule.Kind.WSD, 3e-4, 1));
         assertThat(TrainerState.read(out).step()).isEqualTo(6);
         List<Long> steps = new ArrayList<>();
         for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
