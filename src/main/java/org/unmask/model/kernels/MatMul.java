@@ -89,7 +89,7 @@ public final class MatMul {
             // other formats are decoded strip by strip.
             Arrays.fill(out, outOff, outOff + T * N, 0f);
             Strips wt = w instanceof Weights.F32 f && parallel
-                    ? rowStrips(transposed(f.data(), f.offset() + (int) wOffset, K, N), 0, N)
+                    ? rowStrips(transposed(f.data(), f.offset() + (int) wOffset, K, N), 0, transposedStride(N))
                     : transposedStrips(w, wOffset, K);
             accumulate(out, outOff, N, x, xOff, K, 1, wt, T, K, N, tiles, parallel);
             return;
@@ -213,9 +213,20 @@ public final class MatMul {
         }
     }
 
-    /** {@code W[N,K]} (from element {@code wOff}) transposed into the calling thread's buffer, split over the workers. */
+    /**
+     * Row stride of a transposed weight matrix: N plus one cache line. With a stride of exactly N (a power of two in
+     * most models) the rows of a 32 × 32 block fall in the same L1 set, more of them than the set has ways, and the
+     * transposition ran at a fifth of the product's time (measured at 1024³ on AVX2).
+     */
+    private static int transposedStride(int N) { return N + 16; }
+
+    /**
+     * {@code W[N,K]} (from element {@code wOff}) transposed into the calling thread's buffer (row stride
+     * {@link #transposedStride}), split over the workers.
+     */
     private static float[] transposed(float[] w, int wOff, int K, int N) {
-        float[] wt = transposeScratch(K * N);
+        int ld = transposedStride(N);
+        float[] wt = transposeScratch(K * ld);
         final int B = 32;   // square blocks keep both the read and the write side in L1
         Parallel.forRange(ceilDiv(N, B), 4, (b0, b1) -> {
             for (int n0 = b0 * B; n0 < Math.min(N, b1 * B); n0 += B) {
@@ -224,7 +235,7 @@ public final class MatMul {
                     int k1 = Math.min(K, k0 + B);
                     for (int n = n0; n < n1; n++) {
                         int row = wOff + n * K;
-                        for (int k = k0; k < k1; k++) wt[k * N + n] = w[row + k];
+                        for (int k = k0; k < k1; k++) wt[k * ld + n] = w[row + k];
                     }
                 }
             }
