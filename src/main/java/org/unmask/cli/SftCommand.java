@@ -51,7 +51,7 @@ public final class SftCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         PrintStream err = System.err;
-        Budget budget = options.budget(Budget.epochs(3));
+        Budget budget = options.budget(Budget.epochs(3), out);
         if (out.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize()))
             throw new IOException("--out must differ from --model (the base model is kept unchanged)");
         Files.createDirectories(out.toAbsolutePath().getParent());

@@ -101,7 +101,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         PrintStream err = System.err;
-        Budget budget = options.budget(Budget.steps(1000));
+        Budget budget = options.budget(Budget.steps(1000), out);
         Files.createDirectories(out.toAbsolutePath().getParent());
         options.checkRunDirectory(out);
 

@@ -21,7 +21,7 @@ import java.nio.file.Path;
 /** The training options shared by {@code train} and {@code sft} (a picocli mixin). */
 final class TrainingOptions {
     static final class Limit {
-        @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N optimizer steps (without any limit: 1000 for train, 3 epochs for sft).") Long maxSteps;
+        @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N optimizer steps (without any limit: 1000 for train, 3 epochs for sft; on --resume, the saved run's limit).") Long maxSteps;
         @Option(names = "--epochs", paramLabel = "N", description = "Stop after N passes over the data.") Double epochs;
         @Option(names = "--time", paramLabel = "DURATION", description = "Stop after this much training time (15m, 1h30m, 90s); the final validation and save come after it.") String time;
     }
@@ -48,8 +48,15 @@ final class TrainingOptions {
     @Option(names = "--cache", paramLabel = "DIR", description = "Cache of tokenised corpora and trained tokenizers (default: $UNMASK_CACHE or ~/.cache/unmask).") Path cache;
     @Option(names = "--log-every", defaultValue = "10s", paramLabel = "DURATION", description = "Interval of plain log lines when not on a terminal (default: ${DEFAULT-VALUE}).") String logEvery;
 
-    Budget budget(Budget fallback) {
-        if (limit == null) return fallback;
+    /**
+     * The budget the flags give; without any, a resumed run's saved budget (so that a bare --resume finishes what it
+     * started), else {@code fallback}.
+     */
+    Budget budget(Budget fallback, Path out) throws IOException {
+        if (limit == null) {
+            Budget saved = resume && RunCheckpoint.exists(out) ? TrainerState.read(out).budget() : null;
+            return saved != null ? saved : fallback;
+        }
         if (limit.maxSteps != null) {
             if (limit.maxSteps < 1) throw new IllegalArgumentException("--max-steps must be at least 1, got " + limit.maxSteps);
             return Budget.steps(limit.maxSteps);

@@ -16,12 +16,13 @@ import java.nio.file.Path;
 /**
  * Everything besides the weights and AdamW moments that a resumed run needs to continue exactly: progress counters,
  * the masking generator, the data position, the learning-rate schedule and scale, the NaN counters, and the length of
- * the attention anneal (0 when there is none).
+ * the attention anneal (0 when there is none), and the run's budget (so that a bare {@code --resume} finishes the run it
+ * names; null in checkpoints written before it was saved).
  */
 public record TrainerState(
         long step, long tokensSeen, long elapsedMillis, String objective, long seed,
         long[] rng, JsonNode data, LrSchedule schedule, double lrScale,
-        long nanSkipped, int nanInARow, int nanRecoveries, long annealSteps) {
+        long nanSkipped, int nanInARow, int nanRecoveries, long annealSteps, Budget budget) {
 
     /** File name inside a checkpoint directory. */
     public static final String FILE = "trainer_state.json";
@@ -47,6 +48,12 @@ public record TrainerState(
         s.put("decay_fraction", schedule.decayFraction());
         n.put("lr_scale", lrScale);
         n.put("anneal_steps", annealSteps);
+        if (budget != null) {
+            ObjectNode b = n.putObject("budget");
+            if (budget.maxSteps() > 0) b.put("max_steps", budget.maxSteps());
+            else if (budget.epochs() > 0) b.put("epochs", budget.epochs());
+            else b.put("time_ms", budget.time().toMillis());
+        }
         ObjectNode nan = n.putObject("nan");
         nan.put("skipped_steps", nanSkipped);
         nan.put("in_a_row", nanInARow);
@@ -78,10 +85,20 @@ public record TrainerState(
                     field(n, "objective").asText(), field(n, "seed").asLong(), longs(field(n, "rng"), "rng"), field(n, "data"),
                     schedule, field(n, "lr_scale").asDouble(), field(nan, "skipped_steps").asLong(),
                     field(nan, "in_a_row").asInt(), field(nan, "recoveries").asInt(),
-                    n.path("anneal_steps").asLong(0));   // absent in checkpoints written before annealing existed
+                    n.path("anneal_steps").asLong(0),   // absent in checkpoints written before annealing existed
+                    budget(n.get("budget")));
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The saved budget, or null when the checkpoint predates it. */
+    private static Budget budget(JsonNode b) {
+        if (b == null || b.isNull()) return null;
+        if (b.has("max_steps")) return Budget.steps(field(b, "max_steps").asLong());
+        if (b.has("epochs")) return Budget.epochs(field(b, "epochs").asDouble());
+        if (b.has("time_ms")) return Budget.time(java.time.Duration.ofMillis(field(b, "time_ms").asLong()));
+        throw new IllegalArgumentException("field 'budget' needs one of max_steps, epochs, time_ms");
     }
 
     private static JsonNode field(JsonNode n, String name) {

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.unmask.model.ModelConfig;
 import org.unmask.text.HfTokenizer;
+import org.unmask.train.Budget;
 import org.unmask.train.LrSchedule;
 import org.unmask.train.TrainerState;
 
@@ -96,6 +97,12 @@ class TrainCommandTest {
             if (n.has("loss")) steps.add(n.get("step").asLong());
         }
         assertThat(steps).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+        // the budget is saved: a bare --resume of the finished run trains no further (without it: 1000 steps)
+        assertThat(TrainerState.read(out).budget()).isEqualTo(Budget.steps(6));
+        Run bare = unmask("train", "--corpus", corpus.toString(), "--out", out.toString(), "--batch", "2",
+                "--seq-len", "32", "--val-windows", "2", "--val-grid", "2", "--cache", cache.toString(), "--resume");
+        assertThat(bare.code()).as(bare.err()).isZero();
+        assertThat(TrainerState.read(out).step()).isEqualTo(6);
 
         Path sft = tmp.resolve("sft.jsonl");
         Files.writeString(sft, "{\"prompt\": \"the cat\", \"response\": \"sat on a mat\"}\n"
