@@ -70,8 +70,8 @@ public final class TrainCommand implements Callable<Integer> {
             + "plain masked diffusion); recorded in config.json as \"block_size\" (on --resume, the checkpoint's).")
     Integer blockSize;
 
-    @Option(names = "--mask-rate-range", paramLabel = "LOW,HIGH", description = "Draw the masking rates of --objective block "
-            + "uniformly from [LOW, HIGH] (BD3-LM's clipped schedule, e.g. 0.3,0.8; default: 0.001,1).")
+    @Option(names = "--mask-rate-range", paramLabel = "LOW,HIGH", description = "Draw the masking rates of --objective diffusion or block "
+            + "uniformly from [LOW, HIGH] (a clipped schedule, as BD3-LM's, e.g. 0.3,0.8; default: 0.001,1).")
     String maskRateRange;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
@@ -144,14 +144,16 @@ public final class TrainCommand implements Callable<Integer> {
         boolean diffusing = kind == ObjectiveKind.DIFFUSION || kind == ObjectiveKind.BLOCK;
         if (!options.resume && diffusing && (fromAr || shiftLogits)) config = config.withLogitShift(true);
         if (kind == ObjectiveKind.BLOCK) config = blockConfig(config);
-        else if (blockSize != null || maskRateRange != null)
-            throw new IllegalArgumentException("--block-size and --mask-rate-range belong to --objective block");
+        else if (blockSize != null)
+            throw new IllegalArgumentException("--block-size belongs to --objective block");
+        if (kind == ObjectiveKind.AR && maskRateRange != null)
+            throw new IllegalArgumentException("--mask-rate-range does not apply to --objective ar (nothing is masked)");
         if (kind != ObjectiveKind.BLOCK && config.blockDiffusion())
             throw new IllegalArgumentException((options.resume ? out : initFrom) + " is a block-diffusion model (block_size "
                     + config.blockSize() + "): train it with --objective block");
         double[] rates = rateRange();
         Objective obj = switch (kind) {
-            case DIFFUSION -> new DiffusionObjective(config.maskTokenId(), DiffusionObjective.DEFAULT_EPS, DiffusionObjective.DEFAULT_TRUNCATE,
+            case DIFFUSION -> new DiffusionObjective(config.maskTokenId(), rates[0], rates[1], DiffusionObjective.DEFAULT_TRUNCATE,
                     stratified, config.logitShift());
             case AR -> new AutoregressiveObjective();
             case BLOCK -> new BlockDiffusionObjective(config.maskTokenId(), config.blockSize(), rates[0], rates[1], stratified,

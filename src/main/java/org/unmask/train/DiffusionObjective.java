@@ -18,7 +18,7 @@ public final class DiffusionObjective implements Objective {
     public static final double DEFAULT_TRUNCATE = 0.01;
 
     private final ForwardProcess noise;
-    private final double eps;
+    private final double low, high;
     private final double truncateProbability;
     private final boolean stratified;
     private final boolean shift;
@@ -30,11 +30,21 @@ public final class DiffusionObjective implements Objective {
 
     /** As above; {@code shift} scores each masked token from the previous row's output ({@code shift_logits}). */
     public DiffusionObjective(int maskId, double eps, double truncateProbability, boolean stratified, boolean shift) {
-        if (!(eps > 0 && eps < 1)) throw new IllegalArgumentException("eps must be in (0, 1), got " + eps);
+        this(maskId, eps, 1, truncateProbability, stratified, shift);
+    }
+
+    /**
+     * Masking probabilities drawn from [low, high] instead of [eps, 1] (a clipped schedule, as BD3-LM's for blocks):
+     * fewer nearly clean and nearly fully masked sequences, whose 1/p weights make the loss noisy.
+     */
+    public DiffusionObjective(int maskId, double low, double high, double truncateProbability, boolean stratified, boolean shift) {
+        if (!(low > 0 && low <= high && high <= 1))
+            throw new IllegalArgumentException("masking rates must satisfy 0 < low <= high <= 1, got " + low + "," + high);
         if (!(truncateProbability >= 0 && truncateProbability <= 1))
             throw new IllegalArgumentException("truncate probability must be in [0, 1], got " + truncateProbability);
         this.noise = new ForwardProcess(maskId);
-        this.eps = eps;
+        this.low = low;
+        this.high = high;
         this.truncateProbability = truncateProbability;
         this.stratified = stratified;
         this.shift = shift;
@@ -58,7 +68,7 @@ public final class DiffusionObjective implements Objective {
                 len = cut;
             }
         }
-        TrainBatch masked = MaskedBatch.of(noise, ids, b, len, null, MaskingTimes.draw(b, eps, stratified, rng), rng);
+        TrainBatch masked = MaskedBatch.of(noise, ids, b, len, null, MaskingTimes.draw(b, low, high, stratified, rng), rng);
         return shift ? masked.withRows(LogitShift.previous(masked.rows(), b, len)) : masked;
     }
 }

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.unmask.model.kernels.AttentionPattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 class ObjectivesTest {
@@ -59,6 +60,27 @@ class ObjectivesTest {
             double frac = (double) tb.rows().length / len;
             assertThat(frac).isCloseTo(p, within(4 * Math.sqrt(p * (1 - p) / len) + 1e-4));
         }
+    }
+
+    @Test void clippedRatesStayInTheirIntervalAndCoverIt() {
+        // --mask-rate-range 0.3,0.8 for plain diffusion: every drawn p (recovered from the weight) lies in [0.3, 0.8],
+        // and the draws reach both ends of it
+        int len = 4000;
+        CleanBatch clean = cleanBatch(1, len, 3);
+        DiffusionObjective obj = new DiffusionObjective(MASK, 0.3, 0.8, 0, false, false);
+        Rng rng = new Rng(5);
+        double min = 1, max = 0;
+        for (int trial = 0; trial < 200; trial++) {
+            TrainBatch tb = obj.corrupt(clean, rng);
+            double p = 1.0 / (tb.weights()[0] * len);
+            assertThat(p).isBetween(0.3 - 1e-6, 0.8 + 1e-6);
+            assertThat((double) tb.rows().length / len).isCloseTo(p, within(4 * Math.sqrt(p * (1 - p) / len)));
+            min = Math.min(min, p);
+            max = Math.max(max, p);
+        }
+        assertThat(min).isLessThan(0.33);
+        assertThat(max).isGreaterThan(0.77);
+        assertThatThrownBy(() -> new DiffusionObjective(MASK, 0.8, 0.3, 0, false, false)).hasMessageContaining("0.8,0.3");
     }
 
     @Test void expectedWeightSumIsOnePerTokenSlot() {
