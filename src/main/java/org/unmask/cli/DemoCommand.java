@@ -1,5 +1,6 @@
 package org.unmask.cli;
 
+import org.unmask.train.DurationParser;
 import org.unmask.train.RunCheckpoint;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -20,6 +22,10 @@ import java.util.concurrent.Callable;
  * {@code unmask demo}: the first thing a newcomer runs. Animates the model shipped in {@code models/} writing by
  * unmasking, live in the terminal and as a GIF, in seconds; {@code --train} instead trains the tiny preset on the
  * shipped corpus for a few minutes (or reuses the model it trained before) and animates that one.
+ *
+ * <p>The few minutes are spent as the shipped model's were (docs/training.md): three quarters on an autoregressive
+ * model, the rest adapting it to block diffusion in blocks of {@value #BLOCK_SIZE}. From scratch, masked diffusion
+ * learns far more slowly than next-token prediction, and the adaptation keeps what the AR stage learnt.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Watch the shipped diffusion LM (" + DemoCommand.SHIPPED + ") write by unmasking and save the animation "
@@ -27,6 +33,10 @@ import java.util.concurrent.Callable;
 public final class DemoCommand implements Callable<Integer> {
     /** The model the repository ships, relative to its root. */
     static final String SHIPPED = "models/unmask-bible-9m";
+    /** Block size of the model {@code --train} makes. */
+    static final int BLOCK_SIZE = 4;
+    /** Share of {@code --time} spent on the autoregressive stage. */
+    static final double AR_SHARE = 0.75;
 
     @Spec CommandSpec spec;
 
@@ -34,7 +44,8 @@ public final class DemoCommand implements Callable<Integer> {
             description = "The model to animate (default: " + SHIPPED + " of this checkout).")
     Path model;
 
-    @Option(names = "--train", description = "Train a tiny model for --time first (or reuse the one in --dir) and animate it instead.")
+    @Option(names = "--train", description = "Train a tiny model for --time first (or reuse the one in --dir) and animate it "
+            + "instead: an autoregressive model for three quarters of the time, then adapted to block diffusion.")
     boolean train;
 
     @Option(names = "--dir", defaultValue = "runs/demo", paramLabel = "DIR",
@@ -56,7 +67,7 @@ public final class DemoCommand implements Callable<Integer> {
     int genLength;
 
     @Option(names = "--block-length", description = "Semi-autoregressive block (default: the model's own, from its "
-            + "generation_config.json; 16 with --train).")
+            + "generation_config.json or its block_size).")
     Integer blockLength;
 
     @Option(names = "--temperature", description = "Sampling temperature (default: the model's own; 1.0 with --train).")
@@ -83,8 +94,10 @@ public final class DemoCommand implements Callable<Integer> {
             int code = trainTiny(err, root);
             if (code != 0) return code;
             animated = dir;
-            settings.addAll(List.of("--block-length", Integer.toString(blockLength != null ? blockLength : 16), "--temperature",
-                    Double.toString(temperature != null ? temperature : 1.0), "--remasking", "low_confidence"));
+            // the trained model is a block-diffusion model: it generates in its own blocks, so no --block-length
+            if (blockLength != null) settings.addAll(List.of("--block-length", blockLength.toString()));
+            settings.addAll(List.of("--temperature", Double.toString(temperature != null ? temperature : 1.0),
+                    "--remasking", "low_confidence"));
         } else {
             animated = model != null ? model : shipped();
             if (!Files.isRegularFile(animated.resolve("config.json")))
@@ -118,14 +131,39 @@ public final class DemoCommand implements Callable<Integer> {
             err.println("demo: reusing the model trained before in " + dir + " (--retrain to train a new one)");
             return 0;
         }
-        if (exists) deleteRun(dir);
-        err.println("demo: training the tiny preset on the shipped corpus for " + time + " into " + dir);
+        Path ar = arStage(dir);
+        for (Path run : List.of(dir, ar)) if (Files.exists(run)) deleteRun(run);
+        Duration total = DurationParser.parse(time);
+        Duration arTime = Duration.ofMillis(Math.round(total.toMillis() * AR_SHARE)), adaptTime = total.minus(arTime);
+        err.println("demo: training the tiny preset on the shipped corpus for " + time + ": an autoregressive model for "
+                + DurationParser.format(arTime) + " into " + ar + ", then block diffusion (blocks of " + BLOCK_SIZE + ") for "
+                + DurationParser.format(adaptTime) + " into " + dir);
         err.flush();
-        List<String> cmd = new ArrayList<>(List.of("train", "--corpus", "default", "--preset", "tiny",
-                "--out", dir.toString(), "--time", time, "--batch", "8", "--seq-len", "128", "--lr", "2e-3",
-                "--val-every", "0", "--save-every", "200"));
+        int code = train(root, List.of("--preset", "tiny", "--objective", "ar", "--out", ar.toString(),
+                "--time", DurationParser.format(arTime), "--lr", "2e-3", "--save-every", "200"));
+        if (code != 0) return code;
+        return train(root, List.of("--init-from", ar.toString(), "--objective", "block", "--block-size", Integer.toString(BLOCK_SIZE),
+                "--out", dir.toString(), "--time", DurationParser.format(adaptTime), "--lr", "1e-3", "--warmup", "20",
+                "--save-every", "100"));
+    }
+
+    /** Where {@code --train} keeps its autoregressive stage: beside the demo model, named after it. */
+    static Path arStage(Path dir) {
+        Path name = dir.toAbsolutePath().normalize().getFileName();
+        return dir.resolveSibling((name == null ? "demo" : name.toString()) + "-ar");
+    }
+
+    /** One {@code unmask train} run on the shipped corpus with the demo's batch shape. */
+    private int train(CommandLine root, List<String> stage) {
+        List<String> cmd = new ArrayList<>(List.of("train", "--corpus", "default", "--batch", "8", "--seq-len", "128",
+                "--val-every", "0"));
+        cmd.addAll(stage);
         if (cache != null) cmd.addAll(List.of("--cache", cache.toString()));
-        return root.execute(cmd.toArray(String[]::new));
+        // a fresh command line per stage: picocli keeps an argument group's values (--preset) between executions
+        CommandLine fresh = Main.commandLine();
+        fresh.setOut(root.getOut());
+        fresh.setErr(root.getErr());
+        return fresh.execute(cmd.toArray(String[]::new));
     }
 
     private static void deleteRun(Path dir) throws IOException {

@@ -10,6 +10,7 @@ import org.unmask.model.tensor.DType;
 import org.unmask.text.BpeTrainer;
 import org.unmask.text.HfTokenizer;
 import org.unmask.text.SpecialTokens;
+import org.unmask.train.TrainerState;
 
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -87,15 +88,26 @@ class DemoCommandTest {
     @Test
     void trainsThenReusesAndWritesOneGifFramePerStep(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("demo"), gif = tmp.resolve("demo.gif");
-        String[] args = {"demo", "--train", "--dir", dir.toString(), "--gif", gif.toString(), "--time", "3s", "--gen-length", "16",
-                "--block-length", "8", "--cache", tmp.resolve("cache").toString()};
+        String[] args = {"demo", "--train", "--dir", dir.toString(), "--gif", gif.toString(), "--time", "4s", "--gen-length", "16",
+                "--cache", tmp.resolve("cache").toString()};
         StringWriter err = new StringWriter();
         var cl = Main.commandLine();
         cl.setErr(new PrintWriter(err));
         assertThat(cl.execute(args)).as(err.toString()).isZero();
         assertThat(dir.resolve("model.safetensors")).exists();
         assertThat(dir.resolve("tokenizer.json")).exists();
-        assertThat(frames(gif)).isEqualTo(16);
+        // one frame per step: the 16 tokens and the masks that fill the last block of 4 (decoded, not shown)
+        var steps = java.util.regex.Pattern.compile("(\\d+) steps,").matcher(err.toString());
+        assertThat(steps.find()).as(err.toString()).isTrue();
+        int n = Integer.parseInt(steps.group(1));
+        assertThat(n).isBetween(16, 16 + DemoCommand.BLOCK_SIZE - 1);
+        assertThat(frames(gif)).isEqualTo(n);
+        // the recipe: an autoregressive stage beside the model, then block diffusion that keeps next-token prediction
+        assertThat(TrainerState.read(tmp.resolve("demo-ar")).objective()).isEqualTo("ar");
+        assertThat(TrainerState.read(dir).objective()).isEqualTo("block");
+        ModelConfig config = ModelConfig.read(dir.resolve("config.json"));
+        assertThat(config.blockSize()).isEqualTo(DemoCommand.BLOCK_SIZE);
+        assertThat(config.logitShift()).isTrue();
         long trained = Files.getLastModifiedTime(dir.resolve("model.safetensors")).toMillis();
         StringWriter err2 = new StringWriter();
         var cl2 = Main.commandLine();
