@@ -178,8 +178,9 @@ public final class TrainCommand implements Callable<Integer> {
             if (initFrom != null && !options.resume) {
                 start.loadInto(model);
                 if (start.addsHead()) err.println("added a masked-LM head tied to the word embeddings (" + initFrom + " has none)");
-                err.printf(Locale.ROOT, "initialised from %s%s; attention annealed to bidirectional over %d steps%n", initFrom,
-                        config.logitShift() ? " (keeps next-token prediction: shift_logits)" : "", anneal);
+                err.printf(Locale.ROOT, "initialised from %s%s%s%n", initFrom,
+                        config.logitShift() ? " (keeps next-token prediction: shift_logits)" : "",
+                        anneal > 0 ? "; attention annealed to bidirectional over " + anneal + " steps" : "");
             }
             err.printf(Locale.ROOT, "model: %s, %.2fM parameters, d=%d, %d layers, %d heads, vocab %d; objective %s%n",
                     architecture != null && architecture.preset != null ? architecture.preset : initFrom != null && !options.resume ? "from " + initFrom : "custom",
