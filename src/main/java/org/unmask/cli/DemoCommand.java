@@ -23,9 +23,10 @@ import java.util.concurrent.Callable;
  * unmasking, live in the terminal and as a GIF, in seconds; {@code --train} instead trains the tiny preset on the
  * shipped corpus for a few minutes (or reuses the model it trained before) and animates that one.
  *
- * <p>The few minutes are spent as the shipped model's were (docs/training.md): three quarters on an autoregressive
- * model, the rest adapting it to block diffusion in blocks of {@value #BLOCK_SIZE}. From scratch, masked diffusion
- * learns far more slowly than next-token prediction, and the adaptation keeps what the AR stage learnt.
+ * <p>The few minutes take the shipped model's route, an autoregressive model first (docs/training.md): three
+ * quarters of them on the AR model, the rest adapting it to block diffusion in blocks of {@value #BLOCK_SIZE}. From
+ * scratch, masked diffusion learns far more slowly than next-token prediction, and the adaptation keeps what the AR
+ * stage learnt (measured in docs/training.md: 2.04 bits/byte in 5 minutes against 2.58 from scratch).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Watch the shipped diffusion LM (" + DemoCommand.SHIPPED + ") write by unmasking and save the animation "
