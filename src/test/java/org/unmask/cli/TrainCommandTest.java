@@ -6,6 +6,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.unmask.model.ModelConfig;
 import org.unmask.text.HfTokenizer;
 import org.unmask.train.Budget;
+import org.unmask.train.DiffusionObjective;
+import org.unmask.train.ObjectiveKind;
 import org.unmask.train.LrSchedule;
 import org.unmask.train.TrainerState;
 
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TrainCommandTest {
     @TempDir Path tmp;
@@ -59,6 +62,14 @@ class TrainCommandTest {
         Path f = tmp.resolve("config.json");
         new ModelConfig(32, 2, 4, 4, 64, 300, 300, 64, 10000.0, 1e-5, false, 2, 0, 0, 1).write(f);
         return f;
+    }
+
+    @Test void plainDiffusionDrawsTheAblationsMaskingRatesUnlessToldOtherwise() {
+        assertThat(TrainCommand.maskRates(ObjectiveKind.DIFFUSION, null)).containsExactly(0.2, 0.8);
+        assertThat(TrainCommand.maskRates(ObjectiveKind.BLOCK, null)).containsExactly(DiffusionObjective.DEFAULT_EPS, 1.0);
+        assertThat(TrainCommand.maskRates(ObjectiveKind.DIFFUSION, "0.001, 1")).containsExactly(0.001, 1.0);
+        assertThatThrownBy(() -> TrainCommand.maskRates(ObjectiveKind.DIFFUSION, "0.9,0.2"))
+                .hasMessageContaining("--mask-rate-range").hasMessageContaining("0.9,0.2");
     }
 
     @Test void trainsResumesAndFineTunesEndToEnd() throws Exception {
