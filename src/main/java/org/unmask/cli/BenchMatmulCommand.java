@@ -29,8 +29,8 @@ public final class BenchMatmulCommand implements Callable<Integer> {
     @Option(names = "--iters", defaultValue = "10", description = "Timed runs (default: ${DEFAULT-VALUE}).")
     int iters;
 
-    @Option(names = "--dtype", defaultValue = "f32", converter = Converters.WeightType.class, paramLabel = "f32|bf16|f16|q8_0|q4_0",
-            description = "Weight format of the forward product: f32, bf16, f16, q8_0 or q4_0 (default: f32).")
+    @Option(names = "--dtype", defaultValue = "f32", converter = Converters.WeightType.class, paramLabel = "TYPE",
+            description = "Weight format of the forward product: f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k (default: f32).")
     DType type;
 
     @Option(names = "--mode", defaultValue = "forward", converter = Converters.GemmMode.class,

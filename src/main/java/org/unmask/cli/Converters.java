@@ -5,6 +5,7 @@ import org.unmask.diffusion.CacheMode;
 import org.unmask.diffusion.Remasking;
 import org.unmask.diffusion.Setting;
 import org.unmask.diffusion.RemdmConfig;
+import org.unmask.model.io.GgufFileType;
 import org.unmask.model.kernels.GemmBenchmark;
 import org.unmask.model.tensor.DType;
 import org.unmask.train.LrSchedule;
@@ -83,13 +84,26 @@ final class Converters {
     }
 
     /** A weight format for the forward product: the float types or a ggml block format (q8_0, q4_0). */
+    static final class GgufType implements ITypeConverter<GgufFileType> {
+        @Override public GgufFileType convert(String s) {
+            try {
+                return GgufFileType.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     static final class WeightType implements ITypeConverter<DType> {
         @Override public DType convert(String s) {
             return switch (s.trim().toLowerCase(Locale.ROOT)) {
                 case "q8_0" -> DType.Q8_0;
                 case "q4_0" -> DType.Q4_0;
+                case "q4_k" -> DType.Q4_K;
+                case "q5_k" -> DType.Q5_K;
+                case "q6_k" -> DType.Q6_K;
                 case "f32", "float32", "bf16", "bfloat16", "f16", "float16" -> new FloatType().convert(s);
-                default -> throw new TypeConversionException("expected f32, bf16, f16, q8_0 or q4_0, got '" + s + "'");
+                default -> throw new TypeConversionException("expected f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k, got '" + s + "'");
             };
         }
     }

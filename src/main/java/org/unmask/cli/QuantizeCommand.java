@@ -1,7 +1,7 @@
 package org.unmask.cli;
 
 import org.unmask.model.io.GgufExport;
-import org.unmask.model.tensor.DType;
+import org.unmask.model.io.GgufFileType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -14,17 +14,19 @@ import java.util.concurrent.Callable;
 
 /** {@code unmask quantize}: a model directory as a GGUF file that llama.cpp and Unmask load. */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
-        description = "Write a model directory (llada or dream family) as a GGUF file with its matrices in Q8_0 or Q4_0"
-                + " (or f16, bf16, f32), laid out as llama.cpp's converter and llama-quantize write them.")
+        description = "Write a model directory (llada, dream or llada-moe family) as a GGUF file of llama.cpp's layout: matrices"
+                + " in Q8_0, Q4_0, the K-quant mixes Q4_K_M and Q5_K_M, or Q6_K (or f16, bf16, f32), each tensor's type as"
+                + " llama-quantize chooses it.")
 public final class QuantizeCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory, or a Hub model ORG/NAME[@REV].")
     Path model;
 
-    @Option(names = "--type", required = true, converter = Converters.WeightType.class, paramLabel = "q8_0|q4_0",
-            description = "Storage type of the matrices: q8_0 or q4_0 (also f16, bf16, f32). Norms stay f32; with q4_0 the"
-                    + " output matrix is q8_0.")
-    DType type;
+    @Option(names = "--type", required = true, converter = Converters.GgufType.class, paramLabel = "TYPE",
+            description = "File type: q8_0, q4_0, q4_k_m, q5_k_m or q6_k (also f16, bf16, f32). Norms stay f32; the output"
+                    + " matrix of a 4-, 5- or 6-bit file is q6_k; q4_k_m and q5_k_m give q6_k to attn_v and ffn_down in"
+                    + " the first and last eighth of the layers and every third layer between.")
+    GgufFileType type;
 
     @Option(names = "--out", required = true, paramLabel = "FILE.gguf", description = "The GGUF file to write.")
     Path out;

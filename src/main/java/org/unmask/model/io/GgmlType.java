@@ -6,7 +6,7 @@ import org.unmask.model.tensor.DType;
 final class GgmlType {
     private GgmlType() {}
 
-    static final int F32 = 0, F16 = 1, Q4_0 = 2, Q8_0 = 8, Q6_K = 14, BF16 = 30;
+    static final int F32 = 0, F16 = 1, Q4_0 = 2, Q8_0 = 8, Q4_K = 12, Q5_K = 13, Q6_K = 14, BF16 = 30;
 
     private static final String[] NAMES = {"F32", "F16", "Q4_0", "Q4_1", "Q4_2 (removed)", "Q4_3 (removed)", "Q5_0", "Q5_1",
             "Q8_0", "Q8_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q8_K", "IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL",
@@ -21,6 +21,8 @@ final class GgmlType {
             case F16 -> DType.F16;
             case Q4_0 -> DType.Q4_0;
             case Q8_0 -> DType.Q8_0;
+            case Q4_K -> DType.Q4_K;
+            case Q5_K -> DType.Q5_K;
             case Q6_K -> DType.Q6_K;
             case BF16 -> DType.BF16;
             default -> null;
@@ -34,6 +36,8 @@ final class GgmlType {
             case F16 -> F16;
             case Q4_0 -> Q4_0;
             case Q8_0 -> Q8_0;
+            case Q4_K -> Q4_K;
+            case Q5_K -> Q5_K;
             case Q6_K -> Q6_K;
             case BF16 -> BF16;
             default -> throw new IllegalArgumentException(t + " has no ggml type");

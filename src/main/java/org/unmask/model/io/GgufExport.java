@@ -26,22 +26,18 @@ import java.util.function.Consumer;
  * tensors and mixture routers in F32, matrices in the chosen type. Tensors are read from the
  * mapped checkpoint and written one at a time, so an 8B model needs memory for one row per worker only.
  *
- * <p>One deviation from {@code llama-quantize}: for Q4_0 it stores the LM head ({@code output.weight}, or the tied
- * {@code token_embd.weight}) in Q6_K, which Unmask reads but does not write; it is stored in Q8_0 here (the more
- * precise of the two types Unmask writes).
+ * <p>Each tensor's type follows llama-quantize's rules ({@link #storage}); one deviation: a matrix whose rows are not
+ * whole K-quant super-blocks of 256 falls back to Q8_0 here, where llama-quantize uses Q5_0 (for Q4_K) or Q5_1 (for
+ * Q5_K), formats Unmask does not write.
  */
 public final class GgufExport {
     private GgufExport() {}
 
-    /** The types {@link #write} accepts. */
-    public static final java.util.List<DType> TYPES = java.util.List.of(DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0);
-
     /** Summary of a written file. */
     public record Written(Path file, long bytes, Map<DType, Integer> tensorsByType, boolean tokenizer) {}
 
-    /** Writes the model of {@code modelDir} as {@code out} with matrices in {@code type}; {@code onTensor} sees each GGUF name. */
-    public static Written write(Path modelDir, DType type, Path out, Consumer<String> onTensor) throws IOException {
-        if (!TYPES.contains(type)) throw new IllegalArgumentException("cannot write GGUF tensors in " + type);
+    /** Writes the model of {@code modelDir} as {@code out} of file type {@code type}; {@code onTensor} sees each GGUF name. */
+    public static Written write(Path modelDir, GgufFileType type, Path out, Consumer<String> onTensor) throws IOException {
         try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
             ModelConfig c = ckpt.config();
             String arch = GgufLayout.arch(c.family());
@@ -50,7 +46,7 @@ public final class GgufExport {
             GgufWriter w = new GgufWriter();
             w.putString("general.architecture", arch);
             w.putString("general.name", modelDir.toAbsolutePath().normalize().getFileName().toString());
-            w.putU32("general.file_type", fileType(type));
+            w.putU32("general.file_type", type.llamaFtype);
             w.putU32("general.quantization_version", 2);
             GgufLayout.writeConfig(w, arch, c);
             Path tokFile = Files.isDirectory(modelDir) ? modelDir.resolve("tokenizer.json") : modelDir.resolveSibling("tokenizer.json");
@@ -65,7 +61,7 @@ public final class GgufExport {
             for (GgufLayout.Entry e : entries) {
                 String name = e.gguf();
                 long[] part = shapes.get(e.hf().getFirst()), shape = e.shape(part);
-                DType t = storage(name, shape, type, c.weightTying());
+                DType t = storage(name, shape, type, c.weightTying(), c.nLayers());
                 counts.merge(t, 1, Integer::sum);
                 int heads = GgufLayout.permutedHeads(arch, c, name);
                 long partBytes = t.byteSize(elements(part));
@@ -82,18 +78,6 @@ public final class GgufExport {
         }
     }
 
-    /** llama.cpp's {@code general.file_type} (enum llama_ftype) of a file whose matrices are in {@code type}. */
-    static int fileType(DType type) {
-        return switch (type) {
-            case F32 -> 0;
-            case F16 -> 1;
-            case Q4_0 -> 2;
-            case Q8_0 -> 7;
-            case BF16 -> 32;
-            default -> throw new IllegalArgumentException(type.name());
-        };
-    }
-
     private static long elements(long[] shape) {
         long n = 1;
         for (long d : shape) n = Math.multiplyExact(n, d);
@@ -101,16 +85,36 @@ public final class GgufExport {
     }
 
     /**
-     * The type a tensor is stored in: F32 for vectors and mixture routers ({@code ffn_gate_inp}, which the converter
-     * writes in F32 and llama-quantize never quantizes); for a Q4_0 file Q8_0 for the LM head ({@code output.weight},
-     * or {@code token_embd.weight} when the head is tied to it, as llama-quantize treats it); else {@code type}.
+     * The type a tensor is stored in, by llama-quantize's rules (llama_tensor_get_type) for the file types here: F32
+     * for vectors and mixture routers ({@code ffn_gate_inp}, never quantized); the LM head ({@code output.weight}, or
+     * {@code token_embd.weight} when the head is tied to it) in Q6_K unless the file is Q8_0 or unquantized; in the _M
+     * mixes, {@code attn_v} and {@code ffn_down} (dense or stacked experts) in Q6_K for the layers that get more bits
+     * ({@link #moreBits}); everything else in the file type's base. A matrix whose rows are not whole blocks of its type
+     * falls back to Q8_0 (rows of a multiple of 32) or F16.
      */
-    static DType storage(String name, long[] shape, DType type, boolean tied) {
+    static DType storage(String name, long[] shape, GgufFileType type, boolean tied, int layers) {
         if (shape.length == 1 || GgufLayout.isRouter(name)) return DType.F32;
+        DType t = type.base;
         boolean head = name.equals(GgufLayout.OUTPUT) || (tied && name.equals(GgufLayout.TOKEN_EMBD));
-        DType t = head && type == DType.Q4_0 ? DType.Q8_0 : type;
-        // rows that are not whole blocks stay in F16, as llama-quantize falls back for them
-        return t.blocked() && shape[shape.length - 1] % t.blockSize != 0 ? DType.F16 : t;
+        if (head && t.blocked() && t != DType.Q8_0) t = DType.Q6_K;
+        int layer = layerOf(name);
+        if (type.mixed() && layer >= 0 && (name.contains(".attn_v.") || name.contains(".ffn_down")) && moreBits(layer, layers))
+            t = DType.Q6_K;
+        long row = shape[shape.length - 1];
+        if (t.blocked() && row % t.blockSize != 0) t = row % 32 == 0 ? DType.Q8_0 : DType.F16;
+        return t;
+    }
+
+    /** llama-quantize's use_more_bits: the first and last eighth of the layers and every third one between. */
+    static boolean moreBits(int layer, int layers) {
+        return layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2;
+    }
+
+    /** N of a tensor named "blk.N. ...", else −1. */
+    private static int layerOf(String name) {
+        if (!name.startsWith("blk.")) return -1;
+        int dot = name.indexOf('.', 4);
+        return dot < 0 ? -1 : Integer.parseInt(name.substring(4, dot));
     }
 
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -133,8 +137,7 @@ public final class GgufExport {
                     case F32 -> { for (int k = 0; k < K; k++) dst.set(F32_LE, at + 4L * k, row[k]); }
                     case F16 -> { for (int k = 0; k < K; k++) dst.set(I16_LE, at + 2L * k, Float.floatToFloat16(row[k])); }
                     case BF16 -> { for (int k = 0; k < K; k++) dst.set(I16_LE, at + 2L * k, bf16(row[k])); }
-                    case Q8_0, Q4_0 -> Quantizer.quantize(t, row, 0, K, dst, at);
-                    default -> throw new IllegalArgumentException(t.name());
+                    default -> Quantizer.quantize(t, row, 0, K, dst, at);
                 }
             }
         });

@@ -5,7 +5,7 @@ import org.unmask.model.tensor.Weights;
 
 
 /**
- * The forward product {@code out[T,N] = x[T,K] · W[N,K]ᵀ} for weights in a ggml block format (Q8_0, Q4_0, Q6_K),
+ * The forward product {@code out[T,N] = x[T,K] · W[N,K]ᵀ} for weights in a ggml block format (Q8_0, Q4_0, K-quants),
  * computed in float32 on the dequantized weights (activations are not quantized).
  *
  * <p>Matrix-vector products (T &lt; 4) are bound by the bandwidth of the weights: each row is decoded and dotted in
@@ -17,7 +17,7 @@ import org.unmask.model.tensor.Weights;
 final class QuantizedMatMul {
     private QuantizedMatMul() {}
 
-    /** K elements per decoded tile: a multiple of every block size (256 for Q6_K); 4 rows of it are 16 KB. */
+    /** K elements per decoded tile: a multiple of every block size (256 for the K-quants); 4 rows of it are 16 KB. */
     static final int KC = 1024;
     /** Token rows per block: MC × KC floats (512 KB) stay in L2 while the decoded tiles pass over them. */
     static final int MC = 128;

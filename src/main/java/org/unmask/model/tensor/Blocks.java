@@ -15,9 +15,10 @@ import java.nio.ByteOrder;
 /**
  * Decoding of ggml's block formats (layouts as in ggml-common.h): Q8_0 {@code {f16 d; int8 q[32]}} with value
  * {@code d·q}; Q4_0 {@code {f16 d; uint8 qs[16]}} with element j in the low nibble of {@code qs[j]} and element
- * 16+j in its high nibble, value {@code d·(nibble − 8)}; Q6_K {@code {uint8 ql[128]; uint8 qh[64]; int8 scales[16];
- * f16 d}} over 256 elements, value {@code (d·scale)·(q − 32)} in that order of multiplication, as ggml's
- * {@code dequantize_row_q6_K} computes it. All offsets here are element indices on block boundaries.
+ * 16+j in its high nibble, value {@code d·(nibble − 8)}; and the K-quants Q4_K, Q5_K and Q6_K, super-blocks of 256
+ * weights whose sub-blocks carry their own quantized scales (each decoder below gives its layout). Every product is
+ * evaluated in the order of ggml's reference dequantizers, so decoded values are bit for bit theirs. All offsets here
+ * are element indices on block boundaries.
  */
 final class Blocks {
     private Blocks() {}
@@ -173,54 +174,268 @@ final class Blocks {
                 .convertShape(VectorOperators.B2F, F, 0);
     }
 
-    // ---- Q6_K ----
+    // ---- K-quants: super-blocks of 256 weights ----
+    //
+    // Each format has a decoder (decodeQ4K/Q5K/Q6K: the GEMM tiles' input) and a fused dot (dotQ4K/Q5K/Q6K: the
+    // matrix-vector products, bound by weight bandwidth, which a round trip through a buffer would cut by four). The
+    // two share the per-chunk level functions; their loops are kept separate and small so that C2 inlines every
+    // vector operation (a vector that crosses a call it does not inline is boxed, a hundredfold slowdown).
 
-    static float getQ6K(MemorySegment seg, long i) {
+    /** Decodes one super-block of a K-quant format into {@code dst[o .. o+256)}. */
+    @FunctionalInterface
+    interface SuperBlock {
+        void decode(MemorySegment seg, long block, float[] dst, int o);
+    }
+
+    private static final ThreadLocal<float[]> SUPER_BLOCK = ThreadLocal.withInitial(() -> new float[256]);
+
+    static float getK(MemorySegment seg, long i, SuperBlock format) {
         float[] one = new float[256];
-        decodeQ6K(seg, i / 256, one, 0);
+        format.decode(seg, i / 256, one, 0);
         return one[(int) (i % 256)];
     }
 
-    /** Super-block {@code block} into {@code dst[o .. o+256)}, following ggml's dequantize_row_q6_K. */
+    static void toFloatK(MemorySegment seg, long off, float[] dst, int dOff, int n, SuperBlock format) {
+        for (int b = 0; b < n / 256; b++) format.decode(seg, off / 256 + b, dst, dOff + b * 256);
+    }
+
+    /** The scalar path's dot: each super-block decoded into a thread's 1 KB buffer and dotted there. */
+    private static float dotDecoded(MemorySegment seg, long off, float[] x, int xo, int n, SuperBlock format) {
+        float[] buf = SUPER_BLOCK.get();
+        float s = 0;
+        for (int b = 0; b < n / 256; b++) {
+            format.decode(seg, off / 256 + b, buf, 0);
+            for (int j = 0; j < 256; j++) s += buf[j] * x[xo + b * 256 + j];
+        }
+        return s;
+    }
+
+    private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * The 6-bit scales and mins of Q4_K/Q5_K's 8 sub-blocks from their 12 packed bytes at {@code at}, as
+     * {@code scale | min << 8} per sub-block j in byte pairs of the result (ggml's get_scale_min_k4): sub-blocks 0-3
+     * keep theirs in the low 6 bits of bytes j and j+4; 4-7 in the nibbles of byte j+4 with their top two bits in
+     * the high bits of bytes j-4 (scale) and j (min). Two loads, the rest in registers.
+     */
+    private static long[] scalesK4(MemorySegment seg, long at, long[] out) {
+        long lo = seg.get(I64_LE, at);
+        int hi = seg.get(I32_LE, at + 8);
+        for (int j = 0; j < 8; j++) {
+            int sc, m;
+            if (j < 4) {
+                sc = (int) (lo >>> (8 * j)) & 63;
+                m = (int) (lo >>> (8 * (j + 4))) & 63;
+            } else {
+                int b = (hi >>> (8 * (j - 4))) & 0xFF;
+                sc = (b & 0xF) | ((int) (lo >>> (8 * (j - 4) + 6)) & 3) << 4;
+                m = (b >>> 4) | ((int) (lo >>> (8 * j + 6)) & 3) << 4;
+            }
+            out[j] = sc | (long) m << 8;
+        }
+        return out;
+    }
+
+    private static int u8(MemorySegment seg, long at) {
+        return seg.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
+    }
+
+    private static ByteVector byteChunk(MemorySegment seg, long at) {
+        return ByteVector.fromMemorySegment(B, seg, at, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Levels 0..15 of the low nibbles of {@code q}. */
+    private static FloatVector lowNibbles(ByteVector q) {
+        return (FloatVector) q.and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    private static FloatVector highNibbles(ByteVector q) {
+        return (FloatVector) q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** Q5_K levels 0..31: {@code nibble} plus 16 where bit {@code bit} of {@code h} is set. */
+    private static FloatVector fiveBits(ByteVector nibble, ByteVector h, int bit) {
+        return (FloatVector) nibble.or(h.lanewise(VectorOperators.LSHR, bit).and((byte) 1).lanewise(VectorOperators.LSHL, 4))
+                .convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** Q6_K levels −32..31: 4 low bits with the 2 bits of {@code h} at {@code shift} on top, minus 32. */
+    private static FloatVector sixBits(ByteVector low, ByteVector h, int shift) {
+        ByteVector high = h.lanewise(VectorOperators.LSHR, shift).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
+        return (FloatVector) low.or(high).sub((byte) 32).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /**
+     * Q4_K {@code {f16 d; f16 dmin; uint8 scales[12]; uint8 qs[128]}} (144 bytes): sub-blocks of 32 with 6-bit scale
+     * sc and min m; in each 64 weights, byte l of their 32 holds weight l in its low and weight 32+l in its high nibble;
+     * value {@code (d·sc)·q − dmin·m}, as ggml's dequantize_row_q4_K computes it.
+     */
+    static void decodeQ4K(MemorySegment seg, long block, float[] dst, int o) {
+        long base = block * 144;
+        float d = scale(seg, base), dmin = scale(seg, base + 2);
+        long[] sm = scalesK4(seg, base + 4, new long[8]);
+        for (int pair = 0; pair < 4; pair++) {
+            long qs = base + 16 + pair * 32;
+            int y = o + pair * 64;
+            float d1 = d * (sm[2 * pair] & 63), m1 = dmin * (sm[2 * pair] >> 8);
+            float d2 = d * (sm[2 * pair + 1] & 63), m2 = dmin * (sm[2 * pair + 1] >> 8);
+            if (VECTOR) {
+                for (int l = 0; l < 32; l += L) {
+                    ByteVector q = byteChunk(seg, qs + l);
+                    lowNibbles(q).mul(d1).sub(m1).intoArray(dst, y + l);
+                    highNibbles(q).mul(d2).sub(m2).intoArray(dst, y + 32 + l);
+                }
+            } else {
+                for (int l = 0; l < 32; l++) {
+                    int q = u8(seg, qs + l);
+                    dst[y + l] = d1 * (q & 0xF) - m1;
+                    dst[y + 32 + l] = d2 * (q >> 4) - m2;
+                }
+            }
+        }
+    }
+
+    static float dotQ4K(MemorySegment seg, long off, float[] x, int xo, int n) {
+        if (!VECTOR) return dotDecoded(seg, off, x, xo, n, Blocks::decodeQ4K);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        long[] sm = new long[8];
+        for (int b = 0; b < n / 256; b++) {
+            long base = (off / 256 + b) * 144;
+            float d = scale(seg, base), dmin = scale(seg, base + 2);
+            scalesK4(seg, base + 4, sm);
+            for (int pair = 0; pair < 4; pair++) {
+                long qs = base + 16 + pair * 32;
+                int xb = xo + b * 256 + pair * 64;
+                float d1 = d * (sm[2 * pair] & 63), m1 = dmin * (sm[2 * pair] >> 8);
+                float d2 = d * (sm[2 * pair + 1] & 63), m2 = dmin * (sm[2 * pair + 1] >> 8);
+                for (int l = 0; l < 32; l += L) {
+                    ByteVector q = byteChunk(seg, qs + l);
+                    acc0 = lowNibbles(q).mul(d1).sub(m1).fma(FloatVector.fromArray(F, x, xb + l), acc0);
+                    acc1 = highNibbles(q).mul(d2).sub(m2).fma(FloatVector.fromArray(F, x, xb + 32 + l), acc1);
+                }
+            }
+        }
+        return Simd.sum(acc0.add(acc1));
+    }
+
+    /**
+     * Q5_K {@code {f16 d; f16 dmin; uint8 scales[12]; uint8 qh[32]; uint8 qs[128]}} (176 bytes): Q4_K's layout plus a
+     * fifth bit per weight, bit 2p (low nibbles) or 2p+1 (high nibbles) of {@code qh[l]} for the p-th 64 weights.
+     */
+    static void decodeQ5K(MemorySegment seg, long block, float[] dst, int o) {
+        long base = block * 176, qh = base + 16;
+        float d = scale(seg, base), dmin = scale(seg, base + 2);
+        long[] sm = scalesK4(seg, base + 4, new long[8]);
+        for (int pair = 0; pair < 4; pair++) {
+            long qs = base + 48 + pair * 32;
+            int y = o + pair * 64;
+            float d1 = d * (sm[2 * pair] & 63), m1 = dmin * (sm[2 * pair] >> 8);
+            float d2 = d * (sm[2 * pair + 1] & 63), m2 = dmin * (sm[2 * pair + 1] >> 8);
+            if (VECTOR) {
+                for (int l = 0; l < 32; l += L) {
+                    ByteVector q = byteChunk(seg, qs + l), h = byteChunk(seg, qh + l);
+                    fiveBits(q.and((byte) 0xF), h, 2 * pair).mul(d1).sub(m1).intoArray(dst, y + l);
+                    fiveBits(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), h, 2 * pair + 1).mul(d2).sub(m2).intoArray(dst, y + 32 + l);
+                }
+            } else {
+                for (int l = 0; l < 32; l++) {
+                    int q = u8(seg, qs + l), h = u8(seg, qh + l);
+                    dst[y + l] = d1 * ((q & 0xF) + ((h >> (2 * pair)) & 1) * 16) - m1;
+                    dst[y + 32 + l] = d2 * ((q >> 4) + ((h >> (2 * pair + 1)) & 1) * 16) - m2;
+                }
+            }
+        }
+    }
+
+    static float dotQ5K(MemorySegment seg, long off, float[] x, int xo, int n) {
+        if (!VECTOR) return dotDecoded(seg, off, x, xo, n, Blocks::decodeQ5K);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+        long[] sm = new long[8];
+        for (int b = 0; b < n / 256; b++) {
+            long base = (off / 256 + b) * 176, qh = base + 16;
+            float d = scale(seg, base), dmin = scale(seg, base + 2);
+            scalesK4(seg, base + 4, sm);
+            for (int pair = 0; pair < 4; pair++) {
+                long qs = base + 48 + pair * 32;
+                int xb = xo + b * 256 + pair * 64;
+                float d1 = d * (sm[2 * pair] & 63), m1 = dmin * (sm[2 * pair] >> 8);
+                float d2 = d * (sm[2 * pair + 1] & 63), m2 = dmin * (sm[2 * pair + 1] >> 8);
+                for (int l = 0; l < 32; l += L) {
+                    ByteVector q = byteChunk(seg, qs + l), h = byteChunk(seg, qh + l);
+                    acc0 = fiveBits(q.and((byte) 0xF), h, 2 * pair).mul(d1).sub(m1).fma(FloatVector.fromArray(F, x, xb + l), acc0);
+                    acc1 = fiveBits(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), h, 2 * pair + 1).mul(d2).sub(m2)
+                            .fma(FloatVector.fromArray(F, x, xb + 32 + l), acc1);
+                }
+            }
+        }
+        return Simd.sum(acc0.add(acc1));
+    }
+
+    /**
+     * Q6_K {@code {uint8 ql[128]; uint8 qh[64]; int8 scales[16]; f16 d}} (210 bytes): in each half of 128 weights,
+     * weight 32g + l has 4 low bits from {@code ql[l + 32·(g odd)]} (the high nibble for g ≥ 2) and 2 high bits at
+     * bit 2g of {@code qh[l]}, scale {@code scales[l/16 + 2g]}; value {@code (d·scale)·(q − 32)}, as ggml's
+     * dequantize_row_q6_K computes it.
+     */
     static void decodeQ6K(MemorySegment seg, long block, float[] dst, int o) {
         long base = block * 210;
         float d = scale(seg, base + 208);
         for (int half = 0; half < 2; half++) {
             long ql = base + half * 64, qh = base + 128 + half * 32, sc = base + 192 + half * 8;
             int y = o + half * 128;
+            if (VECTOR) {
+                for (int l = 0; l < 32; l += L) {   // a chunk of L ≤ 16 lanes never straddles the scale change at 16
+                    long s = sc + l / 16;
+                    ByteVector lo0 = byteChunk(seg, ql + l), lo1 = byteChunk(seg, ql + l + 32), h = byteChunk(seg, qh + l);
+                    sixBits(lo0.and((byte) 0xF), h, 0).mul(d * seg.get(ValueLayout.JAVA_BYTE, s)).intoArray(dst, y + l);
+                    sixBits(lo1.and((byte) 0xF), h, 2).mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 2)).intoArray(dst, y + l + 32);
+                    sixBits(lo0.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), h, 4)
+                            .mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 4)).intoArray(dst, y + l + 64);
+                    sixBits(lo1.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), h, 6)
+                            .mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 6)).intoArray(dst, y + l + 96);
+                }
+                continue;
+            }
             for (int l = 0; l < 32; l++) {
-                int is = l / 16;
-                int lo0 = seg.get(ValueLayout.JAVA_BYTE, ql + l) & 0xFF, lo1 = seg.get(ValueLayout.JAVA_BYTE, ql + l + 32) & 0xFF;
-                int h = seg.get(ValueLayout.JAVA_BYTE, qh + l) & 0xFF;
+                long s = sc + l / 16;
+                int lo0 = u8(seg, ql + l), lo1 = u8(seg, ql + l + 32);
+                int h = u8(seg, qh + l);
                 int q1 = ((lo0 & 0xF) | ((h & 3) << 4)) - 32;
                 int q2 = ((lo1 & 0xF) | (((h >> 2) & 3) << 4)) - 32;
                 int q3 = ((lo0 >> 4) | (((h >> 4) & 3) << 4)) - 32;
                 int q4 = ((lo1 >> 4) | (((h >> 6) & 3) << 4)) - 32;
-                dst[y + l] = d * seg.get(ValueLayout.JAVA_BYTE, sc + is) * q1;
-                dst[y + l + 32] = d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 2) * q2;
-                dst[y + l + 64] = d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 4) * q3;
-                dst[y + l + 96] = d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 6) * q4;
+                dst[y + l] = d * seg.get(ValueLayout.JAVA_BYTE, s) * q1;
+                dst[y + l + 32] = d * seg.get(ValueLayout.JAVA_BYTE, s + 2) * q2;
+                dst[y + l + 64] = d * seg.get(ValueLayout.JAVA_BYTE, s + 4) * q3;
+                dst[y + l + 96] = d * seg.get(ValueLayout.JAVA_BYTE, s + 6) * q4;
             }
         }
     }
 
-    static void toFloatQ6K(MemorySegment seg, long off, float[] dst, int dOff, int n) {
-        for (int b = 0; b < n / 256; b++) decodeQ6K(seg, off / 256 + b, dst, dOff + b * 256);
-    }
-
-    private static final ThreadLocal<float[]> Q6K_SCRATCH = ThreadLocal.withInitial(() -> new float[256]);
-
     static float dotQ6K(MemorySegment seg, long off, float[] x, int xo, int n) {
-        float[] buf = Q6K_SCRATCH.get();
-        FloatVector acc = FloatVector.zero(F);
-        float tail = 0;
+        if (!VECTOR) return dotDecoded(seg, off, x, xo, n, Blocks::decodeQ6K);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
         for (int b = 0; b < n / 256; b++) {
-            decodeQ6K(seg, off / 256 + b, buf, 0);
-            int xb = xo + b * 256;
-            int j = 0;
-            for (; j + L <= 256; j += L) acc = FloatVector.fromArray(F, buf, j).fma(FloatVector.fromArray(F, x, xb + j), acc);
-            for (; j < 256; j++) tail += buf[j] * x[xb + j];
+            long base = (off / 256 + b) * 210;
+            float d = scale(seg, base + 208);
+            for (int half = 0; half < 2; half++) {
+                long ql = base + half * 64, qh = base + 128 + half * 32, sc = base + 192 + half * 8;
+                int xb = xo + b * 256 + half * 128;
+                for (int l = 0; l < 32; l += L) {
+                    long s = sc + l / 16;
+                    ByteVector lo0 = byteChunk(seg, ql + l), lo1 = byteChunk(seg, ql + l + 32), h = byteChunk(seg, qh + l);
+                    acc0 = sixBits(lo0.and((byte) 0xF), h, 0).mul(d * seg.get(ValueLayout.JAVA_BYTE, s))
+                            .fma(FloatVector.fromArray(F, x, xb + l), acc0);
+                    acc1 = sixBits(lo1.and((byte) 0xF), h, 2).mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 2))
+                            .fma(FloatVector.fromArray(F, x, xb + l + 32), acc1);
+                    acc0 = sixBits(lo0.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), h, 4).mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 4))
+                            .fma(FloatVector.fromArray(F, x, xb + l + 64), acc0);
+                    acc1 = sixBits(lo1.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), h, 6).mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 6))
+                            .fma(FloatVector.fromArray(F, x, xb + l + 96), acc1);
+                }
+            }
         }
-        return Simd.sum(acc) + tail;
+        return Simd.sum(acc0.add(acc1));
     }
 }

@@ -10,6 +10,10 @@ public enum DType {
     Q8_0(32, 34),
     /** ggml Q4_0: blocks of 32 4-bit weights (offset 8) with one f16 scale (18 bytes). */
     Q4_0(32, 18),
+    /** ggml Q4_K: super-blocks of 256 4-bit weights, 8 sub-blocks with 6-bit scales and mins, f16 d and dmin (144 bytes). */
+    Q4_K(256, 144),
+    /** ggml Q5_K: Q4_K with a fifth bit per weight (176 bytes). */
+    Q5_K(256, 176),
     /** ggml Q6_K: super-blocks of 256 6-bit weights, 16 int8 sub-block scales and one f16 scale (210 bytes). */
     Q6_K(256, 210);
 

@@ -5,22 +5,31 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Quantizes floats into ggml's Q8_0 and Q4_0 blocks with exactly the rounding of ggml's reference quantizers
- * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}), so that a file written here holds the same bytes
+ * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}), and into the K-quants through {@link KQuantizer},
+ * so that a file written here holds the same bytes
  * llama.cpp's tools would write from the same floats. The scale is computed and used in float32 and only stored as
  * f16 (round to nearest even).
  */
 public final class Quantizer {
     private Quantizer() {}
 
-    /** Writes {@code src[srcOff .. srcOff+n)} as {@code n/32} blocks of {@code type} at {@code dst[byteOffset..]}. */
+    /** Writes {@code src[srcOff .. srcOff+n)} as blocks of {@code type} at {@code dst[byteOffset..]}. */
     public static void quantize(DType type, float[] src, int srcOff, int n, MemorySegment dst, long byteOffset) {
-        if (type != DType.Q8_0 && type != DType.Q4_0)
-            throw new IllegalArgumentException("cannot quantize to " + type + " (supported: Q8_0, Q4_0)");
-        if (n % 32 != 0) throw new IllegalArgumentException(n + " weights are not whole blocks of 32 for " + type);
-        for (int b = 0; b < n / 32; b++) {
+        if (!type.blocked())
+            throw new IllegalArgumentException("cannot quantize to " + type + " (supported: Q8_0, Q4_0, Q4_K, Q5_K, Q6_K)");
+        if (n % type.blockSize != 0)
+            throw new IllegalArgumentException(n + " weights are not whole blocks of " + type.blockSize + " for " + type);
+        for (int b = 0; b < n / type.blockSize; b++) {
             long at = byteOffset + (long) b * type.blockBytes;
-            if (type == DType.Q8_0) q8Block(src, srcOff + b * 32, dst, at);
-            else q4Block(src, srcOff + b * 32, dst, at);
+            int from = srcOff + b * type.blockSize;
+            switch (type) {
+                case Q8_0 -> q8Block(src, from, dst, at);
+                case Q4_0 -> q4Block(src, from, dst, at);
+                case Q4_K -> KQuantizer.q4K(src, from, dst, at);
+                case Q5_K -> KQuantizer.q5K(src, from, dst, at);
+                case Q6_K -> KQuantizer.q6K(src, from, dst, at);
+                default -> throw new IllegalStateException(type.name());
+            }
         }
     }
 

@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
 
 /**
  * A read-only weight matrix or vector in one of the storage formats (F32 on the heap, or F32, BF16, F16 in a
- * memory-mapped file, or one of ggml's block formats Q8_0, Q4_0, Q6_K: see {@link Quantized}). Kernels ask it for rows
+ * memory-mapped file, or one of ggml's block formats Q8_0, Q4_0, Q4_K, Q5_K, Q6_K: see {@link Quantized}). Kernels ask it for rows
  * as floats; the low-precision formats convert in the inner loop so an 8B model never needs a float32 copy.
  */
 public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.MappedBf16, Weights.MappedF16, Weights.Quantized {
@@ -184,10 +184,10 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
     /**
      * Weights in one of ggml's block formats in a (mapped) memory segment: {@link #size()} counts weights, and every
      * offset and length given to {@code dot}, {@code toFloat} and {@code slice} must fall on a block boundary (32
-     * weights for Q8_0 and Q4_0, 256 for Q6_K), which a row of a matrix whose row length is a multiple of the block
+     * weights for Q8_0 and Q4_0, 256 for the K-quants), which a row of a matrix whose row length is a multiple of the block
      * does. Decoding follows ggml's reference dequantizers ({@link Blocks}).
      */
-    sealed interface Quantized extends Weights permits MappedQ8_0, MappedQ4_0, MappedQ6K {
+    sealed interface Quantized extends Weights permits MappedQ8_0, MappedQ4_0, MappedK {
         /** The blocks. */
         MemorySegment segment();
 
@@ -230,17 +230,36 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
         }
     }
 
-    /** ggml Q6_K super-blocks in a (mapped) memory segment (read only: written by llama-quantize for output.weight). */
-    record MappedQ6K(MemorySegment segment) implements Quantized {
-        public DType dtype() { return DType.Q6_K; }
-        public float get(long i) { return Blocks.getQ6K(segment, i); }
+    /**
+     * ggml K-quant super-blocks (Q4_K, Q5_K or Q6_K, as llama-quantize writes the Q4_K_M, Q5_K_M and Q6_K files) in a
+     * (mapped) memory segment.
+     */
+    record MappedK(MemorySegment segment, DType dtype) implements Quantized {
+        public MappedK {
+            if (dtype != DType.Q4_K && dtype != DType.Q5_K && dtype != DType.Q6_K)
+                throw new IllegalArgumentException(dtype + " is not a K-quant");
+        }
+
+        private Blocks.SuperBlock format() {
+            return switch (dtype) {
+                case Q4_K -> Blocks::decodeQ4K;
+                case Q5_K -> Blocks::decodeQ5K;
+                default -> Blocks::decodeQ6K;
+            };
+        }
+
+        public float get(long i) { return Blocks.getK(segment, i, format()); }
         public float dot(long off, float[] x, int xOffset, int n) {
             checkBlocks("dot", off, n);
-            return Blocks.dotQ6K(segment, off, x, xOffset, n);
+            return switch (dtype) {
+                case Q4_K -> Blocks.dotQ4K(segment, off, x, xOffset, n);
+                case Q5_K -> Blocks.dotQ5K(segment, off, x, xOffset, n);
+                default -> Blocks.dotQ6K(segment, off, x, xOffset, n);
+            };
         }
         public void toFloat(long off, float[] dst, int dstOffset, int n) {
             checkBlocks("toFloat", off, n);
-            Blocks.toFloatQ6K(segment, off, dst, dstOffset, n);
+            Blocks.toFloatK(segment, off, dst, dstOffset, n, format());
         }
     }
 
@@ -255,7 +274,7 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
             case F16 -> new MappedF16(segment);
             case Q8_0 -> new MappedQ8_0(segment);
             case Q4_0 -> new MappedQ4_0(segment);
-            case Q6_K -> new MappedQ6K(segment);
+            case Q4_K, Q5_K, Q6_K -> new MappedK(segment, dtype);
             default -> throw new IllegalArgumentException("dtype " + dtype + " cannot hold weights");
         };
     }

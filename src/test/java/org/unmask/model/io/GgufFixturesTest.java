@@ -65,6 +65,33 @@ class GgufFixturesTest {
         }
     }
 
+    /** kquants.gguf holds the bytes and dequantized values of ggml's own C code (src/test/python/make_kquant_fixture.py). */
+    @Test
+    void kQuantsDecodeAndQuantizeExactlyAsGgmlsReferenceCode() throws Exception {
+        try (GgufFile g = GgufFile.open(resource("kquants.gguf")); Arena arena = Arena.ofConfined()) {
+            Weights src = g.weights("src");
+            float[] x = new float[(int) src.size()];
+            src.toFloat(0, x, 0, x.length);
+            for (DType type : new DType[]{DType.Q4_K, DType.Q5_K, DType.Q6_K}) {
+                String name = type.name().toLowerCase();
+                Weights w = g.weights(name), expected = g.weights(name + ".expected");
+                assertThat(g.tensors().get(name).dtype()).isEqualTo(type);
+                float[] got = new float[x.length];
+                w.toFloat(0, got, 0, got.length);
+                for (int i = 0; i < got.length; i++) {
+                    assertThat(Float.floatToIntBits(got[i])).as("%s element %d", type, i).isEqualTo(Float.floatToIntBits(expected.get(i)));
+                    if (i % 101 == 0) assertThat(w.get(i)).isEqualTo(got[i]);
+                }
+                MemorySegment mine = arena.allocate(type.byteSize(x.length)), theirs = g.bytes(name);
+                Quantizer.quantize(type, x, 0, x.length, mine, 0);
+                assertThat(mine.byteSize()).isEqualTo(theirs.byteSize());
+                for (long i = 0; i < mine.byteSize(); i++)
+                    assertThat(mine.get(ValueLayout.JAVA_BYTE, i)).as("%s byte %d (super-block %d)", type, i, i / type.blockBytes)
+                            .isEqualTo(theirs.get(ValueLayout.JAVA_BYTE, i));
+            }
+        }
+    }
+
     @Test
     void tinyLladaFromGgufHasTheWeightsAndLogitsOfItsCheckpoint() throws Exception {
         sameModel("llada");

@@ -39,62 +39,119 @@ class GgufReadWriteTest {
     void exportHoldsEachHuggingFaceRowQuantizedInPlaceAndItsLogitsAreThoseOfTheDequantizedWeights() throws Exception {
         for (String arch : List.of("llada", "dream", "lladamoe")) {
             Path dir = GgufFixturesTest.resource(arch);
-            for (DType type : new DType[]{DType.F32, DType.Q8_0, DType.Q4_0}) {
-                Path out = tmp.resolve(arch + "-" + type + ".gguf");
-                GgufExport.write(dir, type, out, null);
-                try (Checkpoint hf = Checkpoint.open(dir); Checkpoint gg = Checkpoint.open(out);
-                     Arena arena = Arena.ofConfined()) {
-                    assertThat(gg.config()).isEqualTo(hf.config());
-                    for (Map.Entry<String, Weights> e : hf.tensors().entrySet()) {
-                        Weights a = e.getValue(), b = gg.tensors().get(e.getKey());
-                        float[] fa = new float[(int) a.size()], fb = new float[(int) b.size()];
-                        a.toFloat(0, fa, 0, fa.length);
-                        b.toFloat(0, fb, 0, fb.length);
-                        DType stored = gg.tensorInfos().get(e.getKey()).dtype();
-                        if (stored == DType.F32) {
-                            assertThat(fb).as(e.getKey()).containsExactly(fa);
-                        } else {
-                            // each Hugging Face row, quantized on its own, must be what the file holds for that row
-                            MemorySegment q = arena.allocate(stored.byteSize(fa.length));
-                            Quantizer.quantize(stored, fa, 0, fa.length, q, 0);
-                            float[] fq = new float[fa.length];
-                            Weights.mapped(q, stored).toFloat(0, fq, 0, fq.length);
-                            assertThat(fb).as("%s %s", type, e.getKey()).containsExactly(fq);
-                        }
-                    }
-                    // the quantized kernels in a whole model: the logits of the same weights dequantized into heap floats
-                    Map<String, Weights> heap = new java.util.LinkedHashMap<>();
-                    gg.tensors().forEach((k, w) -> {
-                        float[] f = new float[(int) w.size()];
-                        w.toFloat(0, f, 0, f.length);
-                        heap.put(k, new Weights.F32(f, 0, f.length));
-                    });
-                    int[] ids = {0, 7, 3, 3, 12, 30};
-                    float[] want = Transformer.fromWeights(gg.config(), heap, false).logits(ids, 1, ids.length, null, null, AttentionPattern.BIDIRECTIONAL);
-                    float[] got = Transformer.fromWeights(gg.config(), gg.tensors(), false).logits(ids, 1, ids.length, null, null, AttentionPattern.BIDIRECTIONAL);
-                    double scale = 0;
-                    for (float v : want) scale = Math.max(scale, Math.abs(v));
-                    for (int i = 0; i < want.length; i++)
-                        assertThat((double) got[i]).as("%s %s logit %d", arch, type, i).isCloseTo(want[i], offset(1e-5 * scale));
+            for (GgufFileType type : new GgufFileType[]{GgufFileType.F32, GgufFileType.Q8_0, GgufFileType.Q4_0})
+                assertRoundTrip(dir, type, arch);
+        }
+    }
+
+    /**
+     * Each Hugging Face row of {@code dir} quantized on its own must be what the GGUF of {@code type} holds, and the
+     * logits of the file's weights through the quantized kernels must be those of the same weights dequantized.
+     */
+    private void assertRoundTrip(Path dir, GgufFileType type, String arch) throws Exception {
+        Path out = tmp.resolve(arch + "-" + type + ".gguf");
+        GgufExport.write(dir, type, out, null);
+        try (Checkpoint hf = Checkpoint.open(dir); Checkpoint gg = Checkpoint.open(out);
+             Arena arena = Arena.ofConfined()) {
+            assertThat(gg.config()).isEqualTo(hf.config());
+            for (Map.Entry<String, Weights> e : hf.tensors().entrySet()) {
+                Weights a = e.getValue(), b = gg.tensors().get(e.getKey());
+                float[] fa = new float[(int) a.size()], fb = new float[(int) b.size()];
+                a.toFloat(0, fa, 0, fa.length);
+                b.toFloat(0, fb, 0, fb.length);
+                DType stored = gg.tensorInfos().get(e.getKey()).dtype();
+                if (stored == DType.F32) {
+                    assertSameFloats(e.getKey(), fa, fb);
+                } else {
+                    // each Hugging Face row, quantized on its own, must be what the file holds for that row
+                    MemorySegment q = arena.allocate(stored.byteSize(fa.length));
+                    Quantizer.quantize(stored, fa, 0, fa.length, q, 0);
+                    float[] fq = new float[fa.length];
+                    Weights.mapped(q, stored).toFloat(0, fq, 0, fq.length);
+                    assertSameFloats(type + " " + e.getKey(), fq, fb);
                 }
             }
+            // the quantized kernels in a whole model: the logits of the same weights dequantized into heap floats
+            Map<String, Weights> heap = new java.util.LinkedHashMap<>();
+            gg.tensors().forEach((k, w) -> {
+                float[] f = new float[(int) w.size()];
+                w.toFloat(0, f, 0, f.length);
+                heap.put(k, new Weights.F32(f, 0, f.length));
+            });
+            int[] ids = {0, 7, 3, 3, 12, 30};
+            float[] want = Transformer.fromWeights(gg.config(), heap, false).logits(ids, 1, ids.length, null, null, AttentionPattern.BIDIRECTIONAL);
+            float[] got = Transformer.fromWeights(gg.config(), gg.tensors(), false).logits(ids, 1, ids.length, null, null, AttentionPattern.BIDIRECTIONAL);
+            double scale = 0;
+            for (float v : want) scale = Math.max(scale, Math.abs(v));
+            for (int i = 0; i < want.length; i++)
+                assertThat((double) got[i]).as("%s %s logit %d", arch, type, i).isCloseTo(want[i], offset(1e-5 * scale));
+        }
+    }
+
+    /** Bit for bit, naming the first difference (AssertJ's containsExactly is quadratic on arrays this long). */
+    private static void assertSameFloats(String what, float[] want, float[] got) {
+        assertThat(got.length).as(what).isEqualTo(want.length);
+        for (int i = 0; i < want.length; i++)
+            if (Float.floatToIntBits(got[i]) != Float.floatToIntBits(want[i]))
+                assertThat(got[i]).as("%s element %d", what, i).isEqualTo(want[i]);
+    }
+
+    /**
+     * A LLaDA whose rows are whole super-blocks, as Q4_K_M: K-quants read back row by row, and llama-quantize's mix
+     * (8 layers: layers 0 and 7, the first and last eighth, and 3 and 6, every third between, get Q6_K in attn_v and
+     * ffn_down; the LM head Q6_K; embeddings Q4_K).
+     */
+    @Test
+    void q4KmMixesTheTypesAsLlamaQuantizeAndReadsBackRowByRow() throws Exception {
+        ModelConfig c = new ModelConfig(256, 8, 4, 2, 256, 64, null, 64, 10000.0, 1e-5, false, 2, 0, 0, 1);
+        Path dir = tmp.resolve("k");
+        Checkpoint.saveSources(dir, c, RandomInit.tensors(c, 5), DType.F32, 1L << 30, null);
+        for (GgufFileType type : new GgufFileType[]{GgufFileType.Q4_K_M, GgufFileType.Q5_K_M, GgufFileType.Q6_K})
+            assertRoundTrip(dir, type, "llada-k");
+        try (Checkpoint gg = Checkpoint.open(tmp.resolve("llada-k-Q4_K_M.gguf"))) {
+            String p = "model.transformer.blocks.";
+            for (int l = 0; l < 8; l++) {
+                DType more = l == 0 || l == 3 || l == 6 || l == 7 ? DType.Q6_K : DType.Q4_K;
+                assertThat(gg.tensorInfos().get(p + l + ".v_proj.weight").dtype()).as("layer %d attn_v", l).isEqualTo(more);
+                assertThat(gg.tensorInfos().get(p + l + ".ff_out.weight").dtype()).as("layer %d ffn_down", l).isEqualTo(more);
+                assertThat(gg.tensorInfos().get(p + l + ".q_proj.weight").dtype()).isEqualTo(DType.Q4_K);
+                assertThat(gg.tensorInfos().get(p + l + ".up_proj.weight").dtype()).isEqualTo(DType.Q4_K);
+            }
+            assertThat(gg.tensorInfos().get("model.transformer.ff_out.weight").dtype()).isEqualTo(DType.Q6_K);
+            assertThat(gg.tensorInfos().get("model.transformer.wte.weight").dtype()).isEqualTo(DType.Q4_K);
         }
     }
 
     @Test
-    void lmHeadOfQ4_0IsQ8_0AndNormsAreF32() {
-        assertThat(GgufExport.storage("output.weight", new long[]{40, 64}, DType.Q4_0, false)).isEqualTo(DType.Q8_0);
-        assertThat(GgufExport.storage("token_embd.weight", new long[]{40, 64}, DType.Q4_0, false)).isEqualTo(DType.Q4_0);
-        assertThat(GgufExport.storage("token_embd.weight", new long[]{40, 64}, DType.Q4_0, true)).isEqualTo(DType.Q8_0);
-        assertThat(GgufExport.storage("blk.0.attn_norm.weight", new long[]{64}, DType.Q4_0, false)).isEqualTo(DType.F32);
-        assertThat(GgufExport.storage("blk.0.ffn_down.weight", new long[]{64, 48}, DType.Q8_0, false)).isEqualTo(DType.F16);
+    void lmHeadOfQuantizedFilesIsQ6_KAndNormsAreF32() {
+        GgufFileType q4 = GgufFileType.Q4_0;
+        assertThat(GgufExport.storage("output.weight", new long[]{40, 256}, q4, false, 2)).isEqualTo(DType.Q6_K);
+        assertThat(GgufExport.storage("output.weight", new long[]{40, 64}, q4, false, 2)).isEqualTo(DType.Q8_0);   // rows not whole super-blocks
+        assertThat(GgufExport.storage("output.weight", new long[]{40, 256}, GgufFileType.Q8_0, false, 2)).isEqualTo(DType.Q8_0);
+        assertThat(GgufExport.storage("output.weight", new long[]{40, 256}, GgufFileType.BF16, false, 2)).isEqualTo(DType.BF16);
+        assertThat(GgufExport.storage("token_embd.weight", new long[]{40, 256}, q4, false, 2)).isEqualTo(DType.Q4_0);
+        assertThat(GgufExport.storage("token_embd.weight", new long[]{40, 256}, q4, true, 2)).isEqualTo(DType.Q6_K);
+        assertThat(GgufExport.storage("blk.0.attn_norm.weight", new long[]{64}, q4, false, 2)).isEqualTo(DType.F32);
+        assertThat(GgufExport.storage("blk.0.ffn_down.weight", new long[]{64, 48}, GgufFileType.Q8_0, false, 2)).isEqualTo(DType.F16);
+        assertThat(GgufExport.storage("blk.5.ffn_up.weight", new long[]{64, 96}, GgufFileType.Q4_K_M, false, 32)).isEqualTo(DType.Q8_0);
+        // 32 layers: Q6_K for 0-3 and 28-31, and 6, 9, ..., 27 between
+        for (int l = 0; l < 32; l++) {
+            boolean more = l < 4 || l >= 28 || (l - 4) % 3 == 2;
+            assertThat(GgufExport.storage("blk." + l + ".attn_v.weight", new long[]{1024, 4096}, GgufFileType.Q5_K_M, false, 32))
+                    .as("layer %d", l).isEqualTo(more ? DType.Q6_K : DType.Q5_K);
+            assertThat(GgufExport.storage("blk." + l + ".ffn_gate.weight", new long[]{12288, 4096}, GgufFileType.Q4_K_M, false, 32))
+                    .isEqualTo(DType.Q4_K);
+        }
     }
 
     @Test
     void lladaMoeRouterStaysF32() {
-        assertThat(GgufExport.storage("blk.3.ffn_gate_inp.weight", new long[]{64, 2048}, DType.Q4_0, false)).isEqualTo(DType.F32);
-        assertThat(GgufExport.storage("blk.3.ffn_gate_exps.weight", new long[]{64, 1024, 2048}, DType.Q4_0, false)).isEqualTo(DType.Q4_0);
-        assertThat(GgufExport.storage("blk.3.ffn_down_exps.weight", new long[]{64, 2048, 1000}, DType.Q4_0, false)).isEqualTo(DType.F16);
+        GgufFileType q4 = GgufFileType.Q4_0;
+        assertThat(GgufExport.storage("blk.3.ffn_gate_inp.weight", new long[]{64, 2048}, q4, false, 16)).isEqualTo(DType.F32);
+        assertThat(GgufExport.storage("blk.3.ffn_gate_exps.weight", new long[]{64, 1024, 2048}, q4, false, 16)).isEqualTo(DType.Q4_0);
+        assertThat(GgufExport.storage("blk.3.ffn_down_exps.weight", new long[]{64, 2048, 1000}, q4, false, 16)).isEqualTo(DType.F16);
+        assertThat(GgufExport.storage("blk.0.ffn_down_exps.weight", new long[]{64, 2048, 1024}, GgufFileType.Q4_K_M, false, 16))
+                .isEqualTo(DType.Q6_K);
     }
 
     /** A tiny LLaDA-MoE of the released layout (q/k norms, whole-head RoPE, a mixture in every layer). */
@@ -113,7 +170,7 @@ class GgufReadWriteTest {
         Path dir = tmp.resolve("moe");
         Checkpoint.saveSources(dir, c, RandomInit.tensors(c, 11), DType.F32, 1L << 30, null);
         Path out = tmp.resolve("moe-q8_0.gguf");
-        GgufExport.Written written = GgufExport.write(dir, DType.Q8_0, out, null);
+        GgufExport.Written written = GgufExport.write(dir, GgufFileType.Q8_0, out, null);
         // per layer: 3 stacked expert tensors and 3 other matrices in Q8_0, the router in F32; plus the two big matrices
         assertThat(written.tensorsByType().get(DType.Q8_0)).isEqualTo(2 * (3 + 4) + 2);
         try (Checkpoint hf = Checkpoint.open(dir); Checkpoint gg = Checkpoint.open(out)) {
@@ -286,7 +343,7 @@ class GgufReadWriteTest {
     void missingAndMisshapenModelTensorsAreNamed() throws Exception {
         Path dir = GgufFixturesTest.resource("llada");
         Path full = tmp.resolve("full.gguf");
-        GgufExport.write(dir, DType.Q8_0, full, null);
+        GgufExport.write(dir, GgufFileType.Q8_0, full, null);
         // rewrite without one tensor: every other key and tensor copied through our writer
         try (GgufFile g = GgufFile.open(full)) {
             GgufWriter w = copy(g, "blk.1.ffn_up.weight", null);
@@ -336,7 +393,7 @@ class GgufReadWriteTest {
         }
         ModelConfig.read(dir.resolve("config.json")).withBlockSize(4).write(dir.resolve("config.json"));
         Path out = tmp.resolve("block.gguf");
-        GgufExport.write(dir, DType.Q8_0, out, null);
+        GgufExport.write(dir, GgufFileType.Q8_0, out, null);
         try (Checkpoint gg = Checkpoint.open(out)) {
             assertThat(gg.config().blockSize()).isEqualTo(4);
             assertThat(gg.config()).isEqualTo(ModelConfig.read(dir.resolve("config.json")));
@@ -346,7 +403,7 @@ class GgufReadWriteTest {
     @Test
     void ggufModelLoadsThroughTheCheckpointDispatchOnly() throws Exception {
         Path f = tmp.resolve("m.gguf");
-        GgufExport.write(GgufFixturesTest.resource("dream"), DType.Q4_0, f, null);
+        GgufExport.write(GgufFixturesTest.resource("dream"), GgufFileType.Q4_0, f, null);
         assertThat(Checkpoint.isGguf(f)).isTrue();
         assertThat(Checkpoint.isGguf(GgufFixturesTest.resource("dream/config.json"))).isFalse();
         try (Checkpoint c = Checkpoint.open(f)) {

@@ -23,8 +23,11 @@ class QuantizedMatMulTest {
         MemorySegment seg = arena.allocate(blocks * type.blockBytes);
         for (long i = 0; i < seg.byteSize(); i++) seg.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
         long scaleAt = type == DType.Q6_K ? 208 : 0;
-        for (long b = 0; b < blocks; b++)
+        for (long b = 0; b < blocks; b++) {
             seg.set(I16, b * type.blockBytes + scaleAt, Float.floatToFloat16((float) (rnd.nextDouble() * 0.02 - 0.01)));
+            if (type == DType.Q4_K || type == DType.Q5_K)   // dmin
+                seg.set(I16, b * type.blockBytes + 2, Float.floatToFloat16((float) (rnd.nextDouble() * 0.02 - 0.01)));
+        }
         return seg;
     }
 
@@ -58,9 +61,9 @@ class QuantizedMatMulTest {
                 // the weight-row tiles (a vector of token rows up to 512), a panel shorter than K, and past them
                 {20, 1280, 13}, {33, 96, 7}, {24, 2304, 9}, {600, 64, 5}};
         try (Arena shared = Arena.ofShared(); Arena confined = Arena.ofConfined()) {
-            for (DType type : new DType[]{DType.Q8_0, DType.Q4_0, DType.Q6_K}) {
+            for (DType type : new DType[]{DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q5_K, DType.Q6_K}) {
                 for (int[] s : shapes) {
-                    int K = type == DType.Q6_K ? Math.max(256, s[1] / 256 * 256) : s[1];
+                    int K = type.blockSize == 256 ? Math.max(256, s[1] / 256 * 256) : s[1];
                     check(shared, type, s[0], K, s[2], 0);
                     check(shared, type, s[0], K, s[2], 3);   // rows further into the tensor (an expert's slice)
                 }

@@ -22,8 +22,11 @@ class QuantizedWeightsTest {
         MemorySegment seg = arena.allocate((long) blocks * type.blockBytes);
         for (long i = 0; i < seg.byteSize(); i++) seg.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
         long scaleAt = type == DType.Q6_K ? 208 : 0;
-        for (int b = 0; b < blocks; b++)
+        for (int b = 0; b < blocks; b++) {
             seg.set(I16, (long) b * type.blockBytes + scaleAt, Float.floatToFloat16((float) (rnd.nextDouble() * 0.02 - 0.01)));
+            if (type == DType.Q4_K || type == DType.Q5_K)   // dmin
+                seg.set(I16, (long) b * type.blockBytes + 2, Float.floatToFloat16((float) (rnd.nextDouble() * 0.02 - 0.01)));
+        }
         return seg;
     }
 
@@ -49,15 +52,32 @@ class QuantizedWeightsTest {
                 float d = Float.float16ToFloat(s.get(I16, base + 208));
                 yield d * sc * ((lo | hi << 4) - 32);
             }
+            case Q4_K, Q5_K -> {
+                // element j = 64·p + 32·hi + l: sub-block 2p + hi, 4 bits from the low (hi = 0) or high nibble of
+                // qs[32p + l]; Q5_K adds bit 2p + hi of qh[l] as 16
+                int p = j / 64, hi = (j % 64) / 32, l = j % 32, sub = 2 * p + hi;
+                boolean five = type == DType.Q5_K;
+                int q = s.get(ValueLayout.JAVA_BYTE, base + (five ? 48 : 16) + 32 * p + l) & 0xFF;
+                q = hi == 1 ? q >> 4 : q & 15;
+                if (five) q += (((s.get(ValueLayout.JAVA_BYTE, base + 16 + l) & 0xFF) >> sub) & 1) * 16;
+                int[] packed = new int[12];
+                for (int k = 0; k < 12; k++) packed[k] = s.get(ValueLayout.JAVA_BYTE, base + 4 + k) & 0xFF;
+                // 6-bit scale and min: sub-blocks 0-3 in bytes sub and sub+4; 4-7 split into nibbles of byte sub+4
+                // and the top bits of bytes sub-4 (scale) and sub (min)
+                int sc = sub < 4 ? packed[sub] & 63 : (packed[sub + 4] & 15) | (packed[sub - 4] >> 6) << 4;
+                int m = sub < 4 ? packed[sub + 4] & 63 : (packed[sub + 4] >> 4) | (packed[sub] >> 6) << 4;
+                float d = Float.float16ToFloat(s.get(I16, base)), dmin = Float.float16ToFloat(s.get(I16, base + 2));
+                yield (d * sc) * q - dmin * m;
+            }
             default -> throw new AssertionError(type);
         };
     }
 
     @Test
     void everyBlockFormatDecodesLikeThePlainLayout() {
-        for (DType type : new DType[]{DType.Q8_0, DType.Q4_0, DType.Q6_K}) {
+        for (DType type : new DType[]{DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q5_K, DType.Q6_K}) {
             try (Arena arena = Arena.ofConfined()) {
-                int blocks = type == DType.Q6_K ? 5 : 37;
+                int blocks = type.blockSize == 256 ? 5 : 37;
                 MemorySegment seg = randomBlocks(arena, type, blocks, type.ordinal());
                 Weights w = Weights.mapped(seg, type);
                 int n = blocks * type.blockSize;
@@ -140,6 +160,33 @@ class QuantizedWeightsTest {
             assertThat(seg.get(ValueLayout.JAVA_BYTE, 2) & 15).isEqualTo(0);
             // element 31 = 15 → 15/2 + 8.5 = 16 → clamped to 15
             assertThat((seg.get(ValueLayout.JAVA_BYTE, 2 + 15) & 0xFF) >> 4).isEqualTo(15);
+        }
+    }
+
+    /** The K-quants' searched scales and mins: on Gaussian rows each has less error than the format below it. */
+    @Test
+    void kQuantsOrderByErrorAndKeepZeroSuperBlocksZero() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        int n = 256 * 64;
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (rnd.nextGaussian() * 0.02);
+        for (int i = 0; i < 256; i++) v[256 * 9 + i] = 0f;
+        double energy = 0;
+        for (float f : v) energy += (double) f * f;
+        double previous = Double.MAX_VALUE;
+        try (Arena arena = Arena.ofConfined()) {
+            for (DType type : new DType[]{DType.Q4_0, DType.Q4_K, DType.Q5_K, DType.Q6_K, DType.Q8_0}) {
+                MemorySegment seg = arena.allocate(type.byteSize(n));
+                Quantizer.quantize(type, v, 0, n, seg, 0);
+                float[] back = new float[n];
+                Weights.mapped(seg, type).toFloat(0, back, 0, n);
+                double err = 0;
+                for (int i = 0; i < n; i++) err += (double) (back[i] - v[i]) * (back[i] - v[i]);
+                double relative = Math.sqrt(err / energy);
+                assertThat(relative).as("%s relative RMS error", type).isLessThan(previous).isLessThan(0.12);
+                previous = relative;
+                for (int i = 0; i < 256; i++) assertThat(back[256 * 9 + i]).as("%s zero super-block", type).isZero();
+            }
         }
     }
 }
