@@ -78,12 +78,15 @@ final class Converters {
             return switch (s.trim().toLowerCase(Locale.ROOT)) {
                 case "q8_0" -> DType.Q8_0;
                 case "q4_0" -> DType.Q4_0;
-                default -> throw new TypeConversionException("expected q8_0 or q4_0, got '" + s + "'");
+                case "q4_k" -> DType.Q4_K;
+                case "q5_k" -> DType.Q5_K;
+                case "q6_k" -> DType.Q6_K;
+                default -> throw new TypeConversionException("expected q8_0, q4_0, q4_k, q5_k or q6_k, got '" + s + "'");
             };
         }
     }
 
-    /** A weight format for the forward product: the float types or a ggml block format (q8_0, q4_0). */
+    /** A GGUF file type as llama-quantize names it (q8_0, q4_0, q4_k_m, ...). */
     static final class GgufType implements ITypeConverter<GgufFileType> {
         @Override public GgufFileType convert(String s) {
             try {
@@ -94,16 +97,18 @@ final class Converters {
         }
     }
 
+    /** A weight format for the forward product: the float types or a ggml block format (q8_0, q4_0, q4_k, q5_k, q6_k). */
     static final class WeightType implements ITypeConverter<DType> {
         @Override public DType convert(String s) {
             return switch (s.trim().toLowerCase(Locale.ROOT)) {
-                case "q8_0" -> DType.Q8_0;
-                case "q4_0" -> DType.Q4_0;
-                case "q4_k" -> DType.Q4_K;
-                case "q5_k" -> DType.Q5_K;
-                case "q6_k" -> DType.Q6_K;
                 case "f32", "float32", "bf16", "bfloat16", "f16", "float16" -> new FloatType().convert(s);
-                default -> throw new TypeConversionException("expected f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k, got '" + s + "'");
+                default -> {
+                    try {
+                        yield new BlockType().convert(s);
+                    } catch (TypeConversionException e) {
+                        throw new TypeConversionException("expected f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k, got '" + s + "'");
+                    }
+                }
             };
         }
     }

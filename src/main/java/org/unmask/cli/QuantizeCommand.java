@@ -28,6 +28,10 @@ public final class QuantizeCommand implements Callable<Integer> {
                     + " the first and last eighth of the layers and every third layer between.")
     GgufFileType type;
 
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer.json to embed in the file's metadata (default:"
+            + " the model directory's; llama.cpp loads no GGUF without a tokenizer).")
+    Path tokenizer;
+
     @Option(names = "--out", required = true, paramLabel = "FILE.gguf", description = "The GGUF file to write.")
     Path out;
 
@@ -37,14 +41,15 @@ public final class QuantizeCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         long t0 = System.nanoTime();
         int[] n = {0};
-        GgufExport.Written w = GgufExport.write(ModelDirs.resolve(model), type, out, name -> {
+        GgufExport.Written w = GgufExport.write(ModelDirs.resolve(model), type, tokenizer, out, name -> {
             if (++n[0] % 20 == 0) System.err.printf(Locale.ROOT, "quantize: %d tensors...%n", n[0]);
         });
         StringBuilder types = new StringBuilder();
         w.tensorsByType().forEach((t, c) -> types.append(types.isEmpty() ? "" : ", ").append(t.name().toLowerCase(Locale.ROOT))
                 .append(" ").append(c));
         o.printf(Locale.ROOT, "wrote %s: %.1f MB, tensors %s, tokenizer %s, %.1f s%n", w.file(), w.bytes() / 1e6, types,
-                w.tokenizer() ? "from tokenizer.json" : "none", (System.nanoTime() - t0) / 1e9);
+                w.tokenizer() ? "from " + (tokenizer != null ? tokenizer : "tokenizer.json") : "none (llama.cpp needs one: --tokenizer FILE)",
+                (System.nanoTime() - t0) / 1e9);
         o.flush();
         return 0;
     }

@@ -38,6 +38,17 @@ public final class GgufExport {
 
     /** Writes the model of {@code modelDir} as {@code out} of file type {@code type}; {@code onTensor} sees each GGUF name. */
     public static Written write(Path modelDir, GgufFileType type, Path out, Consumer<String> onTensor) throws IOException {
+        return write(modelDir, type, null, out, onTensor);
+    }
+
+    /**
+     * The same with the tokenizer of {@code tokenizerJson} (null: the model directory's tokenizer.json, if any), which
+     * llama.cpp needs to load the file.
+     */
+    public static Written write(Path modelDir, GgufFileType type, Path tokenizerJson, Path out, Consumer<String> onTensor)
+            throws IOException {
+        if (tokenizerJson != null && !Files.isRegularFile(tokenizerJson))
+            throw new java.nio.file.NoSuchFileException(tokenizerJson + " (the --tokenizer to embed) does not exist");
         try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
             ModelConfig c = ckpt.config();
             String arch = GgufLayout.arch(c.family());
@@ -49,11 +60,16 @@ public final class GgufExport {
             w.putU32("general.file_type", type.llamaFtype);
             w.putU32("general.quantization_version", 2);
             GgufLayout.writeConfig(w, arch, c);
-            Path tokFile = Files.isDirectory(modelDir) ? modelDir.resolve("tokenizer.json") : modelDir.resolveSibling("tokenizer.json");
+            Path tokFile = tokenizerJson != null ? tokenizerJson
+                    : Files.isDirectory(modelDir) ? modelDir.resolve("tokenizer.json") : modelDir.resolveSibling("tokenizer.json");
             boolean tok = false;
             if (Files.isRegularFile(tokFile)) {
                 JsonNode json = new ObjectMapper().readTree(tokFile.toFile());
-                tok = GgufTokenizer.write(w, json, c.embeddingSize(), c.bosTokenIdOrNull() != null);
+                try {
+                    tok = GgufTokenizer.write(w, json, c.embeddingSize(), c.bosTokenIdOrNull() != null);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(tokFile + ": " + e.getMessage());
+                }
             }
             if (!tok) w.putString("tokenizer.ggml.model", "none");
             Map<DType, Integer> counts = new LinkedHashMap<>();

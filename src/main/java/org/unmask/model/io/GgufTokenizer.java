@@ -39,8 +39,8 @@ final class GgufTokenizer {
 
     /**
      * Writes the tokenizer of a tokenizer.json (byte-level BPE) as GGUF metadata with {@code vocabSize} tokens (ids
-     * the tokenizer lacks become {@code [PAD<id>]}, unused, as llama.cpp's converter writes them). Returns false and
-     * writes nothing for a tokenizer llama.cpp could not run (not byte-level BPE).
+     * the tokenizer lacks become {@code [PAD<id>]}, unused, as llama.cpp's converter writes them; a token id beyond them
+     * is refused). Returns false and writes nothing for a tokenizer llama.cpp could not run (not byte-level BPE).
      */
     static boolean write(GgufWriter w, JsonNode tok, int vocabSize, boolean addBos) {
         JsonNode model = tok.path("model");
@@ -51,7 +51,10 @@ final class GgufTokenizer {
         for (var it = model.path("vocab").fields(); it.hasNext(); ) {
             var e = it.next();
             int id = e.getValue().asInt();
-            if (id >= 0 && id < vocabSize) { tokens[id] = e.getKey(); types[id] = NORMAL; }
+            if (id >= vocabSize)
+                throw new IllegalArgumentException("the tokenizer's token '" + e.getKey() + "' has id " + id
+                        + ", beyond the model's " + vocabSize + " embedding rows: not this model's tokenizer");
+            if (id >= 0) { tokens[id] = e.getKey(); types[id] = NORMAL; }
         }
         for (JsonNode a : tok.path("added_tokens")) {
             int id = a.path("id").asInt(-1);

@@ -13,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Quantizes a loaded checkpoint's matrices to Q8_0 or Q4_0 in native memory, tensor by tensor as the mapped weights
+ * Quantizes a loaded checkpoint's matrices to a ggml block format (Q8_0, Q4_0 or a K-quant) in native memory, tensor by tensor as the mapped weights
  * are read, so that a model whose bf16 weights do not fit in RAM (LLaDA 2.x mini: 32 GB) runs from a copy about a
  * quarter (Q4_0) or half (Q8_0) that size. Rounding is {@link Quantizer}'s, the same bytes {@code unmask quantize}
  * writes. Norms, biases and the MoE routers ({@code mlp.gate.weight}: routing flips on near-ties) are copied to
@@ -24,12 +24,13 @@ public final class QuantizeOnLoad {
     private QuantizeOnLoad() {}
 
     /**
-     * The tensors with every matrix whose rows are whole blocks of 32 replaced by a {@code type} copy and every other
+     * The tensors with every matrix whose rows are whole blocks of 32 replaced by a {@code type} copy (Q8_0 for a
+     * K-quant whose rows are not whole super-blocks of 256, as {@code unmask quantize} falls back) and every other
      * tensor by a float32 copy; tensors already in a block format (a GGUF file's) are kept as they are.
      */
     public static Map<String, Weights> apply(ModelConfig config, Map<String, Weights> tensors, DType type) {
-        if (type != DType.Q8_0 && type != DType.Q4_0)
-            throw new IllegalArgumentException("weights can be quantized on load to q8_0 or q4_0, not " + type);
+        if (!type.blocked())
+            throw new IllegalArgumentException("weights can be quantized on load to q8_0, q4_0, q4_k, q5_k or q6_k, not " + type);
         Map<String, TensorSpec> specs = config.family().tensors(config);
         Map<String, Weights> out = new LinkedHashMap<>();
         for (Map.Entry<String, Weights> e : tensors.entrySet()) {
@@ -37,7 +38,8 @@ public final class QuantizeOnLoad {
             boolean matrix = spec != null && spec.shape().length == 2 && spec.shape()[1] % 32 == 0
                     && !e.getKey().endsWith("mlp.gate.weight") && !(e.getValue() instanceof Weights.Quantized);
             Weights w = e.getValue();
-            out.put(e.getKey(), matrix ? quantize(w, spec.shape()[0], (int) spec.shape()[1], type)
+            DType t = spec != null && spec.shape().length == 2 && spec.shape()[1] % type.blockSize != 0 ? DType.Q8_0 : type;
+            out.put(e.getKey(), matrix ? quantize(w, spec.shape()[0], (int) spec.shape()[1], t)
                     : w instanceof Weights.Quantized ? w : copy(w));
         }
         return out;
@@ -51,7 +53,7 @@ public final class QuantizeOnLoad {
 
     /** One matrix of {@code rows × cols}, quantized row by row on the worker threads into memory that lives as long as the process. */
     private static Weights quantize(Weights w, long rows, int cols, DType type) {
-        long rowBytes = (long) (cols / 32) * type.blockBytes;
+        long rowBytes = type.byteSize(cols);
         MemorySegment dst = Arena.global().allocate(rows * rowBytes, 32);
         Parallel.forRange(Math.toIntExact(rows), 64, (r0, r1) -> {
             float[] row = new float[cols];

@@ -243,6 +243,26 @@ class GgufReadWriteTest {
         assertThat(got).containsExactly(0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15);
     }
 
+    /** A directory without tokenizer.json gets one from --tokenizer; one with ids beyond the embedding is refused, named. */
+    @Test
+    void aTokenizerGivenApartIsEmbeddedAndMustFitTheEmbedding() throws Exception {
+        ModelConfig c = new ModelConfig(64, 1, 4, 2, 64, 904, null, 64, 10000.0, 1e-5, false, 2, 0, 0, 1);
+        Path dir = tmp.resolve("no-tokenizer");
+        Checkpoint.saveSources(dir, c, RandomInit.tensors(c, 2), DType.F32, 1L << 30, null);
+        Path json = Path.of(GgufReadWriteTest.class.getResource("/tokenizers/bpe-llama3.json").toURI());
+        Path without = tmp.resolve("without.gguf"), with = tmp.resolve("with.gguf");
+        assertThat(GgufExport.write(dir, GgufFileType.Q8_0, without, null).tokenizer()).isFalse();
+        assertThat(GgufExport.write(dir, GgufFileType.Q8_0, json, with, null).tokenizer()).isTrue();
+        try (Checkpoint a = Checkpoint.open(without); Checkpoint b = Checkpoint.open(with)) {
+            assertThat(a.ggufTokenizer()).isEmpty();
+            assertThat(b.ggufTokenizer().orElseThrow().encode("In the beginning", false))
+                    .containsExactly(HfTokenizer.load(json).encode("In the beginning", false));
+        }
+        assertThatThrownBy(() -> GgufExport.write(GgufFixturesTest.resource("llada"), GgufFileType.Q8_0, json, tmp.resolve("x.gguf"), null))
+                .hasMessageContaining(json.toString()).hasMessageContaining("beyond the model's 40 embedding rows");
+        assertThat(tmp.resolve("x.gguf")).doesNotExist();
+    }
+
     @Test
     void tokenizerSurvivesTheMetadata() throws Exception {
         // the Ling split (LLaDA-MoE, LLaDA 2.x): the Qwen tokenizer with that regex in its place

@@ -77,6 +77,35 @@ class QuantizeOnLoadTest {
         }
     }
 
+    /**
+     * K-quants on load: matrices with whole super-blocks of 256 take the type, shorter rows fall back to Q8_0; the
+     * logits move less from the float32 model's with each bit (Q4_0, Q4_K of the same size, Q5_K, Q6_K).
+     */
+    @Test void kQuantsTakeMatricesOfWholeSuperBlocksAndFallBackToQ8_0(@TempDir Path tmp) throws Exception {
+        org.unmask.model.ModelConfig c = new org.unmask.model.ModelConfig(256, 2, 4, 2, 96, 64, null, 64, 10000.0, 1e-5, false, 2, 0, 0, 1);
+        Checkpoint.saveSources(tmp, c, RandomInit.tensors(c, 3), DType.F32, 1L << 30, null);
+        try (Checkpoint ckpt = Checkpoint.open(tmp)) {
+            float[] exact = Transformer.fromWeights(c, ckpt.tensors(), false).logits(IDS, 1, IDS.length, null, null);
+            double previous = Double.MAX_VALUE;
+            for (DType type : new DType[]{DType.Q4_0, DType.Q4_K, DType.Q5_K, DType.Q6_K}) {
+                Map<String, Weights> q = QuantizeOnLoad.apply(c, ckpt.tensors(), type);
+                assertThat(q.get("model.transformer.blocks.0.q_proj.weight").dtype()).isEqualTo(type);
+                assertThat(q.get("model.transformer.blocks.1.ff_proj.weight").dtype()).isEqualTo(type);   // 96 × 256
+                assertThat(q.get("model.transformer.blocks.1.ff_out.weight").dtype())                       // 256 × 96
+                        .isEqualTo(type == DType.Q4_0 ? DType.Q4_0 : DType.Q8_0);
+                float[] got = Transformer.fromWeights(c, q, false).logits(IDS, 1, IDS.length, null, null);
+                double norm = 0, err = 0;
+                for (int i = 0; i < got.length; i++) {
+                    norm += exact[i] * exact[i];
+                    err += (got[i] - exact[i]) * (got[i] - exact[i]);
+                }
+                double relative = Math.sqrt(err / norm);
+                assertThat(relative).as("%s relative logit error", type).isGreaterThan(1e-4).isLessThan(previous);
+                previous = relative;
+            }
+        }
+    }
+
     @Test void aModelLoadedQuantizedNoLongerNeedsItsFile(@TempDir Path tmp) throws Exception {
         Llada2Checkpoints.write(tmp, Llada2Checkpoints.TINY, true, 11);
         org.unmask.api.UnmaskModel m = org.unmask.api.UnmaskModel.load(tmp, DType.Q8_0);
