@@ -245,21 +245,6 @@ final class Blocks {
         return ByteVector.fromMemorySegment(B, seg, at, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Levels 0..15 of the low nibbles of {@code q}. */
-    private static FloatVector lowNibbles(ByteVector q) {
-        return (FloatVector) q.and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0);
-    }
-
-    private static FloatVector highNibbles(ByteVector q) {
-        return (FloatVector) q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0);
-    }
-
-    /** Q5_K levels 0..31: {@code nibble} plus 16 where bit {@code bit} of {@code h} is set. */
-    private static FloatVector fiveBits(ByteVector nibble, ByteVector h, int bit) {
-        return (FloatVector) nibble.or(h.lanewise(VectorOperators.LSHR, bit).and((byte) 1).lanewise(VectorOperators.LSHL, 4))
-                .convertShape(VectorOperators.B2F, F, 0);
-    }
-
     /** Q6_K levels −32..31: 4 low bits with the 2 bits of {@code h} at {@code shift} on top, minus 32. */
     private static FloatVector sixBits(ByteVector low, ByteVector h, int shift) {
         ByteVector high = h.lanewise(VectorOperators.LSHR, shift).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
@@ -272,51 +257,7 @@ final class Blocks {
      * value {@code (d·sc)·q − dmin·m}, as ggml's dequantize_row_q4_K computes it.
      */
     static void decodeQ4K(MemorySegment seg, long block, float[] dst, int o) {
-        long base = block * 144;
-        float d = scale(seg, base), dmin = scale(seg, base + 2);
-        long[] sm = scalesK4(seg, base + 4, new long[8]);
-        for (int pair = 0; pair < 4; pair++) {
-            long qs = base + 16 + pair * 32;
-            int y = o + pair * 64;
-            float d1 = d * (sm[2 * pair] & 63), m1 = dmin * (sm[2 * pair] >> 8);
-            float d2 = d * (sm[2 * pair + 1] & 63), m2 = dmin * (sm[2 * pair + 1] >> 8);
-            if (VECTOR) {
-                for (int l = 0; l < 32; l += L) {
-                    ByteVector q = byteChunk(seg, qs + l);
-                    lowNibbles(q).mul(d1).sub(m1).intoArray(dst, y + l);
-                    highNibbles(q).mul(d2).sub(m2).intoArray(dst, y + 32 + l);
-                }
-            } else {
-                for (int l = 0; l < 32; l++) {
-                    int q = u8(seg, qs + l);
-                    dst[y + l] = d1 * (q & 0xF) - m1;
-                    dst[y + 32 + l] = d2 * (q >> 4) - m2;
-                }
-            }
-        }
-    }
-
-    static float dotQ4K(MemorySegment seg, long off, float[] x, int xo, int n) {
-        if (!VECTOR) return dotDecoded(seg, off, x, xo, n, Blocks::decodeQ4K);
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-        long[] sm = new long[8];
-        for (int b = 0; b < n / 256; b++) {
-            long base = (off / 256 + b) * 144;
-            float d = scale(seg, base), dmin = scale(seg, base + 2);
-            scalesK4(seg, base + 4, sm);
-            for (int pair = 0; pair < 4; pair++) {
-                long qs = base + 16 + pair * 32;
-                int xb = xo + b * 256 + pair * 64;
-                float d1 = d * (sm[2 * pair] & 63), m1 = dmin * (sm[2 * pair] >> 8);
-                float d2 = d * (sm[2 * pair + 1] & 63), m2 = dmin * (sm[2 * pair + 1] >> 8);
-                for (int l = 0; l < 32; l += L) {
-                    ByteVector q = byteChunk(seg, qs + l);
-                    acc0 = lowNibbles(q).mul(d1).sub(m1).fma(FloatVector.fromArray(F, x, xb + l), acc0);
-                    acc1 = highNibbles(q).mul(d2).sub(m2).fma(FloatVector.fromArray(F, x, xb + 32 + l), acc1);
-                }
-            }
-        }
-        return Simd.sum(acc0.add(acc1));
+        decodeQ45K(seg, block * 144, false, dst, o);
     }
 
     /**
@@ -324,23 +265,42 @@ final class Blocks {
      * fifth bit per weight, bit 2p (low nibbles) or 2p+1 (high nibbles) of {@code qh[l]} for the p-th 64 weights.
      */
     static void decodeQ5K(MemorySegment seg, long block, float[] dst, int o) {
-        long base = block * 176, qh = base + 16;
+        decodeQ45K(seg, block * 176, true, dst, o);
+    }
+
+    static float dotQ4K(MemorySegment seg, long off, float[] x, int xo, int n) {
+        return VECTOR ? dotQ45K(seg, off, false, x, xo, n) : dotDecoded(seg, off, x, xo, n, Blocks::decodeQ4K);
+    }
+
+    static float dotQ5K(MemorySegment seg, long off, float[] x, int xo, int n) {
+        return VECTOR ? dotQ45K(seg, off, true, x, xo, n) : dotDecoded(seg, off, x, xo, n, Blocks::decodeQ5K);
+    }
+
+    /** The Q4_K or ({@code five}) Q5_K super-block at byte {@code base} into {@code dst[o .. o+256)}. */
+    private static void decodeQ45K(MemorySegment seg, long base, boolean five, float[] dst, int o) {
+        long qh = base + 16;
         float d = scale(seg, base), dmin = scale(seg, base + 2);
         long[] sm = scalesK4(seg, base + 4, new long[8]);
         for (int pair = 0; pair < 4; pair++) {
-            long qs = base + 48 + pair * 32;
+            long qs = base + (five ? 48 : 16) + pair * 32;
             int y = o + pair * 64;
             float d1 = d * (sm[2 * pair] & 63), m1 = dmin * (sm[2 * pair] >> 8);
             float d2 = d * (sm[2 * pair + 1] & 63), m2 = dmin * (sm[2 * pair + 1] >> 8);
             if (VECTOR) {
                 for (int l = 0; l < 32; l += L) {
-                    ByteVector q = byteChunk(seg, qs + l), h = byteChunk(seg, qh + l);
-                    fiveBits(q.and((byte) 0xF), h, 2 * pair).mul(d1).sub(m1).intoArray(dst, y + l);
-                    fiveBits(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), h, 2 * pair + 1).mul(d2).sub(m2).intoArray(dst, y + 32 + l);
+                    ByteVector q = byteChunk(seg, qs + l);
+                    ByteVector lo = q.and((byte) 0xF), hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
+                    if (five) {
+                        ByteVector h = byteChunk(seg, qh + l);
+                        lo = lo.or(fifthBit(h, 2 * pair));
+                        hi = hi.or(fifthBit(h, 2 * pair + 1));
+                    }
+                    levels(lo).mul(d1).sub(m1).intoArray(dst, y + l);
+                    levels(hi).mul(d2).sub(m2).intoArray(dst, y + 32 + l);
                 }
             } else {
                 for (int l = 0; l < 32; l++) {
-                    int q = u8(seg, qs + l), h = u8(seg, qh + l);
+                    int q = u8(seg, qs + l), h = five ? u8(seg, qh + l) : 0;
                     dst[y + l] = d1 * ((q & 0xF) + ((h >> (2 * pair)) & 1) * 16) - m1;
                     dst[y + 32 + l] = d2 * ((q >> 4) + ((h >> (2 * pair + 1)) & 1) * 16) - m2;
                 }
@@ -348,28 +308,47 @@ final class Blocks {
         }
     }
 
-    static float dotQ5K(MemorySegment seg, long off, float[] x, int xo, int n) {
-        if (!VECTOR) return dotDecoded(seg, off, x, xo, n, Blocks::decodeQ5K);
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+    /**
+     * Q4_K or ({@code five}) Q5_K weights [off, off+n) dotted with {@code x[xo..]}: one method with both chains, so
+     * that no vector crosses a call C2 might not inline.
+     */
+    private static float dotQ45K(MemorySegment seg, long off, boolean five, float[] x, int xo, int n) {
+        FloatVector low = FloatVector.zero(F), high = low;   // two chains: one FMA's latency would bound a single one
         long[] sm = new long[8];
+        int bytes = five ? 176 : 144;
         for (int b = 0; b < n / 256; b++) {
-            long base = (off / 256 + b) * 176, qh = base + 16;
+            long base = (off / 256 + b) * bytes, qh = base + 16;
             float d = scale(seg, base), dmin = scale(seg, base + 2);
             scalesK4(seg, base + 4, sm);
             for (int pair = 0; pair < 4; pair++) {
-                long qs = base + 48 + pair * 32;
-                int xb = xo + b * 256 + pair * 64;
+                long qs = base + (five ? 48 : 16) + pair * 32;
+                int xp = xo + b * 256 + pair * 64;
                 float d1 = d * (sm[2 * pair] & 63), m1 = dmin * (sm[2 * pair] >> 8);
                 float d2 = d * (sm[2 * pair + 1] & 63), m2 = dmin * (sm[2 * pair + 1] >> 8);
                 for (int l = 0; l < 32; l += L) {
-                    ByteVector q = byteChunk(seg, qs + l), h = byteChunk(seg, qh + l);
-                    acc0 = fiveBits(q.and((byte) 0xF), h, 2 * pair).mul(d1).sub(m1).fma(FloatVector.fromArray(F, x, xb + l), acc0);
-                    acc1 = fiveBits(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), h, 2 * pair + 1).mul(d2).sub(m2)
-                            .fma(FloatVector.fromArray(F, x, xb + 32 + l), acc1);
+                    ByteVector q = byteChunk(seg, qs + l);
+                    ByteVector lo = q.and((byte) 0xF), hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
+                    if (five) {
+                        ByteVector h = byteChunk(seg, qh + l);
+                        lo = lo.or(fifthBit(h, 2 * pair));
+                        hi = hi.or(fifthBit(h, 2 * pair + 1));
+                    }
+                    low = levels(lo).mul(d1).sub(m1).fma(FloatVector.fromArray(F, x, xp + l), low);
+                    high = levels(hi).mul(d2).sub(m2).fma(FloatVector.fromArray(F, x, xp + 32 + l), high);
                 }
             }
         }
-        return Simd.sum(acc0.add(acc1));
+        return Simd.sum(low.add(high));
+    }
+
+    /** 16 in the lanes where bit {@code bit} of {@code h} is set. */
+    private static ByteVector fifthBit(ByteVector h, int bit) {
+        return h.lanewise(VectorOperators.LSHR, bit).and((byte) 1).lanewise(VectorOperators.LSHL, 4);
+    }
+
+    /** Small non-negative byte lanes (0..63) as floats. */
+    private static FloatVector levels(ByteVector q) {
+        return (FloatVector) q.convertShape(VectorOperators.B2F, F, 0);
     }
 
     /**
