@@ -134,10 +134,16 @@ public final class MatMul {
      */
     static final int ROW_TILE = 6;
     /**
-     * Weight rows whose transposed results are held at once (a multiple of {@link #ROW_TILE}): at most 192 × 512
-     * floats, and the token strips are packed again per block, T·K moves against 192·T·K multiply-adds.
+     * Floats of transposed results held at once (192 weight rows × 512 tokens, 384 KB, in L2). The token strips are
+     * packed again for every block of weight rows, T·K moves against rows·T·K multiply-adds, so fewer tokens get
+     * more rows per block ({@link #rowBlock}): at T = 32 a block of 192 rows spent a sixth of its time packing.
      */
-    static final int ROW_BLOCK = 192;
+    static final int ROW_BLOCK_FLOATS = 192 * 512;
+
+    /** Weight rows per block of the weight-row forward for T token rows: a multiple of {@link #ROW_TILE}, at least 192. */
+    static int rowBlock(int T) {
+        return Math.max(192, ROW_BLOCK_FLOATS / T / ROW_TILE * ROW_TILE);
+    }
 
     /** Summed elements per panel: {@link #AXPY_JC}, or a whole block of a block format (decoding starts on a block). */
     private static int weightRowChunk(Weights w) {
@@ -145,19 +151,20 @@ public final class MatMul {
         return block <= AXPY_JC ? AXPY_JC : block;
     }
 
-    /** Weight rows [n0,n1) of the forward, all token rows, in blocks of {@link #ROW_BLOCK} rows. */
+    /** Weight rows [n0,n1) of the forward, all token rows, in blocks of {@link #rowBlock} rows. */
     private static void weightRows(float[] out, int outOff, int N, float[] x, int xOff, Weights w, long wOffset,
                                    int T, int K, int n0, int n1, Tiles tiles) {
         int R = ROW_TILE, TW = tiles.rowTileWidth();
         int JC = weightRowChunk(w);
         int strips = ceilDiv(T, TW);
         float[] xs = new float[strips * JC * TW];
-        float[] ct = new float[Math.min(ROW_BLOCK, n1 - n0) * T];
+        int rowBlock = rowBlock(T);
+        float[] ct = new float[Math.min(rowBlock, n1 - n0) * T];
         float[] heap = w instanceof Weights.F32 f ? f.data() : null;
         long heapBase = w instanceof Weights.F32 f ? f.offset() + wOffset : 0;
         float[] panel = heap == null ? new float[R * JC] : null;
-        for (int nb = n0; nb < n1; nb += ROW_BLOCK) {
-            int ne = Math.min(nb + ROW_BLOCK, n1);
+        for (int nb = n0; nb < n1; nb += rowBlock) {
+            int ne = Math.min(nb + rowBlock, n1);
             Arrays.fill(ct, 0, (ne - nb) * T, 0f);
             for (int j0 = 0; j0 < K; j0 += JC) {
                 int jc = Math.min(JC, K - j0);

@@ -28,8 +28,10 @@ class MatMulTest {
     private static final int[][] SHAPES = {   // T, K, N
             {1, 1, 1}, {1, 17, 7}, {1, 129, 33}, {2, 33, 5}, {3, 65, 17}, {4, 16, 4}, {5, 7, 3}, {7, 33, 65},
             {17, 129, 7}, {33, 17, 129}, {65, 3, 33}, {129, 65, 17}, {8, 48, 48}, {12, 1030, 9}, {130, 40, 6},
-            // weight-row forward: several K blocks, more weight rows than one row block, 2.5 vectors of tokens
-            {64, 300, 200}, {40, 130, 197}, {16, 7, 13},
+            // weight-row forward: several K blocks, 2.5 vectors of tokens, and more weight rows than one row block
+            // (MatMul.rowBlock: 384 rows for 256 tokens, 192 for 512)
+            {64, 300, 200}, {40, 130, 197}, {16, 7, 13}, {MatMul.MAX_WEIGHT_ROW_TOKENS_F32, 9, 400},
+            {MatMul.MAX_WEIGHT_ROW_TOKENS, 5, 400},
             // transposed weight strips (more token rows than the weight-row forward takes: heap f32, then all formats)
             {MatMul.MAX_WEIGHT_ROW_TOKENS_F32 + 3, 9, 20}, {MatMul.MAX_WEIGHT_ROW_TOKENS + 9, 17, 33},
     };
