@@ -71,8 +71,8 @@ public final class TrainCommand implements Callable<Integer> {
     Integer blockSize;
 
     @Option(names = "--mask-rate-range", paramLabel = "LOW,HIGH", description = "Draw the masking rates of --objective diffusion or block "
-            + "uniformly from [LOW, HIGH] (a clipped schedule, as BD3-LM's; default: 0.2,0.8 for diffusion, the recipe "
-            + "ablation's winner, and 0.001,1 for block; 0.001,1 is LLaDA's own).")
+            + "uniformly from [LOW, HIGH] (a clipped schedule, as BD3-LM's; default: 0.2,0.8, the recipe ablation's winner, "
+            + "or on --resume the checkpoint's; 0.001,1 is LLaDA's own).")
     String maskRateRange;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
@@ -152,7 +152,17 @@ public final class TrainCommand implements Callable<Integer> {
         if (kind != ObjectiveKind.BLOCK && config.blockDiffusion())
             throw new IllegalArgumentException((options.resume ? out : initFrom) + " is a block-diffusion model (block_size "
                     + config.blockSize() + "): train it with --objective block");
-        double[] rates = maskRates(kind, maskRateRange);
+        double[] rates = maskRates(maskRateRange);
+        if (options.resume && kind != ObjectiveKind.AR) {
+            double[] saved = TrainerState.read(out).maskRates();
+            if (maskRateRange == null && saved != null) rates = saved;
+            else if (maskRateRange == null)
+                err.printf(Locale.ROOT, "note: %s does not record its masking rates (an older checkpoint); drawing them from [%s, %s]"
+                        + " (--mask-rate-range chooses)%n", out, rates[0], rates[1]);
+            else if (saved != null && (saved[0] != rates[0] || saved[1] != rates[1]))
+                err.printf(Locale.ROOT, "note: masking rates change from the checkpoint's [%s, %s] to [%s, %s]%n",
+                        saved[0], saved[1], rates[0], rates[1]);
+        }
         Objective obj = switch (kind) {
             case DIFFUSION -> new DiffusionObjective(config.maskTokenId(), rates[0], rates[1], DiffusionObjective.DEFAULT_TRUNCATE,
                     stratified, config.logitShift());
@@ -204,14 +214,15 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * The masking rates plain diffusion draws when --mask-rate-range is absent: the winner of the recipe ablation in
-     * docs/training.md (0.77 bits/token better than LLaDA's [0.001, 1] on average at 1.5M tokens of the tiny preset, three seeds each).
+     * The masking rates diffusion and block diffusion draw when --mask-rate-range is absent: the winner of the recipe
+     * ablation in docs/training.md (plain diffusion: 0.77 bits/token better than LLaDA's [0.001, 1] on average at 1.5M
+     * tokens of the tiny preset; the demo's block stage: 0.08 better; three seeds each).
      */
-    static final double[] DIFFUSION_RATES = {0.2, 0.8};
+    static final double[] MASK_RATES = {0.2, 0.8};
 
-    /** --mask-rate-range as {low, high}; when absent, {@link #DIFFUSION_RATES} for plain diffusion, else [eps, 1]. */
-    static double[] maskRates(ObjectiveKind kind, String flag) {
-        if (flag == null) return kind == ObjectiveKind.DIFFUSION ? DIFFUSION_RATES.clone() : new double[]{DiffusionObjective.DEFAULT_EPS, 1};
+    /** --mask-rate-range as {low, high}; when absent, {@link #MASK_RATES}. */
+    static double[] maskRates(String flag) {
+        if (flag == null) return MASK_RATES.clone();
         String[] parts = flag.split(",");
         try {
             if (parts.length == 2) {

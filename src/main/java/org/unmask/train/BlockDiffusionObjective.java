@@ -47,6 +47,8 @@ public final class BlockDiffusionObjective implements Objective {
         this(maskId, blockSize, DiffusionObjective.DEFAULT_EPS, 1, false, shift);
     }
 
+    @Override public double[] maskRates() { return new double[]{low, high}; }
+
     @Override public String name() { return "block"; }
 
     /** The block size. */

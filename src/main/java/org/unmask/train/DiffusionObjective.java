@@ -53,6 +53,8 @@ public final class DiffusionObjective implements Objective {
     /** The LLaDA defaults: eps 1e-3, 1% truncated batches, independent t. */
     public DiffusionObjective(int maskId) { this(maskId, DEFAULT_EPS, DEFAULT_TRUNCATE, false); }
 
+    @Override public double[] maskRates() { return new double[]{low, high}; }
+
     @Override public String name() { return "diffusion"; }
 
     @Override public TrainBatch corrupt(CleanBatch clean, Rng rng) {

@@ -7,4 +7,7 @@ public interface Objective {
 
     /** Short name for logs and the trainer state ("diffusion", "ar", "sft"). */
     String name();
+
+    /** The interval masking rates are drawn from, {low, high}, saved with a checkpoint; null when nothing is masked. */
+    default double[] maskRates() { return null; }
 }

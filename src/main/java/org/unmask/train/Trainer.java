@@ -120,7 +120,8 @@ public final class Trainer {
 
     private TrainerState state(long elapsedMillis) {
         return new TrainerState(step, tokensSeen, elapsedMillis, objective.name(), options.seed(), rng.state(), data.state(),
-                schedule, lrScale, nanSkipped, nanInARow, nanRecoveries, options.anneal().steps(), options.budget());
+                schedule, lrScale, nanSkipped, nanInARow, nanRecoveries, options.anneal().steps(), options.budget(),
+                objective.maskRates());
     }
 
     /** Trains until the budget is spent or a stop is requested; saves at the end. */

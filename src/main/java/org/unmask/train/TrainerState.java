@@ -16,13 +16,14 @@ import java.nio.file.Path;
 /**
  * Everything besides the weights and AdamW moments that a resumed run needs to continue exactly: progress counters,
  * the masking generator, the data position, the learning-rate schedule and scale, the NaN counters, and the length of
- * the attention anneal (0 when there is none), and the run's budget (so that a bare {@code --resume} finishes the run it
- * names; null in checkpoints written before it was saved).
+ * the attention anneal (0 when there is none), the run's budget (so that a bare {@code --resume} finishes the run it
+ * names; null in checkpoints written before it was saved), and the interval the masking rates are drawn from (so that
+ * a resumed run keeps it when the default changes; null for AR runs and older checkpoints).
  */
 public record TrainerState(
         long step, long tokensSeen, long elapsedMillis, String objective, long seed,
         long[] rng, JsonNode data, LrSchedule schedule, double lrScale,
-        long nanSkipped, int nanInARow, int nanRecoveries, long annealSteps, Budget budget) {
+        long nanSkipped, int nanInARow, int nanRecoveries, long annealSteps, Budget budget, double[] maskRates) {
 
     /** File name inside a checkpoint directory. */
     public static final String FILE = "trainer_state.json";
@@ -48,6 +49,7 @@ public record TrainerState(
         s.put("decay_fraction", schedule.decayFraction());
         n.put("lr_scale", lrScale);
         n.put("anneal_steps", annealSteps);
+        if (maskRates != null) n.putArray("mask_rates").add(maskRates[0]).add(maskRates[1]);
         if (budget != null) {
             ObjectNode b = n.putObject("budget");
             if (budget.maxSteps() > 0) b.put("max_steps", budget.maxSteps());
@@ -86,10 +88,18 @@ public record TrainerState(
                     schedule, field(n, "lr_scale").asDouble(), field(nan, "skipped_steps").asLong(),
                     field(nan, "in_a_row").asInt(), field(nan, "recoveries").asInt(),
                     n.path("anneal_steps").asLong(0),   // absent in checkpoints written before annealing existed
-                    budget(n.get("budget")));
+                    budget(n.get("budget")), maskRates(n.get("mask_rates")));
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The saved masking-rate interval, or null (an AR run, or a checkpoint that predates it). */
+    private static double[] maskRates(JsonNode r) {
+        if (r == null || r.isNull()) return null;
+        if (!r.isArray() || r.size() != 2 || !r.get(0).isNumber() || !r.get(1).isNumber())
+            throw new IllegalArgumentException("field 'mask_rates' must be [low, high], got " + r);
+        return new double[]{r.get(0).asDouble(), r.get(1).asDouble()};
     }
 
     /** The saved budget, or null when the checkpoint predates it. */

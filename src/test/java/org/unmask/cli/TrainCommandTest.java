@@ -64,12 +64,43 @@ class TrainCommandTest {
         return f;
     }
 
-    @Test void plainDiffusionDrawsTheAblationsMaskingRatesUnlessToldOtherwise() {
-        assertThat(TrainCommand.maskRates(ObjectiveKind.DIFFUSION, null)).containsExactly(0.2, 0.8);
-        assertThat(TrainCommand.maskRates(ObjectiveKind.BLOCK, null)).containsExactly(DiffusionObjective.DEFAULT_EPS, 1.0);
-        assertThat(TrainCommand.maskRates(ObjectiveKind.DIFFUSION, "0.001, 1")).containsExactly(0.001, 1.0);
-        assertThatThrownBy(() -> TrainCommand.maskRates(ObjectiveKind.DIFFUSION, "0.9,0.2"))
+    @Test void diffusionDrawsTheAblationsMaskingRatesUnlessToldOtherwise() {
+        assertThat(TrainCommand.maskRates(null)).containsExactly(0.2, 0.8);
+        assertThat(TrainCommand.maskRates("0.001, 1")).containsExactly(0.001, 1.0);
+        assertThatThrownBy(() -> TrainCommand.maskRates("0.9,0.2"))
                 .hasMessageContaining("--mask-rate-range").hasMessageContaining("0.9,0.2");
+    }
+
+    /** The masking rates travel with the checkpoint: a bare --resume keeps them whatever today's default is. */
+    @Test void resumeKeepsTheCheckpointsMaskingRates() throws Exception {
+        Path corpus = corpus(), config = config(), out = tmp.resolve("rates"), cache = tmp.resolve("cache");
+        String[] common = {"train", "--corpus", corpus.toString(), "--out", out.toString(), "--batch", "2", "--seq-len", "32",
+                "--val-windows", "2", "--val-grid", "2", "--cache", cache.toString(), "--objective", "block", "--block-size", "4"};
+        Run first = unmask(concat(common, "--config", config.toString(), "--max-steps", "2", "--mask-rate-range", "0.1,0.9"));
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(TrainerState.read(out).maskRates()).containsExactly(0.1, 0.9);
+        Run resumed = unmask(concat(common, "--resume", "--max-steps", "3"));
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.err()).doesNotContain("masking rates");
+        assertThat(TrainerState.read(out).maskRates()).containsExactly(0.1, 0.9);
+        // a checkpoint from before the rates were saved: today's default, said so
+        Path state = out.resolve(TrainerState.FILE);
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(state.toFile());
+        json.remove("mask_rates");
+        new ObjectMapper().writeValue(state.toFile(), json);
+        Run old = unmask(concat(common, "--resume", "--max-steps", "4"));
+        assertThat(old.code()).as(old.err()).isZero();
+        assertThat(old.err()).contains("does not record its masking rates").contains("[0.2, 0.8]");
+        assertThat(TrainerState.read(out).maskRates()).containsExactly(0.2, 0.8);
+        Run changed = unmask(concat(common, "--resume", "--max-steps", "5", "--mask-rate-range", "0.3,0.7"));
+        assertThat(changed.code()).as(changed.err()).isZero();
+        assertThat(changed.err()).contains("masking rates change from the checkpoint's [0.2, 0.8] to [0.3, 0.7]");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     @Test void trainsResumesAndFineTunesEndToEnd() throws Exception {
