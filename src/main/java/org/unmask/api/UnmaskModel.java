@@ -68,9 +68,9 @@ public final class UnmaskModel {
 
     /**
      * Loads {@code dir} of any family (config.json, safetensors weights, optional tokenizer.json), or a GGUF file of
-     * the llada or dream architecture (any of F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K). Weights stay
-     * memory-mapped (bf16 and f16 are used in place) for the life of the process. Errors name the file, field or
-     * tensor at fault.
+     * the llada or dream architecture (any of F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K-Q6_K, IQ4_NL,
+     * IQ4_XS). Weights stay memory-mapped (bf16 and f16 are used in place) for the life of the process. Errors name
+     * the file, field or tensor at fault.
      */
     public static UnmaskModel load(Path dir) throws IOException { return load(dir, null); }
 

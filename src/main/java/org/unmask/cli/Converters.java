@@ -8,6 +8,7 @@ import org.unmask.diffusion.RemdmConfig;
 import org.unmask.model.io.GgufFileType;
 import org.unmask.model.kernels.GemmBenchmark;
 import org.unmask.model.tensor.DType;
+import org.unmask.model.tensor.Quantizer;
 import org.unmask.train.LrSchedule;
 import org.unmask.train.ObjectiveKind;
 import picocli.CommandLine.ITypeConverter;
@@ -72,19 +73,17 @@ final class Converters {
         }
     }
 
-    /** A block format weights are quantized to while loading: {@code q8_0} or {@code q4_0}. */
+    /** A block format weights are quantized to while loading: one that {@link Quantizer#writes}, e.g. {@code q4_k}. */
     static final class BlockType implements ITypeConverter<DType> {
         @Override public DType convert(String s) {
-            return switch (s.trim().toLowerCase(Locale.ROOT)) {
-                case "q8_0" -> DType.Q8_0;
-                case "q4_0" -> DType.Q4_0;
-                case "q4_k" -> DType.Q4_K;
-                case "q5_k" -> DType.Q5_K;
-                case "q6_k" -> DType.Q6_K;
-                default -> throw new TypeConversionException("expected q8_0, q4_0, q4_k, q5_k or q6_k, got '" + s + "'");
-            };
+            for (DType t : DType.values())
+                if (Quantizer.writes(t) && t.name().equalsIgnoreCase(s.trim())) return t;
+            throw new TypeConversionException("expected " + BLOCK_TYPES + ", got '" + s + "'");
         }
     }
+
+    /** The names {@link BlockType} accepts. */
+    static final String BLOCK_TYPES = "q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k or q6_k";
 
     /** A GGUF file type as llama-quantize names it (q8_0, q4_0, q4_k_m, ...). */
     static final class GgufType implements ITypeConverter<GgufFileType> {
@@ -97,7 +96,7 @@ final class Converters {
         }
     }
 
-    /** A weight format for the forward product: the float types or a ggml block format (q8_0, q4_0, q4_k, q5_k, q6_k). */
+    /** A weight format for the forward product: the float types or a ggml block format {@link BlockType} accepts. */
     static final class WeightType implements ITypeConverter<DType> {
         @Override public DType convert(String s) {
             return switch (s.trim().toLowerCase(Locale.ROOT)) {
@@ -106,7 +105,7 @@ final class Converters {
                     try {
                         yield new BlockType().convert(s);
                     } catch (TypeConversionException e) {
-                        throw new TypeConversionException("expected f32, bf16, f16, q8_0, q4_0, q4_k, q5_k or q6_k, got '" + s + "'");
+                        throw new TypeConversionException("expected f32, bf16, f16, " + BLOCK_TYPES + ", got '" + s + "'");
                     }
                 }
             };

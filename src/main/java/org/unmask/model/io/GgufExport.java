@@ -26,9 +26,7 @@ import java.util.function.Consumer;
  * tensors and mixture routers in F32, matrices in the chosen type. Tensors are read from the
  * mapped checkpoint and written one at a time, so an 8B model needs memory for one row per worker only.
  *
- * <p>Each tensor's type follows llama-quantize's rules ({@link #storage}); one deviation: a matrix whose rows are not
- * whole K-quant super-blocks of 256 falls back to Q8_0 here, where llama-quantize uses Q5_0 (for Q4_K) or Q5_1 (for
- * Q5_K), formats Unmask does not write.
+ * <p>Each tensor's type follows llama-quantize's rules ({@link #storage}).
  */
 public final class GgufExport {
     private GgufExport() {}
@@ -105,8 +103,9 @@ public final class GgufExport {
      * for vectors and mixture routers ({@code ffn_gate_inp}, never quantized); the LM head ({@code output.weight}, or
      * {@code token_embd.weight} when the head is tied to it) in Q6_K unless the file is Q8_0 or unquantized; in the _M
      * mixes, {@code attn_v} and {@code ffn_down} (dense or stacked experts) in Q6_K for the layers that get more bits
-     * ({@link #moreBits}); everything else in the file type's base. A matrix whose rows are not whole blocks of its type
-     * falls back to Q8_0 (rows of a multiple of 32) or F16.
+     * ({@link #moreBits}); everything else in the file type's base. A matrix whose rows are not whole super-blocks of
+     * its K-quant falls back as llama-quantize's does, Q4_K to Q5_0, Q5_K to Q5_1, Q6_K to Q8_0; rows that are not
+     * whole blocks of 32 either to F16 (where llama-quantize gives up on the file).
      */
     static DType storage(String name, long[] shape, GgufFileType type, boolean tied, int layers) {
         if (shape.length == 1 || GgufLayout.isRouter(name)) return DType.F32;
@@ -117,7 +116,14 @@ public final class GgufExport {
         if (type.mixed() && layer >= 0 && (name.contains(".attn_v.") || name.contains(".ffn_down")) && moreBits(layer, layers))
             t = DType.Q6_K;
         long row = shape[shape.length - 1];
-        if (t.blocked() && row % t.blockSize != 0) t = row % 32 == 0 ? DType.Q8_0 : DType.F16;
+        if (t.blocked() && row % t.blockSize != 0) {
+            t = switch (t) {
+                case Q4_K -> DType.Q5_0;
+                case Q5_K -> DType.Q5_1;
+                default -> DType.Q8_0;
+            };
+            if (row % t.blockSize != 0) t = DType.F16;
+        }
         return t;
     }
 

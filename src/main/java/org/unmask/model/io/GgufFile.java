@@ -119,7 +119,7 @@ public final class GgufFile implements AutoCloseable {
                 DType dtype = GgmlType.dtype(type);
                 if (dtype == null)
                     throw new IOException(file + ": tensor '" + name + "' has type " + GgmlType.name(type)
-                            + ", which Unmask does not read (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K)");
+                            + ", which Unmask does not read (supported: " + GgmlType.READ + ")");
                 long offset = r.i64("the offset of tensor '" + name + "'");
                 if (offset < 0 || offset % alignment != 0)
                     throw new IOException(file + ": tensor '" + name + "' starts at offset " + offset

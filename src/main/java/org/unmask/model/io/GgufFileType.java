@@ -11,7 +11,7 @@ import java.util.Locale;
  */
 public enum GgufFileType {
     F32(0, DType.F32), F16(1, DType.F16), BF16(32, DType.BF16), Q8_0(7, DType.Q8_0), Q4_0(2, DType.Q4_0),
-    Q4_K_M(15, DType.Q4_K), Q5_K_M(17, DType.Q5_K), Q6_K(18, DType.Q6_K);
+    Q4_1(3, DType.Q4_1), Q5_0(8, DType.Q5_0), Q5_1(9, DType.Q5_1), Q4_K_M(15, DType.Q4_K), Q5_K_M(17, DType.Q5_K), Q6_K(18, DType.Q6_K);
 
     /** llama.cpp's {@code general.file_type} number. */
     public final int llamaFtype;

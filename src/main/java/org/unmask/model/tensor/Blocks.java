@@ -181,33 +181,26 @@ final class Blocks {
     // two share the per-chunk level functions; their loops are kept separate and small so that C2 inlines every
     // vector operation (a vector that crosses a call it does not inline is boxed, a hundredfold slowdown).
 
-    /** Decodes one super-block of a K-quant format into {@code dst[o .. o+256)}. */
+    /** Decodes one (super-)block of a format into {@code dst[o .. o + block size)}. */
     @FunctionalInterface
     interface SuperBlock {
         void decode(MemorySegment seg, long block, float[] dst, int o);
     }
 
-    private static final ThreadLocal<float[]> SUPER_BLOCK = ThreadLocal.withInitial(() -> new float[256]);
-
-    static float getK(MemorySegment seg, long i, SuperBlock format) {
-        float[] one = new float[256];
-        format.decode(seg, i / 256, one, 0);
-        return one[(int) (i % 256)];
+    /** Element {@code i} of a format read through a block decoder (decodes its whole block). */
+    static float getDecoded(MemorySegment seg, long i, int blockSize, SuperBlock format) {
+        float[] one = new float[blockSize];
+        format.decode(seg, i / blockSize, one, 0);
+        return one[(int) (i % blockSize)];
     }
 
-    static void toFloatK(MemorySegment seg, long off, float[] dst, int dOff, int n, SuperBlock format) {
-        for (int b = 0; b < n / 256; b++) format.decode(seg, off / 256 + b, dst, dOff + b * 256);
+    static void toFloatDecoded(MemorySegment seg, long off, float[] dst, int dOff, int n, int blockSize, SuperBlock format) {
+        for (int b = 0; b < n / blockSize; b++) format.decode(seg, off / blockSize + b, dst, dOff + b * blockSize);
     }
 
-    /** The scalar path's dot: each super-block decoded into a thread's 1 KB buffer and dotted there. */
+    /** The scalar path's dot: each super-block decoded into a thread's buffer and dotted there. */
     private static float dotDecoded(MemorySegment seg, long off, float[] x, int xo, int n, SuperBlock format) {
-        float[] buf = SUPER_BLOCK.get();
-        float s = 0;
-        for (int b = 0; b < n / 256; b++) {
-            format.decode(seg, off / 256 + b, buf, 0);
-            for (int j = 0; j < 256; j++) s += buf[j] * x[xo + b * 256 + j];
-        }
-        return s;
+        return BlockDecoders.dotDecoded(seg, off, x, xo, n, 256, format);
     }
 
     private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

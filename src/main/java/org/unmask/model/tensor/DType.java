@@ -10,12 +10,26 @@ public enum DType {
     Q8_0(32, 34),
     /** ggml Q4_0: blocks of 32 4-bit weights (offset 8) with one f16 scale (18 bytes). */
     Q4_0(32, 18),
+    /** ggml Q4_1: blocks of 32 4-bit weights with an f16 scale and an f16 min (20 bytes). */
+    Q4_1(32, 20),
+    /** ggml Q5_0: blocks of 32 5-bit weights (offset 16) with one f16 scale (22 bytes). */
+    Q5_0(32, 22),
+    /** ggml Q5_1: blocks of 32 5-bit weights with an f16 scale and an f16 min (24 bytes). */
+    Q5_1(32, 24),
+    /** ggml IQ4_NL: blocks of 32 weights indexing 16 non-uniform levels, one f16 scale (18 bytes). */
+    IQ4_NL(32, 18),
+    /** ggml Q2_K: super-blocks of 256 2-bit weights, 16 sub-blocks with 4-bit scales and mins, f16 d and dmin (84 bytes). */
+    Q2_K(256, 84),
+    /** ggml Q3_K: super-blocks of 256 3-bit weights, 16 sub-blocks with 6-bit scales, one f16 scale (110 bytes). */
+    Q3_K(256, 110),
     /** ggml Q4_K: super-blocks of 256 4-bit weights, 8 sub-blocks with 6-bit scales and mins, f16 d and dmin (144 bytes). */
     Q4_K(256, 144),
     /** ggml Q5_K: Q4_K with a fifth bit per weight (176 bytes). */
     Q5_K(256, 176),
     /** ggml Q6_K: super-blocks of 256 6-bit weights, 16 int8 sub-block scales and one f16 scale (210 bytes). */
-    Q6_K(256, 210);
+    Q6_K(256, 210),
+    /** ggml IQ4_XS: super-blocks of 256 IQ4_NL levels, 8 sub-blocks with 6-bit scales, one f16 scale (136 bytes). */
+    IQ4_XS(256, 136);
 
     /** Bytes per element; 0 for the block formats, whose size is {@link #blockBytes} per {@link #blockSize} elements. */
     public final int bytes;

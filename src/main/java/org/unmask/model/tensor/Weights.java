@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
 
 /**
  * A read-only weight matrix or vector in one of the storage formats (F32 on the heap, or F32, BF16, F16 in a
- * memory-mapped file, or one of ggml's block formats Q8_0, Q4_0, Q4_K, Q5_K, Q6_K: see {@link Quantized}). Kernels ask it for rows
+ * memory-mapped file, or one of ggml's block formats: see {@link Quantized}). Kernels ask it for rows
  * as floats; the low-precision formats convert in the inner loop so an 8B model never needs a float32 copy.
  */
 public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.MappedBf16, Weights.MappedF16, Weights.Quantized {
@@ -184,10 +184,11 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
     /**
      * Weights in one of ggml's block formats in a (mapped) memory segment: {@link #size()} counts weights, and every
      * offset and length given to {@code dot}, {@code toFloat} and {@code slice} must fall on a block boundary (32
-     * weights for Q8_0 and Q4_0, 256 for the K-quants), which a row of a matrix whose row length is a multiple of the block
+     * weights for Q8_0, Q4_0 and the other 32-weight formats, 256 for the K-quants and IQ4_XS), which a row of a
+     * matrix whose row length is a multiple of the block
      * does. Decoding follows ggml's reference dequantizers ({@link Blocks}).
      */
-    sealed interface Quantized extends Weights permits MappedQ8_0, MappedQ4_0, MappedK {
+    sealed interface Quantized extends Weights permits MappedQ8_0, MappedQ4_0, MappedBlocks {
         /** The blocks. */
         MemorySegment segment();
 
@@ -231,35 +232,46 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
     }
 
     /**
-     * ggml K-quant super-blocks (Q4_K, Q5_K or Q6_K, as llama-quantize writes the Q4_K_M, Q5_K_M and Q6_K files) in a
-     * (mapped) memory segment.
+     * ggml's block formats beyond Q8_0 and Q4_0 in a (mapped) memory segment: the K-quants (Q4_K, Q5_K and Q6_K, as
+     * llama-quantize writes the Q4_K_M, Q5_K_M and Q6_K files, with fused dot products; Q2_K and Q3_K of the smaller
+     * files), the 32-weight Q4_1, Q5_0 and Q5_1, and the non-linear IQ4_NL and IQ4_XS, each read through a decoder of
+     * one (super-)block.
      */
-    record MappedK(MemorySegment segment, DType dtype) implements Quantized {
-        public MappedK {
-            if (dtype != DType.Q4_K && dtype != DType.Q5_K && dtype != DType.Q6_K)
-                throw new IllegalArgumentException(dtype + " is not a K-quant");
+    record MappedBlocks(MemorySegment segment, DType dtype) implements Quantized {
+        public MappedBlocks {
+            if (!dtype.blocked() || dtype == DType.Q8_0 || dtype == DType.Q4_0)
+                throw new IllegalArgumentException(dtype + " is not read through a block decoder");
         }
 
         private Blocks.SuperBlock format() {
             return switch (dtype) {
                 case Q4_K -> Blocks::decodeQ4K;
                 case Q5_K -> Blocks::decodeQ5K;
-                default -> Blocks::decodeQ6K;
+                case Q6_K -> Blocks::decodeQ6K;
+                case Q4_1 -> BlockDecoders::decodeQ4_1;
+                case Q5_0 -> BlockDecoders::decodeQ5_0;
+                case Q5_1 -> BlockDecoders::decodeQ5_1;
+                case Q2_K -> BlockDecoders::decodeQ2K;
+                case Q3_K -> BlockDecoders::decodeQ3K;
+                case IQ4_NL -> BlockDecoders::decodeIq4Nl;
+                case IQ4_XS -> BlockDecoders::decodeIq4Xs;
+                default -> throw new IllegalStateException(dtype.name());
             };
         }
 
-        public float get(long i) { return Blocks.getK(segment, i, format()); }
+        public float get(long i) { return Blocks.getDecoded(segment, i, dtype.blockSize, format()); }
         public float dot(long off, float[] x, int xOffset, int n) {
             checkBlocks("dot", off, n);
             return switch (dtype) {
                 case Q4_K -> Blocks.dotQ4K(segment, off, x, xOffset, n);
                 case Q5_K -> Blocks.dotQ5K(segment, off, x, xOffset, n);
-                default -> Blocks.dotQ6K(segment, off, x, xOffset, n);
+                case Q6_K -> Blocks.dotQ6K(segment, off, x, xOffset, n);
+                default -> BlockDecoders.dotDecoded(segment, off, x, xOffset, n, dtype.blockSize, format());
             };
         }
         public void toFloat(long off, float[] dst, int dstOffset, int n) {
             checkBlocks("toFloat", off, n);
-            Blocks.toFloatK(segment, off, dst, dstOffset, n, format());
+            Blocks.toFloatDecoded(segment, off, dst, dstOffset, n, dtype.blockSize, format());
         }
     }
 
@@ -274,7 +286,7 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
             case F16 -> new MappedF16(segment);
             case Q8_0 -> new MappedQ8_0(segment);
             case Q4_0 -> new MappedQ4_0(segment);
-            case Q4_K, Q5_K, Q6_K -> new MappedK(segment, dtype);
+            case Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS -> new MappedBlocks(segment, dtype);
             default -> throw new IllegalArgumentException("dtype " + dtype + " cannot hold weights");
         };
     }

@@ -39,8 +39,15 @@ class GgufReadWriteTest {
     void exportHoldsEachHuggingFaceRowQuantizedInPlaceAndItsLogitsAreThoseOfTheDequantizedWeights() throws Exception {
         for (String arch : List.of("llada", "dream", "lladamoe")) {
             Path dir = GgufFixturesTest.resource(arch);
-            for (GgufFileType type : new GgufFileType[]{GgufFileType.F32, GgufFileType.Q8_0, GgufFileType.Q4_0})
+            // the tiny models' rows are not whole super-blocks: the K-quant mixes fall back to Q5_0 and Q5_1
+            for (GgufFileType type : new GgufFileType[]{GgufFileType.F32, GgufFileType.Q8_0, GgufFileType.Q4_0,
+                    GgufFileType.Q4_1, GgufFileType.Q4_K_M, GgufFileType.Q5_K_M})
                 assertRoundTrip(dir, type, arch);
+        }
+        try (Checkpoint q4km = Checkpoint.open(tmp.resolve("llada-Q4_K_M.gguf"));
+             Checkpoint q5km = Checkpoint.open(tmp.resolve("llada-Q5_K_M.gguf"))) {
+            assertThat(q4km.tensorInfos().get("model.transformer.blocks.0.q_proj.weight").dtype()).isEqualTo(DType.Q5_0);
+            assertThat(q5km.tensorInfos().get("model.transformer.blocks.0.q_proj.weight").dtype()).isEqualTo(DType.Q5_1);
         }
     }
 
@@ -133,7 +140,11 @@ class GgufReadWriteTest {
         assertThat(GgufExport.storage("token_embd.weight", new long[]{40, 256}, q4, true, 2)).isEqualTo(DType.Q6_K);
         assertThat(GgufExport.storage("blk.0.attn_norm.weight", new long[]{64}, q4, false, 2)).isEqualTo(DType.F32);
         assertThat(GgufExport.storage("blk.0.ffn_down.weight", new long[]{64, 48}, GgufFileType.Q8_0, false, 2)).isEqualTo(DType.F16);
-        assertThat(GgufExport.storage("blk.5.ffn_up.weight", new long[]{64, 96}, GgufFileType.Q4_K_M, false, 32)).isEqualTo(DType.Q8_0);
+        // llama-quantize's fallbacks for rows that are not whole super-blocks
+        assertThat(GgufExport.storage("blk.5.ffn_up.weight", new long[]{64, 96}, GgufFileType.Q4_K_M, false, 32)).isEqualTo(DType.Q5_0);
+        assertThat(GgufExport.storage("blk.5.ffn_up.weight", new long[]{64, 96}, GgufFileType.Q5_K_M, false, 32)).isEqualTo(DType.Q5_1);
+        assertThat(GgufExport.storage("blk.5.ffn_up.weight", new long[]{64, 96}, GgufFileType.Q6_K, false, 32)).isEqualTo(DType.Q8_0);
+        assertThat(GgufExport.storage("blk.5.ffn_up.weight", new long[]{64, 48}, GgufFileType.Q4_K_M, false, 32)).isEqualTo(DType.F16);
         // 32 layers: Q6_K for 0-3 and 28-31, and 6, 9, ..., 27 between
         for (int l = 0; l < 32; l++) {
             boolean more = l < 4 || l >= 28 || (l - 4) % 3 == 2;

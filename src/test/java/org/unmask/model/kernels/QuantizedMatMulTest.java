@@ -2,12 +2,10 @@ package org.unmask.model.kernels;
 
 import org.junit.jupiter.api.Test;
 import org.unmask.model.tensor.DType;
+import org.unmask.model.tensor.QuantizedWeightsTest;
 import org.unmask.model.tensor.Weights;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,24 +14,10 @@ import static org.assertj.core.data.Offset.offset;
 
 /** The quantized forward product against a plain triple loop over the dequantized weights. */
 class QuantizedMatMulTest {
-    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
-    private static MemorySegment randomBlocks(Arena arena, DType type, long blocks, long seed) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        MemorySegment seg = arena.allocate(blocks * type.blockBytes);
-        for (long i = 0; i < seg.byteSize(); i++) seg.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
-        long scaleAt = type == DType.Q6_K ? 208 : 0;
-        for (long b = 0; b < blocks; b++) {
-            seg.set(I16, b * type.blockBytes + scaleAt, Float.floatToFloat16((float) (rnd.nextDouble() * 0.02 - 0.01)));
-            if (type == DType.Q4_K || type == DType.Q5_K)   // dmin
-                seg.set(I16, b * type.blockBytes + 2, Float.floatToFloat16((float) (rnd.nextDouble() * 0.02 - 0.01)));
-        }
-        return seg;
-    }
 
     private static void check(Arena arena, DType type, int T, int K, int N, int rowOffset) {
         long wOffset = (long) rowOffset * K;
-        Weights w = Weights.mapped(randomBlocks(arena, type, (wOffset + (long) N * K) / type.blockSize, T * 31L + K + N), type);
+        Weights w = Weights.mapped(QuantizedWeightsTest.randomBlocks(arena, type, (int) ((wOffset + (long) N * K) / type.blockSize), T * 31L + K + N), type);
         SplittableRandom rnd = new SplittableRandom(T + 7L * N);
         float[] x = new float[T * K];
         for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
@@ -61,7 +45,8 @@ class QuantizedMatMulTest {
                 // the weight-row tiles (a vector of token rows up to 512), a panel shorter than K, and past them
                 {20, 1280, 13}, {33, 96, 7}, {24, 2304, 9}, {600, 64, 5}};
         try (Arena shared = Arena.ofShared(); Arena confined = Arena.ofConfined()) {
-            for (DType type : new DType[]{DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q5_K, DType.Q6_K}) {
+            for (DType type : DType.values()) {
+                if (!type.blocked()) continue;
                 for (int[] s : shapes) {
                     int K = type.blockSize == 256 ? Math.max(256, s[1] / 256 * 256) : s[1];
                     check(shared, type, s[0], K, s[2], 0);
@@ -78,7 +63,7 @@ class QuantizedMatMulTest {
     @Test
     void rowsThatSplitABlockAreRefused() {
         try (Arena arena = Arena.ofConfined()) {
-            Weights w = Weights.mapped(randomBlocks(arena, DType.Q8_0, 4, 1), DType.Q8_0);
+            Weights w = Weights.mapped(QuantizedWeightsTest.randomBlocks(arena, DType.Q8_0, 4, 1), DType.Q8_0);
             assertThatThrownBy(() -> MatMul.forward(new float[8], 0, new float[16], 0, w, 0, 1, 16, 8))
                     .hasMessageContaining("blocks of 32");
         }

@@ -13,19 +13,30 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
 /** The block formats against plain decoders written from ggml's block layouts, and the quantizer's rounding. */
-class QuantizedWeightsTest {
+public class QuantizedWeightsTest {
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Random blocks of {@code type} whose f16 scales are small finite numbers (the rest of each block is any bytes). */
-    static MemorySegment randomBlocks(Arena arena, DType type, int blocks, long seed) {
+    public static MemorySegment randomBlocks(Arena arena, DType type, int blocks, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         MemorySegment seg = arena.allocate((long) blocks * type.blockBytes);
         for (long i = 0; i < seg.byteSize(); i++) seg.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
-        long scaleAt = type == DType.Q6_K ? 208 : 0;
+        long scaleAt = switch (type) {
+            case Q6_K -> 208;
+            case Q2_K -> 80;
+            case Q3_K -> 108;
+            default -> 0;
+        };
+        // the second f16 (a min or dmin), where the format has one
+        long minAt = switch (type) {
+            case Q4_K, Q5_K, Q4_1, Q5_1 -> 2;
+            case Q2_K -> 82;
+            default -> -1;
+        };
         for (int b = 0; b < blocks; b++) {
             seg.set(I16, (long) b * type.blockBytes + scaleAt, Float.floatToFloat16((float) (rnd.nextDouble() * 0.02 - 0.01)));
-            if (type == DType.Q4_K || type == DType.Q5_K)   // dmin
-                seg.set(I16, (long) b * type.blockBytes + 2, Float.floatToFloat16((float) (rnd.nextDouble() * 0.02 - 0.01)));
+            if (minAt >= 0)
+                seg.set(I16, (long) b * type.blockBytes + minAt, Float.floatToFloat16((float) (rnd.nextDouble() * 0.02 - 0.01)));
         }
         return seg;
     }
@@ -69,13 +80,58 @@ class QuantizedWeightsTest {
                 float d = Float.float16ToFloat(s.get(I16, base)), dmin = Float.float16ToFloat(s.get(I16, base + 2));
                 yield (d * sc) * q - dmin * m;
             }
+            case Q4_1 -> {
+                int q = s.get(ValueLayout.JAVA_BYTE, base + 4 + j % 16) & 0xFF;
+                yield (j < 16 ? q & 15 : q >> 4) * Float.float16ToFloat(s.get(I16, base)) + Float.float16ToFloat(s.get(I16, base + 2));
+            }
+            case Q5_0, Q5_1 -> {
+                // the fifth bit of weight j is bit j of the little-endian word before the nibbles
+                boolean withMin = type == DType.Q5_1;
+                long qh = base + (withMin ? 4 : 2);
+                int q = s.get(ValueLayout.JAVA_BYTE, qh + 4 + j % 16) & 0xFF;
+                int bit = ((s.get(ValueLayout.JAVA_BYTE, qh + j / 8) & 0xFF) >> (j % 8)) & 1;
+                int level = (j < 16 ? q & 15 : q >> 4) | bit << 4;
+                float d = Float.float16ToFloat(s.get(I16, base));
+                yield withMin ? level * d + Float.float16ToFloat(s.get(I16, base + 2)) : (level - 16) * d;
+            }
+            case Q2_K, Q3_K -> {
+                // element j = 128·h + 32·k + 16·u + l: 2 bits at bit 2k of qs[32h + 16u + l], group 8h + 2k + u
+                int h = j / 128, k = (j % 128) / 32, u = (j % 32) / 16, l = j % 16, g = 8 * h + 2 * k + u;
+                boolean q2 = type == DType.Q2_K;
+                long qs = base + (q2 ? 16 : 32);
+                int q = ((s.get(ValueLayout.JAVA_BYTE, qs + 32 * h + 16 * u + l) & 0xFF) >> (2 * k)) & 3;
+                if (q2) {
+                    int sc = s.get(ValueLayout.JAVA_BYTE, base + g) & 0xFF;
+                    float d = Float.float16ToFloat(s.get(I16, base + 80)), dmin = Float.float16ToFloat(s.get(I16, base + 82));
+                    yield (d * (sc & 15)) * q - dmin * (sc >> 4);
+                }
+                // the third bit: bit 4h + k of hmask[16u + l]; clear means −4
+                int third = ((s.get(ValueLayout.JAVA_BYTE, base + 16 * u + l) & 0xFF) >> (4 * h + k)) & 1;
+                int lowBits = ((s.get(ValueLayout.JAVA_BYTE, base + 96 + g % 8) & 0xFF) >> (g < 8 ? 0 : 4)) & 15;
+                int topBits = ((s.get(ValueLayout.JAVA_BYTE, base + 104 + g % 4) & 0xFF) >> (2 * (g / 4))) & 3;
+                float d = Float.float16ToFloat(s.get(I16, base + 108));
+                yield (d * ((lowBits | topBits << 4) - 32)) * (q - (third == 1 ? 0 : 4));
+            }
+            case IQ4_NL, IQ4_XS -> {
+                int[] levels = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+                boolean xs = type == DType.IQ4_XS;
+                int g = j / 32, w = j % 32;
+                int q = s.get(ValueLayout.JAVA_BYTE, base + (xs ? 8 + 16 * g : 2) + w % 16) & 0xFF;
+                int level = levels[w < 16 ? q & 15 : q >> 4];
+                float d = Float.float16ToFloat(s.get(I16, base));
+                if (!xs) yield d * level;
+                int lo = ((s.get(ValueLayout.JAVA_BYTE, base + 4 + g / 2) & 0xFF) >> (4 * (g % 2))) & 15;
+                int hi = ((s.get(I16, base + 2) & 0xFFFF) >> (2 * g)) & 3;
+                yield (d * ((lo | hi << 4) - 32)) * level;
+            }
             default -> throw new AssertionError(type);
         };
     }
 
     @Test
     void everyBlockFormatDecodesLikeThePlainLayout() {
-        for (DType type : new DType[]{DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q5_K, DType.Q6_K}) {
+        for (DType type : DType.values()) {
+            if (!type.blocked()) continue;
             try (Arena arena = Arena.ofConfined()) {
                 int blocks = type.blockSize == 256 ? 5 : 37;
                 MemorySegment seg = randomBlocks(arena, type, blocks, type.ordinal());

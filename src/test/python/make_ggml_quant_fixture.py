@@ -1,18 +1,17 @@
 #!/usr/bin/env python3
-"""Writes src/test/resources/gguf/kquants.gguf with ggml's own C code: the reference quantizers
-(quantize_row_q4_K_ref, quantize_row_q5_K_ref, quantize_row_q6_K_ref, which llama-quantize uses when it has no
-importance matrix) and dequantizers (dequantize_row_q4_K, ..._q5_K, ..._q6_K) of a libggml-base.so, called through
-ctypes; gguf-py only writes the file.
+"""Writes src/test/resources/gguf/ggml-quants.gguf with ggml's own C code: the reference quantizers
+(quantize_row_TYPE_ref, which llama-quantize uses when it has no importance matrix) and the dequantizers
+(dequantize_row_TYPE) of a libggml-base.so, called through ctypes; gguf-py only writes the file.
 
     python3 -m venv /tmp/venv-gguf && /tmp/venv-gguf/bin/pip install gguf numpy
     npm install --prefix /tmp/nlc node-llama-cpp@3.22.1     # ships a prebuilt libggml-base.so
-    /tmp/venv-gguf/bin/python src/test/python/make_kquant_fixture.py \\
+    /tmp/venv-gguf/bin/python src/test/python/make_ggml_quant_fixture.py \\
         /tmp/nlc/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64/libggml-base.so src/test/resources/gguf
 
 Tensors: 'src' (F32, 8 rows of 512: Gaussian rows of three scales plus edge cases: an all-zero super-block, an
 all-zero sub-block, constant, positive-only and negative-only sub-blocks, one outlier, values near f16's smallest
-normal); for TYPE in q4_k, q5_k, q6_k the bytes ggml's reference quantizer writes for 'src' (raw TYPE blocks) and
-'TYPE.expected', the F32 values ggml dequantizes those bytes to.
+normal, exact grid values); for each TYPE below the bytes ggml's reference quantizer writes for 'src' (raw TYPE
+blocks) and 'TYPE.expected', the F32 values ggml dequantizes those bytes to.
 """
 import ctypes
 import os
@@ -41,21 +40,23 @@ x[5, 77] = np.float32(3.0)                                      # one outlier
 x[6] = rng.uniform(-1, 1, cols).astype(np.float32) * np.float32(7e-5)   # scales near f16's smallest normal
 x[7] = np.round(rng.standard_normal(cols) * 4).astype(np.float32) / np.float32(8)   # exact grid values: rounding ties
 
-BLOCK_BYTES = {Q.Q4_K: 144, Q.Q5_K: 176, Q.Q6_K: 210}
-NAMES = {Q.Q4_K: "q4_K", Q.Q5_K: "q5_K", Q.Q6_K: "q6_K"}
+# ggml's function-name spelling of each type
+TYPES = {Q.Q4_1: "q4_1", Q.Q5_0: "q5_0", Q.Q5_1: "q5_1", Q.Q2_K: "q2_K", Q.Q3_K: "q3_K", Q.Q4_K: "q4_K",
+         Q.Q5_K: "q5_K", Q.Q6_K: "q6_K", Q.IQ4_NL: "iq4_nl", Q.IQ4_XS: "iq4_xs"}
 
-w = gguf.GGUFWriter(os.path.join(out, "kquants.gguf"), "llada")
+w = gguf.GGUFWriter(os.path.join(out, "ggml-quants.gguf"), "llada")
 w.add_tensor("src", x)
 flat = np.ascontiguousarray(x.reshape(-1))
 fptr = flat.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
-for qt in (Q.Q4_K, Q.Q5_K, Q.Q6_K):
-    nbytes = flat.size // 256 * BLOCK_BYTES[qt]
+for qt, name in TYPES.items():
+    block, type_size = gguf.GGML_QUANT_SIZES[qt]
+    nbytes = flat.size // block * type_size
     buf = (ctypes.c_uint8 * nbytes)()
-    getattr(lib, "quantize_row_%s_ref" % NAMES[qt])(fptr, buf, ctypes.c_int64(flat.size))
+    getattr(lib, "quantize_row_%s_ref" % name)(fptr, buf, ctypes.c_int64(flat.size))
     deq = np.zeros(flat.size, dtype=np.float32)
-    getattr(lib, "dequantize_row_%s" % NAMES[qt])(buf, deq.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
-                                                  ctypes.c_int64(flat.size))
-    raw = np.frombuffer(bytes(buf), dtype=np.uint8).reshape(rows, cols // 256 * BLOCK_BYTES[qt])
+    getattr(lib, "dequantize_row_%s" % name)(buf, deq.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                                             ctypes.c_int64(flat.size))
+    raw = np.frombuffer(bytes(buf), dtype=np.uint8).reshape(rows, cols // block * type_size)
     w.add_tensor(qt.name.lower(), raw, raw_dtype=qt)
     w.add_tensor(qt.name.lower() + ".expected", deq.reshape(rows, cols))
 w.write_header_to_file()
