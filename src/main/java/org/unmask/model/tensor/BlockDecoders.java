@@ -4,7 +4,7 @@ import org.unmask.compute.Simd;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -27,15 +27,20 @@ final class BlockDecoders {
     private BlockDecoders() {}
 
     private static final ValueLayout.OfShort I16_LE = Weights.I16_LE;
+    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final VectorSpecies<Float> F = Lanes.F;
     private static final int L = F.length();
     private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Integer> I = Lanes.I;
     /** Float vectors per sixteen bytes. */
     private static final int PARTS = 16 / Math.max(1, L);
     /** The vector paths need 8 or 16 float lanes: sixteen bytes widen into whole float vectors. */
     static final boolean VECTOR = L == 8 || L == 16;
-    private static final int[] IOTA = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    /** Each byte value's 8 bits spread over 8 bytes as 0 or 16: Q5's fifth bits, eight lanes per lookup. */
+    private static final long[] SPREAD = new long[256];
+    static {
+        for (int b = 0; b < 256; b++)
+            for (int i = 0; i < 8; i++) SPREAD[b] |= (long) ((b >> i) & 1) << (8 * i + 4);
+    }
     /** IQ4_NL's and IQ4_XS's 16 levels (ggml's kvalues_iq4nl): a non-uniform grid, denser near zero. */
     private static final byte[] IQ4_LEVELS = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
@@ -97,14 +102,13 @@ final class BlockDecoders {
     private static void decodeQ5(MemorySegment seg, long base, boolean withMin, float[] dst, int o) {
         float d = f16(seg, base), m = withMin ? f16(seg, base + 2) : 0;
         long at = base + (withMin ? 4 : 2);
-        int qh = seg.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at);
+        int qh = seg.get(I32_LE, at);
         if (VECTOR) {
             ByteVector q = sixteen(seg, at + 4);
-            ByteVector lo = q.and((byte) 0xF), hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
-            IntVector bits = IntVector.broadcast(I, qh);
+            ByteVector lo = q.and((byte) 0xF).or(fifth(qh & 0xFF, (qh >>> 8) & 0xFF));
+            ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF).or(fifth((qh >>> 16) & 0xFF, qh >>> 24));
             for (int p = 0; p < PARTS; p++) {
-                IntVector lane = IntVector.fromArray(I, IOTA, p * L);
-                FloatVector x0 = widen(lo, p).add(fifth(bits, lane)), x1 = widen(hi, p).add(fifth(bits, lane.add(16)));
+                FloatVector x0 = widen(lo, p), x1 = widen(hi, p);
                 if (withMin) {
                     x0.mul(d).add(m).intoArray(dst, o + p * L);
                     x1.mul(d).add(m).intoArray(dst, o + 16 + p * L);
@@ -123,10 +127,9 @@ final class BlockDecoders {
         }
     }
 
-    /** 16 in the lanes whose bit (given per lane) of {@code bits} is set. */
-    private static FloatVector fifth(IntVector bits, IntVector bit) {
-        return (FloatVector) bits.lanewise(VectorOperators.LSHR, bit).and(1).lanewise(VectorOperators.LSHL, 4)
-                .convert(VectorOperators.I2F, 0);
+    /** Sixteen lanes of 0 or 16: the bits of {@code low} (lanes 0-7) and {@code high} (lanes 8-15). */
+    private static ByteVector fifth(int low, int high) {
+        return LongVector.zero(LongVector.SPECIES_128).withLane(0, SPREAD[low]).withLane(1, SPREAD[high]).reinterpretAsBytes();
     }
 
     // ---- small K-quants: super-blocks of 256 in 16 groups of 16 ----

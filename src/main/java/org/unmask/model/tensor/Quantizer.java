@@ -12,6 +12,8 @@ import java.lang.foreign.ValueLayout;
 public final class Quantizer {
     private Quantizer() {}
 
+    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+
     /** The block formats {@link #quantize} writes. */
     public static final String WRITTEN = "Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K";
 
@@ -135,7 +137,7 @@ public final class Quantizer {
             dst.set(ValueLayout.JAVA_BYTE, qs + j, (byte) ((q0 & 0xF) | (q1 & 0xF) << 4));
             qh |= (q0 >> 4 & 1) << j | (q1 >> 4 & 1) << (j + 16);
         }
-        dst.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), qs - 4, qh);
+        dst.set(I32_LE, qs - 4, qh);
     }
 
     /** C's roundf: the nearest integer, halves away from zero (exact in double for every float). */
