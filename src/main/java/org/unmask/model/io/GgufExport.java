@@ -75,7 +75,7 @@ public final class GgufExport {
             for (GgufLayout.Entry e : entries) {
                 String name = e.gguf();
                 long[] part = shapes.get(e.hf().getFirst()), shape = e.shape(part);
-                DType t = storage(name, shape, type, c.weightTying(), c.nLayers());
+                DType t = storage(name, shape, type, c.weightTying(), c.nLayers(), c.nHeads() / c.nKvHeads());
                 counts.merge(t, 1, Integer::sum);
                 int heads = GgufLayout.permutedHeads(arch, c, name);
                 long partBytes = t.byteSize(elements(part));
@@ -99,25 +99,38 @@ public final class GgufExport {
     }
 
     /**
-     * The type a tensor is stored in, by llama-quantize's rules (llama_tensor_get_type) for the file types here: F32
-     * for vectors and mixture routers ({@code ffn_gate_inp}, never quantized); the LM head ({@code output.weight}, or
-     * {@code token_embd.weight} when the head is tied to it) in Q6_K unless the file is Q8_0 or unquantized; in the _M
-     * mixes, {@code attn_v} and {@code ffn_down} (dense or stacked experts) in Q6_K for the layers that get more bits
-     * ({@link #moreBits}); everything else in the file type's base. A matrix whose rows are not whole super-blocks of
-     * its K-quant falls back as llama-quantize's does, Q4_K to Q5_0, Q5_K to Q5_1, Q6_K to Q8_0; rows that are not
-     * whole blocks of 32 either to F16 (where llama-quantize gives up on the file).
+     * The type a tensor is stored in, by llama-quantize's rules (llama_tensor_get_type, without an importance matrix)
+     * for the file types here: F32 for vectors and mixture routers ({@code ffn_gate_inp}, never quantized); the LM
+     * head ({@code output.weight}, or {@code token_embd.weight} when the head is tied to it) in Q6_K unless the file is
+     * Q8_0 or unquantized; the mixes' exceptions for {@code attn_v}, {@code ffn_down} (dense or stacked experts) and
+     * {@code attn_output} by layer ({@link #attnV}, {@link #ffnDown}); everything else in the file type's base. A
+     * matrix whose rows are not whole super-blocks of its K-quant falls back as llama-quantize's does, Q4_K to Q5_0,
+     * Q5_K to Q5_1, Q6_K to Q8_0, and Q2_K or Q3_K to Q4_0 (llama-quantize: IQ4_NL, a format of the same size that
+     * Unmask reads but does not write); rows that are not whole blocks of 32 either to F16 (where llama-quantize gives
+     * up on the file). {@code gqa} is the number of query heads per key/value head.
      */
-    static DType storage(String name, long[] shape, GgufFileType type, boolean tied, int layers) {
+    static DType storage(String name, long[] shape, GgufFileType type, boolean tied, int layers, int gqa) {
         if (shape.length == 1 || GgufLayout.isRouter(name)) return DType.F32;
         DType t = type.base;
-        boolean head = name.equals(GgufLayout.OUTPUT) || (tied && name.equals(GgufLayout.TOKEN_EMBD));
-        if (head && t.blocked() && t != DType.Q8_0) t = DType.Q6_K;
         int layer = layerOf(name);
-        if (type.mixed() && layer >= 0 && (name.contains(".attn_v.") || name.contains(".ffn_down")) && moreBits(layer, layers))
-            t = DType.Q6_K;
+        if (name.equals(GgufLayout.OUTPUT) || (tied && name.equals(GgufLayout.TOKEN_EMBD))) {
+            if (t.blocked() && t != DType.Q8_0) t = DType.Q6_K;
+        } else if (layer >= 0 && name.contains(".attn_v.")) {
+            t = attnV(type, t, layer, layers, gqa);
+        } else if (layer >= 0 && name.contains(".ffn_down")) {
+            t = ffnDown(type, t, layer, layers);
+        } else if (layer >= 0 && name.contains(".attn_output.")) {
+            t = switch (type) {
+                case Q2_K -> DType.Q3_K;
+                case Q3_K_M -> DType.Q4_K;
+                case Q3_K_L -> DType.Q5_K;
+                default -> t;
+            };
+        }
         long row = shape[shape.length - 1];
         if (t.blocked() && row % t.blockSize != 0) {
             t = switch (t) {
+                case Q2_K, Q3_K -> DType.Q4_0;
                 case Q4_K -> DType.Q5_0;
                 case Q5_K -> DType.Q5_1;
                 default -> DType.Q8_0;
@@ -125,6 +138,30 @@ public final class GgufExport {
             if (row % t.blockSize != 0) t = DType.F16;
         }
         return t;
+    }
+
+    /** attn_v of layer {@code layer}: more bits in the first layers (Q3_K_M, Q4_K_S) or the {@link #moreBits} ones (_M). */
+    private static DType attnV(GgufFileType type, DType base, int layer, int layers, int gqa) {
+        return switch (type) {
+            case Q2_K -> gqa >= 4 ? DType.Q4_K : DType.Q3_K;
+            case Q3_K_M -> layer < 2 ? DType.Q5_K : DType.Q4_K;
+            case Q3_K_L -> DType.Q5_K;
+            case Q4_K_S -> layer < 4 ? DType.Q5_K : base;
+            case Q4_K_M, Q5_K_M -> moreBits(layer, layers) ? DType.Q6_K : base;
+            default -> base;
+        };
+    }
+
+    /** ffn_down of layer {@code layer}. */
+    private static DType ffnDown(GgufFileType type, DType base, int layer, int layers) {
+        return switch (type) {
+            case Q2_K -> DType.Q3_K;
+            case Q3_K_M -> layer < layers / 16 ? DType.Q5_K : DType.Q4_K;
+            case Q3_K_L -> DType.Q5_K;
+            case Q4_K_S -> layer < layers / 8 ? DType.Q5_K : base;
+            case Q4_K_M, Q5_K_M -> moreBits(layer, layers) ? DType.Q6_K : base;
+            default -> base;
+        };
     }
 
     /** llama-quantize's use_more_bits: the first and last eighth of the layers and every third one between. */

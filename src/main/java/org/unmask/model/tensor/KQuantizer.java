@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Quantizes super-blocks of 256 floats into ggml's K-quants Q4_K, Q5_K and Q6_K as ggml's reference quantizers
+ * Quantizes super-blocks of 256 floats into ggml's K-quants Q2_K to Q6_K as ggml's reference quantizers
  * ({@code quantize_row_q4_K_ref} and its siblings, which llama-quantize runs when it has no importance matrix) do:
  * a search for each sub-block's scale (and, for Q4_K/Q5_K, min) that minimises a weighted squared error, the sub-block
  * scales quantized against the super-block's f16 scale, then every weight requantized with the stored scales. Every
@@ -66,7 +66,7 @@ final class KQuantizer {
             for (int l = 0; l < 32; l++) sumX2 += x[o + 32 * j + l] * x[o + 32 * j + l];
             float av = (float) Math.sqrt(sumX2 / 32);
             for (int l = 0; l < 32; l++) weights[l] = av + Math.abs(x[o + 32 * j + l]);
-            scales[j] = scaleAndMin(x, o + 32 * j, nmax, weights, levels, 32 * j, mins, j, rmin, rdelta, nstep);
+            scales[j] = scaleAndMin(x, o + 32 * j, 32, nmax, weights, levels, 32 * j, mins, j, rmin, rdelta, nstep, false);
             if (scales[j] > maxScale) maxScale = scales[j];
             if (mins[j] > maxMin) maxMin = mins[j];
         }
@@ -105,13 +105,12 @@ final class KQuantizer {
     }
 
     /**
-     * ggml's make_qkx2_quants (squared error): levels 0..nmax for {@code x[o .. o+32)} under the scale and min of
-     * least weighted squared error among {@code nstep + 1} trial scales; returns the scale, {@code mins[mi]} gets the
-     * negated min (≥ 0).
+     * ggml's make_qkx2_quants: levels 0..nmax for {@code x[o .. o+n)} under the scale and min of least weighted
+     * squared (or, {@code absolute}, absolute) error among {@code nstep + 1} trial scales; returns the scale,
+     * {@code mins[mi]} gets the negated min (≥ 0).
      */
-    private static float scaleAndMin(float[] x, int o, int nmax, float[] w, int[] levels, int lo, float[] mins, int mi,
-                                     float rmin, float rdelta, int nstep) {
-        int n = 32;
+    private static float scaleAndMin(float[] x, int o, int n, int nmax, float[] w, int[] levels, int lo, float[] mins, int mi,
+                                     float rmin, float rdelta, int nstep, boolean absolute) {
         float min = x[o], max = x[o];
         float sumW = w[0], sumX = sumW * x[o];
         for (int i = 1; i < n; i++) {
@@ -133,7 +132,7 @@ final class KQuantizer {
             int l = Math.max(0, Math.min(nmax, nearestInt(iscale * (x[o + i] - min))));
             levels[lo + i] = l;
             float diff = scale * l + min - x[o + i];
-            bestErr += w[i] * (diff * diff);
+            bestErr += w[i] * (absolute ? Math.abs(diff) : diff * diff);
         }
         int[] trial = new int[n];
         for (int is = 0; is <= nstep; is++) {
@@ -157,7 +156,7 @@ final class KQuantizer {
                 float err = 0;
                 for (int i = 0; i < n; i++) {
                     float diff = thisScale * trial[i] + thisMin - x[o + i];
-                    err += w[i] * (diff * diff);
+                    err += w[i] * (absolute ? Math.abs(diff) : diff * diff);
                 }
                 if (err < bestErr) {
                     System.arraycopy(trial, 0, levels, lo, n);
@@ -170,6 +169,159 @@ final class KQuantizer {
         mins[mi] = -min;
         return scale;
     }
+
+    /**
+     * One Q2_K super-block (84 bytes): 16 groups of 16 with a scale and min each (make_qkx2_quants, levels 0..3,
+     * weights |x|, absolute error), both quantized to 4 bits against the f16 d and dmin, the weights requantized.
+     */
+    static void q2K(float[] x, int o, MemorySegment dst, long at) {
+        int[] levels = new int[256];
+        float[] scales = new float[16], mins = new float[16], weights = new float[16];
+        float maxScale = 0, maxMin = 0;
+        for (int j = 0; j < 16; j++) {
+            for (int l = 0; l < 16; l++) weights[l] = Math.abs(x[o + 16 * j + l]);
+            scales[j] = scaleAndMin(x, o + 16 * j, 16, 3, weights, levels, 16 * j, mins, j, -0.5f, 0.1f, 15, true);
+            if (scales[j] > maxScale) maxScale = scales[j];
+            if (mins[j] > maxMin) maxMin = mins[j];
+        }
+        int[] packed = new int[16];
+        if (maxScale > 0) {
+            float iscale = 15f / maxScale;
+            for (int j = 0; j < 16; j++) packed[j] = nearestInt(iscale * scales[j]) & 0xFF;
+        }
+        dst.set(Weights.I16_LE, at + 80, Float.floatToFloat16(maxScale > 0 ? maxScale / 15f : 0f));
+        if (maxMin > 0) {
+            float iscale = 15f / maxMin;
+            for (int j = 0; j < 16; j++) packed[j] = (packed[j] | nearestInt(iscale * mins[j]) << 4) & 0xFF;
+        }
+        dst.set(Weights.I16_LE, at + 82, Float.floatToFloat16(maxMin > 0 ? maxMin / 15f : 0f));
+        float d = Float.float16ToFloat(dst.get(Weights.I16_LE, at + 80)), dmin = Float.float16ToFloat(dst.get(Weights.I16_LE, at + 82));
+        for (int j = 0; j < 16; j++) {
+            dst.set(ValueLayout.JAVA_BYTE, at + j, (byte) packed[j]);
+            float ds = d * (packed[j] & 0xF);
+            if (ds == 0) continue;
+            float dm = dmin * (packed[j] >> 4);
+            for (int i = 0; i < 16; i++)
+                levels[16 * j + i] = Math.max(0, Math.min(3, nearestInt((x[o + 16 * j + i] + dm) / ds)));
+        }
+        packTwoBits(levels, dst, at + 16);
+    }
+
+    /**
+     * One Q3_K super-block (110 bytes): 16 groups of 16 with a signed scale each (make_q3_quants, levels −4..3),
+     * the scales quantized to 6 bits against the f16 d, the weights requantized; the levels' third bit in hmask.
+     */
+    static void q3K(float[] x, int o, MemorySegment dst, long at) {
+        int[] levels = new int[256];
+        float[] scales = new float[16];
+        float maxScale = 0, amax = 0;
+        for (int j = 0; j < 16; j++) {
+            scales[j] = q3Scale(x, o + 16 * j, levels, 16 * j);
+            if (Math.abs(scales[j]) > amax) {
+                amax = Math.abs(scales[j]);
+                maxScale = scales[j];
+            }
+        }
+        byte[] packed = new byte[12];
+        if (maxScale != 0) {
+            float iscale = -32f / maxScale;
+            for (int j = 0; j < 16; j++) {
+                int l = Math.max(-32, Math.min(31, (byte) nearestInt(iscale * scales[j]))) + 32;
+                if (j < 8) packed[j] = (byte) (l & 0xF);
+                else packed[j - 8] |= (byte) ((l & 0xF) << 4);
+                packed[8 + j % 4] |= (byte) ((l >> 4) << (2 * (j / 4)));
+            }
+            dst.set(Weights.I16_LE, at + 108, Float.floatToFloat16(1 / iscale));
+        } else {
+            dst.set(Weights.I16_LE, at + 108, Float.floatToFloat16(0f));
+        }
+        for (int j = 0; j < 12; j++) dst.set(ValueLayout.JAVA_BYTE, at + 96 + j, packed[j]);
+        float d = Float.float16ToFloat(dst.get(Weights.I16_LE, at + 108));
+        for (int j = 0; j < 16; j++) {
+            int low = j < 8 ? packed[j] & 0xF : (packed[j - 8] & 0xFF) >> 4;
+            int sc = (low | (((packed[8 + j % 4] & 0xFF) >> (2 * (j / 4))) & 3) << 4) - 32;
+            float ds = d * sc;
+            if (ds == 0) continue;
+            for (int i = 0; i < 16; i++)
+                levels[16 * j + i] = Math.max(-4, Math.min(3, nearestInt(x[o + 16 * j + i] / ds))) + 4;
+        }
+        // the third bit of weight j at bit j / 32 of hmask[j mod 32]
+        byte[] hmask = new byte[32];
+        for (int j = 0; j < 256; j++) {
+            if (levels[j] > 3) {
+                hmask[j % 32] |= (byte) (1 << (j / 32));
+                levels[j] -= 4;
+            }
+        }
+        for (int j = 0; j < 32; j++) dst.set(ValueLayout.JAVA_BYTE, at + j, hmask[j]);
+        packTwoBits(levels, dst, at + 32);
+    }
+
+    /** Q2_K/Q3_K's 2-bit layout: in each half of 128, weight 32k + l at bit 2k of byte l. */
+    private static void packTwoBits(int[] levels, MemorySegment dst, long at) {
+        for (int half = 0; half < 2; half++) {
+            int j = 128 * half;
+            for (int l = 0; l < 32; l++)
+                dst.set(ValueLayout.JAVA_BYTE, at + 32 * half + l, (byte) (levels[j + l] | levels[j + l + 32] << 2
+                        | levels[j + l + 64] << 4 | levels[j + l + 96] << 6));
+        }
+    }
+
+    /**
+     * ggml's make_q3_quants with its refinement (do_rmse): levels −4..3 (stored + 4) for {@code x[o .. o+16)}, each
+     * moved in turn to the level that raises the weighted (x²) fit, up to five passes; returns the scale.
+     */
+    private static float q3Scale(float[] x, int o, int[] levels, int lo) {
+        int n = 16, nmax = 4;
+        float max = 0, amax = 0;
+        for (int i = 0; i < n; i++) {
+            float ax = Math.abs(x[o + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[o + i];
+            }
+        }
+        if (amax < GROUP_MAX_EPS) {
+            for (int i = 0; i < n; i++) levels[lo + i] = 0;
+            return 0f;
+        }
+        float iscale = -nmax / max;
+        float sumLX = 0, sumL2 = 0;
+        int[] l = new int[n];
+        for (int i = 0; i < n; i++) {
+            l[i] = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * x[o + i])));
+            float w = x[o + i] * x[o + i];
+            sumLX += w * x[o + i] * l[i];
+            sumL2 += w * l[i] * l[i];
+        }
+        for (int pass = 0; pass < 5; pass++) {
+            int changed = 0;
+            for (int i = 0; i < n; i++) {
+                float w = x[o + i] * x[o + i];
+                float slx = sumLX - w * x[o + i] * l[i];
+                if (slx > 0) {
+                    float sl2 = sumL2 - w * l[i] * l[i];
+                    int next = Math.max(-nmax, Math.min(nmax - 1, nearestInt(x[o + i] * sl2 / slx)));
+                    if (next != l[i]) {
+                        slx += w * x[o + i] * next;
+                        sl2 += w * next * next;
+                        if (sl2 > 0 && slx * slx * sumL2 > sumLX * sumLX * sl2) {
+                            l[i] = next;
+                            sumLX = slx;
+                            sumL2 = sl2;
+                            changed++;
+                        }
+                    }
+                }
+            }
+            if (changed == 0) break;
+        }
+        for (int i = 0; i < n; i++) levels[lo + i] = l[i] + nmax;
+        return sumLX / sumL2;
+    }
+
+    /** ggml's GROUP_MAX_EPS: a group whose largest magnitude is below it quantizes to zeros. */
+    private static final float GROUP_MAX_EPS = 1e-15f;
 
     /** One Q6_K super-block (210 bytes): 16 sub-blocks of 16 with int8 scales against one f16 d, levels −32..31. */
     static void q6K(float[] x, int o, MemorySegment dst, long at) {
@@ -226,7 +378,7 @@ final class KQuantizer {
                 max = x[o + i];
             }
         }
-        if (amax < 1e-30f) {
+        if (amax < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) levels[lo + i] = 0;
             return 0f;
         }

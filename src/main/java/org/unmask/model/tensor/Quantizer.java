@@ -15,12 +15,12 @@ public final class Quantizer {
     private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     /** The block formats {@link #quantize} writes. */
-    public static final String WRITTEN = "Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K";
+    public static final String WRITTEN = "Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K";
 
     /** Whether {@link #quantize} writes {@code type}. */
     public static boolean writes(DType type) {
         return switch (type) {
-            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -39,6 +39,8 @@ public final class Quantizer {
                 case Q4_1 -> q4_1Block(src, from, dst, at);
                 case Q5_0 -> q5Block(src, from, false, dst, at);
                 case Q5_1 -> q5Block(src, from, true, dst, at);
+                case Q2_K -> KQuantizer.q2K(src, from, dst, at);
+                case Q3_K -> KQuantizer.q3K(src, from, dst, at);
                 case Q4_K -> KQuantizer.q4K(src, from, dst, at);
                 case Q5_K -> KQuantizer.q5K(src, from, dst, at);
                 case Q6_K -> KQuantizer.q6K(src, from, dst, at);

@@ -113,7 +113,8 @@ class GgufReadWriteTest {
         ModelConfig c = new ModelConfig(256, 8, 4, 2, 256, 64, null, 64, 10000.0, 1e-5, false, 2, 0, 0, 1);
         Path dir = tmp.resolve("k");
         Checkpoint.saveSources(dir, c, RandomInit.tensors(c, 5), DType.F32, 1L << 30, null);
-        for (GgufFileType type : new GgufFileType[]{GgufFileType.Q4_K_M, GgufFileType.Q5_K_M, GgufFileType.Q6_K})
+        for (GgufFileType type : new GgufFileType[]{GgufFileType.Q2_K, GgufFileType.Q3_K_M, GgufFileType.Q4_K_M,
+                GgufFileType.Q5_K_M, GgufFileType.Q6_K})
             assertRoundTrip(dir, type, "llada-k");
         try (Checkpoint gg = Checkpoint.open(tmp.resolve("llada-k-Q4_K_M.gguf"))) {
             String p = "model.transformer.blocks.";
@@ -129,28 +130,55 @@ class GgufReadWriteTest {
         }
     }
 
+    /** llama-quantize's choices (llama_tensor_get_type) for the 2- to 5-bit K-quant mixes of a 32-layer model. */
+    @Test
+    void kQuantMixesGiveMoreBitsWhereLlamaQuantizeDoes() {
+        long[] m = {4096, 4096};
+        for (int l = 0; l < 32; l++) {
+            String v = "blk." + l + ".attn_v.weight", down = "blk." + l + ".ffn_down.weight", o = "blk." + l + ".attn_output.weight";
+            assertThat(GgufExport.storage(v, m, GgufFileType.Q3_K_M, false, 32, 1)).isEqualTo(l < 2 ? DType.Q5_K : DType.Q4_K);
+            assertThat(GgufExport.storage(down, m, GgufFileType.Q3_K_M, false, 32, 1)).isEqualTo(l < 2 ? DType.Q5_K : DType.Q4_K);
+            assertThat(GgufExport.storage(o, m, GgufFileType.Q3_K_M, false, 32, 1)).isEqualTo(DType.Q4_K);
+            assertThat(GgufExport.storage(v, m, GgufFileType.Q3_K_L, false, 32, 1)).isEqualTo(DType.Q5_K);
+            assertThat(GgufExport.storage(down, m, GgufFileType.Q3_K_S, false, 32, 1)).isEqualTo(DType.Q3_K);
+            assertThat(GgufExport.storage(v, m, GgufFileType.Q4_K_S, false, 32, 1)).isEqualTo(l < 4 ? DType.Q5_K : DType.Q4_K);
+            assertThat(GgufExport.storage(down, m, GgufFileType.Q4_K_S, false, 32, 1)).isEqualTo(l < 4 ? DType.Q5_K : DType.Q4_K);
+            assertThat(GgufExport.storage(v, m, GgufFileType.Q5_K_S, false, 32, 1)).isEqualTo(DType.Q5_K);
+            // Q2_K: attn_v in Q4_K under grouped-query attention (4 or more query heads per key/value head), else Q3_K
+            assertThat(GgufExport.storage(v, m, GgufFileType.Q2_K, false, 32, 1)).isEqualTo(DType.Q3_K);
+            assertThat(GgufExport.storage(v, m, GgufFileType.Q2_K, false, 32, 7)).isEqualTo(DType.Q4_K);
+            assertThat(GgufExport.storage(down, m, GgufFileType.Q2_K, false, 32, 1)).isEqualTo(DType.Q3_K);
+            assertThat(GgufExport.storage(o, m, GgufFileType.Q2_K, false, 32, 1)).isEqualTo(DType.Q3_K);
+            assertThat(GgufExport.storage("blk." + l + ".ffn_up.weight", m, GgufFileType.Q2_K, false, 32, 1)).isEqualTo(DType.Q2_K);
+        }
+        assertThat(GgufExport.storage("output.weight", m, GgufFileType.Q2_K, false, 32, 1)).isEqualTo(DType.Q6_K);
+        assertThat(GgufExport.storage("token_embd.weight", m, GgufFileType.Q3_K_M, false, 32, 1)).isEqualTo(DType.Q3_K);
+        // rows short of a super-block: Q4_0 where llama-quantize writes IQ4_NL (same size, not written by Unmask)
+        assertThat(GgufExport.storage("blk.3.attn_q.weight", new long[]{320, 320}, GgufFileType.Q3_K_M, false, 32, 1)).isEqualTo(DType.Q4_0);
+    }
+
     @Test
     void lmHeadOfQuantizedFilesIsQ6_KAndNormsAreF32() {
         GgufFileType q4 = GgufFileType.Q4_0;
-        assertThat(GgufExport.storage("output.weight", new long[]{40, 256}, q4, false, 2)).isEqualTo(DType.Q6_K);
-        assertThat(GgufExport.storage("output.weight", new long[]{40, 64}, q4, false, 2)).isEqualTo(DType.Q8_0);   // rows not whole super-blocks
-        assertThat(GgufExport.storage("output.weight", new long[]{40, 256}, GgufFileType.Q8_0, false, 2)).isEqualTo(DType.Q8_0);
-        assertThat(GgufExport.storage("output.weight", new long[]{40, 256}, GgufFileType.BF16, false, 2)).isEqualTo(DType.BF16);
-        assertThat(GgufExport.storage("token_embd.weight", new long[]{40, 256}, q4, false, 2)).isEqualTo(DType.Q4_0);
-        assertThat(GgufExport.storage("token_embd.weight", new long[]{40, 256}, q4, true, 2)).isEqualTo(DType.Q6_K);
-        assertThat(GgufExport.storage("blk.0.attn_norm.weight", new long[]{64}, q4, false, 2)).isEqualTo(DType.F32);
-        assertThat(GgufExport.storage("blk.0.ffn_down.weight", new long[]{64, 48}, GgufFileType.Q8_0, false, 2)).isEqualTo(DType.F16);
+        assertThat(GgufExport.storage("output.weight", new long[]{40, 256}, q4, false, 2, 1)).isEqualTo(DType.Q6_K);
+        assertThat(GgufExport.storage("output.weight", new long[]{40, 64}, q4, false, 2, 1)).isEqualTo(DType.Q8_0);   // rows not whole super-blocks
+        assertThat(GgufExport.storage("output.weight", new long[]{40, 256}, GgufFileType.Q8_0, false, 2, 1)).isEqualTo(DType.Q8_0);
+        assertThat(GgufExport.storage("output.weight", new long[]{40, 256}, GgufFileType.BF16, false, 2, 1)).isEqualTo(DType.BF16);
+        assertThat(GgufExport.storage("token_embd.weight", new long[]{40, 256}, q4, false, 2, 1)).isEqualTo(DType.Q4_0);
+        assertThat(GgufExport.storage("token_embd.weight", new long[]{40, 256}, q4, true, 2, 1)).isEqualTo(DType.Q6_K);
+        assertThat(GgufExport.storage("blk.0.attn_norm.weight", new long[]{64}, q4, false, 2, 1)).isEqualTo(DType.F32);
+        assertThat(GgufExport.storage("blk.0.ffn_down.weight", new long[]{64, 48}, GgufFileType.Q8_0, false, 2, 1)).isEqualTo(DType.F16);
         // llama-quantize's fallbacks for rows that are not whole super-blocks
-        assertThat(GgufExport.storage("blk.5.ffn_up.weight", new long[]{64, 96}, GgufFileType.Q4_K_M, false, 32)).isEqualTo(DType.Q5_0);
-        assertThat(GgufExport.storage("blk.5.ffn_up.weight", new long[]{64, 96}, GgufFileType.Q5_K_M, false, 32)).isEqualTo(DType.Q5_1);
-        assertThat(GgufExport.storage("blk.5.ffn_up.weight", new long[]{64, 96}, GgufFileType.Q6_K, false, 32)).isEqualTo(DType.Q8_0);
-        assertThat(GgufExport.storage("blk.5.ffn_up.weight", new long[]{64, 48}, GgufFileType.Q4_K_M, false, 32)).isEqualTo(DType.F16);
+        assertThat(GgufExport.storage("blk.5.ffn_up.weight", new long[]{64, 96}, GgufFileType.Q4_K_M, false, 32, 1)).isEqualTo(DType.Q5_0);
+        assertThat(GgufExport.storage("blk.5.ffn_up.weight", new long[]{64, 96}, GgufFileType.Q5_K_M, false, 32, 1)).isEqualTo(DType.Q5_1);
+        assertThat(GgufExport.storage("blk.5.ffn_up.weight", new long[]{64, 96}, GgufFileType.Q6_K, false, 32, 1)).isEqualTo(DType.Q8_0);
+        assertThat(GgufExport.storage("blk.5.ffn_up.weight", new long[]{64, 48}, GgufFileType.Q4_K_M, false, 32, 1)).isEqualTo(DType.F16);
         // 32 layers: Q6_K for 0-3 and 28-31, and 6, 9, ..., 27 between
         for (int l = 0; l < 32; l++) {
             boolean more = l < 4 || l >= 28 || (l - 4) % 3 == 2;
-            assertThat(GgufExport.storage("blk." + l + ".attn_v.weight", new long[]{1024, 4096}, GgufFileType.Q5_K_M, false, 32))
+            assertThat(GgufExport.storage("blk." + l + ".attn_v.weight", new long[]{1024, 4096}, GgufFileType.Q5_K_M, false, 32, 1))
                     .as("layer %d", l).isEqualTo(more ? DType.Q6_K : DType.Q5_K);
-            assertThat(GgufExport.storage("blk." + l + ".ffn_gate.weight", new long[]{12288, 4096}, GgufFileType.Q4_K_M, false, 32))
+            assertThat(GgufExport.storage("blk." + l + ".ffn_gate.weight", new long[]{12288, 4096}, GgufFileType.Q4_K_M, false, 32, 1))
                     .isEqualTo(DType.Q4_K);
         }
     }
@@ -158,10 +186,10 @@ class GgufReadWriteTest {
     @Test
     void lladaMoeRouterStaysF32() {
         GgufFileType q4 = GgufFileType.Q4_0;
-        assertThat(GgufExport.storage("blk.3.ffn_gate_inp.weight", new long[]{64, 2048}, q4, false, 16)).isEqualTo(DType.F32);
-        assertThat(GgufExport.storage("blk.3.ffn_gate_exps.weight", new long[]{64, 1024, 2048}, q4, false, 16)).isEqualTo(DType.Q4_0);
-        assertThat(GgufExport.storage("blk.3.ffn_down_exps.weight", new long[]{64, 2048, 1000}, q4, false, 16)).isEqualTo(DType.F16);
-        assertThat(GgufExport.storage("blk.0.ffn_down_exps.weight", new long[]{64, 2048, 1024}, GgufFileType.Q4_K_M, false, 16))
+        assertThat(GgufExport.storage("blk.3.ffn_gate_inp.weight", new long[]{64, 2048}, q4, false, 16, 1)).isEqualTo(DType.F32);
+        assertThat(GgufExport.storage("blk.3.ffn_gate_exps.weight", new long[]{64, 1024, 2048}, q4, false, 16, 1)).isEqualTo(DType.Q4_0);
+        assertThat(GgufExport.storage("blk.3.ffn_down_exps.weight", new long[]{64, 2048, 1000}, q4, false, 16, 1)).isEqualTo(DType.F16);
+        assertThat(GgufExport.storage("blk.0.ffn_down_exps.weight", new long[]{64, 2048, 1024}, GgufFileType.Q4_K_M, false, 16, 1))
                 .isEqualTo(DType.Q6_K);
     }
 
