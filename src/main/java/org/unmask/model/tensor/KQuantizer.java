@@ -273,15 +273,8 @@ final class KQuantizer {
      */
     private static float q3Scale(float[] x, int o, int[] levels, int lo) {
         int n = 16, nmax = 4;
-        float max = 0, amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[o + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[o + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = largestMagnitude(x, o, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) levels[lo + i] = 0;
             return 0f;
         }
@@ -318,6 +311,18 @@ final class KQuantizer {
         }
         for (int i = 0; i < n; i++) levels[lo + i] = l[i] + nmax;
         return sumLX / sumL2;
+    }
+
+    /** The value of largest magnitude in {@code x[o .. o+n)}, the first one on ties (0 for an all-zero group). */
+    static float largestMagnitude(float[] x, int o, int n) {
+        float max = 0, amax = 0;
+        for (int i = 0; i < n; i++) {
+            if (Math.abs(x[o + i]) > amax) {
+                amax = Math.abs(x[o + i]);
+                max = x[o + i];
+            }
+        }
+        return max;
     }
 
     /** ggml's GROUP_MAX_EPS: a group whose largest magnitude is below it quantizes to zeros. */
@@ -370,15 +375,8 @@ final class KQuantizer {
      */
     private static float symmetricScale(float[] x, int o, int[] levels, int lo) {
         int n = 16, nmax = 32;
-        float max = 0, amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[o + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[o + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = largestMagnitude(x, o, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) levels[lo + i] = 0;
             return 0f;
         }

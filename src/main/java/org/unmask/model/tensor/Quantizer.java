@@ -64,15 +64,7 @@ public final class Quantizer {
      * nibble 0; q = min(15, trunc(x/d + 8.5)); element j in the low nibble of byte j, element 16+j in its high nibble.
      */
     private static void q4Block(float[] x, int o, MemorySegment dst, long at) {
-        float amax = 0, max = 0;
-        for (int j = 0; j < 32; j++) {
-            float v = x[o + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
-        float d = max / -8;
+        float d = KQuantizer.largestMagnitude(x, o, 32) / -8;
         float id = d != 0 ? 1.0f / d : 0.0f;
         dst.set(Weights.I16_LE, at, Float.floatToFloat16(d));
         for (int j = 0; j < 16; j++) {
@@ -119,14 +111,7 @@ public final class Quantizer {
             }
             d = (max - min) / 31;
         } else {
-            float amax = 0, max = 0;
-            for (int j = 0; j < 32; j++) {
-                if (amax < Math.abs(x[o + j])) {
-                    amax = Math.abs(x[o + j]);
-                    max = x[o + j];
-                }
-            }
-            d = max / -16;
+            d = KQuantizer.largestMagnitude(x, o, 32) / -16;
         }
         float id = d != 0 ? 1.0f / d : 0.0f;
         dst.set(Weights.I16_LE, at, Float.floatToFloat16(d));
