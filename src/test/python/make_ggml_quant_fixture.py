@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Writes src/test/resources/gguf/ggml-quants.gguf with ggml's own C code: the reference quantizers
-(quantize_row_TYPE_ref, which llama-quantize uses when it has no importance matrix) and the dequantizers
-(dequantize_row_TYPE) of a libggml-base.so, called through ctypes; gguf-py only writes the file.
+"""Writes src/test/resources/gguf/ggml-quants.gguf with ggml's own C code: ggml_quantize_chunk, the function
+llama-quantize quantizes every tensor with (here without an importance matrix: for the K-quants and the 32-weight
+formats it runs the reference quantizers quantize_row_TYPE_ref; for IQ4_NL/IQ4_XS a search over 15 scales that the
+_ref functions skip), and the dequantizers (dequantize_row_TYPE) of a libggml-base.so, called through ctypes; gguf-py
+only writes the file.
 
     python3 -m venv /tmp/venv-gguf && /tmp/venv-gguf/bin/pip install gguf numpy
     npm install --prefix /tmp/nlc node-llama-cpp@3.22.1     # ships a prebuilt libggml-base.so
@@ -40,6 +42,10 @@ x[5, 77] = np.float32(3.0)                                      # one outlier
 x[6] = rng.uniform(-1, 1, cols).astype(np.float32) * np.float32(7e-5)   # scales near f16's smallest normal
 x[7] = np.round(rng.standard_normal(cols) * 4).astype(np.float32) / np.float32(8)   # exact grid values: rounding ties
 
+lib.ggml_quantize_chunk.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64,
+                                    ctypes.c_int64, ctypes.c_void_p]
+lib.ggml_quantize_chunk.restype = ctypes.c_size_t
+
 # ggml's function-name spelling of each type
 TYPES = {Q.Q4_1: "q4_1", Q.Q5_0: "q5_0", Q.Q5_1: "q5_1", Q.Q2_K: "q2_K", Q.Q3_K: "q3_K", Q.Q4_K: "q4_K",
          Q.Q5_K: "q5_K", Q.Q6_K: "q6_K", Q.IQ4_NL: "iq4_nl", Q.IQ4_XS: "iq4_xs"}
@@ -52,7 +58,8 @@ for qt, name in TYPES.items():
     block, type_size = gguf.GGML_QUANT_SIZES[qt]
     nbytes = flat.size // block * type_size
     buf = (ctypes.c_uint8 * nbytes)()
-    getattr(lib, "quantize_row_%s_ref" % name)(fptr, buf, ctypes.c_int64(flat.size))
+    written = lib.ggml_quantize_chunk(int(qt), flat.ctypes.data, ctypes.addressof(buf), 0, rows, cols, None)
+    assert written == nbytes, (name, written, nbytes)
     deq = np.zeros(flat.size, dtype=np.float32)
     getattr(lib, "dequantize_row_%s" % name)(buf, deq.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
                                              ctypes.c_int64(flat.size))

@@ -30,7 +30,7 @@ public final class BenchMatmulCommand implements Callable<Integer> {
     int iters;
 
     @Option(names = "--dtype", defaultValue = "f32", converter = Converters.WeightType.class, paramLabel = "TYPE",
-            description = "Weight format of the forward product: f32, bf16, f16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k or q6_k (default: f32).")
+            description = "Weight format of the forward product: f32, bf16, f16 or a block format --quantize takes (default: f32).")
     DType type;
 
     @Option(names = "--mode", defaultValue = "forward", converter = Converters.GemmMode.class,

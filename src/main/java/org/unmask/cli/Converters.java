@@ -83,7 +83,7 @@ final class Converters {
     }
 
     /** The names {@link BlockType} accepts. */
-    static final String BLOCK_TYPES = "q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k or q6_k";
+    static final String BLOCK_TYPES = "q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl, q2_k, q3_k, q4_k, q5_k, q6_k or iq4_xs";
 
     /** A GGUF file type as llama-quantize names it (q8_0, q4_0, q4_k_m, ...). */
     static final class GgufType implements ITypeConverter<GgufFileType> {

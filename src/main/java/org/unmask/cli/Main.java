@@ -46,7 +46,7 @@ public final class Main implements Runnable {
 
     @Option(names = "--quantize", scope = INHERIT, converter = Converters.BlockType.class, paramLabel = "TYPE",
             description = "Quantize the model's matrices to this block format while loading: q8_0, q4_0, q4_1, q5_0, q5_1,"
-                    + " q2_k, q3_k, q4_k, q5_k or q6_k (a model too large for RAM in bf16, e.g. LLaDA 2.x mini at q4_0 or q4_k).")
+                    + " iq4_nl, q2_k, q3_k, q4_k, q5_k, q6_k or iq4_xs (a model too large for RAM in bf16, e.g. LLaDA 2.x mini at q4_0 or q4_k).")
     void setQuantize(org.unmask.model.tensor.DType t) { ModelDirs.quantizeOnLoad(t); }
 
     @Override public void run() { new CommandLine(this).usage(System.out); }

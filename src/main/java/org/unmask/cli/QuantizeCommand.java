@@ -15,8 +15,8 @@ import java.util.concurrent.Callable;
 /** {@code unmask quantize}: a model directory as a GGUF file that llama.cpp and Unmask load. */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = "Write a model directory (llada, dream or llada-moe family) as a GGUF file of llama.cpp's layout: matrices"
-                + " in Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, the K-quant mixes (Q2_K, Q3_K_S/M/L, Q4_K_S/M, Q5_K_S/M) or Q6_K (or f16,"
-                + " bf16, f32), each tensor's type as llama-quantize chooses it.")
+                + " in Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, the K-quant mixes (Q2_K, Q3_K_S/M/L, Q4_K_S/M, Q5_K_S/M), Q6_K, IQ4_NL or"
+                + " IQ4_XS (or f16, bf16, f32), each tensor's type as llama-quantize chooses it.")
 public final class QuantizeCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory, or a Hub model ORG/NAME[@REV].")
@@ -24,7 +24,7 @@ public final class QuantizeCommand implements Callable<Integer> {
 
     @Option(names = "--type", required = true, converter = Converters.GgufType.class, paramLabel = "TYPE",
             description = "File type: q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s,"
-                    + " q5_k_m or q6_k (also f16, bf16, f32). Norms stay f32; the output matrix of a 2- to 6-bit file is q6_k;"
+                    + " q5_k_m, q6_k, iq4_nl or iq4_xs (also f16, bf16, f32). Norms stay f32; the output matrix of a 2- to 6-bit file is q6_k;"
                     + " the mixes give attn_v, ffn_down (and for q2_k and q3_k, attn_output) more bits in the layers"
                     + " llama-quantize does (q4_k_m and q5_k_m: q6_k in the first and last eighth and every third between).")
     GgufFileType type;

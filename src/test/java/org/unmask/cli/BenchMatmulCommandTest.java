@@ -56,7 +56,7 @@ class BenchMatmulCommandTest {
 
     @Test
     void unknownDtypeAndModeAreNamed() {
-        assertThat(run("--dtype", "q4").err()).contains("Invalid value for option '--dtype': expected f32, bf16, f16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k or q6_k, got 'q4'");
+        assertThat(run("--dtype", "q4").err()).contains("Invalid value for option '--dtype': expected f32, bf16, f16, q8_0, q4_0, q4_1, q5_0, q5_1, iq4_nl, q2_k, q3_k, q4_k, q5_k, q6_k or iq4_xs, got 'q4'");
         assertThat(run("--mode", "upside-down").err()).contains("Invalid value for option '--mode': unknown mode 'upside-down'");
     }
 }

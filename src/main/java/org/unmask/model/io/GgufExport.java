@@ -105,9 +105,8 @@ public final class GgufExport {
      * Q8_0 or unquantized; the mixes' exceptions for {@code attn_v}, {@code ffn_down} (dense or stacked experts) and
      * {@code attn_output} by layer ({@link #attnV}, {@link #ffnDown}); everything else in the file type's base. A
      * matrix whose rows are not whole super-blocks of its K-quant falls back as llama-quantize's does, Q4_K to Q5_0,
-     * Q5_K to Q5_1, Q6_K to Q8_0, and Q2_K or Q3_K to Q4_0 (llama-quantize: IQ4_NL, a format of the same size that
-     * Unmask reads but does not write); rows that are not whole blocks of 32 either to F16 (where llama-quantize gives
-     * up on the file). {@code gqa} is the number of query heads per key/value head.
+     * Q5_K to Q5_1, Q6_K to Q8_0, Q2_K, Q3_K and IQ4_XS to IQ4_NL; rows that are not whole blocks of 32 either to F16
+     * (where llama-quantize gives up on the file). {@code gqa} is the number of query heads per key/value head.
      */
     static DType storage(String name, long[] shape, GgufFileType type, boolean tied, int layers, int gqa) {
         if (shape.length == 1 || GgufLayout.isRouter(name)) return DType.F32;
@@ -130,7 +129,7 @@ public final class GgufExport {
         long row = shape[shape.length - 1];
         if (t.blocked() && row % t.blockSize != 0) {
             t = switch (t) {
-                case Q2_K, Q3_K -> DType.Q4_0;
+                case Q2_K, Q3_K, IQ4_XS -> DType.IQ4_NL;
                 case Q4_K -> DType.Q5_0;
                 case Q5_K -> DType.Q5_1;
                 default -> DType.Q8_0;
@@ -140,7 +139,10 @@ public final class GgufExport {
         return t;
     }
 
-    /** attn_v of layer {@code layer}: more bits in the first layers (Q3_K_M, Q4_K_S) or the {@link #moreBits} ones (_M). */
+    /**
+     * attn_v of layer {@code layer}: more bits in the first layers (Q3_K_M, Q4_K_S), the {@link #moreBits} ones (_M),
+     * or under grouped-query attention (Q2_K, IQ4).
+     */
     private static DType attnV(GgufFileType type, DType base, int layer, int layers, int gqa) {
         return switch (type) {
             case Q2_K -> gqa >= 4 ? DType.Q4_K : DType.Q3_K;
@@ -148,6 +150,7 @@ public final class GgufExport {
             case Q3_K_L -> DType.Q5_K;
             case Q4_K_S -> layer < 4 ? DType.Q5_K : base;
             case Q4_K_M, Q5_K_M -> moreBits(layer, layers) ? DType.Q6_K : base;
+            case IQ4_NL, IQ4_XS -> gqa >= 4 ? DType.Q5_K : base;
             default -> base;
         };
     }
@@ -158,7 +161,7 @@ public final class GgufExport {
             case Q2_K -> DType.Q3_K;
             case Q3_K_M -> layer < layers / 16 ? DType.Q5_K : DType.Q4_K;
             case Q3_K_L -> DType.Q5_K;
-            case Q4_K_S -> layer < layers / 8 ? DType.Q5_K : base;
+            case Q4_K_S, IQ4_NL, IQ4_XS -> layer < layers / 8 ? DType.Q5_K : base;
             case Q4_K_M, Q5_K_M -> moreBits(layer, layers) ? DType.Q6_K : base;
             default -> base;
         };

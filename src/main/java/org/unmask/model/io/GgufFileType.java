@@ -14,7 +14,7 @@ public enum GgufFileType {
     F32(0, DType.F32), F16(1, DType.F16), BF16(32, DType.BF16), Q8_0(7, DType.Q8_0), Q4_0(2, DType.Q4_0),
     Q4_1(3, DType.Q4_1), Q5_0(8, DType.Q5_0), Q5_1(9, DType.Q5_1), Q2_K(10, DType.Q2_K), Q3_K_S(11, DType.Q3_K),
     Q3_K_M(12, DType.Q3_K), Q3_K_L(13, DType.Q3_K), Q4_K_S(14, DType.Q4_K), Q4_K_M(15, DType.Q4_K), Q5_K_S(16, DType.Q5_K),
-    Q5_K_M(17, DType.Q5_K), Q6_K(18, DType.Q6_K);
+    Q5_K_M(17, DType.Q5_K), Q6_K(18, DType.Q6_K), IQ4_NL(25, DType.IQ4_NL), IQ4_XS(30, DType.IQ4_XS);
 
     /** llama.cpp's {@code general.file_type} number. */
     public final int llamaFtype;

@@ -147,7 +147,7 @@ public final class GemmBenchmark {
                 }
                 yield Weights.mapped(seg, dtype);
             }
-            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> {
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS -> {
                 MemorySegment seg = arena.allocate(dtype.byteSize(values.length), 64);
                 org.unmask.model.tensor.Quantizer.quantize(dtype, values, 0, values.length, seg, 0);
                 yield Weights.mapped(seg, dtype);

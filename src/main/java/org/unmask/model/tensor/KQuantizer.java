@@ -326,7 +326,7 @@ final class KQuantizer {
     }
 
     /** ggml's GROUP_MAX_EPS: a group whose largest magnitude is below it quantizes to zeros. */
-    private static final float GROUP_MAX_EPS = 1e-15f;
+    static final float GROUP_MAX_EPS = 1e-15f;
 
     /** One Q6_K super-block (210 bytes): 16 sub-blocks of 16 with int8 scales against one f16 d, levels −32..31. */
     static void q6K(float[] x, int o, MemorySegment dst, long at) {

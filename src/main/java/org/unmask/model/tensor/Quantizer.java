@@ -5,7 +5,8 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Quantizes floats into ggml's 32-weight blocks (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1) with exactly the rounding of ggml's
- * reference quantizers ({@code quantize_row_q8_0_ref} and siblings), and into the K-quants through {@link KQuantizer},
+ * reference quantizers ({@code quantize_row_q8_0_ref} and siblings), into the K-quants through {@link KQuantizer} and
+ * into IQ4_NL/IQ4_XS through {@link Iq4Quantizer},
  * so that a file written here holds the same bytes llama.cpp's tools would write from the same floats. The scale is computed and used in float32 and only stored as
  * f16 (round to nearest even).
  */
@@ -15,12 +16,12 @@ public final class Quantizer {
     private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     /** The block formats {@link #quantize} writes. */
-    public static final String WRITTEN = "Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K";
+    public static final String WRITTEN = "Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS";
 
     /** Whether {@link #quantize} writes {@code type}. */
     public static boolean writes(DType type) {
         return switch (type) {
-            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
+            case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS -> true;
             default -> false;
         };
     }
@@ -39,6 +40,8 @@ public final class Quantizer {
                 case Q4_1 -> q4_1Block(src, from, dst, at);
                 case Q5_0 -> q5Block(src, from, false, dst, at);
                 case Q5_1 -> q5Block(src, from, true, dst, at);
+                case IQ4_NL -> Iq4Quantizer.iq4Nl(src, from, dst, at);
+                case IQ4_XS -> Iq4Quantizer.iq4Xs(src, from, dst, at);
                 case Q2_K -> KQuantizer.q2K(src, from, dst, at);
                 case Q3_K -> KQuantizer.q3K(src, from, dst, at);
                 case Q4_K -> KQuantizer.q4K(src, from, dst, at);

@@ -41,7 +41,7 @@ class GgufReadWriteTest {
             Path dir = GgufFixturesTest.resource(arch);
             // the tiny models' rows are not whole super-blocks: the K-quant mixes fall back to Q5_0 and Q5_1
             for (GgufFileType type : new GgufFileType[]{GgufFileType.F32, GgufFileType.Q8_0, GgufFileType.Q4_0,
-                    GgufFileType.Q4_1, GgufFileType.Q4_K_M, GgufFileType.Q5_K_M})
+                    GgufFileType.Q4_1, GgufFileType.Q4_K_M, GgufFileType.Q5_K_M, GgufFileType.Q3_K_M})
                 assertRoundTrip(dir, type, arch);
         }
         try (Checkpoint q4km = Checkpoint.open(tmp.resolve("llada-Q4_K_M.gguf"));
@@ -114,7 +114,7 @@ class GgufReadWriteTest {
         Path dir = tmp.resolve("k");
         Checkpoint.saveSources(dir, c, RandomInit.tensors(c, 5), DType.F32, 1L << 30, null);
         for (GgufFileType type : new GgufFileType[]{GgufFileType.Q2_K, GgufFileType.Q3_K_M, GgufFileType.Q4_K_M,
-                GgufFileType.Q5_K_M, GgufFileType.Q6_K})
+                GgufFileType.Q5_K_M, GgufFileType.Q6_K, GgufFileType.IQ4_XS})
             assertRoundTrip(dir, type, "llada-k");
         try (Checkpoint gg = Checkpoint.open(tmp.resolve("llada-k-Q4_K_M.gguf"))) {
             String p = "model.transformer.blocks.";
@@ -153,8 +153,14 @@ class GgufReadWriteTest {
         }
         assertThat(GgufExport.storage("output.weight", m, GgufFileType.Q2_K, false, 32, 1)).isEqualTo(DType.Q6_K);
         assertThat(GgufExport.storage("token_embd.weight", m, GgufFileType.Q3_K_M, false, 32, 1)).isEqualTo(DType.Q3_K);
-        // rows short of a super-block: Q4_0 where llama-quantize writes IQ4_NL (same size, not written by Unmask)
-        assertThat(GgufExport.storage("blk.3.attn_q.weight", new long[]{320, 320}, GgufFileType.Q3_K_M, false, 32, 1)).isEqualTo(DType.Q4_0);
+        // IQ4: attn_v Q5_K under grouped-query attention, ffn_down of the first eighth Q5_K
+        assertThat(GgufExport.storage("blk.9.attn_v.weight", m, GgufFileType.IQ4_XS, false, 32, 4)).isEqualTo(DType.Q5_K);
+        assertThat(GgufExport.storage("blk.9.attn_v.weight", m, GgufFileType.IQ4_XS, false, 32, 1)).isEqualTo(DType.IQ4_XS);
+        assertThat(GgufExport.storage("blk.3.ffn_down.weight", m, GgufFileType.IQ4_NL, false, 32, 1)).isEqualTo(DType.Q5_K);
+        assertThat(GgufExport.storage("blk.4.ffn_down.weight", m, GgufFileType.IQ4_NL, false, 32, 1)).isEqualTo(DType.IQ4_NL);
+        // rows short of a super-block: IQ4_NL for Q2_K, Q3_K and IQ4_XS
+        for (GgufFileType t : new GgufFileType[]{GgufFileType.Q2_K, GgufFileType.Q3_K_M, GgufFileType.IQ4_XS})
+            assertThat(GgufExport.storage("blk.3.attn_q.weight", new long[]{320, 320}, t, false, 32, 1)).isEqualTo(DType.IQ4_NL);
     }
 
     @Test
