@@ -357,15 +357,18 @@ final class Blocks {
             long ql = base + half * 64, qh = base + 128 + half * 32, sc = base + 192 + half * 8;
             int y = o + half * 128;
             if (VECTOR) {
+                // quarter g of the half: low bits from ql[l + 32·(g odd)] (high nibble for g ≥ 2), high bits at 2g of qh[l];
+                // a loop rather than four copies keeps C2 under its inlining node budget (a call it does not inline
+                // boxes every vector: a hundredfold slowdown)
                 for (int l = 0; l < 32; l += L) {   // a chunk of L ≤ 16 lanes never straddles the scale change at 16
                     long s = sc + l / 16;
-                    ByteVector lo0 = byteChunk(seg, ql + l), lo1 = byteChunk(seg, ql + l + 32), h = byteChunk(seg, qh + l);
-                    sixBits(lo0.and((byte) 0xF), h, 0).mul(d * seg.get(ValueLayout.JAVA_BYTE, s)).intoArray(dst, y + l);
-                    sixBits(lo1.and((byte) 0xF), h, 2).mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 2)).intoArray(dst, y + l + 32);
-                    sixBits(lo0.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), h, 4)
-                            .mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 4)).intoArray(dst, y + l + 64);
-                    sixBits(lo1.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), h, 6)
-                            .mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 6)).intoArray(dst, y + l + 96);
+                    ByteVector h = byteChunk(seg, qh + l);
+                    for (int g = 0; g < 4; g++) {
+                        ByteVector lo = byteChunk(seg, ql + l + 32 * (g & 1));
+                        if (g >= 2) lo = lo.lanewise(VectorOperators.LSHR, 4);
+                        sixBits(lo.and((byte) 0xF), h, 2 * g).mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 2 * g))
+                                .intoArray(dst, y + l + 32 * g);
+                    }
                 }
                 continue;
             }
@@ -396,15 +399,14 @@ final class Blocks {
                 int xb = xo + b * 256 + half * 128;
                 for (int l = 0; l < 32; l += L) {
                     long s = sc + l / 16;
-                    ByteVector lo0 = byteChunk(seg, ql + l), lo1 = byteChunk(seg, ql + l + 32), h = byteChunk(seg, qh + l);
-                    acc0 = sixBits(lo0.and((byte) 0xF), h, 0).mul(d * seg.get(ValueLayout.JAVA_BYTE, s))
-                            .fma(FloatVector.fromArray(F, x, xb + l), acc0);
-                    acc1 = sixBits(lo1.and((byte) 0xF), h, 2).mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 2))
-                            .fma(FloatVector.fromArray(F, x, xb + l + 32), acc1);
-                    acc0 = sixBits(lo0.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), h, 4).mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 4))
-                            .fma(FloatVector.fromArray(F, x, xb + l + 64), acc0);
-                    acc1 = sixBits(lo1.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), h, 6).mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 6))
-                            .fma(FloatVector.fromArray(F, x, xb + l + 96), acc1);
+                    ByteVector h = byteChunk(seg, qh + l);
+                    for (int g = 0; g < 4; g++) {   // a loop, as in decodeQ6K
+                        ByteVector lo = byteChunk(seg, ql + l + 32 * (g & 1));
+                        if (g >= 2) lo = lo.lanewise(VectorOperators.LSHR, 4);
+                        FloatVector w = sixBits(lo.and((byte) 0xF), h, 2 * g).mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 2 * g));
+                        if ((g & 1) == 0) acc0 = w.fma(FloatVector.fromArray(F, x, xb + l + 32 * g), acc0);
+                        else acc1 = w.fma(FloatVector.fromArray(F, x, xb + l + 32 * g), acc1);
+                    }
                 }
             }
         }
