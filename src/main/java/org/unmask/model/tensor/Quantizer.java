@@ -5,10 +5,10 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Quantizes floats into ggml's 32-weight blocks (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1) with exactly the rounding of ggml's
- * reference quantizers ({@code quantize_row_q8_0_ref} and siblings), into the K-quants through {@link KQuantizer} and
- * into IQ4_NL/IQ4_XS through {@link Iq4Quantizer},
- * so that a file written here holds the same bytes llama.cpp's tools would write from the same floats. The scale is computed and used in float32 and only stored as
- * f16 (round to nearest even).
+ * reference quantizers ({@code quantize_row_q8_0_ref} and siblings), into the K-quants through {@link KQuantizer}
+ * and into IQ4_NL/IQ4_XS through {@link Iq4Quantizer}, so that a file written here holds the same bytes llama.cpp's
+ * tools would write from the same floats. The scale is computed and used in float32 and only stored as f16 (round to
+ * nearest even).
  */
 public final class Quantizer {
     private Quantizer() {}
@@ -47,7 +47,7 @@ public final class Quantizer {
                 case Q4_K -> KQuantizer.q4K(src, from, dst, at);
                 case Q5_K -> KQuantizer.q5K(src, from, dst, at);
                 case Q6_K -> KQuantizer.q6K(src, from, dst, at);
-                default -> throw new IllegalArgumentException("cannot quantize to " + type + " (supported: " + WRITTEN + ")");
+                default -> throw new IllegalStateException(type.name());   // writes() refused it above
             }
         }
     }

@@ -11,8 +11,8 @@ import java.nio.ByteOrder;
 
 /**
  * A read-only weight matrix or vector in one of the storage formats (F32 on the heap, or F32, BF16, F16 in a
- * memory-mapped file, or one of ggml's block formats: see {@link Quantized}). Kernels ask it for rows
- * as floats; the low-precision formats convert in the inner loop so an 8B model never needs a float32 copy.
+ * memory-mapped file, or one of ggml's block formats: see {@link Quantized}). Kernels ask it for rows as floats; the
+ * low-precision formats convert in the inner loop so an 8B model never needs a float32 copy.
  */
 public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.MappedBf16, Weights.MappedF16, Weights.Quantized {
 
@@ -185,8 +185,8 @@ public sealed interface Weights permits Weights.F32, Weights.MappedF32, Weights.
      * Weights in one of ggml's block formats in a (mapped) memory segment: {@link #size()} counts weights, and every
      * offset and length given to {@code dot}, {@code toFloat} and {@code slice} must fall on a block boundary (32
      * weights for Q8_0, Q4_0 and the other 32-weight formats, 256 for the K-quants and IQ4_XS), which a row of a
-     * matrix whose row length is a multiple of the block
-     * does. Decoding follows ggml's reference dequantizers ({@link Blocks}).
+     * matrix whose row length is a multiple of the block does. Decoding follows ggml's dequantizers ({@link Blocks},
+     * {@link BlockDecoders}).
      */
     sealed interface Quantized extends Weights permits MappedQ8_0, MappedQ4_0, MappedBlocks {
         /** The blocks. */

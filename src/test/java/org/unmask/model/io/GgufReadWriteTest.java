@@ -384,9 +384,10 @@ class GgufReadWriteTest {
         // tensor 'a' type field: after its name (8 + 1 bytes), dim count (4) and two dims (16)
         int at = indexOf(all, "a".getBytes(StandardCharsets.UTF_8), 8) + 1 + 4 + 16;
         byte[] type = all.clone();
-        ByteBuffer.wrap(type).order(ByteOrder.LITTLE_ENDIAN).putInt(at, 12);
+        ByteBuffer.wrap(type).order(ByteOrder.LITTLE_ENDIAN).putInt(at, 16);   // IQ2_XXS: not read
         Path t = Files.write(tmp.resolve("t.gguf"), type);
-        assertThatThrownBy(() -> GgufFile.open(t)).hasMessageContaining("tensor 'a'").hasMessageContaining("Q4_K");
+        assertThatThrownBy(() -> GgufFile.open(t)).hasMessageContaining("tensor 'a'").hasMessageContaining("IQ2_XXS")
+                .hasMessageContaining("does not read");
         byte[] offset = all.clone();
         ByteBuffer.wrap(offset).order(ByteOrder.LITTLE_ENDIAN).putLong(at + 4, 8);
         Path o = Files.write(tmp.resolve("o.gguf"), offset);
