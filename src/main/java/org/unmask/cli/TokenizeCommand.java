@@ -41,6 +41,14 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--skip-special-tokens", description = "With --decode: leave special tokens out of the text.")
     boolean skipSpecialTokens;
 
+    @Option(names = "--pairs", description = "Each input line is a pair of sequences separated by a tab, encoded together"
+            + " (the post-processor's pair template; truncation shares max_length between the two).")
+    boolean pairs;
+
+    @Option(names = "--type-ids", description = "After each line of ids, a line of their token type ids (1 for a pair's second"
+            + " sequence under BERT-style templates).")
+    boolean typeIds;
+
     @Option(names = "--overflow", description = "Also print the windows that truncation cut off, each on a line after its sequence's"
             + " (the library's overflowing encodings).")
     boolean overflow;
@@ -50,7 +58,8 @@ public final class TokenizeCommand implements Callable<Integer> {
         TruncationPadding tp = tok.truncationPadding();
         // padding to the batch's longest needs every line first: the input is then one batch, as encode_batch sees it
         boolean wholeBatch = tp.padding() != null && tp.padding().fixed() == null;
-        List<String> batch = new ArrayList<>();
+        if (decode && (pairs || typeIds)) throw new IllegalArgumentException("--pairs and --type-ids apply to encoding, not to --decode");
+        List<String> batch = new ArrayList<>(), second = new ArrayList<>();
         Writer out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
         int lineNo = 0;
         try (BufferedReader in = open(input)) {
@@ -59,15 +68,22 @@ public final class TokenizeCommand implements Callable<Integer> {
                 if (decode) {
                     out.write(tok.decode(parseIds(line, lineNo, tok), skipSpecialTokens));
                     out.write('\n');
-                } else if (tp.truncation() == null && tp.padding() == null) {
+                } else if (tp.truncation() == null && tp.padding() == null && !pairs && !typeIds) {
                     writeIds(out, tok.encode(line, addSpecialTokens));
                     out.write('\n');
                 } else {
-                    batch.add(line);
-                    if (!wholeBatch) write(out, tok, batch);
+                    if (pairs) {
+                        int tab = line.indexOf('\t');
+                        if (tab < 0) throw new IOException(input + " line " + lineNo + ": --pairs needs two sequences separated by a tab");
+                        batch.add(line.substring(0, tab));
+                        second.add(line.substring(tab + 1));
+                    } else {
+                        batch.add(line);
+                    }
+                    if (!wholeBatch) write(out, tok, batch, second);
                 }
             }
-            write(out, tok, batch);
+            write(out, tok, batch, second);
         } catch (CharacterCodingException e) {
             throw new IOException(input + " line " + (lineNo + 1) + ": not valid UTF-8 text");
         } finally {
@@ -76,20 +92,27 @@ public final class TokenizeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Encodes the lines of {@code batch} with the tokenizer's truncation and padding, prints them and clears the batch. */
-    private void write(Writer out, HfTokenizer tok, List<String> batch) throws IOException {
+    /**
+     * Encodes the lines of {@code batch} (with their pairs in {@code second} under --pairs) with the tokenizer's
+     * truncation and padding, prints them and clears the batch.
+     */
+    private void write(Writer out, HfTokenizer tok, List<String> batch, List<String> second) throws IOException {
         if (batch.isEmpty()) return;
-        for (TruncationPadding.Encoding e : tok.encodeBatch(batch, addSpecialTokens)) {
-            writeIds(out, e.ids());
-            out.write('\n');
-            if (overflow) {
-                for (TruncationPadding.Encoding o : e.overflowing()) {
-                    writeIds(out, o.ids());
-                    out.write('\n');
-                }
-            }
+        for (TruncationPadding.Encoding e : tok.encodeBatch(batch, pairs ? second : null, addSpecialTokens)) {
+            write(out, e);
+            if (overflow) for (TruncationPadding.Encoding o : e.overflowing()) write(out, o);
         }
         batch.clear();
+        second.clear();
+    }
+
+    private void write(Writer out, TruncationPadding.Encoding e) throws IOException {
+        writeIds(out, e.ids());
+        out.write('\n');
+        if (typeIds) {
+            writeIds(out, e.typeIds());
+            out.write('\n');
+        }
     }
 
     private static BufferedReader open(String input) throws IOException {

@@ -22,7 +22,8 @@ import java.util.Set;
 /**
  * A tokenizer read from a Hugging Face tokenizer.json, giving the ids of the reference library:
  * added tokens, normalizer, pre-tokenizer, BPE or WordPiece model, post-processor and decoder.
- * Thread-safe. BPE dropout is not applied (encoding is deterministic); truncation and padding are ignored.
+ * Thread-safe. BPE dropout is not applied (encoding is deterministic); truncation and padding apply only in
+ * {@link #encodeBatch}.
  */
 public final class HfTokenizer implements Tokenizer {
 
@@ -142,26 +143,67 @@ public final class HfTokenizer implements Tokenizer {
     }
 
     @Override public int[] encode(String text, boolean addSpecialTokens) {
+        IntList ids = new IntList(text.length() / 3 + 4);
+        for (Unit u : units(text)) u.tokenize(model, ids);
+        int[] out = ids.toArray();
+        return addSpecialTokens && postProcessor != null ? postProcessor.process(out) : out;
+    }
+
+    /** A piece of pre-tokenized text: an added token found in it ({@code addedId} >= 0), or a word for the model. */
+    private record Unit(int addedId, String word) {
+        void tokenize(TokenModel model, IntList out) {
+            if (addedId >= 0) out.add(addedId);
+            else model.tokenize(word, out);
+        }
+    }
+
+    /** The text split into added tokens and pre-tokenized words, in order. */
+    private List<Unit> units(String text) {
         List<AddedTokenMatcher.Piece> rawPieces = new ArrayList<>();
         rawMatcher.split(text, rawPieces);
-        IntList ids = new IntList(text.length() / 3 + 4);
+        List<Unit> units = new ArrayList<>();
         List<AddedTokenMatcher.Piece> pieces = new ArrayList<>();
         List<String> words = new ArrayList<>();
         for (AddedTokenMatcher.Piece raw : rawPieces) {
-            if (raw.id() >= 0) { ids.add(raw.id()); continue; }
+            if (raw.id() >= 0) { units.add(new Unit(raw.id(), null)); continue; }
             String norm = normalizer == null ? raw.text() : normalizer.normalize(raw.text());
             pieces.clear();
             normalizedMatcher.split(norm, pieces);
             for (AddedTokenMatcher.Piece p : pieces) {
-                if (p.id() >= 0) { ids.add(p.id()); continue; }
+                if (p.id() >= 0) { units.add(new Unit(p.id(), null)); continue; }
                 words.clear();
                 if (preTokenizer == null) words.add(p.text());
                 else preTokenizer.split(p.text(), words);
-                for (String w : words) model.tokenize(w, ids);
+                for (String w : words) units.add(new Unit(-1, w));
             }
         }
-        int[] out = ids.toArray();
-        return addSpecialTokens && postProcessor != null ? postProcessor.process(out) : out;
+        return units;
+    }
+
+    /**
+     * The ids of {@code text} without special tokens, tokenized only as far as truncation will look, as the library
+     * (0.23 and later) does: words from the truncated side's far end, until one the model tokenized brings the count to
+     * {@code max_length} (added tokens count but do not stop it). What truncation then cuts off overflows, so the
+     * overflowing windows end where tokenizing stopped.
+     */
+    private int[] encodeForTruncation(String text, TruncationPadding.Truncation t) {
+        List<Unit> units = units(text);
+        boolean fromEnd = t.direction() == TruncationPadding.Direction.LEFT;
+        List<int[]> kept = new ArrayList<>();
+        int total = 0;
+        IntList one = new IntList(8);
+        for (int k = 0; k < units.size(); k++) {
+            Unit u = units.get(fromEnd ? units.size() - 1 - k : k);
+            one.clear();
+            u.tokenize(model, one);
+            kept.add(one.toArray());
+            total += one.size();
+            if (u.addedId() < 0 && total >= t.maxLength()) break;
+        }
+        if (fromEnd) java.util.Collections.reverse(kept);
+        IntList ids = new IntList(total);
+        for (int[] part : kept) ids.addAll(part);
+        return ids.toArray();
     }
 
     /** The file's {@code truncation} and {@code padding} sections (each null when absent). */
@@ -170,14 +212,29 @@ public final class HfTokenizer implements Tokenizer {
     /**
      * Encodes {@code texts} as the Hugging Face library's {@code encode_batch} does, honouring the file's truncation
      * and padding ({@link #encode} ignores them: a corpus is encoded whole). Throws IllegalArgumentException when the
-     * sections cannot apply (a stride not below the effective max length, OnlySecond without pairs).
+     * sections cannot apply (a stride not below the length kept, OnlySecond truncation without pairs).
      */
     public List<TruncationPadding.Encoding> encodeBatch(List<String> texts, boolean addSpecialTokens) {
-        List<int[]> raw = new ArrayList<>(texts.size());
-        for (String t : texts) raw.add(encode(t, false));
-        boolean special = addSpecialTokens && postProcessor != null;
-        return truncationPadding.apply(raw, special ? postProcessor::process : null,
-                special ? postProcessor.process(new int[0]).length : 0);
+        return encodeBatch(texts, null, addSpecialTokens);
+    }
+
+    /**
+     * Encodes pairs of sequences ({@code first.get(i)} with {@code second.get(i)}; {@code second} null for single
+     * sequences) as the library's {@code encode_batch} does: truncation shares max_length between the two, the
+     * post-processor's pair template joins them and gives the second its token type.
+     */
+    public List<TruncationPadding.Encoding> encodeBatch(List<String> first, List<String> second, boolean addSpecialTokens) {
+        if (second != null && second.size() != first.size())
+            throw new IllegalArgumentException(first.size() + " first sequences but " + second.size() + " second ones");
+        TruncationPadding.Truncation t = truncationPadding.truncation();
+        List<int[]> a = new ArrayList<>(first.size()), b = second == null ? null : new ArrayList<>(second.size());
+        for (int i = 0; i < first.size(); i++) {
+            // the library tokenizes every sequence only as far as truncation looks, except the first under OnlySecond
+            boolean early = t != null && !t.strategy().equals("OnlySecond");
+            a.add(early ? encodeForTruncation(first.get(i), t) : encode(first.get(i), false));
+            if (b != null) b.add(t != null ? encodeForTruncation(second.get(i), t) : encode(second.get(i), false));
+        }
+        return truncationPadding.apply(a, b, postProcessor, addSpecialTokens);
     }
 
     @Override public String decode(int[] ids, boolean skipSpecialTokens) {

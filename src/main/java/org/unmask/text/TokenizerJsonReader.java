@@ -88,12 +88,14 @@ final class TokenizerJsonReader {
         String type = type(n, "post_processor");
         return switch (type) {
             case "TemplateProcessing" -> template(n);
-            case "BertProcessing", "RobertaProcessing" ->
-                    new PostProcessor.Wrap(tokenPairId(n.get("cls"), "cls"), tokenPairId(n.get("sep"), "sep"));
+            case "BertProcessing", "RobertaProcessing" -> new PostProcessor.Wrap(tokenPairId(n.get("cls"), "cls"),
+                    tokenPairId(n.get("sep"), "sep"), type.equals("RobertaProcessing"));
             case "ByteLevel" -> new PostProcessor.Identity();
             case "Sequence" -> {
                 List<PostProcessor> steps = new ArrayList<>();
                 for (JsonNode c : array(n, "processors")) steps.add(postProcessor(c));
+                if (steps.stream().filter(p -> !(p instanceof PostProcessor.Identity)).count() > 1)
+                    throw error("post_processor Sequence has more than one processor that adds tokens");
                 yield new PostProcessor.Sequence(steps);
             }
             default -> throw unsupported("post_processor", type);
@@ -148,20 +150,33 @@ final class TokenizerJsonReader {
                 specials.put(e.getKey(), v);
             }
         }
-        List<int[]> pieces = new ArrayList<>();
-        for (JsonNode piece : array(n, "single")) {
+        List<PostProcessor.Template.Piece> single = templatePieces(n, "single", specials);
+        // without a pair template (the library's loader requires one), its builder's default: $A:0 $B:1
+        List<PostProcessor.Template.Piece> pair = isNull(n.get("pair"))
+                ? List.of(new PostProcessor.Template.Piece(null, false, 0), new PostProcessor.Template.Piece(null, true, 1))
+                : templatePieces(n, "pair", specials);
+        return new PostProcessor.Template(single, pair);
+    }
+
+    private List<PostProcessor.Template.Piece> templatePieces(JsonNode n, String field, Map<String, int[]> specials)
+            throws TokenizerFormatException {
+        List<PostProcessor.Template.Piece> pieces = new ArrayList<>();
+        for (JsonNode piece : array(n, field)) {
             if (piece.has("Sequence")) {
-                pieces.add(PostProcessor.Template.SEQUENCE);
+                String id = piece.get("Sequence").path("id").asText();
+                if (!id.equals("A") && !(id.equals("B") && field.equals("pair")))
+                    throw error("TemplateProcessing " + field + " template has sequence '" + id + "'");
+                pieces.add(new PostProcessor.Template.Piece(null, id.equals("B"), piece.get("Sequence").path("type_id").asInt(0)));
             } else if (piece.has("SpecialToken")) {
                 String id = piece.get("SpecialToken").path("id").asText();
                 int[] ids = specials.get(id);
                 if (ids == null) throw error("TemplateProcessing uses special token '" + id + "' missing from special_tokens");
-                pieces.add(ids);
+                pieces.add(new PostProcessor.Template.Piece(ids, false, piece.get("SpecialToken").path("type_id").asInt(0)));
             } else {
                 throw error("TemplateProcessing piece " + piece + " is neither Sequence nor SpecialToken");
             }
         }
-        return new PostProcessor.Template(pieces);
+        return pieces;
     }
 
     private int tokenPairId(JsonNode pair, String field) throws TokenizerFormatException {

@@ -4,14 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.UnaryOperator;
 
 /**
  * The {@code truncation} and {@code padding} sections of a tokenizer.json, applied as the Hugging Face tokenizers
- * library applies them to single sequences ({@code encode} / {@code encode_batch}): truncate the raw ids to
- * {@code max_length} minus the special tokens the post-processor will add, keeping the rest as overflowing windows that
- * overlap by {@code stride}; add the special tokens to every part; then pad every encoding of the batch to the fixed
- * length or to the batch's longest, rounded up to {@code pad_to_multiple_of}, on the {@code direction} side.
+ * library applies them to single sequences and pairs ({@code encode} / {@code encode_batch}): truncate the raw ids to
+ * {@code max_length} minus the special tokens the post-processor will add (a pair shares it by the strategy: longest
+ * first, only the first, only the second), keeping the rest as overflowing windows that overlap by {@code stride}; add
+ * the special tokens to every part; then pad every encoding of the batch to the fixed length or to the batch's
+ * longest, rounded up to {@code pad_to_multiple_of}, on the {@code direction} side. The tokenizer stops tokenizing
+ * early under truncation as the library does ({@link HfTokenizer#encodeBatch}).
  *
  * @param truncation null when the file has none
  * @param padding    null when the file has none
@@ -31,10 +32,10 @@ public record TruncationPadding(Truncation truncation, Padding padding) {
     public record Padding(Integer fixed, Direction direction, Integer padToMultipleOf, int padId, int padTypeId, String padToken) {}
 
     /**
-     * One encoded sequence: its ids, the attention mask (0 on padding), and the overflowing windows that truncation
-     * cut off (each post-processed and padded like the main part).
+     * One encoded sequence or pair: its ids, their token type ids, the attention mask (0 on padding), and the
+     * overflowing windows that truncation cut off (each post-processed and padded like the main part).
      */
-    public record Encoding(int[] ids, int[] attentionMask, List<Encoding> overflowing) {}
+    public record Encoding(int[] ids, int[] typeIds, int[] attentionMask, List<Encoding> overflowing) {}
 
     /** Reads both sections (either may be null or absent); errors name the field. */
     static TruncationPadding read(JsonNode json, String source) throws TokenizerFormatException {
@@ -82,16 +83,38 @@ public record TruncationPadding(Truncation truncation, Padding padding) {
     }
 
     /**
-     * Encodes a batch: {@code raw} are the sequences' ids before the post-processor, {@code special} adds its tokens
-     * ({@code addedTokens} of them per sequence; null when special tokens are not added).
+     * Encodes a batch: {@code first} are the sequences' ids before the post-processor, {@code second} their pairs
+     * (null for single sequences); {@code processor} (null for none) adds the special tokens when
+     * {@code addSpecialTokens}. Throws IllegalArgumentException where the library fails: OnlySecond truncation of a
+     * single sequence that is too long, a sequence too short to lose what OnlyFirst/OnlySecond must cut, a stride not
+     * below the length kept.
      */
-    List<Encoding> apply(List<int[]> raw, UnaryOperator<int[]> special, int addedTokens) {
-        List<Encoding> out = new ArrayList<>(raw.size());
-        for (int[] ids : raw) {
-            List<int[]> parts = truncation == null ? List.of(ids) : split(ids, special == null ? 0 : addedTokens);
+    List<Encoding> apply(List<int[]> first, List<int[]> second, PostProcessor processor, boolean addSpecialTokens) {
+        List<Encoding> out = new ArrayList<>(first.size());
+        for (int i = 0; i < first.size(); i++) {
+            int[] a = first.get(i), b = second == null ? null : second.get(i);
+            List<int[]> as = List.of(a), bs = b == null ? null : List.of(b);
+            if (truncation != null) {
+                int added = addSpecialTokens && processor != null ? processor.added(b != null) : 0;
+                // The library subtracts the special tokens from max_length in unsigned arithmetic: when they do not
+                // fit, the limit wraps around and only the early exit of the tokenizer (HfTokenizer) cut the input.
+                if (truncation.maxLength() >= added) {
+                    List<List<int[]>> parts = truncate(a, b, truncation.maxLength() - added);
+                    as = parts.get(0);
+                    bs = parts.get(1);
+                }
+            }
+            // the main encoding pairs the kept parts; each overflowing window of one pairs with the other's kept
+            // part and its windows, in the library's order (Encoding::merge_with)
+            PostProcessor.Part a0 = new PostProcessor.Part(as.getFirst(), false), b0 = bs == null ? null : new PostProcessor.Part(bs.getFirst(), false);
             List<Encoding> overflow = new ArrayList<>();
-            for (int i = 1; i < parts.size(); i++) overflow.add(plain(special == null ? parts.get(i) : special.apply(parts.get(i)), List.of()));
-            out.add(plain(special == null ? parts.getFirst() : special.apply(parts.getFirst()), overflow));
+            for (int[] ao : as.subList(1, as.size())) {
+                PostProcessor.Part aw = new PostProcessor.Part(ao, true);
+                overflow.add(plain(process(processor, aw, b0, addSpecialTokens), List.of()));
+                if (bs != null) for (int[] bo : bs.subList(1, bs.size())) overflow.add(plain(process(processor, aw, new PostProcessor.Part(bo, true), addSpecialTokens), List.of()));
+            }
+            if (bs != null) for (int[] bo : bs.subList(1, bs.size())) overflow.add(plain(process(processor, a0, new PostProcessor.Part(bo, true), addSpecialTokens), List.of()));
+            out.add(plain(process(processor, a0, b0, addSpecialTokens), overflow));
         }
         if (padding == null) return out;
         int target;
@@ -108,36 +131,75 @@ public record TruncationPadding(Truncation truncation, Padding padding) {
         return padded;
     }
 
-    private static Encoding plain(int[] ids, List<Encoding> overflowing) {
-        int[] mask = new int[ids.length];
-        java.util.Arrays.fill(mask, 1);
-        return new Encoding(ids, mask, overflowing);
+    private static PostProcessor.Typed process(PostProcessor processor, PostProcessor.Part a, PostProcessor.Part b, boolean addSpecialTokens) {
+        return processor == null ? PostProcessor.plain(a, b) : processor.process(a, b, addSpecialTokens);
     }
 
-    /** The main part and the overflowing windows of {@code ids}, as the library's {@code Encoding::truncate} cuts them. */
-    private List<int[]> split(int[] ids, int added) {
-        if (truncation.strategy().equals("OnlySecond"))
-            throw new IllegalArgumentException("truncation strategy OnlySecond needs a pair of sequences; these are single sequences");
-        int max = truncation.maxLength() - added;
-        if (max < 0)
-            throw new IllegalArgumentException("truncation.max_length " + truncation.maxLength() + " is smaller than the " + added
-                    + " special tokens the post-processor adds");
-        if (ids.length <= max) return List.of(ids);
-        if (max == 0) return List.of(new int[0], ids);   // everything overflows
-        if (truncation.stride() >= max)
-            throw new IllegalArgumentException("truncation.stride " + truncation.stride() + " must be less than the effective max length "
-                    + max + " (max_length " + truncation.maxLength() + " minus " + added + " added special tokens)");
-        int step = max - truncation.stride(), n = ids.length;
+    private static Encoding plain(PostProcessor.Typed t, List<Encoding> overflowing) {
+        int[] mask = new int[t.ids().length];
+        java.util.Arrays.fill(mask, 1);
+        return new Encoding(t.ids(), t.typeIds(), mask, overflowing);
+    }
+
+    /**
+     * Each sequence cut to its share of {@code max} ids (the library's {@code truncate_encodings}): its kept part
+     * first, then the windows that overflow; the second list is null without a pair.
+     */
+    private List<List<int[]>> truncate(int[] a, int[] b, int max) {
+        int total = a.length + (b == null ? 0 : b.length);
+        if (max == 0) return java.util.Arrays.asList(split(a, 0), b == null ? null : split(b, 0));
+        if (total <= max) return java.util.Arrays.asList(List.of(a), b == null ? null : List.of(b));
+        int remove = total - max;
+        switch (truncation.strategy()) {
+            case "LongestFirst" -> {
+                if (b == null) return java.util.Arrays.asList(split(a, max), null);
+                // the shorter keeps all it can up to half; the longer the rest; both over half: halves, the odd id
+                // to the longer (to the second when they are equally long)
+                boolean swap = a.length > b.length;
+                int n1 = Math.min(a.length, b.length), n2 = n1 > max ? n1 : Math.max(n1, max - n1);
+                if (n1 + n2 > max) {
+                    n1 = max / 2;
+                    n2 = n1 + max % 2;
+                }
+                return List.of(split(a, swap ? n2 : n1), split(b, swap ? n1 : n2));
+            }
+            case "OnlyFirst" -> {
+                if (a.length <= remove) throw tooShort("first", a.length, remove);
+                return java.util.Arrays.asList(split(a, a.length - remove), b == null ? null : List.of(b));
+            }
+            default -> {   // OnlySecond
+                if (b == null)
+                    throw new IllegalArgumentException("truncation strategy OnlySecond needs a pair of sequences; this single sequence"
+                            + " has " + total + " ids, more than the " + max + " allowed");
+                if (b.length <= remove) throw tooShort("second", b.length, remove);
+                return List.of(List.of(a), split(b, b.length - remove));
+            }
+        }
+    }
+
+    private IllegalArgumentException tooShort(String which, int length, int remove) {
+        return new IllegalArgumentException("truncation " + truncation.strategy() + ": the " + which + " sequence has " + length
+                + " ids, too few to lose the " + remove + " over max_length " + truncation.maxLength());
+    }
+
+    /** The kept part and the overflowing windows of {@code ids} cut to {@code keep} ids, as {@code Encoding::truncate}. */
+    private List<int[]> split(int[] ids, int keep) {
+        if (ids.length <= keep) return List.of(ids);
+        if (keep == 0) return List.of(new int[0], ids);   // everything overflows, in one piece
+        if (truncation.stride() >= keep)
+            throw new IllegalArgumentException("truncation.stride " + truncation.stride() + " must be less than the " + keep
+                    + " ids a sequence keeps (max_length " + truncation.maxLength() + ", less the special tokens, shared by a pair)");
+        int step = keep - truncation.stride(), n = ids.length;
         List<int[]> parts = new ArrayList<>();
         if (truncation.direction() == Direction.RIGHT) {
             for (int start = 0; ; start += step) {   // windows from the start; the first one is kept
-                int stop = Math.min(start + max, n);
+                int stop = Math.min(start + keep, n);
                 parts.add(java.util.Arrays.copyOfRange(ids, start, stop));
                 if (stop == n) break;
             }
         } else {
             for (int stop = n; ; stop -= step) {     // windows from the end; the last one is kept
-                int start = Math.max(stop - max, 0);
+                int start = Math.max(stop - keep, 0);
                 parts.add(java.util.Arrays.copyOfRange(ids, start, stop));
                 if (start == 0) break;
             }
@@ -149,12 +211,14 @@ public record TruncationPadding(Truncation truncation, Padding padding) {
         List<Encoding> overflow = new ArrayList<>();
         for (Encoding o : e.overflowing()) overflow.add(pad(o, target));
         int n = e.ids().length;
-        if (n >= target) return new Encoding(e.ids(), e.attentionMask(), overflow);
-        int[] ids = new int[target], mask = new int[target];
+        if (n >= target) return new Encoding(e.ids(), e.typeIds(), e.attentionMask(), overflow);
+        int[] ids = new int[target], types = new int[target], mask = new int[target];
         int at = padding.direction() == Direction.RIGHT ? 0 : target - n;
         java.util.Arrays.fill(ids, padding.padId());
+        java.util.Arrays.fill(types, padding.padTypeId());
         System.arraycopy(e.ids(), 0, ids, at, n);
+        System.arraycopy(e.typeIds(), 0, types, at, n);
         System.arraycopy(e.attentionMask(), 0, mask, at, n);
-        return new Encoding(ids, mask, overflow);
+        return new Encoding(ids, types, mask, overflow);
     }
 }

@@ -77,6 +77,33 @@ class TokenizerCommandsTest {
     }
 
     @Test
+    void pairsAreJoinedByThePairTemplateWithTheirTypeIds(@TempDir Path dir) throws Exception {
+        Path input = dir.resolve("pairs.txt");
+        Files.writeString(input, "the cat\tsat on the mat\nin the beginning\t\n");
+        HfTokenizer tok = HfTokenizer.load(fixture("wordpiece-uncased.json"));   // [CLS] $A [SEP] $B:1 [SEP]:1
+        assertThat(run("tokenize", "--tokenizer", fixture("wordpiece-uncased.json").toString(), "--input", input.toString(),
+                "--pairs", "--type-ids", "--add-special-tokens")).as(stderr.toString()).isZero();
+        StringBuilder expected = new StringBuilder();
+        for (String[] pair : List.of(new String[] {"the cat", "sat on the mat"}, new String[] {"in the beginning", ""})) {
+            int[] a = tok.encode(pair[0], false), b = tok.encode(pair[1], false);
+            List<String> ids = new java.util.ArrayList<>(), types = new java.util.ArrayList<>();
+            ids.add("2");
+            for (int id : a) ids.add(Integer.toString(id));
+            ids.add("3");
+            for (int k = 0; k < a.length + 2; k++) types.add("0");
+            for (int id : b) ids.add(Integer.toString(id));
+            ids.add("3");
+            for (int k = 0; k < b.length + 1; k++) types.add("1");
+            expected.append(String.join(" ", ids)).append('\n').append(String.join(" ", types)).append('\n');
+        }
+        assertThat(out()).isEqualTo(expected.toString());
+        // a line without a tab is named
+        Files.writeString(input, "no tab here\n");
+        assertThat(run("tokenize", "--tokenizer", fixture("wordpiece-uncased.json").toString(), "--input", input.toString(), "--pairs")).isEqualTo(1);
+        assertThat(stderr.toString()).contains("line 1").contains("tab");
+    }
+
+    @Test
     void decodeRoundTripsAndSkipsSpecialTokensOnlyWhenAsked(@TempDir Path dir) throws Exception {
         Path input = dir.resolve("in.txt");
         Files.writeString(input, String.join("\n", LINES) + "\n");

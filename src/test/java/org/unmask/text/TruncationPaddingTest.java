@@ -38,35 +38,73 @@ class TruncationPaddingTest {
 
     static final String TEXT = "the cat sat on the mat and the dog ran";
 
+    /**
+     * The ids the library tokenizes under truncation to {@code max}: whole words from the start (or from the end),
+     * until their count reaches {@code max}; what is cut beyond them never overflows.
+     */
+    static int[] tokenizedUpTo(HfTokenizer t, String text, int max, boolean fromEnd) {
+        String[] words = text.split(" ");
+        for (int k = 1; k <= words.length; k++) {
+            String part = String.join(" ", fromEnd ? Arrays.copyOfRange(words, words.length - k, words.length) : Arrays.copyOfRange(words, 0, k));
+            int[] ids = t.encode(part, false);
+            if (ids.length >= max) return ids;
+        }
+        return t.encode(text, false);
+    }
+
     @Test void truncationLeavesRoomForTheSpecialTokensAndOverflowsInStridedWindows() throws Exception {
         HfTokenizer t = tokenizer("{\"max_length\": 6, \"strategy\": \"LongestFirst\", \"stride\": 1, \"direction\": \"Right\"}", "null");
-        int[] raw = t.encode(TEXT, false);
-        assertThat(raw.length).isGreaterThan(10);
+        int[] all = t.encode(TEXT, false), raw = tokenizedUpTo(t, TEXT, 6, false);
+        assertThat(all.length).isGreaterThan(10);
+        assertThat(raw.length).isBetween(6, all.length - 1);
+        assertThat(raw).containsExactly(range(all, 0, raw.length));
         TruncationPadding.Encoding e = t.encodeBatch(List.of(TEXT), true).getFirst();
         // 6 − 2 special tokens = 4 raw ids kept; windows start every 4 − 1 = 3 ids
         assertThat(e.ids()).containsExactly(cat(new int[]{CLS}, range(raw, 0, 4), new int[]{SEP}));
-        assertThat(e.overflowing().getFirst().ids()).containsExactly(cat(new int[]{CLS}, range(raw, 3, 7), new int[]{SEP}));
+        assertThat(e.overflowing().getFirst().ids()).containsExactly(cat(new int[]{CLS}, range(raw, 3, Math.min(7, raw.length)), new int[]{SEP}));
         int windows = 1 + e.overflowing().size(), n = raw.length;
-        // the last window ends at the last id; every window but the last starts 3 after the one before
+        // the last window ends at the last id tokenized; every window but the last starts 3 after the one before
         assertThat(windows).isEqualTo(1 + (int) Math.ceil((n - 4) / 3.0));
         int[] last = e.overflowing().getLast().ids();
         assertThat(last[last.length - 2]).isEqualTo(raw[n - 1]);
         // without special tokens the whole max_length is kept
         TruncationPadding.Encoding bare = t.encodeBatch(List.of(TEXT), false).getFirst();
         assertThat(bare.ids()).containsExactly(range(raw, 0, 6));
-        assertThat(bare.overflowing().getFirst().ids()).containsExactly(range(raw, 5, Math.min(11, n)));
+        // what overflows is only what was tokenized beyond 6: the rest of the word that reached 6
+        if (raw.length == 6) assertThat(bare.overflowing()).isEmpty();
+        else assertThat(bare.overflowing().getFirst().ids()).containsExactly(range(raw, 5, raw.length));
         // a short text is left alone
         assertThat(t.encodeBatch(List.of("the cat"), true).getFirst().overflowing()).isEmpty();
     }
 
     @Test void leftTruncationKeepsTheEnd() throws Exception {
         HfTokenizer t = tokenizer("{\"max_length\": 5, \"strategy\": \"OnlyFirst\", \"stride\": 0, \"direction\": \"Left\"}", "null");
-        int[] raw = t.encode(TEXT, false);
+        int[] raw = tokenizedUpTo(t, TEXT, 5, true);
         int n = raw.length;
+        int[] all = t.encode(TEXT, false);
+        assertThat(raw).containsExactly(range(all, all.length - n, all.length));
         TruncationPadding.Encoding e = t.encodeBatch(List.of(TEXT), true).getFirst();
         assertThat(e.ids()).containsExactly(cat(new int[]{CLS}, range(raw, n - 3, n), new int[]{SEP}));
-        assertThat(e.overflowing().getFirst().ids()).containsExactly(cat(new int[]{CLS}, range(raw, n - 6, n - 3), new int[]{SEP}));
-        assertThat(e.overflowing().getLast().ids()[1]).isEqualTo(raw[0]);   // the windows reach the start
+        assertThat(e.overflowing().getFirst().ids()).containsExactly(cat(new int[]{CLS}, range(raw, Math.max(0, n - 6), n - 3), new int[]{SEP}));
+        assertThat(e.overflowing().getLast().ids()[1]).isEqualTo(raw[0]);   // the windows reach the first id tokenized
+    }
+
+    @Test void aPairSharesMaxLengthLongestFirstAndTheSecondIsOfType1() throws Exception {
+        HfTokenizer t = tokenizer("{\"max_length\": 11, \"strategy\": \"LongestFirst\", \"stride\": 0, \"direction\": \"Right\"}", "null");
+        int[] a = t.encode("the", false), b = tokenizedUpTo(t, TEXT, 11, false);
+        int na = a.length, nb = 8 - na;
+        assertThat(na).isBetween(1, 3);
+        // 11 − 3 special tokens = 8: the shorter keeps all its ids, the longer gets the rest
+        TruncationPadding.Encoding e = t.encodeBatch(List.of("the"), List.of(TEXT), true).getFirst();
+        assertThat(e.ids()).containsExactly(cat(new int[]{CLS}, a, new int[]{SEP}, range(b, 0, nb), new int[]{SEP}));
+        int[] types = new int[11];
+        Arrays.fill(types, na + 2, 11, 1);
+        assertThat(e.typeIds()).containsExactly(types);
+        // the second's windows, each after the whole first part
+        assertThat(e.overflowing().getFirst().ids()).containsExactly(cat(new int[]{CLS}, a, new int[]{SEP}, range(b, nb, Math.min(2 * nb, b.length)), new int[]{SEP}));
+        // both longer than half: 4 ids each
+        TruncationPadding.Encoding both = t.encodeBatch(List.of(TEXT), List.of(TEXT), true).getFirst();
+        assertThat(both.ids()).containsExactly(cat(new int[]{CLS}, range(b, 0, 4), new int[]{SEP}, range(b, 0, 4), new int[]{SEP}));
     }
 
     @Test void fixedPaddingFillsToTheLengthOnItsSideWithAMask() throws Exception {
@@ -112,7 +150,10 @@ class TruncationPaddingTest {
         assertThat(longOne.ids()).hasSize(128);
         assertThat(longOne.ids()[127]).isEqualTo(102);
         assertThat(t.encode("word ".repeat(300), false)).hasSize(300);
-        assertThat(longOne.overflowing()).hasSize(2);   // 300 ids in windows of 126 from 0, 126 and 252
+        // the library stops tokenizing at 128 ids, so only ids 126 and 127 overflow
+        assertThat(longOne.overflowing()).hasSize(1);
+        assertThat(longOne.overflowing().getFirst().ids()).hasSize(128);
+        assertThat(range(longOne.overflowing().getFirst().ids(), 0, 4)).containsExactly(101, longOne.ids()[1], longOne.ids()[1], 102);
     }
 
     @Test void sectionsThatCannotApplyAreNamed() throws Exception {
