@@ -215,19 +215,22 @@ final class Blocks {
     private static long[] scalesK4(MemorySegment seg, long at, long[] out) {
         long lo = seg.get(I64_LE, at);
         int hi = seg.get(I32_LE, at + 8);
-        for (int j = 0; j < 8; j++) {
-            int sc, m;
-            if (j < 4) {
-                sc = (int) (lo >>> (8 * j)) & 63;
-                m = (int) (lo >>> (8 * (j + 4))) & 63;
-            } else {
-                int b = (hi >>> (8 * (j - 4))) & 0xFF;
-                sc = (b & 0xF) | ((int) (lo >>> (8 * (j - 4) + 6)) & 3) << 4;
-                m = (b >>> 4) | ((int) (lo >>> (8 * j + 6)) & 3) << 4;
-            }
-            out[j] = sc | (long) m << 8;
-        }
+        for (int j = 0; j < 8; j++) out[j] = scaleMinK4(lo, hi, j);
         return out;
+    }
+
+    /** Sub-block j's {@code scale | min << 8} from the 12 scale bytes read as a little-endian long and int. */
+    private static int scaleMinK4(long lo, int hi, int j) {
+        int sc, m;
+        if (j < 4) {
+            sc = (int) (lo >>> (8 * j)) & 63;
+            m = (int) (lo >>> (8 * (j + 4))) & 63;
+        } else {
+            int b = (hi >>> (8 * (j - 4))) & 0xFF;
+            sc = (b & 0xF) | ((int) (lo >>> (8 * (j - 4) + 6)) & 3) << 4;
+            m = (b >>> 4) | ((int) (lo >>> (8 * j + 6)) & 3) << 4;
+        }
+        return sc | m << 8;
     }
 
     private static int u8(MemorySegment seg, long at) {
@@ -307,17 +310,19 @@ final class Blocks {
      */
     private static float dotQ45K(MemorySegment seg, long off, boolean five, float[] x, int xo, int n) {
         FloatVector low = FloatVector.zero(F), high = low;   // two chains: one FMA's latency would bound a single one
-        long[] sm = new long[8];
         int bytes = five ? 176 : 144;
         for (int b = 0; b < n / 256; b++) {
             long base = (off / 256 + b) * bytes, qh = base + 16;
             float d = scale(seg, base), dmin = scale(seg, base + 2);
-            scalesK4(seg, base + 4, sm);
+            long packedLo = seg.get(I64_LE, base + 4);
+            int packedHi = seg.get(I32_LE, base + 12);
             for (int pair = 0; pair < 4; pair++) {
                 long qs = base + (five ? 48 : 16) + pair * 32;
                 int xp = xo + b * 256 + pair * 64;
-                float d1 = d * (sm[2 * pair] & 63), m1 = dmin * (sm[2 * pair] >> 8);
-                float d2 = d * (sm[2 * pair + 1] & 63), m2 = dmin * (sm[2 * pair + 1] >> 8);
+                int sm1 = scaleMinK4(packedLo, packedHi, 2 * pair), sm2 = scaleMinK4(packedLo, packedHi, 2 * pair + 1);
+                // (d·sc)·q − dmin·m as one FMA per lane: the products round once rather than twice
+                FloatVector d1 = FloatVector.broadcast(F, d * (sm1 & 63)), m1 = FloatVector.broadcast(F, -dmin * (sm1 >> 8));
+                FloatVector d2 = FloatVector.broadcast(F, d * (sm2 & 63)), m2 = FloatVector.broadcast(F, -dmin * (sm2 >> 8));
                 for (int l = 0; l < 32; l += L) {
                     ByteVector q = byteChunk(seg, qs + l);
                     ByteVector lo = q.and((byte) 0xF), hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF);
@@ -326,8 +331,8 @@ final class Blocks {
                         lo = lo.or(fifthBit(h, 2 * pair));
                         hi = hi.or(fifthBit(h, 2 * pair + 1));
                     }
-                    low = levels(lo).mul(d1).sub(m1).fma(FloatVector.fromArray(F, x, xp + l), low);
-                    high = levels(hi).mul(d2).sub(m2).fma(FloatVector.fromArray(F, x, xp + 32 + l), high);
+                    low = levels(lo).fma(d1, m1).fma(FloatVector.fromArray(F, x, xp + l), low);
+                    high = levels(hi).fma(d2, m2).fma(FloatVector.fromArray(F, x, xp + 32 + l), high);
                 }
             }
         }
@@ -400,12 +405,13 @@ final class Blocks {
                 for (int l = 0; l < 32; l += L) {
                     long s = sc + l / 16;
                     ByteVector h = byteChunk(seg, qh + l);
-                    for (int g = 0; g < 4; g++) {   // a loop, as in decodeQ6K
-                        ByteVector lo = byteChunk(seg, ql + l + 32 * (g & 1));
-                        if (g >= 2) lo = lo.lanewise(VectorOperators.LSHR, 4);
-                        FloatVector w = sixBits(lo.and((byte) 0xF), h, 2 * g).mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 2 * g));
-                        if ((g & 1) == 0) acc0 = w.fma(FloatVector.fromArray(F, x, xb + l + 32 * g), acc0);
-                        else acc1 = w.fma(FloatVector.fromArray(F, x, xb + l + 32 * g), acc1);
+                    for (int g = 0; g < 2; g++) {   // a loop, as in decodeQ6K; quarters g and g + 2 share their bytes
+                        ByteVector q = byteChunk(seg, ql + l + 32 * g);
+                        FloatVector w0 = sixBits(q.and((byte) 0xF), h, 2 * g).mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 2 * g));
+                        FloatVector w2 = sixBits(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xF), h, 2 * g + 4)
+                                .mul(d * seg.get(ValueLayout.JAVA_BYTE, s + 2 * g + 4));
+                        acc0 = w0.fma(FloatVector.fromArray(F, x, xb + l + 32 * g), acc0);
+                        acc1 = w2.fma(FloatVector.fromArray(F, x, xb + l + 32 * g + 64), acc1);
                     }
                 }
             }
