@@ -16,8 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * noisy/clean mask), minus the pattern's hidden range and the padding keys ({@code attend[b·T + j] == false});
  * padding queries still attend to the visible keys, as in HF LLaDA. Hidden keys inside a span are scored and given
  * probability zero, which the backward pass then carries without a special case. A query with no visible key gets a
- * zero output. Keys are transposed per head so that the score and gradient loops run along the key axis in SIMD
- * lanes.
+ * zero output. The forward transposes the keys per head so that its score loops run along the key axis in SIMD
+ * lanes; the backward is four matrix products per head.
  */
 public final class Attention {
     private Attention() {}
@@ -31,7 +31,9 @@ public final class Attention {
 
     /** Per-thread scratch space, grown on demand and reused across calls. */
     private static final class Scratch {
-        float[] kT = new float[0], vT = new float[0], dkT = new float[0], dvT = new float[0], row = new float[0];
+        float[] kT = new float[0], row = new float[0];                 // the forward's transposed keys and score rows
+        float[] qh = new float[0], kh = new float[0], vh = new float[0], doh = new float[0];   // the backward's heads, [T, hd]
+        float[] dqh = new float[0], dkh = new float[0], dvh = new float[0], ds = new float[0]; // their gradients, dP/dS
         float[] ensure(float[] a, int n) { return a.length >= n ? a : new float[n]; }
     }
 
@@ -199,6 +201,13 @@ public final class Attention {
     /**
      * Writes {@code dq}, {@code dk}, {@code dv} (same layouts as q, k, v) from {@code dout} and the saved
      * probabilities. Work is split by (batch, key/value head), so each key gradient is summed in one fixed order.
+     *
+     * <p>Per head the pass is four matrix products over the whole T × T square, run by {@link MatMul}'s tiles:
+     * {@code dP = dO·Vᵀ}, then {@code dS = P ⊙ (dP − rowsum(P ⊙ dP))·scale} row by row, {@code dQ = dS·K},
+     * {@code dK += dSᵀ·Q}, {@code dV += Pᵀ·dO}. Keys a query does not see (outside its span, in a hole, padding)
+     * have P = 0 and so dS = 0: the squares need no masking, and a causal pattern's upper half costs work but no
+     * care. The products run at the tiles' speed, where a loop over the spans streamed the key rows from L2; they run on
+     * the task's own thread (the tasks already cover every core).
      */
     public static void backward(float[] dq, float[] dk, float[] dv, float[] dout, float[] probs, float[] q, float[] k,
                                 float[] v, AttentionPattern pattern, int B, int T, int H, int KVH, int hd) {
@@ -206,68 +215,48 @@ public final class Attention {
         float scale = (float) (1.0 / Math.sqrt(hd));
         Parallel.forRange(B * KVH, 1, (t0, t1) -> {
             Scratch s = SCRATCH.get();
-            int n = hd * T;
-            s.kT = s.ensure(s.kT, n); s.vT = s.ensure(s.vT, n);
-            s.dkT = s.ensure(s.dkT, n); s.dvT = s.ensure(s.dvT, n);
-            s.row = s.ensure(s.row, TILE * T);
-            float[] kT = s.kT, vT = s.vT, dkT = s.dkT, dvT = s.dvT, ds = s.row;
+            int n = T * hd;
+            s.qh = s.ensure(s.qh, n); s.kh = s.ensure(s.kh, n); s.vh = s.ensure(s.vh, n); s.doh = s.ensure(s.doh, n);
+            s.dqh = s.ensure(s.dqh, n); s.dkh = s.ensure(s.dkh, n); s.dvh = s.ensure(s.dvh, n);
+            s.ds = s.ensure(s.ds, T * T);                                // dP, then dS in place
+            float[] qh = s.qh, kh = s.kh, vh = s.vh, doh = s.doh, dqh = s.dqh, dkh = s.dkh, dvh = s.dvh, ds = s.ds;
             for (int bk = t0; bk < t1; bk++) {
                 int b = bk / KVH, kvh = bk % KVH;
-                transpose(kT, k, b * T * kvd, T, kvd, kvh * hd, hd);
-                transpose(vT, v, b * T * kvd, T, kvd, kvh * hd, hd);
-                java.util.Arrays.fill(dkT, 0, n, 0f);
-                java.util.Arrays.fill(dvT, 0, n, 0f);
-                int[] po = new int[TILE], qo = new int[TILE], lims = new int[TILE], starts = new int[TILE], dsRows = {0, T, 2 * T, 3 * T};
+                gather(kh, k, b * T * kvd + kvh * hd, T, kvd, hd);
+                gather(vh, v, b * T * kvd + kvh * hd, T, kvd, hd);
+                java.util.Arrays.fill(dkh, 0, n, 0f);
+                java.util.Arrays.fill(dvh, 0, n, 0f);
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                    // queries in tiles of TILE, so that each key row of kT, dkT, dvT is loaded once per tile
-                    for (int i0 = 0; i0 < T; i0 += TILE) {
-                        int nq = Math.min(TILE, T - i0), limMax = 0, startMin = T;
-                        for (int t = 0; t < nq; t++) {
-                            int i = i0 + t;
-                            lims[t] = pattern.keyLimit(i, T);
-                            starts[t] = Math.min(pattern.keyStart(i, T), lims[t]);
-                            limMax = Math.max(limMax, lims[t]);
-                            startMin = Math.min(startMin, starts[t]);
-                            po[t] = ((b * H + h) * T + i) * T;
-                            qo[t] = (b * T + i) * qd + h * hd;
-                        }
-                        if (startMin > limMax) startMin = limMax;
-                        // dp_j = dout_i · v_j, then ds_j = p_j (dp_j − Σ_j' p_j' dp_j') · scale (zero where p_j is:
-                        // hidden and padding keys)
-                        if (nq == TILE) scores4(ds, dsRows, dout, qo, vT, T, hd, startMin, limMax, 1f);
-                        else for (int t = 0; t < nq; t++) scores(ds, t * T, dout, qo[t], vT, T, hd, starts[t], lims[t], 1f);
-                        for (int t = 0; t < nq; t++) {
-                            int st = starts[t], len = lims[t] - st;
-                            float dot = dotRow(probs, po[t] + st, ds, t * T + st, len);
-                            softmaxBackward(ds, t * T + st, probs, po[t] + st, len, dot, scale);
-                        }
-                        for (int t = 0; t < nq; t++) {
-                            java.util.Arrays.fill(ds, t * T + startMin, t * T + starts[t], 0f);
-                            java.util.Arrays.fill(ds, t * T + lims[t], t * T + limMax, 0f);
-                        }
-                        int span = limMax - startMin;
-                        if (nq == TILE) {
-                            for (int c = 0; c < hd; c++) tile4(dq, dkT, dvT, kT, ds, probs, q, dout, po, qo, c, T, startMin, limMax);
-                        } else {
-                            for (int t = 0; t < nq; t++) {
-                                for (int c = 0; c < hd; c++) {
-                                    dq[qo[t] + c] = dotRow(kT, c * T + startMin, ds, t * T + startMin, span);
-                                    axpy(dkT, c * T + startMin, q[qo[t] + c], ds, t * T + startMin, span);
-                                    axpy(dvT, c * T + startMin, dout[qo[t] + c], probs, po[t] + startMin, span);
-                                }
-                            }
-                        }
+                    gather(qh, q, b * T * qd + h * hd, T, qd, hd);
+                    gather(doh, dout, b * T * qd + h * hd, T, qd, hd);
+                    int pBase = (b * H + h) * T * T;
+                    MatMul.forwardInTask(ds, doh, vh, T, hd, T);              // dP = dO·Vᵀ
+                    for (int i = 0; i < T; i++) {
+                        int st = Math.min(pattern.keyStart(i, T), pattern.keyLimit(i, T)), len = pattern.keyLimit(i, T) - st;
+                        float dot = dotRow(probs, pBase + i * T + st, ds, i * T + st, len);
+                        // the whole row: P is 0 outside the span, and a stale dP there must not survive
+                        softmaxBackward(ds, i * T, probs, pBase + i * T, T, dot, scale);
                     }
+                    java.util.Arrays.fill(dqh, 0, n, 0f);
+                    MatMul.backwardInputInTask(dqh, ds, kh, T, T, hd);         // dQ = dS·K
+                    MatMul.backwardWeightInTask(dkh, ds, 0, qh, T, T, hd);     // dK += dSᵀ·Q
+                    MatMul.backwardWeightInTask(dvh, probs, pBase, doh, T, T, hd); // dV += Pᵀ·dO
+                    scatter(dq, dqh, b * T * qd + h * hd, T, qd, hd);
                 }
-                for (int j = 0; j < T; j++) {
-                    int o = (b * T + j) * kvd + kvh * hd;
-                    for (int c = 0; c < hd; c++) {
-                        dk[o + c] = dkT[c * T + j];
-                        dv[o + c] = dvT[c * T + j];
-                    }
-                }
+                scatter(dk, dkh, b * T * kvd + kvh * hd, T, kvd, hd);
+                scatter(dv, dvh, b * T * kvd + kvh * hd, T, kvd, hd);
             }
         });
+    }
+
+    /** {@code dst[j·hd + c] = src[base + j·stride + c]}: one head's rows made contiguous. */
+    private static void gather(float[] dst, float[] src, int base, int T, int stride, int hd) {
+        for (int j = 0; j < T; j++) System.arraycopy(src, base + j * stride, dst, j * hd, hd);
+    }
+
+    /** The inverse of {@link #gather}. */
+    private static void scatter(float[] dst, float[] src, int base, int T, int stride, int hd) {
+        for (int j = 0; j < T; j++) System.arraycopy(src, j * hd, dst, base + j * stride, hd);
     }
 
     /** {@code dst[c·T + j] = src[(b·T + j)·stride + off + c]}: one head of one batch row, keys along the lanes. */
@@ -334,46 +323,6 @@ public final class Attention {
         for (; j < lim; j++) ds[so + j] = p[po + j] * (ds[so + j] - dot) * scale;
     }
 
-    /**
-     * Column {@code c} of the backward pass for a full tile of four queries: {@code dq_t[c] = Σ_j ds_t[j]·k_j[c]},
-     * {@code dk_j[c] += Σ_t q_t[c]·ds_t[j]}, {@code dv_j[c] += Σ_t dout_t[c]·p_t[j]}.
-     */
-    private static void tile4(float[] dq, float[] dkT, float[] dvT, float[] kT, float[] ds, float[] probs, float[] q,
-                              float[] dout, int[] po, int[] qo, int c, int T, int start, int lim) {
-        int row = c * T;
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-        FloatVector q0 = FloatVector.broadcast(S, q[qo[0] + c]), q1 = FloatVector.broadcast(S, q[qo[1] + c]);
-        FloatVector q2 = FloatVector.broadcast(S, q[qo[2] + c]), q3 = FloatVector.broadcast(S, q[qo[3] + c]);
-        FloatVector o0 = FloatVector.broadcast(S, dout[qo[0] + c]), o1 = FloatVector.broadcast(S, dout[qo[1] + c]);
-        FloatVector o2 = FloatVector.broadcast(S, dout[qo[2] + c]), o3 = FloatVector.broadcast(S, dout[qo[3] + c]);
-        int j = start;
-        for (; j + L <= lim; j += L) {
-            FloatVector d0 = FloatVector.fromArray(S, ds, j), d1 = FloatVector.fromArray(S, ds, T + j);
-            FloatVector d2 = FloatVector.fromArray(S, ds, 2 * T + j), d3 = FloatVector.fromArray(S, ds, 3 * T + j);
-            FloatVector k = FloatVector.fromArray(S, kT, row + j);
-            a0 = d0.fma(k, a0); a1 = d1.fma(k, a1); a2 = d2.fma(k, a2); a3 = d3.fma(k, a3);
-            FloatVector dk = FloatVector.fromArray(S, dkT, row + j);
-            dk = d0.fma(q0, dk); dk = d1.fma(q1, dk); dk = d2.fma(q2, dk); dk = d3.fma(q3, dk);
-            dk.intoArray(dkT, row + j);
-            FloatVector dv = FloatVector.fromArray(S, dvT, row + j);
-            dv = FloatVector.fromArray(S, probs, po[0] + j).fma(o0, dv);
-            dv = FloatVector.fromArray(S, probs, po[1] + j).fma(o1, dv);
-            dv = FloatVector.fromArray(S, probs, po[2] + j).fma(o2, dv);
-            dv = FloatVector.fromArray(S, probs, po[3] + j).fma(o3, dv);
-            dv.intoArray(dvT, row + j);
-        }
-        float s0 = Simd.sum(a0), s1 = Simd.sum(a1);
-        float s2 = Simd.sum(a2), s3 = Simd.sum(a3);
-        for (; j < lim; j++) {
-            float k = kT[row + j];
-            s0 += ds[j] * k; s1 += ds[T + j] * k; s2 += ds[2 * T + j] * k; s3 += ds[3 * T + j] * k;
-            dkT[row + j] += q[qo[0] + c] * ds[j] + q[qo[1] + c] * ds[T + j] + q[qo[2] + c] * ds[2 * T + j] + q[qo[3] + c] * ds[3 * T + j];
-            dvT[row + j] += dout[qo[0] + c] * probs[po[0] + j] + dout[qo[1] + c] * probs[po[1] + j]
-                    + dout[qo[2] + c] * probs[po[2] + j] + dout[qo[3] + c] * probs[po[3] + j];
-        }
-        dq[qo[0] + c] = s0; dq[qo[1] + c] = s1; dq[qo[2] + c] = s2; dq[qo[3] + c] = s3;
-    }
-
     /** {@code out[oo + c] = Σ_{start<=j<lim} p[po + j]·v[vBase + j·stride + c]} for {@code c < hd}. */
     private static void weightedSum(float[] out, int oo, float[] p, int po, float[] v, int vBase, int stride, int start, int lim, int hd) {
         int c = 0;
@@ -402,16 +351,5 @@ public final class Attention {
         float sum = Simd.sum(acc);
         for (; j < n; j++) sum += a[ao + j] * b[bo + j];
         return sum;
-    }
-
-    /** {@code y[yo + j] += alpha·x[xo + j]} for {@code j < n}. */
-    private static void axpy(float[] y, int yo, float alpha, float[] x, int xo, int n) {
-        if (alpha == 0f) return;
-        FloatVector a = FloatVector.broadcast(S, alpha);
-        int j = 0;
-        for (int bound = S.loopBound(n); j < bound; j += L) {
-            FloatVector.fromArray(S, x, xo + j).fma(a, FloatVector.fromArray(S, y, yo + j)).intoArray(y, yo + j);
-        }
-        for (; j < n; j++) y[yo + j] += alpha * x[xo + j];
     }
 }

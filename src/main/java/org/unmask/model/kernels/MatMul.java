@@ -52,6 +52,19 @@ public final class MatMul {
     /** {@link #forward} with the tiles of one register-file size (tests run both families on any CPU). */
     static void forward(float[] out, int outOff, float[] x, int xOff, Weights w, long wOffset, int T, int K, int N,
                         Tiles tiles) {
+        forward(out, outOff, x, xOff, w, wOffset, T, K, N, tiles, true);
+    }
+
+    /**
+     * {@link #forward} on the calling thread alone, for a caller that is itself one of the {@link Parallel} tasks
+     * (a worker waiting on nested tasks may run a sibling task, which would then share its thread's scratch buffers).
+     */
+    static void forwardInTask(float[] out, float[] x, float[] w, int T, int K, int N) {
+        forward(out, 0, x, 0, new Weights.F32(w, 0, N * K), 0, T, K, N, Tiles.PREFERRED, false);
+    }
+
+    private static void forward(float[] out, int outOff, float[] x, int xOff, Weights w, long wOffset, int T, int K, int N,
+                                Tiles tiles, boolean mayFork) {
         checkDims(T, K, N);
         checkRange("out", out.length, outOff, (long) T * N);
         checkRange("x", x.length, xOff, (long) T * K);
@@ -72,7 +85,7 @@ public final class MatMul {
             }
             q.checkBlocks("a matrix product over rows of " + K, wOffset, K);
         }
-        boolean parallel = readableByWorkers(w);
+        boolean parallel = mayFork && readableByWorkers(w);
         if (T < MIN_TILED_ROWS) {
             forwardRowDots(out, outOff, x, xOff, w, wOffset, T, K, N, parallel);
             return;
@@ -380,6 +393,12 @@ public final class MatMul {
         accumulate(dx, dxOff, K, dy, dyOff, N, 1, rowStrips(w, wOff, K), T, N, K, tiles, true);
     }
 
+    /** {@link #backwardInput} on the calling thread alone (see {@link #forwardInTask}). */
+    static void backwardInputInTask(float[] dx, float[] dy, float[] w, int T, int N, int K) {
+        checkDims(T, K, N);
+        accumulate(dx, 0, K, dy, 0, N, 1, rowStrips(w, 0, K), T, N, K, Tiles.PREFERRED, false);
+    }
+
     /** {@code dW[N,K] += dy[T,N]ᵀ · x[T,K]}. */
     public static void backwardWeight(float[] dw, int dwOff, float[] dy, int dyOff, float[] x, int xOff, int T, int N, int K) {
         backwardWeight(dw, dwOff, dy, dyOff, x, xOff, T, N, K, Tiles.PREFERRED);
@@ -393,6 +412,12 @@ public final class MatMul {
         checkRange("x", x.length, xOff, (long) T * K);
         // C = dW (rows n), A(n, t) = dy[t·N + n], B = x (rows t)
         accumulate(dw, dwOff, K, dy, dyOff, 1, N, rowStrips(x, xOff, K), N, T, K, tiles, true);
+    }
+
+    /** {@link #backwardWeight} on the calling thread alone (see {@link #forwardInTask}). */
+    static void backwardWeightInTask(float[] dw, float[] dy, int dyOff, float[] x, int T, int N, int K) {
+        checkDims(T, K, N);
+        accumulate(dw, 0, K, dy, dyOff, 1, N, rowStrips(x, 0, K), N, T, K, Tiles.PREFERRED, false);
     }
 
     /**

@@ -161,6 +161,16 @@ class KernelGradientTest {
         checkAttention(AttentionPattern.CAUSAL, null, 2, 2, 15, 1, 37, 8);
     }
 
+    @Test
+    void attentionOverRowsLongerThanTheWeightRowProducts() {
+        // 300 keys: the backward's products take the transposed-strip path (more than 256 rows), with tails at 16 and 8 lanes
+        boolean[] attend = new boolean[300];
+        java.util.Arrays.fill(attend, true);
+        attend[3] = attend[299] = false;
+        checkAttention(AttentionPattern.BIDIRECTIONAL, attend, 2, 1, 26, 1, 300, 20);
+        checkAttention(AttentionPattern.blockCausal(32), null, 4, 2, 27, 1, 300, 8);
+    }
+
     private static void checkAttention(AttentionPattern mask, boolean[] attend, int H, int KVH, long seed) {
         checkAttention(mask, attend, H, KVH, seed, 2, 6, 4);
     }
