@@ -19,15 +19,18 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code unmask eval samples}: generates samples with a model and judges them with an autoregressive one: the judge's
- * perplexity of the generated tokens, and their unigram entropy (so that repetition cannot pass for quality).
+ * perplexity of the generated tokens, and their unigram entropy (so that repetition cannot pass for quality); without
+ * a judge, the samples and their entropy.
  */
 @Command(name = "samples", mixinStandardHelpOptions = true,
-        description = "Generate --count samples and judge them with an autoregressive model (perplexity, unigram entropy).")
+        description = "Generate --count samples and judge them with an autoregressive model (perplexity, unigram entropy;"
+                + " without --judge, the entropy only).")
 public final class EvalSamplesCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "The model that writes (a model directory or ORG/NAME[@REV]).")
     Path modelDir;
 
-    @Option(names = "--judge", required = true, paramLabel = "DIR", description = "The autoregressive model that judges (e.g. an 'ar' training run).")
+    @Option(names = "--judge", paramLabel = "DIR", description = "The autoregressive model that judges (e.g. an 'ar' training run);"
+            + " without one, the samples and their unigram entropy only.")
     Path judgeDir;
 
     @Option(names = "--count", defaultValue = "32", description = "Samples (default: ${DEFAULT-VALUE}); sample j uses --seed + j.")
@@ -50,8 +53,8 @@ public final class EvalSamplesCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         if (count < 1 || genLength < 1 || batch < 1) throw new IllegalArgumentException("--count, --gen-length and --batch must be positive");
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        UnmaskModel model = ModelDirs.load(modelDir), judge = ModelDirs.load(judgeDir);
-        if (judge.config().vocabSize() != model.config().vocabSize())
+        UnmaskModel model = ModelDirs.load(modelDir), judge = judgeDir == null ? null : ModelDirs.load(judgeDir);
+        if (judge != null && judge.config().vocabSize() != model.config().vocabSize())
             throw new IllegalArgumentException("--judge " + judgeDir + " has a vocabulary of " + judge.config().vocabSize()
                     + " tokens, the model " + model.config().vocabSize() + ": the judge must share the model's tokenizer");
         int[] ids = model.encodePrompt(prompt);
@@ -72,6 +75,15 @@ public final class EvalSamplesCommand implements Callable<Integer> {
             }
             err.printf("generated %d/%d%n", samples.size(), count);
             err.flush();
+        }
+        if (judge == null) {
+            for (int k = 0; k < samples.size(); k++)
+                out.printf(Locale.ROOT, "sample %d (seed %d): %s%n", k, sampling.seed + k, texts.get(k).replace("\n", " / "));
+            out.printf(Locale.ROOT, "samples %d tokens %d%n", samples.size(), samples.stream().mapToLong(t -> t.length).sum());
+            out.printf(Locale.ROOT, "unigram_entropy_bits %.4f%n", SampleJudge.unigramEntropyBits(samples));
+            out.printf(Locale.ROOT, "distinct_tokens %d%n", SampleJudge.distinct(samples));
+            out.flush();
+            return 0;
         }
         SampleJudge.Verdict all = SampleJudge.judge(judge.denoiser(), prompts, samples);
         for (int k = 0; k < samples.size(); k++) {

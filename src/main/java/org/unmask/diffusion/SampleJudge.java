@@ -57,7 +57,8 @@ public final class SampleJudge {
         return h;
     }
 
-    private static int distinct(List<int[]> samples) {
+    /** How many different token ids {@code samples} use. */
+    public static int distinct(List<int[]> samples) {
         Map<Integer, Boolean> seen = new HashMap<>();
         for (int[] s : samples) for (int t : s) seen.put(t, true);
         return seen.size();

@@ -19,6 +19,10 @@ class EvalSamplesCommandTest {
         return new String[] {Integer.toString(code), out.toString(), err.toString()};
     }
 
+    private static String line(String out, String prefix) {
+        return out.lines().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow();
+    }
+
     @Test void judgesEverySampleAndSampleKDoesNotDependOnTheBatching(@TempDir Path tmp) throws Exception {
         Path m = DemoCommandTest.shippedStyleModel(tmp.resolve("m"));
         String[] a = run("eval", "samples", "--model", m.toString(), "--judge", m.toString(), "--count", "3", "--gen-length", "8",
@@ -29,6 +33,14 @@ class EvalSamplesCommandTest {
         String[] b = run("eval", "samples", "--model", m.toString(), "--judge", m.toString(), "--count", "3", "--gen-length", "8",
                 "--batch", "3", "--temperature", "1.0", "--block-length", "4");
         assertThat(b[1]).isEqualTo(a[1]);
+
+        // without a judge: the same samples, their entropy, no perplexity
+        String[] c = run("eval", "samples", "--model", m.toString(), "--count", "3", "--gen-length", "8",
+                "--batch", "2", "--temperature", "1.0", "--block-length", "4");
+        assertThat(c[0]).as(c[2]).isEqualTo("0");
+        assertThat(c[1]).doesNotContain("perplexity").contains("samples 3 tokens 24");
+        assertThat(line(c[1], "unigram_entropy_bits")).isEqualTo(line(a[1], "unigram_entropy_bits"));
+        assertThat(line(c[1], "sample 1 ")).isEqualTo(line(a[1], "sample 1 ").replaceAll(", judge perplexity [0-9.]+", ""));
 
         String[] bad = run("eval", "samples", "--model", m.toString(), "--judge", tmp.resolve("none").toString());
         assertThat(bad[0]).isNotEqualTo("0");
