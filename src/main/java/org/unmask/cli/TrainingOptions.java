@@ -45,6 +45,9 @@ final class TrainingOptions {
     @Option(names = "--val-windows", defaultValue = "32", description = "Held-out sequences evaluated (default: ${DEFAULT-VALUE}).") int valWindows;
     @Option(names = "--val-grid", defaultValue = "" + Elbo.DEFAULT_GRID, description = "Masking rates t=(k-0.5)/K of the validation ELBO (default: ${DEFAULT-VALUE}).") int valGrid;
     @Option(names = "--resume", description = "Continue the run in --out exactly where its last checkpoint left it.") boolean resume;
+    @Option(names = "--ema", paramLabel = "DECAY", description = "Also keep an exponential moving average of the weights with this"
+            + " decay per step (e.g. 0.999), validated beside them and saved as the model directory OUT/ema (default: none, or on"
+            + " --resume the checkpoint's).") Double ema;
     @Option(names = "--cache", paramLabel = "DIR", description = "Cache of tokenised corpora and trained tokenizers (default: $UNMASK_CACHE or ~/.cache/unmask).") Path cache;
     @Option(names = "--log-every", defaultValue = "10s", paramLabel = "DURATION", description = "Interval of plain log lines when not on a terminal (default: ${DEFAULT-VALUE}).") String logEvery;
 

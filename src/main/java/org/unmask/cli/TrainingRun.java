@@ -7,6 +7,7 @@ import org.unmask.train.Objective;
 import org.unmask.train.Reporter;
 import org.unmask.train.TrainOptions;
 import org.unmask.train.Trainer;
+import org.unmask.train.TrainerState;
 import org.unmask.train.Validation;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -35,6 +36,8 @@ final class TrainingRun {
         };
         Trainer trainer = new Trainer(model, obj, source, validation, dir, topts, reporter);
         holder[0] = trainer;
+        double ema = options.ema != null ? options.ema : options.resume ? TrainerState.read(dir).emaDecay() : 0;
+        if (ema > 0) trainer.averageWeights(ema);
         if (options.resume) {
             trainer.resume();
             err.printf(Locale.ROOT, "resuming %s at step %d (%s of training so far)%n", dir, trainer.step(), DurationParser.format(trainer.elapsedBefore()));

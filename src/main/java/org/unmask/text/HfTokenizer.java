@@ -228,9 +228,9 @@ public final class HfTokenizer implements Tokenizer {
             throw new IllegalArgumentException(first.size() + " first sequences but " + second.size() + " second ones");
         TruncationPadding.Truncation t = truncationPadding.truncation();
         List<int[]> a = new ArrayList<>(first.size()), b = second == null ? null : new ArrayList<>(second.size());
+        // the library tokenizes every sequence only as far as truncation looks, except the first under OnlySecond
+        boolean early = t != null && !t.strategy().equals("OnlySecond");
         for (int i = 0; i < first.size(); i++) {
-            // the library tokenizes every sequence only as far as truncation looks, except the first under OnlySecond
-            boolean early = t != null && !t.strategy().equals("OnlySecond");
             a.add(early ? encodeForTruncation(first.get(i), t) : encode(first.get(i), false));
             if (b != null) b.add(t != null ? encodeForTruncation(second.get(i), t) : encode(second.get(i), false));
         }

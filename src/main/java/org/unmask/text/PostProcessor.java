@@ -40,8 +40,9 @@ sealed interface PostProcessor {
         private final IntList ids, types;
 
         Builder(Part a, Part b) {
-            ids = new IntList(a.ids().length + (b == null ? 0 : b.ids().length) + 4);
-            types = new IntList(ids.size());
+            int capacity = a.ids().length + (b == null ? 0 : b.ids().length) + 4;
+            ids = new IntList(capacity);
+            types = new IntList(capacity);
         }
 
         void append(int[] part, int type) {

@@ -42,6 +42,15 @@ public final class RunCheckpoint {
      * (tokenizer, metrics); refuses to save a model with NaN or infinite parameters.
      */
     public static void save(Path dir, TrainableModel model, AdamW optimizer, TrainerState state, MetricsLog metrics) throws IOException {
+        save(dir, model, optimizer, null, state, metrics);
+    }
+
+    /**
+     * The same with the run's weight average ({@code ema}, null for none), written as a model directory of its own
+     * in {@code dir/ema} (config, float32 weights, the run's tokenizer).
+     */
+    public static void save(Path dir, TrainableModel model, AdamW optimizer, WeightAverage ema, TrainerState state,
+                            MetricsLog metrics) throws IOException {
         float[] values = model.parameters().values();
         for (int i = 0; i < values.length; i++)
             if (!Float.isFinite(values[i]))
@@ -53,6 +62,11 @@ public final class RunCheckpoint {
             SafetensorsWriter.writeF32(tmp.resolve(OPTIMIZER), Map.of("m", optimizer.m(), "v", optimizer.v()),
                     Map.of("m", new long[] {n}, "v", new long[] {n}));
             if (metrics != null) metrics.copyInto(tmp);
+            if (ema != null) {
+                Path e = Files.createDirectory(tmp.resolve(WeightAverage.DIR));
+                Checkpoint.write(e, model.config(), ema.tensors(model.tensors(), values), DType.F32, SHARD_BYTES);
+                if (Files.isRegularFile(dir.resolve(TOKENIZER))) Files.copy(dir.resolve(TOKENIZER), e.resolve(TOKENIZER));
+            }
             state.write(tmp);
         });
     }
@@ -72,7 +86,7 @@ public final class RunCheckpoint {
     }
 
     private static boolean regenerated(String name) {
-        return name.equals(CONFIG) || name.equals(OPTIMIZER) || name.equals(TrainerState.FILE)
+        return name.equals(CONFIG) || name.equals(OPTIMIZER) || name.equals(TrainerState.FILE) || name.equals(WeightAverage.DIR)
                 || name.equals(MetricsLog.JSONL) || name.equals(MetricsLog.SVG)
                 || (name.startsWith("model") && (name.endsWith(".safetensors") || name.endsWith(".index.json")));
     }
@@ -104,6 +118,17 @@ public final class RunCheckpoint {
     }
 
     /**
+     * Loads the weight average a checkpoint saved into {@code ema}, or starts it again at the model's weights when
+     * the checkpoint has none (a run that begins to average on resuming).
+     */
+    public static void restoreAverage(Path dir, TrainableModel model, WeightAverage ema) throws IOException {
+        Path e = dir.resolve(WeightAverage.DIR);
+        float[] target = model.parameters().values().clone();
+        if (Files.isDirectory(e)) loadWeights(e, model.parameters(), target, java.util.Set.of());
+        ema.restore(target);
+    }
+
+    /**
      * Loads the weights of the model directory {@code dir} (a run directory or any Hugging Face directory of the same
      * shapes, F32 or BF16) into {@code model}; errors name the directory and the tensor.
      */
@@ -113,7 +138,11 @@ public final class RunCheckpoint {
 
     /** The same, leaving the tensors named in {@code fresh} as initialised when the directory does not have them. */
     public static void loadWeights(Path dir, TrainableModel model, java.util.Set<String> fresh) throws IOException {
-        Parameters p = model.parameters();
+        loadWeights(dir, model.parameters(), model.parameters().values(), fresh);
+    }
+
+    /** The weights of {@code dir} into {@code target}, laid out as {@code p}'s values. */
+    private static void loadWeights(Path dir, Parameters p, float[] target, java.util.Set<String> fresh) throws IOException {
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             Map<String, Weights> tensors = ckpt.tensors();
             for (Parameters.Parameter t : p.list()) {
@@ -121,7 +150,7 @@ public final class RunCheckpoint {
                 if (w == null && fresh.contains(t.name())) continue;
                 if (w == null) throw new IOException(dir + ": checkpoint lacks tensor " + t.name());
                 if (w.size() != t.size()) throw new IOException(dir + ": tensor " + t.name() + " has " + w.size() + " elements, expected " + t.size());
-                w.toFloat(0, p.values(), t.offset(), t.size());
+                w.toFloat(0, target, t.offset(), t.size());
             }
         }
     }

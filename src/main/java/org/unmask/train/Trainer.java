@@ -14,8 +14,8 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * The training loop: micro-batches → objective → forward/backward → NaN check → clip → AdamW, with periodic
- * validation and atomic checkpoints. Everything random comes from generators saved in the checkpoint, so a resumed
+ * The training loop: micro-batches → objective → forward/backward → NaN check → clip → AdamW (→ weight average),
+ * with periodic validation and atomic checkpoints. Everything random comes from generators saved in the checkpoint, so a resumed
  * run repeats exactly the steps an uninterrupted run would have taken.
  */
 public final class Trainer {
@@ -46,6 +46,7 @@ public final class Trainer {
     private double lrScale = 1.0;
     private long attempts;
     private GradientHook hook;
+    private WeightAverage ema;
     private volatile boolean stopRequested;
 
     /**
@@ -87,9 +88,19 @@ public final class Trainer {
     /** Asks the loop to save and stop after the current step (from a shutdown hook). */
     public void requestStop() { stopRequested = true; }
 
+    /**
+     * Keeps an exponential moving average of the weights with {@code decay} per step ({@link WeightAverage}),
+     * validated beside the weights and saved in the run's {@code ema} directory. Call before {@link #resume}, which
+     * then restores the checkpoint's average (or starts one at its weights).
+     */
+    public void averageWeights(double decay) {
+        ema = new WeightAverage(decay, model.parameters().values());
+    }
+
     /** Continues from the checkpoint in the run directory. */
     public void resume() throws IOException {
         TrainerState s = RunCheckpoint.restore(dir, model, optimizer);
+        if (ema != null) RunCheckpoint.restoreAverage(dir, model, ema);
         if (!s.objective().equals(objective.name()))
             throw new IOException(dir + ": the checkpoint was trained with the '" + s.objective() + "' objective, not '" + objective.name() + "'");
         apply(s);
@@ -121,7 +132,7 @@ public final class Trainer {
     private TrainerState state(long elapsedMillis) {
         return new TrainerState(step, tokensSeen, elapsedMillis, objective.name(), options.seed(), rng.state(), data.state(),
                 schedule, lrScale, nanSkipped, nanInARow, nanRecoveries, options.anneal().steps(), options.budget(),
-                objective.maskRates());
+                objective.maskRates(), ema == null ? 0 : ema.decay());
     }
 
     /** Trains until the budget is spent or a stop is requested; saves at the end. */
@@ -161,6 +172,7 @@ public final class Trainer {
             }
             optimizer.step(lr);
             step++;
+            if (ema != null) ema.update(p.values(), step);
             nanInARow = 0;
             tokensSeen += tokens;
             windowTokens += tokens;
@@ -214,14 +226,26 @@ public final class Trainer {
         rec.put("val_bpt", v.bitsPerToken());
         rec.put("val_ppl", v.perplexity());
         rec.put("val_bound", v.bound());
+        NllEstimate averaged = null;
+        if (ema != null) {   // the average through the same model: its values swapped in for the evaluation
+            float[] values = model.parameters().values(), own = values.clone();
+            System.arraycopy(ema.values(), 0, values, 0, values.length);
+            try {
+                averaged = diffusionValidation ? validation.diffusionElbo(LogitShift.apply(model)) : validation.autoregressiveNll(model);
+            } finally {
+                System.arraycopy(own, 0, values, 0, values.length);
+            }
+            rec.put("val_bpt_ema", averaged.bitsPerToken());
+        }
         try {
             metrics.writePlot(dir);   // the curve beside the checkpoint stays current between saves
         } catch (IOException e) {
             reporter.message("could not update " + dir.resolve(MetricsLog.SVG) + ": " + e.getMessage());
         }
-        reporter.message(String.format(Locale.ROOT, "validation at step %d: %.4f bits/token, perplexity %s %.2f (%s, %d tokens)",
+        reporter.message(String.format(Locale.ROOT, "validation at step %d: %.4f bits/token, perplexity %s %.2f (%s, %d tokens)%s",
                 step, v.bitsPerToken(), v.bound() ? "<=" : "=", v.perplexity(),
-                v.bound() ? "diffusion ELBO" : "exact AR NLL", v.tokens()));
+                v.bound() ? "diffusion ELBO" : "exact AR NLL", v.tokens(),
+                averaged == null ? "" : String.format(Locale.ROOT, "; weight average (ema) %.4f", averaged.bitsPerToken())));
         return v;
     }
 
@@ -233,6 +257,7 @@ public final class Trainer {
             throw new IllegalStateException("training diverged: " + skipped + " non-finite steps and " + nanRecoveries
                     + " recoveries; the last good checkpoint is in " + dir);
         TrainerState s = RunCheckpoint.restore(dir, model, optimizer);
+        if (ema != null) RunCheckpoint.restoreAverage(dir, model, ema);
         apply(s);
         nanSkipped = skipped;
         nanRecoveries = recoveries;
@@ -244,7 +269,7 @@ public final class Trainer {
     }
 
     private void save(long elapsedMillis) throws IOException {
-        RunCheckpoint.save(dir, model, optimizer, state(elapsedMillis), metrics);
+        RunCheckpoint.save(dir, model, optimizer, ema, state(elapsedMillis), metrics);
     }
 
     private Duration elapsed(long startedNanos) {

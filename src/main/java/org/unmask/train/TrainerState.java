@@ -18,12 +18,14 @@ import java.nio.file.Path;
  * the masking generator, the data position, the learning-rate schedule and scale, the NaN counters, and the length of
  * the attention anneal (0 when there is none), the run's budget (so that a bare {@code --resume} finishes the run it
  * names; null in checkpoints written before it was saved), and the interval the masking rates are drawn from (so that
- * a resumed run keeps it when the default changes; null for AR runs and older checkpoints).
+ * a resumed run keeps it when the default changes; null for AR runs and older checkpoints), and the decay of the
+ * weight average ({@link WeightAverage}; 0 when the run keeps none).
  */
 public record TrainerState(
         long step, long tokensSeen, long elapsedMillis, String objective, long seed,
         long[] rng, JsonNode data, LrSchedule schedule, double lrScale,
-        long nanSkipped, int nanInARow, int nanRecoveries, long annealSteps, Budget budget, double[] maskRates) {
+        long nanSkipped, int nanInARow, int nanRecoveries, long annealSteps, Budget budget, double[] maskRates,
+        double emaDecay) {
 
     /** File name inside a checkpoint directory. */
     public static final String FILE = "trainer_state.json";
@@ -50,6 +52,7 @@ public record TrainerState(
         n.put("lr_scale", lrScale);
         n.put("anneal_steps", annealSteps);
         if (maskRates != null) n.putArray("mask_rates").add(maskRates[0]).add(maskRates[1]);
+        if (emaDecay > 0) n.put("ema_decay", emaDecay);
         if (budget != null) {
             ObjectNode b = n.putObject("budget");
             if (budget.maxSteps() > 0) b.put("max_steps", budget.maxSteps());
@@ -88,7 +91,7 @@ public record TrainerState(
                     schedule, field(n, "lr_scale").asDouble(), field(nan, "skipped_steps").asLong(),
                     field(nan, "in_a_row").asInt(), field(nan, "recoveries").asInt(),
                     n.path("anneal_steps").asLong(0),   // absent in checkpoints written before annealing existed
-                    budget(n.get("budget")), maskRates(n.get("mask_rates")));
+                    budget(n.get("budget")), maskRates(n.get("mask_rates")), emaDecay(n.get("ema_decay")));
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
@@ -100,6 +103,14 @@ public record TrainerState(
         if (!r.isArray() || r.size() != 2 || !r.get(0).isNumber() || !r.get(1).isNumber())
             throw new IllegalArgumentException("field 'mask_rates' must be [low, high], got " + r);
         return new double[]{r.get(0).asDouble(), r.get(1).asDouble()};
+    }
+
+    /** The saved decay of the weight average, 0 when the run keeps none. */
+    private static double emaDecay(JsonNode d) {
+        if (d == null || d.isNull()) return 0;
+        if (!d.isNumber() || !(d.asDouble() > 0 && d.asDouble() < 1))
+            throw new IllegalArgumentException("field 'ema_decay' must be a number in (0, 1), got " + d);
+        return d.asDouble();
     }
 
     /** The saved budget, or null when the checkpoint predates it. */

@@ -191,6 +191,48 @@ class TrainerTest {
         for (var e : pa.entrySet()) assertThat(pb.get(e.getKey())).as(e.getKey()).containsExactly(e.getValue());
     }
 
+    @Test void theWeightAverageFollowsItsRecurrenceIsValidatedAndResumesExactly() throws IOException {
+        int n = 12;
+        double decay = 0.8;
+        TrainOptions o = options(Budget.steps(n), 1, 6);
+        Path straight = tmp.resolve("ema-straight");
+        Trainer a = trainer(straight, new DiffusionObjective(MASK), o, 5);
+        a.averageWeights(decay);
+        assertThat(a.run().steps()).isEqualTo(n);
+        // the same run one step per process ("Ctrl-C" after each step, then --resume): the weights after each step,
+        // from which the average is recomputed by its definition
+        double[] avg = flatten(RunCheckpoint.snapshot(Transformer.randomInit(CONFIG, 5)));
+        Path stepwise = tmp.resolve("ema-stepwise");
+        for (int k = 1; k <= n; k++) {
+            Trainer t = trainer(stepwise, new DiffusionObjective(MASK), options(Budget.steps(n), 1, 0), 5);
+            t.averageWeights(decay);
+            if (k > 1) t.resume();
+            t.setGradientHook((attempt, grads) -> t.requestStop());
+            t.run();
+            double[] w = flatten(RunCheckpoint.snapshot(loadModel(stepwise)));
+            double d = Math.min(decay, (1.0 + k) / (10.0 + k));
+            for (int i = 0; i < avg.length; i++) avg[i] += (1 - d) * (w[i] - avg[i]);
+        }
+        double[] saved = flatten(RunCheckpoint.snapshot(loadModel(straight.resolve(WeightAverage.DIR))));
+        assertThat(saved.length).isEqualTo(avg.length);
+        for (int i = 0; i < avg.length; i++) assertThat(saved[i]).as("average %d", i).isCloseTo(avg[i], org.assertj.core.data.Offset.offset(1e-5));
+        // the resumed stepwise run kept its own average exactly as the uninterrupted one
+        double[] resumed = flatten(RunCheckpoint.snapshot(loadModel(stepwise.resolve(WeightAverage.DIR))));
+        assertThat(resumed).containsExactly(saved);
+        assertThat(TrainerState.read(straight).emaDecay()).isEqualTo(decay);
+        // validated beside the weights, and different from them
+        List<Double> raw = column(straight, "val_bpt"), averaged = column(straight, "val_bpt_ema");
+        assertThat(averaged).hasSameSizeAs(raw).isNotEmpty();
+        assertThat(averaged.getLast()).isNotEqualTo(raw.getLast());
+    }
+
+    static double[] flatten(Map<String, float[]> tensors) {
+        int n = tensors.values().stream().mapToInt(a -> a.length).sum(), at = 0;
+        double[] out = new double[n];
+        for (float[] a : tensors.values()) for (float v : a) out[at++] = v;
+        return out;
+    }
+
     static List<Double> column(Path dir, String field) throws IOException {
         List<Double> out = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();

@@ -234,7 +234,7 @@ public final class Attention {
                     for (int i = 0; i < T; i++) {
                         int st = Math.min(pattern.keyStart(i, T), pattern.keyLimit(i, T)), len = pattern.keyLimit(i, T) - st;
                         float dot = dotRow(probs, pBase + i * T + st, ds, i * T + st, len);
-                        // the whole row: P is 0 outside the span, and a stale dP there must not survive
+                        // the whole row, so that dS = P·(…) is 0 wherever the query does not see the key
                         softmaxBackward(ds, i * T, probs, pBase + i * T, T, dot, scale);
                     }
                     java.util.Arrays.fill(dqh, 0, n, 0f);
