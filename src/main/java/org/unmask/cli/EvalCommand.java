@@ -60,6 +60,10 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "" + Elbo.DEFAULT_SEED, description = "Seed of the fixed mask choices (default: ${DEFAULT-VALUE}, as train's validation).")
     long seed;
 
+    @Option(names = "--by-rate", description = "Also print the bound's integrand: the mean cross-entropy of a masked token "
+            + "at each masking rate t of the grid (the bound is their average).")
+    boolean byRate;
+
     @Option(names = "--objective", paramLabel = "diffusion|ar", converter = Converters.Objective.class,
             description = "How the model was trained: 'diffusion' scores the ELBO (a bound), 'ar' the exact next-token NLL "
                     + "with a causal mask (default: the objective in the run's trainer_state.json, else diffusion).")
@@ -95,11 +99,17 @@ public final class EvalCommand implements Callable<Integer> {
         boolean ar = autoregressive();
         err.printf("scoring %d windows of up to %d tokens (%s)%n", v.windows(), len, ar ? "exact next-token NLL" : "ELBO, " + grid + " grid points");
         err.flush();
-        NllEstimate e = ar ? v.autoregressiveNll(model) : v.diffusionElbo(model);
+        if (ar && byRate) throw new IllegalArgumentException("--by-rate needs a diffusion model: an autoregressive model has no masking rate");
+        Elbo.Curve curve = ar ? null : v.diffusionCurve(model);
+        NllEstimate e = ar ? v.autoregressiveNll(model) : curve.bound();
         out.printf("chunks %d tokens %d%n", v.windows(), e.tokens());
         out.printf(Locale.ROOT, "%s %.6f%n", ar ? "nll_nats_per_token" : "nll_bound_nats_per_token", e.natsPerToken());
         out.printf(Locale.ROOT, "bits_per_token %.6f%n", e.bitsPerToken());
         out.printf(Locale.ROOT, "%s %.4f%n", ar ? "perplexity" : "perplexity_bound", e.perplexity());
+        if (byRate) {
+            for (int k = 0; k < grid; k++)
+                out.printf(Locale.ROOT, "t %.4f bits_per_masked_token %.6f%n", curve.t()[k], curve.natsPerMaskedToken()[k] / Math.log(2));
+        }
         out.flush();
         return 0;
     }

@@ -30,15 +30,27 @@ public final class Elbo {
 
     private Elbo() {}
 
+    /**
+     * The bound with its integrand: {@code natsPerMaskedToken[k]} is the mean cross-entropy of a masked token at
+     * masking rate {@code t[k]} (the windows weighted by their scored tokens), and the bound is their average, so the
+     * curve shows which masking rates a model pays for.
+     */
+    public record Curve(NllEstimate bound, double[] t, double[] natsPerMaskedToken) {}
+
     /** The bound per scored token over {@code sequences}, with {@code grid} points and {@code rowsPerForward} rows per forward. */
     public static NllEstimate estimate(Denoiser model, List<ScoredSequence> sequences, int grid, int rowsPerForward, long seed) {
+        return curve(model, sequences, grid, rowsPerForward, seed).bound();
+    }
+
+    /** {@link #estimate} together with its value at every grid point. */
+    public static Curve curve(Denoiser model, List<ScoredSequence> sequences, int grid, int rowsPerForward, long seed) {
         if (grid <= 0) throw new IllegalArgumentException("the t grid needs at least one point, got " + grid);
         if (rowsPerForward <= 0) throw new IllegalArgumentException("rows per forward must be positive, got " + rowsPerForward);
         if (sequences.isEmpty()) throw new IllegalArgumentException("nothing to score");
         int vocab = model.config().embeddingSize();
         ForwardProcess noise = new ForwardProcess(model.config().maskTokenId());
         int blockSize = model.config().blockSize();
-        Batch batch = new Batch(model, vocab, rowsPerForward, blockSize > 0 ? AttentionPattern.noisyClean(blockSize) : null);
+        Batch batch = new Batch(model, vocab, rowsPerForward, blockSize > 0 ? AttentionPattern.noisyClean(blockSize) : null, grid);
         long tokens = 0;
         for (int w = 0; w < sequences.size(); w++) {
             ScoredSequence s = sequences.get(w);
@@ -48,24 +60,32 @@ public final class Elbo {
             tokens += L;
             for (int k = 0; k < grid; k++) {
                 if (blockSize > 0) {
-                    addBlocks(batch, noise, s, blockSize, (k + 0.5) / grid, new SplittableRandom(streamSeed(seed, w, k)), grid);
+                    addBlocks(batch, noise, s, blockSize, k, new SplittableRandom(streamSeed(seed, w, k)), grid);
                     continue;
                 }
                 int l = Math.max(1, Math.min(L, (int) Math.ceil((k + 0.5) / grid * L)));
                 int[] noisy = s.tokens().clone();
                 int[] masked = noise.maskExactly(noisy, s.promptLength(), noisy.length, l, new SplittableRandom(streamSeed(seed, w, k)));
-                batch.add(noisy, masked, s.tokens(), (double) L / l / grid);
+                batch.add(k, noisy, masked, s.tokens(), (double) L / l / grid);
             }
         }
-        return new NllEstimate(batch.finish() / tokens, tokens, true);
+        double[] byPoint = batch.finish(), t = new double[grid], perMasked = new double[grid];
+        double total = 0;
+        for (int k = 0; k < grid; k++) {
+            total += byPoint[k];
+            t[k] = (k + 0.5) / grid;
+            perMasked[k] = byPoint[k] * grid / tokens;
+        }
+        return new Curve(new NllEstimate(total / tokens, tokens, true), t, perMasked);
     }
 
     /**
      * One grid point of the block bound: every block masks ⌈t·n_b⌉ of its n_b scored tokens (weight n_b/l_b), and the
      * row is the noisy copy followed by the clean one.
      */
-    private static void addBlocks(Batch batch, ForwardProcess noise, ScoredSequence s, int blockSize, double t,
+    private static void addBlocks(Batch batch, ForwardProcess noise, ScoredSequence s, int blockSize, int k,
                                   SplittableRandom rng, int grid) {
+        double t = (k + 0.5) / grid;
         int[] clean = s.tokens();
         int n = clean.length;
         int[] noisy = clean.clone();
@@ -83,7 +103,7 @@ public final class Elbo {
         }
         int[] row = java.util.Arrays.copyOf(noisy, 2 * n);
         System.arraycopy(clean, 0, row, n, n);
-        batch.add(row, java.util.Arrays.copyOf(masked, count), clean, java.util.Arrays.copyOf(weight, count));
+        batch.add(k, row, java.util.Arrays.copyOf(masked, count), clean, java.util.Arrays.copyOf(weight, count));
     }
 
     /** The seed of grid point k of sequence w: distinct streams, independent of batching. */
@@ -91,7 +111,7 @@ public final class Elbo {
         return (seed * 0x9E3779B97F4A7C15L + w) * 0xC2B2AE3D27D4EB4FL + k;
     }
 
-    /** Rows of equal length gathered into one forward pass; accumulates Σ weight·CE over the masked rows. */
+    /** Rows of equal length gathered into one forward pass; accumulates Σ weight·CE over the masked rows, per grid point. */
     private static final class Batch {
         final Denoiser model;
         final int vocab, capacity;
@@ -99,23 +119,25 @@ public final class Elbo {
         final List<int[]> masked = new ArrayList<>();
         final List<int[]> clean = new ArrayList<>();
         final List<double[]> weights = new ArrayList<>();
+        final List<Integer> points = new ArrayList<>();
         final AttentionPattern pattern;   // null: the model's own attention
-        double total;
+        final double[] totals;
 
-        Batch(Denoiser model, int vocab, int capacity, AttentionPattern pattern) {
+        Batch(Denoiser model, int vocab, int capacity, AttentionPattern pattern, int grid) {
             this.model = model; this.vocab = vocab; this.capacity = capacity; this.pattern = pattern;
+            this.totals = new double[grid];
         }
 
-        void add(int[] noisy, int[] maskedAt, int[] target, double weight) {
+        void add(int point, int[] noisy, int[] maskedAt, int[] target, double weight) {
             double[] w = new double[maskedAt.length];
             java.util.Arrays.fill(w, weight);
-            add(noisy, maskedAt, target, w);
+            add(point, noisy, maskedAt, target, w);
         }
 
-        /** A row whose masked positions {@code maskedAt[i]} carry weights {@code weight[i]}. */
-        void add(int[] noisy, int[] maskedAt, int[] target, double[] weight) {
+        /** A row of grid point {@code point} whose masked positions {@code maskedAt[i]} carry weights {@code weight[i]}. */
+        void add(int point, int[] noisy, int[] maskedAt, int[] target, double[] weight) {
             if (!rows.isEmpty() && rows.getFirst().length != noisy.length) flush();
-            rows.add(noisy); masked.add(maskedAt); clean.add(target); weights.add(weight);
+            rows.add(noisy); masked.add(maskedAt); clean.add(target); weights.add(weight); points.add(point);
             if (rows.size() == capacity) flush();
         }
 
@@ -143,11 +165,11 @@ public final class Elbo {
                     double nll = -Likelihood.logSoftmax(logits, q++ * vocab, vocab, clean.get(j)[m[i]]);
                     ce += uniform ? nll : w[i] * nll;
                 }
-                total += uniform && w.length > 0 ? w[0] * ce : ce;
+                totals[points.get(j)] += uniform && w.length > 0 ? w[0] * ce : ce;
             }
-            rows.clear(); masked.clear(); clean.clear(); weights.clear();
+            rows.clear(); masked.clear(); clean.clear(); weights.clear(); points.clear();
         }
 
-        double finish() { flush(); return total; }
+        double[] finish() { flush(); return totals; }
     }
 }

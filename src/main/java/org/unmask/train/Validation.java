@@ -77,6 +77,11 @@ public final class Validation {
         return Elbo.estimate(model, sequences, grid, rowsPerForward, seed);
     }
 
+    /** {@link #diffusionElbo} with its value at each masking rate of the grid. */
+    public Elbo.Curve diffusionCurve(Denoiser model) {
+        return Elbo.curve(model, sequences, grid, rowsPerForward, seed);
+    }
+
     /** The exact autoregressive NLL per predicted token. */
     public NllEstimate autoregressiveNll(Denoiser model) {
         return NextTokenNll.estimate(model, sequences);

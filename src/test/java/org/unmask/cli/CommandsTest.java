@@ -21,6 +21,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -128,7 +129,7 @@ class CommandsTest {
         Path corpus = dir.resolve("c.txt");
         Files.writeString(corpus, "abcdefghij".repeat(10));
         EvalCommand e = parse(new EvalCommand(), "--model", dir.toString(), "--corpus", corpus.toString(), "--seq-len", "32",
-                "--grid", "4");
+                "--grid", "4", "--by-rate");
         // an all-zero LM head predicts the uniform distribution over the 20 logit columns (embedding_size; vocab 16):
         // every masked token costs exactly ln 20, so the bound is exactly log2(20) bits per token, perplexity 20
         var uniform = org.unmask.model.KnownModels.uniform(org.unmask.model.KnownModels.config(), 8);
@@ -140,6 +141,14 @@ class CommandsTest {
         double ppl = Double.parseDouble(o.replaceAll("(?s).*perplexity_bound (\\S+).*", "$1"));
         assertThat(bits).isCloseTo(Math.log(20) / Math.log(2), org.assertj.core.data.Offset.offset(1e-6));
         assertThat(ppl).isCloseTo(20, org.assertj.core.data.Offset.offset(1e-4));
+        // --by-rate: the integrand at t = 1/8, 3/8, 5/8, 7/8, each ln 20 per masked token
+        var rates = java.util.regex.Pattern.compile("t (\\S+) bits_per_masked_token (\\S+)").matcher(o);
+        List<Double> t = new java.util.ArrayList<>();
+        while (rates.find()) {
+            t.add(Double.parseDouble(rates.group(1)));
+            assertThat(Double.parseDouble(rates.group(2))).isCloseTo(Math.log(20) / Math.log(2), org.assertj.core.data.Offset.offset(1e-6));
+        }
+        assertThat(t).containsExactly(0.125, 0.375, 0.625, 0.875);
     }
 
     @Test

@@ -90,4 +90,38 @@ class LikelihoodTest {
         double exact = -Likelihood.logSoftmax(model.logits(new int[]{2}, 1, 1, null, new int[]{0}), 0, 16, 9);
         assertThat(one).isCloseTo(exact, offset(1e-12));
     }
+    @Test
+    void elboCurveIsTheMeanMaskedCrossEntropyAtEachRateAndAveragesToTheBound() {
+        List<ScoredSequence> texts = List.of(ScoredSequence.of(new int[]{4, 9, 11, 3, 7, 5, 12, 1, 6, 8}),
+                ScoredSequence.of(new int[]{3, 3, 14, 10, 2 + 11, 9}));
+        int grid = 4;
+        Elbo.Curve c = Elbo.curve(model, texts, grid, 3, 5);
+        // independent: at t_k mask exactly ceil(t_k·L) tokens from the documented stream, average their CE over all
+        // masked tokens of the window weighted by L/l, then over the windows' tokens
+        double[] expected = new double[grid];
+        int tokens = 0;
+        for (int w = 0; w < texts.size(); w++) {
+            int[] x = texts.get(w).tokens();
+            tokens += x.length;
+            for (int k = 0; k < grid; k++) {
+                int l = (int) Math.ceil((k + 0.5) / grid * x.length);
+                int[] noisy = x.clone();
+                int[] at = new ForwardProcess(2).maskExactly(noisy, 0, x.length, l,
+                        new java.util.SplittableRandom(Elbo.streamSeed(5, w, k)));
+                float[] logits = model.logits(noisy, 1, x.length, null, at);
+                double ce = 0;
+                for (int i = 0; i < at.length; i++) ce -= Likelihood.logSoftmax(logits, i * 16, 16, x[at[i]]);
+                expected[k] += (double) x.length / l * ce;
+            }
+        }
+        double mean = 0;
+        for (int k = 0; k < grid; k++) {
+            assertThat(c.t()[k]).isEqualTo((k + 0.5) / grid);
+            assertThat(c.natsPerMaskedToken()[k]).isCloseTo(expected[k] / tokens, offset(1e-12));
+            mean += c.natsPerMaskedToken()[k] / grid;
+        }
+        assertThat(c.bound().natsPerToken()).isCloseTo(mean, offset(1e-12))
+                .isEqualTo(Elbo.estimate(model, texts, grid, 2, 5).natsPerToken());
+        assertThat(c.bound().tokens()).isEqualTo(tokens);
+    }
 }
