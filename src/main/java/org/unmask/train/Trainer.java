@@ -41,6 +41,8 @@ public final class Trainer {
     private final boolean diffusionValidation;
 
     private Rng rng;
+    /** The run's seed as first given: a resumed run restores its random states and keeps recording this one. */
+    private long seed;
     private long step, tokensSeen, elapsedBefore, nanSkipped;
     private int nanInARow, nanRecoveries;
     private double lrScale = 1.0;
@@ -69,6 +71,7 @@ public final class Trainer {
         this.schedule = options.lrSchedule(totalSteps);
         this.diffusionValidation = !(objective instanceof AutoregressiveObjective);
         this.rng = new Rng(options.seed() ^ 0x5DEECE66DL);
+        this.seed = options.seed();
     }
 
     void setGradientHook(GradientHook hook) { this.hook = hook; }
@@ -123,6 +126,7 @@ public final class Trainer {
         tokensSeen = s.tokensSeen();
         elapsedBefore = s.elapsedMillis();
         rng = Rng.fromState(s.rng());
+        seed = s.seed();
         data.restore(s.data());
         nanSkipped = Math.max(nanSkipped, s.nanSkipped());
         nanRecoveries = Math.max(nanRecoveries, s.nanRecoveries());
@@ -130,7 +134,7 @@ public final class Trainer {
     }
 
     private TrainerState state(long elapsedMillis) {
-        return new TrainerState(step, tokensSeen, elapsedMillis, objective.name(), options.seed(), rng.state(), data.state(),
+        return new TrainerState(step, tokensSeen, elapsedMillis, objective.name(), seed, rng.state(), data.state(),
                 schedule, lrScale, nanSkipped, nanInARow, nanRecoveries, options.anneal().steps(), options.budget(),
                 objective.maskRates(), ema == null ? 0 : ema.decay());
     }

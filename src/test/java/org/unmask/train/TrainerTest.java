@@ -158,6 +158,20 @@ class TrainerTest {
         for (int i = 0; i < a.length; i++) assertThat(b[i]).isCloseTo(a[i], org.assertj.core.api.Assertions.within(1e-5f));
     }
 
+    @Test void aResumedRunKeepsRecordingItsOwnSeed() throws IOException {
+        Path dir = tmp.resolve("seed");
+        trainer(dir, new DiffusionObjective(MASK), options(Budget.steps(3), 0, 0), 7).run();   // options seed 42
+        TrainOptions o = options(Budget.steps(5), 0, 0);
+        TrainOptions otherSeed = new TrainOptions(o.lr(), o.warmup(), o.schedule(), o.batch(), o.seqLen(), o.gradAccum(),
+                o.clip(), o.weightDecay(), o.beta1(), o.beta2(), o.adamEps(), 1234, o.valEvery(), o.saveEvery(), o.budget(),
+                o.nanPatience(), o.nanLrFactor(), o.anneal());
+        Trainer more = trainer(dir, new DiffusionObjective(MASK), otherSeed, 7);
+        more.resume();
+        more.run();
+        assertThat(TrainerState.read(dir).step()).isEqualTo(5);
+        assertThat(TrainerState.read(dir).seed()).isEqualTo(42);
+    }
+
     @Test void resumeContinuesExactlyAsAnUninterruptedRun() throws IOException {
         int n = 16;
         TrainOptions o = options(Budget.steps(n), 5, 0);
