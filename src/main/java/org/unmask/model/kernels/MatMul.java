@@ -466,18 +466,24 @@ public final class MatMul {
         // same few L1 sets and evict each other (and transposed weights must be gathered anyway).
         int R = tiles.axpyRows, TW = tiles.axpyWidth();
         float[] strip = new float[AXPY_JC * TW], row = new float[AXPY_JC];
+        // The AVX2 tile reads A from a panel packed once per block of J for all column strips (MicroKernels.axpy4x2
+        // says why); the AVX-512 tile reads it in place, which measured faster there than any packed tile.
+        boolean packA = tiles == Tiles.NARROW;
+        int fullTiles = (i1 - i0) / R;
+        float[] panel = packA ? new float[fullTiles * R * AXPY_JC] : null;
         for (int j0 = 0; j0 < J; j0 += AXPY_JC) {
             int jc = Math.min(AXPY_JC, J - j0);
             int aj = aOff + j0 * acs;
+            if (packA) packPanel(a, aj + i0 * ars, ars, acs, fullTiles * R, R, jc, panel);
             for (int col = w0; col < w1; col += TW) {
                 int width = Math.min(TW, w1 - col);
                 b.pack(j0, jc, col, width, strip, TW, row);
                 int i = i0;
                 if (width == TW) {
                     for (; i + R <= i1; i += R) {
-                        int ci = cOff + i * cs + col, ai = aj + i * ars;
-                        if (tiles == Tiles.WIDE) MicroKernels.axpy6x4(a, ai, ars, acs, strip, 0, TW, jc, c, ci, cs);
-                        else MicroKernels.axpy4x3(a, ai, ars, acs, strip, 0, TW, jc, c, ci, cs);
+                        int ci = cOff + i * cs + col;
+                        if (packA) MicroKernels.axpy4x2(panel, (i - i0) * jc, strip, jc, c, ci, cs);
+                        else MicroKernels.axpy6x4(a, aj + i * ars, ars, acs, strip, 0, TW, jc, c, ci, cs);
                     }
                 }
                 // the last rows, or a strip narrower than the tile: one vector (masked at the edge) at a time
@@ -492,6 +498,17 @@ public final class MatMul {
                                 Math.min(L, width - v));
                 }
             }
+        }
+    }
+
+    /**
+     * Rows [0, rows) × columns [0, jc) of A (element (i, j) at {@code a[a0 + i·ars + j·acs]}) into {@code panel}, in
+     * tiles of R rows: tile t holds its jc columns one after another, R floats each.
+     */
+    private static void packPanel(float[] a, int a0, int ars, int acs, int rows, int R, int jc, float[] panel) {
+        for (int i = 0; i < rows; i++) {
+            int src = a0 + i * ars, dst = (i / R) * R * jc + i % R;
+            for (int j = 0; j < jc; j++) panel[dst + j * R] = a[src + j * acs];
         }
     }
 

@@ -239,35 +239,35 @@ final class MicroKernels {
     }
 
     /**
-     * 4 rows × 3 vectors of C, the AVX2 tile: 12 accumulators, 3 B vectors and 1 broadcast use all 16 registers.
-     * Each j loads 3 vectors of B and broadcasts 4 elements of A for 12 FMAs, and C is read and written once per
-     * call. A 6×2 tile (one register spare, 8 loads per 12 FMAs) measured 10–20 % slower in this loop on L1 data.
+     * 4 rows × 2 vectors of C from a packed panel of A, the AVX2 tile of {@link MatMul}'s axpy products: A(r, j) at
+     * {@code ap[a0 + 4·j + r]}, row j of B at {@code b[2L·j ..]}. C2 loads all four broadcasts at the top of the loop
+     * body; 8 accumulators, 2 B vectors and 4 broadcasts still fit the 16 registers, where a 4×3 or 6×2 tile spills
+     * accumulators to the stack on every step. The constant strides let C2 move the bounds checks out of the loop;
+     * with A read in place (variable strides) a 4×3 tile kept a check and an index multiply per load and ran at half
+     * this tile's speed (docs/benchmarks.md).
      */
-    static void axpy4x3(float[] a, int a0, int ars, int acs, float[] b, int b0, int bs, int jc,
-                        float[] c, int c0, int cs) {
+    static void axpy4x2(float[] ap, int a0, float[] b, int jc, float[] c, int c0, int cs) {
         int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
-        FloatVector c00 = FloatVector.fromArray(F, c, c0), c01 = FloatVector.fromArray(F, c, c0 + L), c02 = FloatVector.fromArray(F, c, c0 + 2 * L);
-        FloatVector c10 = FloatVector.fromArray(F, c, c1), c11 = FloatVector.fromArray(F, c, c1 + L), c12 = FloatVector.fromArray(F, c, c1 + 2 * L);
-        FloatVector c20 = FloatVector.fromArray(F, c, c2), c21 = FloatVector.fromArray(F, c, c2 + L), c22 = FloatVector.fromArray(F, c, c2 + 2 * L);
-        FloatVector c30 = FloatVector.fromArray(F, c, c3), c31 = FloatVector.fromArray(F, c, c3 + L), c32 = FloatVector.fromArray(F, c, c3 + 2 * L);
+        FloatVector c00 = load(c, c0), c01 = load(c, c0 + L);
+        FloatVector c10 = load(c, c1), c11 = load(c, c1 + L);
+        FloatVector c20 = load(c, c2), c21 = load(c, c2 + L);
+        FloatVector c30 = load(c, c3), c31 = load(c, c3 + L);
         for (int j = 0; j < jc; j++) {
-            int bj = b0 + j * bs, aj = a0 + j * acs;
-            FloatVector w0 = FloatVector.fromArray(F, b, bj);
-            FloatVector w1 = FloatVector.fromArray(F, b, bj + L);
-            FloatVector w2 = FloatVector.fromArray(F, b, bj + 2 * L);
-            FloatVector g = FloatVector.broadcast(F, a[aj]);
-            c00 = g.fma(w0, c00); c01 = g.fma(w1, c01); c02 = g.fma(w2, c02);
-            g = FloatVector.broadcast(F, a[aj + ars]);
-            c10 = g.fma(w0, c10); c11 = g.fma(w1, c11); c12 = g.fma(w2, c12);
-            g = FloatVector.broadcast(F, a[aj + 2 * ars]);
-            c20 = g.fma(w0, c20); c21 = g.fma(w1, c21); c22 = g.fma(w2, c22);
-            g = FloatVector.broadcast(F, a[aj + 3 * ars]);
-            c30 = g.fma(w0, c30); c31 = g.fma(w1, c31); c32 = g.fma(w2, c32);
+            int bj = j * (2 * L), aj = a0 + 4 * j;
+            FloatVector w0 = load(b, bj), w1 = load(b, bj + L);
+            FloatVector g = FloatVector.broadcast(F, ap[aj]);
+            c00 = g.fma(w0, c00); c01 = g.fma(w1, c01);
+            g = FloatVector.broadcast(F, ap[aj + 1]);
+            c10 = g.fma(w0, c10); c11 = g.fma(w1, c11);
+            g = FloatVector.broadcast(F, ap[aj + 2]);
+            c20 = g.fma(w0, c20); c21 = g.fma(w1, c21);
+            g = FloatVector.broadcast(F, ap[aj + 3]);
+            c30 = g.fma(w0, c30); c31 = g.fma(w1, c31);
         }
-        c00.intoArray(c, c0); c01.intoArray(c, c0 + L); c02.intoArray(c, c0 + 2 * L);
-        c10.intoArray(c, c1); c11.intoArray(c, c1 + L); c12.intoArray(c, c1 + 2 * L);
-        c20.intoArray(c, c2); c21.intoArray(c, c2 + L); c22.intoArray(c, c2 + 2 * L);
-        c30.intoArray(c, c3); c31.intoArray(c, c3 + L); c32.intoArray(c, c3 + 2 * L);
+        c00.intoArray(c, c0); c01.intoArray(c, c0 + L);
+        c10.intoArray(c, c1); c11.intoArray(c, c1 + L);
+        c20.intoArray(c, c2); c21.intoArray(c, c2 + L);
+        c30.intoArray(c, c3); c31.intoArray(c, c3 + L);
     }
 
     private static FloatVector load(float[] a, int i) {
