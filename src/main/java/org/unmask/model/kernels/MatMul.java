@@ -503,21 +503,15 @@ public final class MatMul {
 
     /**
      * Rows [0, rows) × columns [0, jc) of A (element (i, j) at {@code a[a0 + i·ars + j·acs]}) into {@code panel}, in
-     * tiles of R rows: tile t holds its jc columns one after another, R floats each. A is read along its contiguous
-     * direction: down the columns when rows are adjacent (the weight gradient's dyᵀ, whose rows are N floats apart,
-     * would otherwise touch a new cache line for every element).
+     * tiles of R rows: tile t holds its jc columns one after another, R floats each. The R rows of a tile are read
+     * together, so A is walked as R streams whichever of its directions is contiguous, with no index division in the
+     * loop (in the training shapes, K of 256, the packing is paid once per 256 columns of C and must stay small).
      */
     private static void packPanel(float[] a, int a0, int ars, int acs, int rows, int R, int jc, float[] panel) {
-        if (ars < acs) {
-            for (int j = 0; j < jc; j++) {
-                int src = a0 + j * acs;
-                for (int i = 0; i < rows; i++) panel[(i / R) * R * jc + j * R + i % R] = a[src + i * ars];
-            }
-        } else {
-            for (int i = 0; i < rows; i++) {
-                int src = a0 + i * ars, dst = (i / R) * R * jc + i % R;
-                for (int j = 0; j < jc; j++) panel[dst + j * R] = a[src + j * acs];
-            }
+        for (int t = 0, dst = 0; t + R <= rows; t += R) {
+            int src = a0 + t * ars;
+            for (int j = 0; j < jc; j++, src += acs)
+                for (int r = 0; r < R; r++) panel[dst++] = a[src + r * ars];
         }
     }
 
