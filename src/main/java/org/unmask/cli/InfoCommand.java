@@ -77,6 +77,8 @@ public final class InfoCommand implements Callable<Integer> {
                 ? "blocks of " + c.blockSize() + " (block_size: block-causal attention; generate, chat and serve decode block by"
                   + " block with the exact cache, eval and score use the block ELBO)"
                 : "no");
+        if (c.neverPredictMask())
+            out.println("mask token: never predicted (never_predict_mask, MDLM's SUBS: its logit is -inf in every output)");
         GenerationDefaults g = m.generationDefaults();
         out.printf(Locale.ROOT, "generation defaults: remasking %s, temperature %s, top_p %s, top_k %d, alg_temp %s, eps %s,"
                         + " steps = gen length, block length = %s%n", g.remasking(), number(g.temperature()), number(g.topP()),

@@ -6,12 +6,14 @@ import org.unmask.data.TokenizerSetup;
 import org.unmask.model.BertFamily;
 import org.unmask.model.TrainableModel;
 import org.unmask.model.ModelConfig;
+import org.unmask.model.Parameters;
 import org.unmask.text.SpecialTokens;
 import org.unmask.train.AttentionAnneal;
 import org.unmask.train.AutoregressiveObjective;
 import org.unmask.train.BlockDiffusionObjective;
 import org.unmask.train.Budget;
 import org.unmask.train.DiffusionObjective;
+import org.unmask.train.LossWeighting;
 import org.unmask.train.Objective;
 import org.unmask.train.ObjectiveKind;
 import org.unmask.train.RunCheckpoint;
@@ -89,10 +91,23 @@ public final class TrainCommand implements Callable<Integer> {
             + "convention; implied when --init-from names an autoregressive run).")
     boolean shiftLogits;
 
+    @Option(names = "--never-predict-mask", description = "Give the mask token a logit of -inf in every output (MDLM's SUBS "
+            + "parameterisation; config.json gets \"never_predict_mask\": true, which sampling and scoring then honour too).")
+    boolean neverPredictMask;
+
+    @Option(names = "--init-std", paramLabel = "STD", description = "Standard deviation of the random matrices of a model "
+            + "trained from scratch (default: " + Parameters.INIT_STD + ").")
+    Double initStd;
+
     @Option(names = "--anneal-steps", paramLabel = "N", description = "Widen attention from causal to bidirectional over the "
             + "first N steps (default: when adapting an autoregressive run, a tenth of a --max-steps budget, else 200; "
             + "otherwise 0; on --resume, the checkpoint's).")
     Long annealSteps;
+
+    @Option(names = "--loss-weighting", paramLabel = "elbo|mean", description = "Weight of each masked token's cross-entropy "
+            + "in --objective diffusion: elbo, LLaDA's 1/(t·L) (a bound on the NLL), or mean, the plain mean over the batch's "
+            + "masked tokens (default: elbo; on --resume, the checkpoint's).")
+    String lossWeighting;
 
     @Option(names = "--stratified", description = "Spread the masking rates over the batch (MDLM's low-discrepancy sampler).")
     boolean stratified;
@@ -144,6 +159,18 @@ public final class TrainCommand implements Callable<Integer> {
                     + " objective only (no --objective ar, --shift-logits or --anneal-steps)");
         boolean diffusing = kind == ObjectiveKind.DIFFUSION || kind == ObjectiveKind.BLOCK;
         if (!options.resume && diffusing && (fromAr || shiftLogits)) config = config.withLogitShift(true);
+        if (neverPredictMask) {
+            if (encoder || !diffusing)
+                throw new IllegalArgumentException("--never-predict-mask belongs to the diffusion objectives of LLaDA-layout models");
+            if (options.resume && !config.neverPredictMask())
+                throw new IllegalArgumentException(out + " was not trained with --never-predict-mask; it cannot be added on --resume");
+            config = config.withNeverPredictMask(true);
+        }
+        if (initStd != null && (options.resume || initFrom != null))
+            throw new IllegalArgumentException("--init-std sets the random initialisation of a model trained from scratch, not of "
+                    + (options.resume ? "a resumed run" : "--init-from's weights"));
+        if (initStd != null && !(initStd > 0 && Double.isFinite(initStd)))
+            throw new IllegalArgumentException("--init-std must be a positive number, got " + initStd);
         if (kind == ObjectiveKind.BLOCK) config = blockConfig(config);
         else if (blockSize != null)
             throw new IllegalArgumentException("--block-size belongs to --objective block");
@@ -163,9 +190,10 @@ public final class TrainCommand implements Callable<Integer> {
                 err.printf(Locale.ROOT, "note: masking rates change from the checkpoint's [%s, %s] to [%s, %s]%n",
                         saved[0], saved[1], rates[0], rates[1]);
         }
+        LossWeighting weighting = lossWeighting(kind, err);
         Objective obj = switch (kind) {
             case DIFFUSION -> new DiffusionObjective(config.maskTokenId(), rates[0], rates[1], DiffusionObjective.DEFAULT_TRUNCATE,
-                    stratified, config.logitShift());
+                    stratified, config.logitShift(), weighting);
             case AR -> new AutoregressiveObjective();
             case BLOCK -> new BlockDiffusionObjective(config.maskTokenId(), config.blockSize(), rates[0], rates[1], stratified,
                     config.logitShift());
@@ -185,7 +213,7 @@ public final class TrainCommand implements Callable<Integer> {
             Validation validation = data.valid() == null ? null
                     : new Validation(Validation.windows(data.valid(), seqLen, options.valWindows), options.valGrid, topts.batch(),
                     Elbo.DEFAULT_SEED);
-            TrainableModel model = config.family().randomEngine(config, options.seed);
+            TrainableModel model = config.family().randomEngine(config, options.seed, initStd == null ? Parameters.INIT_STD : initStd);
             if (initFrom != null && !options.resume) {
                 start.loadInto(model);
                 if (start.addsHead()) err.println("added a masked-LM head tied to the word embeddings (" + initFrom + " has none)");
@@ -199,6 +227,25 @@ public final class TrainCommand implements Callable<Integer> {
             err.printf(Locale.ROOT, "data: %,d training tokens from %s; validation: %s%n", data.train().size(), corpus, data.validSource());
             return TrainingRun.run(model, obj, sampler, validation, out, topts, options, err);
         }
+    }
+
+    /** --loss-weighting, else the resumed checkpoint's, else the ELBO's; only --objective diffusion has a choice. */
+    private LossWeighting lossWeighting(ObjectiveKind kind, PrintStream err) throws IOException {
+        LossWeighting chosen = null;
+        if (lossWeighting != null) {
+            try {
+                chosen = LossWeighting.parse(lossWeighting);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--loss-weighting must be elbo or mean, got '" + lossWeighting + "'", e);
+            }
+        }
+        if (chosen != null && kind != ObjectiveKind.DIFFUSION)
+            throw new IllegalArgumentException("--loss-weighting applies to --objective diffusion only");
+        LossWeighting saved = options.resume ? TrainerState.read(out).lossWeighting() : null;
+        if (chosen == null) return saved != null ? saved : LossWeighting.ELBO;
+        if (saved != null && saved != chosen)
+            err.printf(Locale.ROOT, "note: the loss weighting changes from the checkpoint's %s to %s%n", saved.cliName(), chosen.cliName());
+        return chosen;
     }
 
     /** The config with the block size of --block-size (required unless the config already has one). */

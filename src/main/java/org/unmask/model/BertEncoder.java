@@ -97,10 +97,10 @@ public final class BertEncoder implements TrainableModel {
 
     private Norm norm(String weight) { return new Norm(vec(weight), vec(BertFamily.bias(weight))); }
 
-    /** A trainable model: F32 parameters, N(0, 0.02) matrices, LayerNorms 1 and 0, biases 0, deterministic by seed. */
-    public static BertEncoder randomInit(ModelConfig config, long seed) {
+    /** A trainable model: F32 parameters, N(0, std²) matrices, LayerNorms 1 and 0, biases 0, deterministic by seed. */
+    public static BertEncoder randomInit(ModelConfig config, long seed, double std) {
         Parameters.requireTrainable(config.parameterCount());
-        Parameters p = Parameters.initialised(config.family().tensors(config), seed);
+        Parameters p = Parameters.initialised(config.family().tensors(config), seed, std);
         return new BertEncoder(config, p, p.views());
     }
 

@@ -310,7 +310,7 @@ public record BertFamily(Layout layout, int typeVocabSize, boolean mlmHead) impl
         return BertEncoder.fromWeights(c, tensors, trainable);
     }
 
-    @Override public TrainableModel randomEngine(ModelConfig c, long seed) { return BertEncoder.randomInit(c, seed); }
+    @Override public TrainableModel randomEngine(ModelConfig c, long seed, double std) { return BertEncoder.randomInit(c, seed, std); }
 
     @Override public GenerationDefaults generationDefaults() { return GenerationDefaults.LLADA; }
 

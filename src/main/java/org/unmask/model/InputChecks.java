@@ -33,4 +33,12 @@ final class InputChecks {
             if (targets[i] < 0 || targets[i] >= embeddingSize)
                 throw new IllegalArgumentException("target " + targets[i] + " (index " + i + ") is outside the embedding (size " + embeddingSize + ")");
     }
+
+    /** A head that never predicts {@code id} (MDLM's SUBS) gives it probability 0, so no target may be it. */
+    static void notTarget(int[] targets, int id) {
+        for (int i = 0; i < targets.length; i++)
+            if (targets[i] == id)
+                throw new IllegalArgumentException("target " + id + " (index " + i + ") is the mask token, which this model never"
+                        + " predicts (never_predict_mask)");
+    }
 }

@@ -45,6 +45,7 @@ public final class LladaFamily implements ModelFamily {
         Integer pad = j.optInt("pad_token_id"), bos = j.optInt("bos_token_id");
         boolean tied = j.optBool("weight_tying", false), shift = j.optBool("shift_logits", false);
         int blockSize = j.optInt("block_size", 0);
+        boolean neverMask = j.optBool("never_predict_mask", false);
         if (heads > 0 && d % heads != 0) throw j.error("n_heads", "= " + heads + " must divide d_model (" + d + ")");
         if (heads > 0 && d > 0 && (d / heads) % 2 != 0)
             throw j.error("n_heads", "= " + heads + " gives an odd head size d_model/n_heads = " + d / heads + ", and RoPE needs an even one");
@@ -52,7 +53,7 @@ public final class LladaFamily implements ModelFamily {
         // n_heads ≤ 0 is reported by the config itself, which checks n_heads before the head size
         return new ModelConfig(this, d, layers, heads, kv == null ? heads : kv, hd == 0 ? 2 : hd, mlp, vocab,
                 emb == null ? vocab : emb, maxLen, theta, hd == 0 ? 2 : hd, eps, false, false, tied, shift, mask, eos,
-                pad == null ? eos : pad, bos, blockSize);
+                pad == null ? eos : pad, bos, blockSize, neverMask);
     }
 
     @Override public Map<String, Object> configJson(ModelConfig c) {
@@ -90,6 +91,8 @@ public final class LladaFamily implements ModelFamily {
         if (c.logitShift()) m.put("shift_logits", true);
         // a block-diffusion model (BD3-LM): block-causal attention in blocks of this size, generated block by block
         if (c.blockSize() > 0) m.put("block_size", c.blockSize());
+        // Unmask's own field (MDLM's SUBS): the mask token's logit is -inf, so the head never predicts it
+        if (c.neverPredictMask()) m.put("never_predict_mask", true);
         m.put("mask_token_id", c.maskTokenId());
         m.put("eos_token_id", c.eosTokenId());
         m.put("pad_token_id", c.padTokenId());

@@ -36,12 +36,16 @@ import java.util.List;
  * @param blockSize         0, or the block size of a block-diffusion model (BD3-LM, {@code "block_size"} in
  *                          config.json): attention is block-causal in blocks of this size aligned at position 0, and
  *                          generation and the ELBO go block by block
+ * @param neverPredictMask  the LM head never predicts the mask token (MDLM's SUBS parameterisation,
+ *                          {@code "never_predict_mask"} in config.json): its logit is −∞ in every output, so training
+ *                          gives it no gradient and sampling and the ELBO never pay for it
  */
 public record ModelConfig(
         ModelFamily family, int dModel, int nLayers, int nHeads, int nKvHeads, int headDim, int mlpHiddenSize,
         int vocabSize, int embeddingSize, int maxSequenceLength, double ropeTheta, int rotaryDim, double rmsNormEps,
         boolean qkvBias, boolean qkNorm, boolean weightTying, boolean logitShift,
-        int maskTokenId, int eosTokenId, int padTokenId, Integer bosTokenIdOrNull, int blockSize) {
+        int maskTokenId, int eosTokenId, int padTokenId, Integer bosTokenIdOrNull, int blockSize,
+        boolean neverPredictMask) {
 
     /** The config.json fields every family maps, named in errors by the family's spelling. */
     public enum Field {
@@ -82,6 +86,16 @@ public record ModelConfig(
                     + " " + mlpHiddenSize + " and " + family.fieldName(Field.EMBEDDING_SIZE) + " " + embeddingSize
                     + " give more than 2^63 parameters");
         }
+    }
+
+    /** A model whose head may predict the mask token (every released checkpoint). */
+    public ModelConfig(ModelFamily family, int dModel, int nLayers, int nHeads, int nKvHeads, int headDim, int mlpHiddenSize,
+                       int vocabSize, int embeddingSize, int maxSequenceLength, double ropeTheta, int rotaryDim, double rmsNormEps,
+                       boolean qkvBias, boolean qkNorm, boolean weightTying, boolean logitShift,
+                       int maskTokenId, int eosTokenId, int padTokenId, Integer bosTokenIdOrNull, int blockSize) {
+        this(family, dModel, nLayers, nHeads, nKvHeads, headDim, mlpHiddenSize, vocabSize, embeddingSize, maxSequenceLength,
+                ropeTheta, rotaryDim, rmsNormEps, qkvBias, qkNorm, weightTying, logitShift, maskTokenId, eosTokenId,
+                padTokenId, bosTokenIdOrNull, blockSize, false);
     }
 
     /** A model that is not block-diffusion (every family's own layout). */
@@ -171,21 +185,28 @@ public record ModelConfig(
     public ModelConfig withTokens(int vocab, int mask, int eos, Integer bos) {
         return new ModelConfig(family, dModel, nLayers, nHeads, nKvHeads, headDim, mlpHiddenSize, vocab,
                 Math.max(vocab, embeddingSize), maxSequenceLength, ropeTheta, rotaryDim, rmsNormEps, qkvBias, qkNorm,
-                weightTying, logitShift, mask, eos, eos, bos, blockSize);
+                weightTying, logitShift, mask, eos, eos, bos, blockSize, neverPredictMask);
     }
 
     /** A copy whose output at position i predicts token i+1 ({@code shift_logits}) or not. */
     public ModelConfig withLogitShift(boolean shift) {
         return new ModelConfig(family, dModel, nLayers, nHeads, nKvHeads, headDim, mlpHiddenSize, vocabSize, embeddingSize,
                 maxSequenceLength, ropeTheta, rotaryDim, rmsNormEps, qkvBias, qkNorm, weightTying, shift, maskTokenId,
-                eosTokenId, padTokenId, bosTokenIdOrNull, blockSize);
+                eosTokenId, padTokenId, bosTokenIdOrNull, blockSize, neverPredictMask);
     }
 
     /** A copy trained (or not, 0) as a block-diffusion model with blocks of {@code size}. */
     public ModelConfig withBlockSize(int size) {
         return new ModelConfig(family, dModel, nLayers, nHeads, nKvHeads, headDim, mlpHiddenSize, vocabSize, embeddingSize,
                 maxSequenceLength, ropeTheta, rotaryDim, rmsNormEps, qkvBias, qkNorm, weightTying, logitShift, maskTokenId,
-                eosTokenId, padTokenId, bosTokenIdOrNull, size);
+                eosTokenId, padTokenId, bosTokenIdOrNull, size, neverPredictMask);
+    }
+
+    /** A copy whose head never predicts the mask token (MDLM's SUBS) or may. */
+    public ModelConfig withNeverPredictMask(boolean never) {
+        return new ModelConfig(family, dModel, nLayers, nHeads, nKvHeads, headDim, mlpHiddenSize, vocabSize, embeddingSize,
+                maxSequenceLength, ropeTheta, rotaryDim, rmsNormEps, qkvBias, qkNorm, weightTying, logitShift, maskTokenId,
+                eosTokenId, padTokenId, bosTokenIdOrNull, blockSize, never);
     }
 
     /** Whether this is a block-diffusion model (block-causal attention in blocks of {@link #blockSize}). */

@@ -89,8 +89,8 @@ public interface ModelFamily {
         return Transformer.fromWeights(c, tensors, trainable);
     }
 
-    /** A trainable random model of {@code c}, deterministic by seed. */
-    default TrainableModel randomEngine(ModelConfig c, long seed) { return Transformer.randomInit(c, seed); }
+    /** A trainable random model of {@code c} with matrices from N(0, std²), deterministic by seed. */
+    default TrainableModel randomEngine(ModelConfig c, long seed, double std) { return Transformer.randomInit(c, seed, std); }
 
     /** The feed-forward as {@code unmask info} describes it. */
     default String describeFeedForward(ModelConfig c) { return "SwiGLU, width " + c.mlpHiddenSize(); }

@@ -47,8 +47,11 @@ public final class Parameters {
         }
     }
 
-    /** A family's tensors as buffers, initialised as each spec says: N(0, 0.02), ones or zeros, deterministic by seed. */
-    public static Parameters initialised(Map<String, TensorSpec> specs, long seed) {
+    /** Standard deviation of the random matrices of a model trained from scratch. */
+    public static final double INIT_STD = 0.02;
+
+    /** A family's tensors as buffers, initialised as each spec says: N(0, std²), ones or zeros, deterministic by seed. */
+    public static Parameters initialised(Map<String, TensorSpec> specs, long seed, double std) {
         Parameters p = new Parameters(shapes(specs));
         Random rnd = new Random(seed);
         float[] v = p.values();
@@ -57,7 +60,7 @@ public final class Parameters {
             switch (specs.get(t.name()).init()) {
                 case ONES -> Arrays.fill(v, from, to, 1f);
                 case ZEROS -> Arrays.fill(v, from, to, 0f);
-                case GAUSSIAN -> { for (int i = from; i < to; i++) v[i] = (float) (0.02 * rnd.nextGaussian()); }
+                case GAUSSIAN -> { for (int i = from; i < to; i++) v[i] = (float) (std * rnd.nextGaussian()); }
             }
         }
         return p;

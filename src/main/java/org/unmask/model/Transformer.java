@@ -115,9 +115,12 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
     }
 
     /** Trainable model: F32 parameters in one flat buffer, N(0, 0.02) matrices, norms = 1, deterministic by seed. */
-    public static Transformer randomInit(ModelConfig config, long seed) {
+    public static Transformer randomInit(ModelConfig config, long seed) { return randomInit(config, seed, Parameters.INIT_STD); }
+
+    /** As {@link #randomInit(ModelConfig, long)} with matrices drawn from N(0, std²). */
+    public static Transformer randomInit(ModelConfig config, long seed, double std) {
         requireTrainable(config);
-        Parameters p = Parameters.initialised(config.family().tensors(config), seed);
+        Parameters p = Parameters.initialised(config.family().tensors(config), seed, std);
         return new Transformer(config, p, p.views());
     }
 
@@ -214,6 +217,7 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
         Parameters p = parameters();
         checkInputs(ids, batch, seqLen, attend);
         InputChecks.targets(rows, targets, weights, batch * seqLen, config.embeddingSize());
+        if (config.neverPredictMask()) InputChecks.notTarget(targets, config.maskTokenId());
         if (trainActs == null || trainActs.batch != batch || trainActs.seqLen != seqLen) {
             trainActs = null;   // let the old buffers go before the new ones are allocated
             trainActs = new Activations(config, batch, seqLen, true, clock);
@@ -234,6 +238,7 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
                        int[] rows, int[] targets, float[] weights) {
         checkInputs(ids, batch, seqLen, attend);
         InputChecks.targets(rows, targets, weights, batch * seqLen, config.embeddingSize());
+        if (config.neverPredictMask()) InputChecks.notTarget(targets, config.maskTokenId());
         Activations a = new Activations(config, batch, seqLen, false, clock);
         forward(a, ids, attend, pattern == null ? config.attention() : pattern);
         float[] logits = logitBuffer(rows.length);
@@ -330,6 +335,12 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
         for (int i = 0; i < r; i++) System.arraycopy(a.h, rows[i] * d, a.headIn, i * d, d);
         RmsNorm.forward(a.headNorm, a.headRstd, a.headIn, finalNorm.w(), finalNorm.offset(), r, d, (float) config.rmsNormEps());
         mm(out, a.headNorm, lmHead, r, d, config.embeddingSize());
+        if (config.neverPredictMask()) {
+            // MDLM's SUBS: the clean text holds no mask, so its probability is zero, and a constant logit passes no
+            // gradient back into the head
+            int e = config.embeddingSize(), mask = config.maskTokenId();
+            for (int i = 0; i < r; i++) out[i * e + mask] = Float.NEGATIVE_INFINITY;
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.unmask.diffusion.Elbo;
 import org.unmask.files.AtomicFile;
 import org.unmask.model.ModelConfig;
+import org.unmask.model.Parameters;
 import org.unmask.model.TrainableModel;
 import org.unmask.model.Transformer;
 import org.unmask.train.AttentionAnneal;
@@ -102,7 +103,7 @@ public final class Harness {
             throw new IllegalArgumentException(dir + " holds a training run that is not this study's arm (" + ARM_FILE + " is missing)");
         }
         ModelConfig config = arm.config();
-        TrainableModel model = config.family().randomEngine(config, arm.seed());
+        TrainableModel model = config.family().randomEngine(config, arm.seed(), Parameters.INIT_STD);
         Objective objective = arm.objective() == ObjectiveKind.AR ? new AutoregressiveObjective()
                 : new DiffusionObjective(config.maskTokenId(), DiffusionObjective.DEFAULT_EPS, DiffusionObjective.DEFAULT_TRUNCATE,
                 false, config.logitShift());

@@ -22,6 +22,7 @@ public final class DiffusionObjective implements Objective {
     private final double truncateProbability;
     private final boolean stratified;
     private final boolean shift;
+    private final LossWeighting weighting;
 
     /** {@code stratified} spreads t over the batch (MDLM); {@code truncateProbability} is per batch. */
     public DiffusionObjective(int maskId, double eps, double truncateProbability, boolean stratified) {
@@ -38,6 +39,12 @@ public final class DiffusionObjective implements Objective {
      * fewer nearly clean and nearly fully masked sequences, whose 1/p weights make the loss noisy.
      */
     public DiffusionObjective(int maskId, double low, double high, double truncateProbability, boolean stratified, boolean shift) {
+        this(maskId, low, high, truncateProbability, stratified, shift, LossWeighting.ELBO);
+    }
+
+    /** As above, with the masked tokens' cross-entropies weighted by {@code weighting}. */
+    public DiffusionObjective(int maskId, double low, double high, double truncateProbability, boolean stratified, boolean shift,
+                              LossWeighting weighting) {
         if (!(low > 0 && low <= high && high <= 1))
             throw new IllegalArgumentException("masking rates must satisfy 0 < low <= high <= 1, got " + low + "," + high);
         if (!(truncateProbability >= 0 && truncateProbability <= 1))
@@ -48,12 +55,15 @@ public final class DiffusionObjective implements Objective {
         this.truncateProbability = truncateProbability;
         this.stratified = stratified;
         this.shift = shift;
+        this.weighting = java.util.Objects.requireNonNull(weighting, "weighting");
     }
 
     /** The LLaDA defaults: eps 1e-3, 1% truncated batches, independent t. */
     public DiffusionObjective(int maskId) { this(maskId, DEFAULT_EPS, DEFAULT_TRUNCATE, false); }
 
     @Override public double[] maskRates() { return new double[]{low, high}; }
+
+    @Override public LossWeighting lossWeighting() { return weighting; }
 
     @Override public String name() { return "diffusion"; }
 
@@ -71,6 +81,7 @@ public final class DiffusionObjective implements Objective {
             }
         }
         TrainBatch masked = MaskedBatch.of(noise, ids, b, len, null, MaskingTimes.draw(b, low, high, stratified, rng), rng);
+        if (weighting == LossWeighting.MEAN) masked = masked.meanWeighted();
         return shift ? masked.withRows(LogitShift.previous(masked.rows(), b, len)) : masked;
     }
 }

@@ -10,4 +10,7 @@ public interface Objective {
 
     /** The interval masking rates are drawn from, {low, high}, saved with a checkpoint; null when nothing is masked. */
     default double[] maskRates() { return null; }
+
+    /** How the masked tokens' cross-entropies are weighted, saved with a checkpoint; null when nothing is masked. */
+    default LossWeighting lossWeighting() { return null; }
 }

@@ -27,6 +27,13 @@ public record TrainBatch(int[] ids, int batch, int seqLen, AttentionPattern patt
         return new TrainBatch(ids, batch, seqLen, newPattern, rows, targets, weights);
     }
 
+    /** The same batch with every loss row weighted 1/rows: the plain mean cross-entropy of the masked tokens. */
+    public TrainBatch meanWeighted() {
+        float[] w = new float[weights.length];
+        java.util.Arrays.fill(w, 1f / Math.max(1, w.length));
+        return new TrainBatch(ids, batch, seqLen, pattern, rows, targets, w);
+    }
+
     /** The same batch with every weight multiplied by {@code factor} (gradient accumulation averages micro-batches). */
     public TrainBatch scaled(double factor) {
         float[] w = new float[weights.length];

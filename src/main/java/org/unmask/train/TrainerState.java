@@ -19,13 +19,14 @@ import java.nio.file.Path;
  * the attention anneal (0 when there is none), the run's budget (so that a bare {@code --resume} finishes the run it
  * names; null in checkpoints written before it was saved), and the interval the masking rates are drawn from (so that
  * a resumed run keeps it when the default changes; null for AR runs and older checkpoints), and the decay of the
- * weight average ({@link WeightAverage}; 0 when the run keeps none).
+ * weight average ({@link WeightAverage}; 0 when the run keeps none), and the weighting of the masked tokens' losses
+ * (null for AR runs; absent in older checkpoints, which all used the ELBO weights).
  */
 public record TrainerState(
         long step, long tokensSeen, long elapsedMillis, String objective, long seed,
         long[] rng, JsonNode data, LrSchedule schedule, double lrScale,
         long nanSkipped, int nanInARow, int nanRecoveries, long annealSteps, Budget budget, double[] maskRates,
-        double emaDecay) {
+        double emaDecay, LossWeighting lossWeighting) {
 
     /** File name inside a checkpoint directory. */
     public static final String FILE = "trainer_state.json";
@@ -53,6 +54,7 @@ public record TrainerState(
         n.put("anneal_steps", annealSteps);
         if (maskRates != null) n.putArray("mask_rates").add(maskRates[0]).add(maskRates[1]);
         if (emaDecay > 0) n.put("ema_decay", emaDecay);
+        if (lossWeighting != null) n.put("loss_weighting", lossWeighting.cliName());
         if (budget != null) {
             ObjectNode b = n.putObject("budget");
             if (budget.maxSteps() > 0) b.put("max_steps", budget.maxSteps());
@@ -91,7 +93,8 @@ public record TrainerState(
                     schedule, field(n, "lr_scale").asDouble(), field(nan, "skipped_steps").asLong(),
                     field(nan, "in_a_row").asInt(), field(nan, "recoveries").asInt(),
                     n.path("anneal_steps").asLong(0),   // absent in checkpoints written before annealing existed
-                    budget(n.get("budget")), maskRates(n.get("mask_rates")), emaDecay(n.get("ema_decay")));
+                    budget(n.get("budget")), maskRates(n.get("mask_rates")), emaDecay(n.get("ema_decay")),
+                    lossWeighting(n.get("loss_weighting")));
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
@@ -103,6 +106,17 @@ public record TrainerState(
         if (!r.isArray() || r.size() != 2 || !r.get(0).isNumber() || !r.get(1).isNumber())
             throw new IllegalArgumentException("field 'mask_rates' must be [low, high], got " + r);
         return new double[]{r.get(0).asDouble(), r.get(1).asDouble()};
+    }
+
+    /** The saved loss weighting, or null (an AR run, or a checkpoint that predates it). */
+    private static LossWeighting lossWeighting(JsonNode w) {
+        if (w == null || w.isNull()) return null;
+        if (!w.isTextual()) throw new IllegalArgumentException("field 'loss_weighting' must be \"elbo\" or \"mean\", got " + w);
+        try {
+            return LossWeighting.parse(w.asText());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("field 'loss_weighting': " + e.getMessage(), e);
+        }
     }
 
     /** The saved decay of the weight average, 0 when the run keeps none. */

@@ -97,6 +97,66 @@ class TrainCommandTest {
         assertThat(changed.err()).contains("masking rates change from the checkpoint's [0.2, 0.8] to [0.3, 0.7]");
     }
 
+    /** The ablation's knobs: MDLM's SUBS head travels in config.json, --init-std scales the random matrices. */
+    @Test void neverPredictMaskAndInitStdShapeTheModelTrainedFromScratch() throws Exception {
+        Path corpus = corpus(), config = config(), out = tmp.resolve("subs"), cache = tmp.resolve("cache");
+        String[] common = {"train", "--corpus", corpus.toString(), "--batch", "2", "--seq-len", "32", "--val-windows", "2",
+                "--val-grid", "2", "--cache", cache.toString(), "--lr", "1e-6", "--warmup", "1"};
+        Run run = unmask(concat(common, "--config", config.toString(), "--out", out.toString(), "--max-steps", "1",
+                "--never-predict-mask", "--init-std", "0.08"));
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(ModelConfig.read(out.resolve("config.json")).neverPredictMask()).isTrue();
+        try (var ckpt = org.unmask.model.io.Checkpoint.open(out)) {
+            var emb = ckpt.tensors().get(ckpt.config().family().embedding());
+            double sq = 0;
+            for (long i = 0; i < emb.size(); i++) sq += (double) emb.get(i) * emb.get(i);
+            assertThat(Math.sqrt(sq / emb.size())).isCloseTo(0.08, org.assertj.core.data.Offset.offset(0.004));
+        }
+        Run resumed = unmask(concat(common, "--out", out.toString(), "--resume", "--max-steps", "2"));
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(ModelConfig.read(out.resolve("config.json")).neverPredictMask()).isTrue();
+
+        Run badStd = unmask(concat(common, "--config", config.toString(), "--out", tmp.resolve("bad").toString(), "--init-std", "0"));
+        assertThat(badStd.code()).isNotZero();
+        assertThat(badStd.err()).contains("--init-std must be a positive number");
+        Run stdOnResume = unmask(concat(common, "--out", out.toString(), "--resume", "--max-steps", "3", "--init-std", "0.05"));
+        assertThat(stdOnResume.code()).isNotZero();
+        assertThat(stdOnResume.err()).contains("--init-std").contains("resumed run");
+        Run ar = unmask(concat(common, "--config", config.toString(), "--out", tmp.resolve("ar").toString(), "--objective", "ar",
+                "--never-predict-mask"));
+        assertThat(ar.code()).isNotZero();
+        assertThat(ar.err()).contains("--never-predict-mask belongs to the diffusion objectives");
+        Run plain = unmask(concat(common, "--config", config.toString(), "--out", tmp.resolve("plain").toString(), "--max-steps", "1"));
+        assertThat(plain.code()).as(plain.err()).isZero();
+        Run added = unmask(concat(common, "--out", tmp.resolve("plain").toString(), "--resume", "--max-steps", "2", "--never-predict-mask"));
+        assertThat(added.code()).isNotZero();
+        assertThat(added.err()).contains("cannot be added on --resume");
+    }
+
+    /** --loss-weighting travels with the checkpoint like the masking rates. */
+    @Test void theLossWeightingIsSavedAndKeptOnResume() throws Exception {
+        Path corpus = corpus(), config = config(), out = tmp.resolve("mean"), cache = tmp.resolve("cache");
+        String[] common = {"train", "--corpus", corpus.toString(), "--out", out.toString(), "--batch", "2", "--seq-len", "32",
+                "--val-windows", "2", "--val-grid", "2", "--cache", cache.toString()};
+        Run first = unmask(concat(common, "--config", config.toString(), "--max-steps", "1", "--loss-weighting", "mean"));
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(TrainerState.read(out).lossWeighting()).isEqualTo(org.unmask.train.LossWeighting.MEAN);
+        Run resumed = unmask(concat(common, "--resume", "--max-steps", "2"));
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(TrainerState.read(out).lossWeighting()).isEqualTo(org.unmask.train.LossWeighting.MEAN);
+        Run changed = unmask(concat(common, "--resume", "--max-steps", "3", "--loss-weighting", "elbo"));
+        assertThat(changed.code()).as(changed.err()).isZero();
+        assertThat(changed.err()).contains("loss weighting changes from the checkpoint's mean to elbo");
+        assertThat(TrainerState.read(out).lossWeighting()).isEqualTo(org.unmask.train.LossWeighting.ELBO);
+        Run bad = unmask(concat(common, "--resume", "--max-steps", "4", "--loss-weighting", "sum"));
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("--loss-weighting must be elbo or mean, got 'sum'");
+        Run ar = unmask("train", "--corpus", corpus.toString(), "--out", tmp.resolve("ar").toString(), "--config", config.toString(),
+                "--cache", cache.toString(), "--objective", "ar", "--loss-weighting", "mean");
+        assertThat(ar.code()).isNotZero();
+        assertThat(ar.err()).contains("--loss-weighting applies to --objective diffusion only");
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);

@@ -19,7 +19,7 @@ class BertEncoderTest {
 
     /** A random model with spread-out values (LayerNorm weights and biases around 1), so no gradient is trivially zero. */
     static BertEncoder spread(ModelConfig c, long seed) {
-        BertEncoder m = BertEncoder.randomInit(c, seed);
+        BertEncoder m = BertEncoder.randomInit(c, seed, Parameters.INIT_STD);
         Random rnd = new Random(seed + 1);
         float[] v = m.parameters().values();
         for (Parameters.Parameter p : m.parameters().list()) {

@@ -97,6 +97,29 @@ class ObjectivesTest {
         assertThat(total / trials).isCloseTo(1.0, within(0.03));
     }
 
+    @Test void meanWeightingGivesEveryMaskedTokenOfTheBatchTheSameWeightAndMasksAsTheElboDoes() {
+        int b = 4, len = 48;
+        CleanBatch clean = cleanBatch(b, len, 13);
+        DiffusionObjective elbo = new DiffusionObjective(MASK, 0.2, 0.8, 0, false, false);
+        DiffusionObjective mean = new DiffusionObjective(MASK, 0.2, 0.8, 0, false, false, LossWeighting.MEAN);
+        assertThat(elbo.lossWeighting()).isEqualTo(LossWeighting.ELBO);
+        assertThat(mean.lossWeighting()).isEqualTo(LossWeighting.MEAN);
+        for (int trial = 0; trial < 20; trial++) {
+            TrainBatch e = elbo.corrupt(clean, new Rng(100 + trial)), m = mean.corrupt(clean, new Rng(100 + trial));
+            assertThat(m.ids()).isEqualTo(e.ids());          // the same draws: only the weights differ
+            assertThat(m.rows()).isEqualTo(e.rows());
+            assertThat(m.targets()).isEqualTo(e.targets());
+            double sum = 0;
+            for (float w : m.weights()) {
+                assertThat(w).isEqualTo(1f / m.rows().length);
+                sum += w;
+            }
+            assertThat(sum).isCloseTo(1.0, within(1e-5));
+        }
+        assertThat(LossWeighting.parse("mean")).isEqualTo(LossWeighting.MEAN);
+        assertThatThrownBy(() -> LossWeighting.parse("sum")).hasMessageContaining("elbo, mean");
+    }
+
     @Test void stratifiedTimesPutOneDrawInEachStratum() {
         Rng rng = new Rng(17);
         for (int trial = 0; trial < 100; trial++) {

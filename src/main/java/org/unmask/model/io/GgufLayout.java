@@ -226,13 +226,15 @@ final class GgufLayout {
         Boolean shiftKey = g.optBool("diffusion.shift_logits");
         boolean shift = shiftKey == null || shiftKey;
         Integer blockKey = g.optInteger("diffusion.block_size");   // Unmask's own key: a block-diffusion model
+        Boolean neverMaskKey = g.optBool("diffusion.never_predict_mask");   // Unmask's own key: MDLM's SUBS head
         boolean tied = !g.tensors().containsKey(OUTPUT);
         boolean bias = g.tensors().containsKey(layerName(0, TensorRole.Q_BIAS));
         boolean qkNorm = g.tensors().containsKey(layerName(0, TensorRole.Q_NORM));
         try {
             return new ModelConfig(family, d, layers, heads, kv, hd, mlp, vocab, Math.max(vocab, emb),
                     ctx == null ? 4096 : ctx, theta == null ? 10000.0 : theta, rot == null ? hd : rot, eps, bias, qkNorm,
-                    tied, shift, mask, eos, pad == null ? eos : pad, bos, blockKey == null ? 0 : blockKey);
+                    tied, shift, mask, eos, pad == null ? eos : pad, bos, blockKey == null ? 0 : blockKey,
+                    neverMaskKey != null && neverMaskKey);
         } catch (IllegalArgumentException e) {
             throw new IOException(g.file() + ": the metadata describe an invalid model: " + e.getMessage(), e);
         }
@@ -294,6 +296,7 @@ final class GgufLayout {
         w.putBool(p + "attention.causal", false);
         w.putBool("diffusion.shift_logits", c.logitShift());
         if (c.blockDiffusion()) w.putU32("diffusion.block_size", c.blockSize());
+        if (c.neverPredictMask()) w.putBool("diffusion.never_predict_mask", true);
         w.putU32("tokenizer.ggml.mask_token_id", c.maskTokenId());
         w.putU32("tokenizer.ggml.eos_token_id", c.eosTokenId());
         w.putU32("tokenizer.ggml.padding_token_id", c.padTokenId());

@@ -1,6 +1,7 @@
 package org.unmask.model.io;
 
 import org.unmask.model.ModelConfig;
+import org.unmask.model.Parameters;
 import org.unmask.model.TensorSpec;
 
 import java.util.LinkedHashMap;
@@ -16,7 +17,7 @@ public final class RandomInit {
     private RandomInit() {}
 
     /** Standard deviation of the matrix entries. */
-    public static final double STD = 0.02;
+    public static final double STD = Parameters.INIT_STD;
 
     /** Elements per independently seeded chunk. */
     static final int CHUNK = SafetensorsWriter.CHUNK;

@@ -452,17 +452,29 @@ class GgufReadWriteTest {
 
     @Test
     void theBlockSizeOfABlockDiffusionModelSurvivesTheExport() throws Exception {
-        Path dir = tmp.resolve("block");
+        ModelConfig c = exportedWithConfig("block", m -> m.withBlockSize(4));
+        assertThat(c.blockSize()).isEqualTo(4);
+        assertThat(c.neverPredictMask()).isFalse();
+    }
+
+    @Test
+    void aHeadThatNeverPredictsTheMaskSurvivesTheExport() throws Exception {
+        assertThat(exportedWithConfig("subs", m -> m.withNeverPredictMask(true)).neverPredictMask()).isTrue();
+    }
+
+    /** The LLaDA fixture with its config changed, exported to Q8_0 GGUF: the config read back, checked equal to the source's. */
+    private ModelConfig exportedWithConfig(String name, java.util.function.UnaryOperator<ModelConfig> change) throws Exception {
+        Path dir = tmp.resolve(name);
         java.nio.file.Files.createDirectories(dir);
         try (var files = java.nio.file.Files.list(GgufFixturesTest.resource("llada"))) {
             for (Path f : files.toList()) java.nio.file.Files.copy(f, dir.resolve(f.getFileName().toString()));
         }
-        ModelConfig.read(dir.resolve("config.json")).withBlockSize(4).write(dir.resolve("config.json"));
-        Path out = tmp.resolve("block.gguf");
+        change.apply(ModelConfig.read(dir.resolve("config.json"))).write(dir.resolve("config.json"));
+        Path out = tmp.resolve(name + ".gguf");
         GgufExport.write(dir, GgufFileType.Q8_0, out, null);
         try (Checkpoint gg = Checkpoint.open(out)) {
-            assertThat(gg.config().blockSize()).isEqualTo(4);
             assertThat(gg.config()).isEqualTo(ModelConfig.read(dir.resolve("config.json")));
+            return gg.config();
         }
     }
 
