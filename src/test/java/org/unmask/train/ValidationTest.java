@@ -84,4 +84,18 @@ class ValidationTest {
                 .satisfies(s -> assertThat(s.tokens()).containsExactly(4, 5, 6));
         assertThat(Validation.windows(Tokens.of(new int[17]), 8, 0)).hasSize(2);
     }
+
+    @Test void fewerWindowsThanTheTextHoldsAreSpreadOverAllOfIt() {
+        int[] ids = new int[10 * 4 + 3];                      // ten windows of 4 and a remainder
+        for (int i = 0; i < ids.length; i++) ids[i] = i;
+        List<ScoredSequence> three = Validation.windows(Tokens.of(ids), 4, 3);
+        // windows 0, 3 and 6 of 10 (⌊w·10/3⌋): the last third of the text is sampled too, not only its start
+        assertThat(three).extracting(s -> s.tokens()[0]).containsExactly(0, 12, 24);
+        for (ScoredSequence s : three) assertThat(s.tokens()).hasSize(4).satisfies(t -> assertThat(t[3] - t[0]).isEqualTo(3));
+        assertThat(Validation.windows(Tokens.of(ids), 4, 5)).extracting(s -> s.tokens()[0]).containsExactly(0, 8, 16, 24, 32);
+        // as many windows as the text holds, or more, or 0: all of them in order
+        for (int max : new int[] {0, 10, 50})
+            assertThat(Validation.windows(Tokens.of(ids), 4, max)).extracting(s -> s.tokens()[0])
+                    .containsExactly(0, 4, 8, 12, 16, 20, 24, 28, 32, 36);
+    }
 }
