@@ -164,13 +164,25 @@ public final class MatMul {
         return block <= AXPY_JC ? AXPY_JC : block;
     }
 
+    /**
+     * Floats of packed token strips held at once (256 KB, in L2): the span of K (a multiple of the panel chunk) over
+     * which each 6-row tile runs before the next tile starts. Within it a tile reads each of its weight rows as one
+     * sequential stream of {@code span} elements; with a single chunk per tile (the order before this span existed)
+     * every panel decode started 2·K bytes after the previous row's, the hardware prefetchers did not follow, and at
+     * T = 32 the decode took as long as the multiply-adds.
+     */
+    static final int STRIP_SPAN_FLOATS = 64 * 1024;
+
     /** Weight rows [n0,n1) of the forward, all token rows, in blocks of {@link #rowBlock} rows. */
     private static void weightRows(float[] out, int outOff, int N, float[] x, int xOff, Weights w, long wOffset,
                                    int T, int K, int n0, int n1, Tiles tiles) {
-        int R = ROW_TILE, TW = tiles.rowTileWidth();
+        int R = ROW_TILE;
+        // strips no wider than the tokens need, so that a few tokens do not pack (and stream) empty lanes
+        int TW = Math.min(tiles.rowTileWidth(), ceilDiv(T, L) * L);
         int JC = weightRowChunk(w);
         int strips = ceilDiv(T, TW);
-        float[] xs = new float[strips * JC * TW];
+        int span = Math.min(K, Math.max(JC, STRIP_SPAN_FLOATS / (strips * TW) / JC * JC));
+        float[] xs = new float[strips * span * TW];
         int rowBlock = rowBlock(T);
         float[] ct = new float[Math.min(rowBlock, n1 - n0) * T];
         float[] heap = w instanceof Weights.F32 f ? f.data() : null;
@@ -179,26 +191,29 @@ public final class MatMul {
         for (int nb = n0; nb < n1; nb += rowBlock) {
             int ne = Math.min(nb + rowBlock, n1);
             Arrays.fill(ct, 0, (ne - nb) * T, 0f);
-            for (int j0 = 0; j0 < K; j0 += JC) {
-                int jc = Math.min(JC, K - j0);
-                // xᵀ strips: strip s holds tokens [s·TW, s·TW + TW) as jc rows of TW floats
+            for (int k0 = 0; k0 < K; k0 += span) {
+                int sc = Math.min(span, K - k0);
+                // xᵀ strips over the span: strip s holds tokens [s·TW, s·TW + TW) as sc rows of TW floats
                 for (int t = 0; t < T; t++) {
-                    int dst = (t / TW) * JC * TW + t % TW, src = xOff + t * K + j0;
-                    for (int j = 0; j < jc; j++) xs[dst + j * TW] = x[src + j];
+                    int dst = (t / TW) * span * TW + t % TW, src = xOff + t * K + k0;
+                    for (int j = 0; j < sc; j++) xs[dst + j * TW] = x[src + j];
                 }
                 for (int n = nb; n < ne; n += R) {
                     int rows = Math.min(R, ne - n);
-                    // the 6 weight rows as floats: read in place when they are heap float32, else decoded once
-                    // here for all T token rows
-                    float[] pa;
-                    int po, ps;
-                    if (heap != null) {
-                        pa = heap; po = (int) (heapBase + (long) n * K + j0); ps = K;
-                    } else {
-                        for (int r = 0; r < rows; r++) w.toFloat(wOffset + (long) (n + r) * K + j0, panel, r * jc, jc);
-                        pa = panel; po = 0; ps = jc;
+                    for (int j0 = 0; j0 < sc; j0 += JC) {
+                        int jc = Math.min(JC, sc - j0);
+                        // the 6 weight rows as floats: read in place when they are heap float32, else decoded once
+                        // here for all T token rows
+                        float[] pa;
+                        int po, ps;
+                        if (heap != null) {
+                            pa = heap; po = (int) (heapBase + (long) n * K + k0 + j0); ps = K;
+                        } else {
+                            for (int r = 0; r < rows; r++) w.toFloat(wOffset + (long) (n + r) * K + k0 + j0, panel, r * jc, jc);
+                            pa = panel; po = 0; ps = jc;
+                        }
+                        weightRowTile(pa, po, ps, rows, xs, span * TW, j0 * TW, jc, TW, ct, (n - nb) * T, T);
                     }
-                    weightRowTile(pa, po, ps, rows, xs, JC, jc, TW, ct, (n - nb) * T, T);
                 }
             }
             // ct[n][t] → out[t][n], in blocks of 32 weight rows so that both sides stay in L1
@@ -211,11 +226,14 @@ public final class MatMul {
         }
     }
 
-    /** {@code rows} (≤ 6) panel rows against every token strip: {@code ct[r·T + t] += Σ_j A(r, j)·xᵀ(j, t)}. */
-    private static void weightRowTile(float[] pa, int po, int ps, int rows, float[] xs, int JC, int jc, int TW,
-                                      float[] ct, int co, int T) {
+    /**
+     * {@code rows} (≤ 6) panel rows against every token strip: {@code ct[r·T + t] += Σ_j A(r, j)·xᵀ(j, t)}, strip s's
+     * {@code jc} rows starting at {@code xs[xBase + s·stripStride]}.
+     */
+    private static void weightRowTile(float[] pa, int po, int ps, int rows, float[] xs, int stripStride, int xBase, int jc,
+                                      int TW, float[] ct, int co, int T) {
         for (int t0 = 0; t0 < T; t0 += TW) {
-            int width = Math.min(TW, T - t0), xo = (t0 / TW) * JC * TW, c0 = co + t0;
+            int width = Math.min(TW, T - t0), xo = xBase + (t0 / TW) * stripStride, c0 = co + t0;
             int v = 0;
             if (rows == ROW_TILE) {
                 // whole vectors of the strip on 6-row tiles, widest first

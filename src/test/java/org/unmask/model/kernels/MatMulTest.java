@@ -32,6 +32,8 @@ class MatMulTest {
             // (MatMul.rowBlock: 384 rows for 256 tokens, 192 for 512)
             {64, 300, 200}, {40, 130, 197}, {16, 7, 13}, {MatMul.MAX_WEIGHT_ROW_TOKENS_F32, 9, 400},
             {MatMul.MAX_WEIGHT_ROW_TOKENS, 5, 400},
+            // weight-row forward over several spans of packed strips (MatMul.STRIP_SPAN_FLOATS), the last one short
+            {40, 3000, 13}, {16, 4500, 7},
             // transposed weight strips (more token rows than the weight-row forward takes: heap f32, then all formats)
             {MatMul.MAX_WEIGHT_ROW_TOKENS_F32 + 3, 9, 20}, {MatMul.MAX_WEIGHT_ROW_TOKENS + 9, 17, 33},
     };

@@ -43,7 +43,9 @@ class QuantizedMatMulTest {
     void everyFormatAndShapeMatchesThePlainLoop() {
         int[][] shapes = {{1, 64, 7}, {2, 96, 5}, {3, 256, 9}, {4, 64, 4}, {5, 1280, 6}, {17, 32, 3}, {130, 64, 11}, {9, 2304, 13},
                 // the weight-row tiles (a vector of token rows up to 512), a panel shorter than K, and past them
-                {20, 1280, 13}, {33, 96, 7}, {24, 2304, 9}, {600, 64, 5}};
+                {20, 1280, 13}, {33, 96, 7}, {24, 2304, 9}, {600, 64, 5},
+                // several spans of packed token strips (MatMul.STRIP_SPAN_FLOATS), the last one short
+                {20, 4608, 5}};
         try (Arena shared = Arena.ofShared(); Arena confined = Arena.ofConfined()) {
             for (DType type : DType.values()) {
                 if (!type.blocked()) continue;
