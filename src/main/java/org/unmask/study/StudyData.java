@@ -7,6 +7,7 @@ import org.unmask.text.HfTokenizer;
 import org.unmask.text.SpecialTokens;
 import org.unmask.text.Tokenizer;
 import org.unmask.train.Rng;
+import org.unmask.train.Validation;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -80,24 +81,23 @@ public final class StudyData {
         train[trainSize++] = id;
     }
 
-    /** {@code count} windows of {@code seqLen} tokens of the validation split (in the fixed document order). */
+    /**
+     * {@code count} windows of {@code seqLen} tokens spread evenly over the whole validation split, as train's
+     * validation picks them ({@link Validation#windows}): the split opens with its Bible chapters, so its first
+     * windows would judge the arms on Bible text only.
+     */
     public synchronized List<ScoredSequence> valid(int count, int seqLen) {
-        long need = (long) count * seqLen;
-        if (valid == null || valid.length < need) {
+        if (valid == null) {
             IntStream.Builder b = IntStream.builder();
-            long n = 0;
             for (String d : validDocs) {
-                for (int id : tokenizer.encode(d, false)) { b.add(id); n++; }
+                for (int id : tokenizer.encode(d, false)) b.add(id);
                 b.add(eos);
-                if (++n >= need) break;
             }
             valid = b.build().toArray();
         }
-        if (valid.length < need)
+        if (valid.length < (long) count * seqLen)
             throw new IllegalArgumentException("the validation split has " + valid.length + " tokens, fewer than " + count + " windows of " + seqLen);
-        List<ScoredSequence> out = new ArrayList<>();
-        for (int w = 0; w < count; w++) out.add(ScoredSequence.of(java.util.Arrays.copyOfRange(valid, w * seqLen, (w + 1) * seqLen)));
-        return out;
+        return Validation.windows(Tokens.of(valid), seqLen, count);
     }
 
     /** UTF-8 bytes of the text of {@code windows} (to turn bits per token into bits per byte). */
