@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * How a diffusion objective weights the cross-entropy of each masked token: LLaDA's ELBO weight 1/(t·L·B), whose
  * expectation bounds the NLL, or one weight for every masked token of the batch, a plain mean like BERT's masked-LM
- * loss (lower variance, no longer a bound: it underweights the tokens of heavily masked sequences).
+ * loss (lower variance, no longer a bound: against the ELBO it underweights the tokens of lightly masked sequences).
  */
 public enum LossWeighting {
     /** 1/(t·L·B) per masked token (LLaDA). */
