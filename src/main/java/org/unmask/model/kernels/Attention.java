@@ -287,27 +287,11 @@ public final class Attention {
         if (attend != null) {
             for (int j = start; j < lim; j++) if (!attend[keyBase + j]) p[po + j] = Float.NEGATIVE_INFINITY;
         }
-        FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        int j = start;
-        for (; j + L <= lim; j += L) maxV = maxV.max(FloatVector.fromArray(S, p, po + j));
-        float max = maxV.reduceLanes(VectorOperators.MAX);
-        for (; j < lim; j++) max = Math.max(max, p[po + j]);
+        float max = Simd.max(p, po + start, lim - start);
         if (max == Float.NEGATIVE_INFINITY) return false;
-        FloatVector sumV = FloatVector.zero(S);
-        j = start;
-        for (; j + L <= lim; j += L) {
-            FloatVector e = Simd.exp(FloatVector.fromArray(S, p, po + j).sub(max));
-            e.intoArray(p, po + j);
-            sumV = sumV.add(e);
-        }
-        float sum = Simd.sum(sumV);
-        for (; j < lim; j++) {
-            float e = (float) Math.exp(p[po + j] - max);
-            p[po + j] = e;
-            sum += e;
-        }
+        float sum = Simd.expInPlace(p, po + start, lim - start, max);
         float inv = 1f / sum;
-        j = start;
+        int j = start;
         for (; j + L <= lim; j += L) FloatVector.fromArray(S, p, po + j).mul(inv).intoArray(p, po + j);
         for (; j < lim; j++) p[po + j] *= inv;
         return true;

@@ -182,12 +182,12 @@ public final class MatMul {
         int JC = weightRowChunk(w);
         int strips = ceilDiv(T, TW);
         int span = Math.min(K, Math.max(JC, STRIP_SPAN_FLOATS / (strips * TW) / JC * JC));
-        float[] xs = new float[strips * span * TW];
+        float[] xs = KernelScratch.get(KernelScratch.Slot.TOKEN_STRIPS, strips * span * TW);
         int rowBlock = rowBlock(T);
-        float[] ct = new float[Math.min(rowBlock, n1 - n0) * T];
+        float[] ct = KernelScratch.get(KernelScratch.Slot.ROW_RESULTS, Math.min(rowBlock, n1 - n0) * T);
         float[] heap = w instanceof Weights.F32 f ? f.data() : null;
         long heapBase = w instanceof Weights.F32 f ? f.offset() + wOffset : 0;
-        float[] panel = heap == null ? new float[R * JC] : null;
+        float[] panel = heap == null ? KernelScratch.get(KernelScratch.Slot.WEIGHT_PANEL, R * JC) : null;
         for (int nb = n0; nb < n1; nb += rowBlock) {
             int ne = Math.min(nb + rowBlock, n1);
             Arrays.fill(ct, 0, (ne - nb) * T, 0f);
@@ -347,7 +347,7 @@ public final class MatMul {
         // buffer, and that tile then serves every token row of the block.
         float[] heap = w instanceof Weights.F32 f ? f.data() : null;
         long heapBase = w instanceof Weights.F32 f ? f.offset() + wOffset : 0;
-        float[] tile = heap == null ? new float[4 * Math.min(K, FORWARD_KC)] : null;
+        float[] tile = heap == null ? KernelScratch.get(KernelScratch.Slot.DOT_TILE, 4 * Math.min(K, FORWARD_KC)) : null;
         for (int k0 = 0; k0 < K; k0 += FORWARD_KC) {
             int kc = Math.min(FORWARD_KC, K - k0);
             boolean add = k0 > 0; // later K blocks add their partial sums onto the first block's
@@ -483,12 +483,13 @@ public final class MatMul {
         // it: read in place, its rows lie far apart, and when their distance is a power of two they all map to the
         // same few L1 sets and evict each other (and transposed weights must be gathered anyway).
         int R = tiles.axpyRows, TW = tiles.axpyWidth();
-        float[] strip = new float[AXPY_JC * TW], row = new float[AXPY_JC];
+        float[] strip = KernelScratch.get(KernelScratch.Slot.AXPY_STRIP, AXPY_JC * TW);
+        float[] row = KernelScratch.get(KernelScratch.Slot.AXPY_ROW, AXPY_JC);
         // The AVX2 tile reads A from a panel packed once per block of J for all column strips (MicroKernels.axpy4x2
         // says why); the AVX-512 tile reads it in place, which measured faster there than any packed tile.
         boolean packA = tiles == Tiles.NARROW;
         int fullTiles = (i1 - i0) / R;
-        float[] panel = packA ? new float[fullTiles * R * AXPY_JC] : null;
+        float[] panel = packA ? KernelScratch.get(KernelScratch.Slot.AXPY_PANEL, fullTiles * R * AXPY_JC) : null;
         for (int j0 = 0; j0 < J; j0 += AXPY_JC) {
             int jc = Math.min(AXPY_JC, J - j0);
             int aj = aOff + j0 * acs;

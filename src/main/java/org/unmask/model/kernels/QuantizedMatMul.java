@@ -54,7 +54,7 @@ final class QuantizedMatMul {
             for (int n = n0; n < n1; n++) out[outOff + n] = w.dot(wOffset + (long) n * K, x, xOff, K);
             return;
         }
-        float[] row = new float[K];
+        float[] row = KernelScratch.get(KernelScratch.Slot.DECODED_ROW, K);
         for (int n = n0; n < n1; n++) {
             w.toFloat(wOffset + (long) n * K, row, 0, K);
             for (int t = 0; t < T; t++) MicroKernels.dot1x1(x, xOff + t * K, row, 0, K, out, outOff + t * N + n, false);
@@ -64,7 +64,7 @@ final class QuantizedMatMul {
     /** Tokens [t0,t1) × weight rows [n0,n1). */
     private static void block(float[] out, int outOff, float[] x, int xOff, Weights.Quantized w, long wOffset,
                               int K, int N, int t0, int t1, int n0, int n1) {
-        float[] tile = new float[4 * Math.min(K, KC)];
+        float[] tile = KernelScratch.get(KernelScratch.Slot.DOT_TILE, 4 * Math.min(K, KC));
         for (int k0 = 0; k0 < K; k0 += KC) {
             int kc = Math.min(KC, K - k0);
             boolean add = k0 > 0;   // later K blocks add onto the partial sums of the first

@@ -60,6 +60,7 @@ class MatMulTest {
                         float[] x = random(rnd, xOff + T * K);
                         float[] out = random(rnd, outOff + T * N + 4);
                         float[] before = out.clone();
+                        poisonScratch();
                         MatMul.forward(out, outOff, x, xOff, w, wOff, T, K, N, tiles);
                         String what = "forward " + tiles + " " + dtype + (mapped ? " mapped" : " heap") + " T=" + T + " K=" + K + " N=" + N;
                         for (int t = 0; t < T; t++)
@@ -88,6 +89,7 @@ class MatMulTest {
             int dxOff = 2, dyOff = 5, wOff = 7;
             float[] dx = random(rnd, dxOff + T * K + 3), dy = random(rnd, dyOff + T * N), w = random(rnd, wOff + N * K);
             float[] before = dx.clone();
+            poisonScratch();
             MatMul.backwardInput(dx, dxOff, dy, dyOff, w, wOff, T, N, K, tiles);
             String what = "backwardInput " + tiles + " T=" + T + " K=" + K + " N=" + N;
             for (int t = 0; t < T; t++)
@@ -113,6 +115,7 @@ class MatMulTest {
             int dwOff = 9, dyOff = 1, xOff = 4;
             float[] dw = random(rnd, dwOff + N * K + 2), dy = random(rnd, dyOff + T * N), x = random(rnd, xOff + T * K);
             float[] before = dw.clone();
+            poisonScratch();
             MatMul.backwardWeight(dw, dwOff, dy, dyOff, x, xOff, T, N, K, tiles);
             String what = "backwardWeight " + tiles + " T=" + T + " K=" + K + " N=" + N;
             for (int n = 0; n < N; n++)
@@ -180,6 +183,16 @@ class MatMulTest {
         float[] out = {5, 5, 5, 5};
         MatMul.forward(out, 0, new float[0], 0, new Weights.F32(new float[0], 0, 0), 0, 2, 0, 2);
         assertThat(out).containsOnly(0f);
+    }
+
+    /**
+     * Fills this thread's reusable kernel buffers with NaN, large enough that every product of these tests reuses
+     * them, so that a tile reading a lane it did not write shows up as a NaN result (with one thread, the caller's
+     * buffers are the only ones used; with two, the workers' hold whatever the previous shapes left).
+     */
+    static void poisonScratch() {
+        for (KernelScratch.Slot slot : KernelScratch.Slot.values())
+            java.util.Arrays.fill(KernelScratch.get(slot, 1 << 18), Float.NaN);
     }
 
     /** The fixed shapes plus random combinations of the odd sizes. */

@@ -22,6 +22,7 @@ class QuantizedMatMulTest {
         float[] x = new float[T * K];
         for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
         float[] out = new float[T * N];
+        MatMulTest.poisonScratch();   // the confined cases run on this thread: stale buffers must not leak
         MatMul.forward(out, 0, x, 0, w, wOffset, T, K, N);
         // the dequantized rows (toFloat is checked element by element against the block layout in QuantizedWeightsTest)
         float[] deq = new float[N * K];
