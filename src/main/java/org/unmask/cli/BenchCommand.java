@@ -100,14 +100,15 @@ public final class BenchCommand implements Runnable {
                 total += s;
                 matmul += mm;
                 rowsTotal += b.rows().length;
-                out.printf(Locale.ROOT, "iter %d: %.1f ms (matrix products %.1f ms), loss %.4f, %d masked rows%n",
+                out.printf(Locale.ROOT, "iter %d: %.1f ms (matrix products %.1f ms of thread time), loss %.4f, %d masked rows%n",
                         it, s * 1e3, mm * 1e3, loss, b.rows().length);
             }
             double perIter = total / shape.iters;
             int rows = (int) (rowsTotal / shape.iters);
             double flops = 3 * ModelFlops.forward(c, B, T, rows);
-            out.printf(Locale.ROOT, "mean step: %.1f ms; time in matrix products %.1f%%, outside them %.1f%%%n",
-                    perIter * 1e3, 100 * matmul / total, 100 * (1 - matmul / total));
+            // the shards of a step run at once, so their matrix-product times add up to more than the step's
+            out.printf(Locale.ROOT, "mean step: %.1f ms; matrix products %.1f ms of thread time per step (%d training shards at once)%n",
+                    perIter * 1e3, matmul / shape.iters * 1e3, Math.min(Transformer.TRAINING_SHARDS, B));
             out.printf(Locale.ROOT, "model: %.2f GFLOP per step (3x forward), %.2f GFLOPS achieved%n", flops / 1e9, flops / perIter / 1e9);
             ModelFlops.matMulReport(out, c, n, rows, true);
             out.printf(Locale.ROOT, "train tokens/s: %.1f%n", n / perIter);

@@ -26,7 +26,8 @@ import java.util.Map;
  * <p>A trainable model (LLaDA layout only) keeps its parameters in one {@link Parameters} buffer and has a full
  * backward pass; an inference-only model reads checkpoint tensors in place (mapped BF16 included) and only runs
  * forward. {@code logits} and {@code loss} allocate their activations per call and may run concurrently;
- * {@code forwardBackward} reuses one set of training buffers and is serialised on the model.
+ * {@code forwardBackward} is serialised on the model and runs the batch as {@link #TRAINING_SHARDS} passes at once,
+ * each with training buffers it reuses from step to step.
  */
 public final class Transformer implements CachingDenoiser, TrainableModel {
 
@@ -46,7 +47,9 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
     private final Norm finalNorm;
     private final Block[] blocks;
     private volatile Rope rope;
-    private Activations trainActs;            // reused by forwardBackward while the shape stays the same
+    private final Object ropeLock = new Object();
+    private Activations[] trainActs = new Activations[0];   // one per shard, reused while the shapes stay the same
+    private float[][] shardGrads = new float[0][];          // the gradients of shards 1.. before they are added in
     private final LayerScratch.Clock clock = new LayerScratch.Clock();
 
     private Transformer(ModelConfig config, Parameters params, Map<String, Weights> tensors) {
@@ -218,18 +221,82 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
         checkInputs(ids, batch, seqLen, attend);
         InputChecks.targets(rows, targets, weights, batch * seqLen, config.embeddingSize());
         if (config.neverPredictMask()) InputChecks.notTarget(targets, config.maskTokenId());
-        if (trainActs == null || trainActs.batch != batch || trainActs.seqLen != seqLen) {
-            trainActs = null;   // let the old buffers go before the new ones are allocated
-            trainActs = new Activations(config, batch, seqLen, true, clock);
-        }
-        Activations a = trainActs;
         AttentionPattern m = pattern == null ? config.attention() : pattern;
-        forward(a, ids, attend, m);
+        int shards = Math.min(TRAINING_SHARDS, batch);
+        TrainingShard[] work = new TrainingShard[shards];
+        for (int s = 0; s < shards; s++)
+            work[s] = TrainingShard.of(ids, attend, rows, targets, weights, batch * s / shards, batch * (s + 1) / shards, seqLen);
+        prepareShards(work, seqLen, p.grads().length);
+        double[] losses = new double[shards];
+        Parallel.forRange(shards, 1, (s0, s1) -> {
+            for (int s = s0; s < s1; s++)
+                losses[s] = shardPass(trainActs[s], work[s], m, p, s == 0 ? p.grads() : shardGrads[s]);
+        });
+        float[] g = p.grads();
+        for (int s = 1; s < shards; s++) {
+            float[] gs = shardGrads[s];
+            Parallel.forRange(g.length, 1 << 16, (i0, i1) -> {
+                for (int i = i0; i < i1; i++) g[i] += gs[i];
+            });
+        }
+        double loss = 0;
+        for (double l : losses) loss += l;   // in shard order: the same bits on any number of threads
+        return loss;
+    }
+
+    /**
+     * Batch rows per training shard. A training step runs as this many independent passes over consecutive rows of
+     * the batch, each on one worker with the kernels' own splitting nested inside, and their gradients are added in
+     * shard order afterwards. On few cores the small products of a small model gained nothing from a second thread
+     * (each kernel split into tasks of a few microseconds); two whole passes keep both cores busy. A constant, not the
+     * thread count, so that the result is the same on every machine.
+     */
+    public static final int TRAINING_SHARDS = 2;
+
+    /** One shard's slice of a training batch: batch rows [b0, b1) and the loss rows that fall in them, renumbered. */
+    private record TrainingShard(int[] ids, boolean[] attend, int batch, int[] rows, int[] targets, float[] weights) {
+        static TrainingShard of(int[] ids, boolean[] attend, int[] rows, int[] targets, float[] weights, int b0, int b1, int seqLen) {
+            int from = b0 * seqLen, to = b1 * seqLen, count = 0;
+            for (int r : rows) if (r >= from && r < to) count++;
+            int[] sr = new int[count], st = new int[count];
+            float[] sw = weights == null ? null : new float[count];
+            for (int i = 0, j = 0; i < rows.length; i++) {
+                if (rows[i] < from || rows[i] >= to) continue;
+                sr[j] = rows[i] - from;
+                st[j] = targets[i];
+                if (sw != null) sw[j] = weights[i];
+                j++;
+            }
+            return new TrainingShard(Arrays.copyOfRange(ids, from, to), attend == null ? null : Arrays.copyOfRange(attend, from, to),
+                    b1 - b0, sr, st, sw);
+        }
+    }
+
+    /** Activations for each shard's shape and zeroed gradient buffers for shards 1.. (kept from step to step). */
+    private void prepareShards(TrainingShard[] work, int seqLen, int paramCount) {
+        if (trainActs.length != work.length) trainActs = new Activations[work.length];
+        for (int s = 0; s < work.length; s++) {
+            Activations a = trainActs[s];
+            if (a == null || a.batch != work[s].batch() || a.seqLen != seqLen) {
+                trainActs[s] = null;   // let the old buffers go before the new ones are allocated
+                trainActs[s] = new Activations(config, work[s].batch(), seqLen, true, clock);
+            }
+        }
+        if (shardGrads.length != work.length) shardGrads = Arrays.copyOf(shardGrads, work.length);
+        for (int s = 1; s < work.length; s++) {
+            if (shardGrads[s] == null || shardGrads[s].length != paramCount) shardGrads[s] = new float[paramCount];
+            else Arrays.fill(shardGrads[s], 0f);
+        }
+    }
+
+    /** Forward, loss and backward of one shard; its gradient is added into {@code g}. */
+    private double shardPass(Activations a, TrainingShard w, AttentionPattern m, Parameters p, float[] g) {
+        forward(a, w.ids(), w.attend(), m);
         int e = config.embeddingSize();
-        a.headCapacity(rows.length, config.dModel(), e);
-        head(a, rows, a.logits);
-        double loss = CrossEntropy.forward(a.logits, targets, weights, rows.length, e, true);
-        backward(a, ids, rows, m, p);
+        a.headCapacity(w.rows().length, config.dModel(), e);
+        head(a, w.rows(), a.logits);
+        double loss = CrossEntropy.forward(a.logits, w.targets(), w.weights(), w.rows().length, e, true);
+        backward(a, w.ids(), w.rows(), m, p, g);
         return loss;
     }
 
@@ -347,10 +414,10 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
     // backward (mirrors forward from the loss back to the embedding; a.logits holds ∂loss/∂logits). Only trainable
     // models get here: LLaDA layout, dense feed-forward, no biases or QK norm.
 
-    private void backward(Activations a, int[] ids, int[] rows, AttentionPattern pattern, Parameters p) {
+    private void backward(Activations a, int[] ids, int[] rows, AttentionPattern pattern, Parameters p, float[] g) {
         int n = a.rows, d = config.dModel(), kv = config.kvDim(), m = config.mlpHiddenSize(), e = config.embeddingSize();
         int H = config.nHeads(), KVH = config.nKvHeads(), hd = config.headDim(), r = rows.length;
-        float[] g = p.grads(), vals = p.values();
+        float[] vals = p.values();
         Rope rope = rope(a.seqLen);
         int ropeLen = pattern.positionPeriod(a.seqLen);
 
@@ -451,7 +518,7 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
     private Rope rope(int seqLen) {
         Rope r = rope;
         if (r == null || r.length() < seqLen) {
-            synchronized (this) {
+            synchronized (ropeLock) {   // not the model's monitor: forwardBackward holds it while its shards run
                 r = rope;
                 if (r == null || r.length() < seqLen) {
                     r = new Rope(config.headDim(), config.rotaryDim(), config.ropeTheta(), Math.max(seqLen, r == null ? 0 : r.length()));

@@ -15,22 +15,28 @@ public final class CrossEntropy {
      * logits are replaced by {@code ∂loss/∂z = weights[i]·(softmax(z_i) − onehot(target_i))}.
      */
     public static double forward(float[] logits, int[] targets, float[] weights, int rows, int width, boolean gradient) {
-        double[] perRow = new double[rows];
+        double[] lse = new double[rows];
+        // Two passes, each with one loop over exp: the JIT inlines the helpers into a task's body, and a second exp
+        // in the same body went past its inlining budget and ran with boxed vectors (see Simd#expSum).
         Parallel.forRange(rows, 4, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * width;
                 float max = Simd.max(logits, o, width);
-                double lse = max + Math.log(Simd.expSum(logits, o, width, max));
-                float w = weights == null ? 1f : weights[r];
-                perRow[r] = w * (lse - logits[o + targets[r]]);
-                if (gradient) {
-                    Simd.scaledExpInPlace(logits, o, width, lse, w);
-                    logits[o + targets[r]] -= w;
-                }
+                lse[r] = max + Math.log(Simd.expSum(logits, o, width, max));
             }
         });
         double loss = 0;
-        for (double l : perRow) loss += l;   // summed in row order: deterministic
+        for (int r = 0; r < rows; r++)   // summed in row order: deterministic
+            loss += (weights == null ? 1f : weights[r]) * (lse[r] - logits[r * width + targets[r]]);
+        if (gradient) {
+            Parallel.forRange(rows, 4, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    float w = weights == null ? 1f : weights[r];
+                    Simd.scaledExpInPlace(logits, r * width, width, lse[r], w);
+                    logits[r * width + targets[r]] -= w;
+                }
+            });
+        }
         return loss;
     }
 }
