@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
  * quarters of them on the AR model, the rest adapting it to block diffusion in blocks of {@value #BLOCK_SIZE}. From
  * scratch, masked diffusion learns far more slowly than next-token prediction, and the adaptation keeps what the AR
  * stage learnt (measured in docs/training.md on the split's opening Bible windows: 2.04 bits/byte in 5 minutes against
- * 2.58 from scratch; on the whole split the 5-minute model is at 2.35).
+ * 2.58 from scratch; on the whole split the 5-minute model is at 2.20-2.22 bits/byte since the faster training step).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Watch the shipped diffusion LM (" + DemoCommand.SHIPPED + ") write by unmasking and save the animation "
