@@ -184,10 +184,12 @@ public final class MatMul {
         int span = Math.min(K, Math.max(JC, STRIP_SPAN_FLOATS / (strips * TW) / JC * JC));
         float[] xs = KernelScratch.get(KernelScratch.Slot.TOKEN_STRIPS, strips * span * TW);
         int rowBlock = rowBlock(T);
-        float[] ct = KernelScratch.get(KernelScratch.Slot.ROW_RESULTS, Math.min(rowBlock, n1 - n0) * T);
+        // whole tiles of results: the last tile's missing weight rows are zeros in the panel, and their results are
+        // never copied out
+        float[] ct = KernelScratch.get(KernelScratch.Slot.ROW_RESULTS, Math.min(rowBlock, ceilDiv(n1 - n0, R) * R) * T);
         float[] heap = w instanceof Weights.F32 f ? f.data() : null;
         long heapBase = w instanceof Weights.F32 f ? f.offset() + wOffset : 0;
-        float[] panel = heap == null ? KernelScratch.get(KernelScratch.Slot.WEIGHT_PANEL, R * JC) : null;
+        float[] panel = KernelScratch.get(KernelScratch.Slot.WEIGHT_PANEL, R * JC);
         for (int nb = n0; nb < n1; nb += rowBlock) {
             int ne = Math.min(nb + rowBlock, n1);
             Arrays.fill(ct, 0, (ne - nb) * T, 0f);
@@ -203,16 +205,19 @@ public final class MatMul {
                     for (int j0 = 0; j0 < sc; j0 += JC) {
                         int jc = Math.min(JC, sc - j0);
                         // the 6 weight rows as floats: read in place when they are heap float32, else decoded once
-                        // here for all T token rows
+                        // here for all T token rows; a last tile of fewer rows is padded with zero rows, so that every
+                        // tile runs the one hot 6-row loop (a rarely called remainder loop for the last 4 of 4,096
+                        // rows held 3.5 % of the samples of a short 8B generation, its masked vectors not yet compiled)
                         float[] pa;
                         int po, ps;
-                        if (heap != null) {
+                        if (heap != null && rows == R) {
                             pa = heap; po = (int) (heapBase + (long) n * K + k0 + j0); ps = K;
                         } else {
                             for (int r = 0; r < rows; r++) w.toFloat(wOffset + (long) (n + r) * K + k0 + j0, panel, r * jc, jc);
+                            if (rows < R) Arrays.fill(panel, rows * jc, R * jc, 0f);
                             pa = panel; po = 0; ps = jc;
                         }
-                        weightRowTile(pa, po, ps, rows, xs, span * TW, j0 * TW, jc, TW, ct, (n - nb) * T, T);
+                        weightRowTile(pa, po, ps, xs, span * TW, j0 * TW, jc, TW, ct, (n - nb) * T, T);
                     }
                 }
             }
@@ -227,25 +232,23 @@ public final class MatMul {
     }
 
     /**
-     * {@code rows} (≤ 6) panel rows against every token strip: {@code ct[r·T + t] += Σ_j A(r, j)·xᵀ(j, t)}, strip s's
-     * {@code jc} rows starting at {@code xs[xBase + s·stripStride]}.
+     * Six panel rows against every token strip: {@code ct[r·T + t] += Σ_j A(r, j)·xᵀ(j, t)}, strip s's {@code jc} rows
+     * starting at {@code xs[xBase + s·stripStride]}.
      */
-    private static void weightRowTile(float[] pa, int po, int ps, int rows, float[] xs, int stripStride, int xBase, int jc,
+    private static void weightRowTile(float[] pa, int po, int ps, float[] xs, int stripStride, int xBase, int jc,
                                       int TW, float[] ct, int co, int T) {
         for (int t0 = 0; t0 < T; t0 += TW) {
             int width = Math.min(TW, T - t0), xo = xBase + (t0 / TW) * stripStride, c0 = co + t0;
             int v = 0;
-            if (rows == ROW_TILE) {
-                // whole vectors of the strip on 6-row tiles, widest first
-                if (width == 4 * L) {
-                    MicroKernels.axpy6x4(pa, po, ps, 1, xs, xo, TW, jc, ct, c0, T);
-                    v = width;
-                }
-                for (; v + 2 * L <= width; v += 2 * L) MicroKernels.axpy6x2(pa, po, ps, 1, xs, xo + v, TW, jc, ct, c0 + v, T);
-                for (; v + L <= width; v += L) MicroKernels.axpy6x1(pa, po, ps, 1, xs, xo + v, TW, jc, ct, c0 + v, T);
+            // whole vectors of the strip, widest first
+            if (width == 4 * L) {
+                MicroKernels.axpy6x4(pa, po, ps, 1, xs, xo, TW, jc, ct, c0, T);
+                v = width;
             }
-            // the last weight rows, or tokens short of a vector: masked single vectors
-            for (int r = 0; r < rows; r++)
+            for (; v + 2 * L <= width; v += 2 * L) MicroKernels.axpy6x2(pa, po, ps, 1, xs, xo + v, TW, jc, ct, c0 + v, T);
+            for (; v + L <= width; v += L) MicroKernels.axpy6x1(pa, po, ps, 1, xs, xo + v, TW, jc, ct, c0 + v, T);
+            // tokens short of a vector: masked single vectors
+            for (int r = 0; r < ROW_TILE; r++)
                 for (int u = v; u < width; u += L)
                     MicroKernels.axpy1x1(pa, po + r * ps, 1, xs, xo + u, TW, jc, ct, c0 + r * T + u, Math.min(L, width - u));
         }
