@@ -27,9 +27,9 @@ import java.util.concurrent.Callable;
  * quarters of them on the AR model, the rest adapting it to block diffusion in blocks of {@value #BLOCK_SIZE}. From
  * scratch, masked diffusion learns far more slowly than next-token prediction, and the adaptation keeps what the AR
  * stage learnt (measured in docs/training.md on the split's opening Bible windows: 2.04 bits/byte in 5 minutes against
- * 2.58 from scratch; on the whole split the 5-minute model is at 2.20-2.22 bits/byte since the faster training step).
- * The adaptation runs at half the AR stage's peak rate and masks from 60 % to all of each block's tokens, which lowered
- * the bound by 0.11 bits/token against 1e-3 and rates from [0.2, 0.8] (docs/training.md, "The demo's block stage").
+ * 2.58 from scratch). The adaptation runs at a quarter of the AR stage's peak rate and masks from 60 % to all of each
+ * block's tokens, which lowered the bound by 0.11 bits/token against 1e-3 and rates from [0.2, 0.8]; on the whole
+ * split the 5-minute model is at 2.19-2.20 bits/byte (docs/training.md, "The demo's block stage").
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Watch the shipped diffusion LM (" + DemoCommand.SHIPPED + ") write by unmasking and save the animation "
