@@ -109,8 +109,10 @@ public final class TrainCommand implements Callable<Integer> {
             + "masked tokens (default: elbo; on --resume, the checkpoint's).")
     String lossWeighting;
 
-    @Option(names = "--stratified", description = "Spread the masking rates over the batch (MDLM's low-discrepancy sampler).")
-    boolean stratified;
+    @Option(names = "--stratified", negatable = true, description = "Spread the masking rates over the batch (MDLM's "
+            + "low-discrepancy sampler); --no-stratified draws them independently (default: independent; on --resume, the "
+            + "checkpoint's).")
+    Boolean stratified;
 
     @Mixin
     TrainingOptions options = new TrainingOptions();
@@ -191,6 +193,7 @@ public final class TrainCommand implements Callable<Integer> {
                         saved[0], saved[1], rates[0], rates[1]);
         }
         LossWeighting weighting = lossWeighting(kind, err);
+        boolean stratified = stratified(kind, err);
         Objective obj = switch (kind) {
             case DIFFUSION -> new DiffusionObjective(config.maskTokenId(), rates[0], rates[1], DiffusionObjective.DEFAULT_TRUNCATE,
                     stratified, config.logitShift(), weighting);
@@ -247,6 +250,22 @@ public final class TrainCommand implements Callable<Integer> {
             err.printf(Locale.ROOT, "note: the loss weighting changes from the checkpoint's %s to %s%n", saved.cliName(), chosen.cliName());
         return chosen;
     }
+
+    /** --stratified / --no-stratified, else the resumed checkpoint's choice, else independent rates. */
+    private boolean stratified(ObjectiveKind kind, PrintStream err) throws IOException {
+        if (stratified != null && kind == ObjectiveKind.AR)
+            throw new IllegalArgumentException("--stratified does not apply to --objective ar (nothing is masked)");
+        Boolean saved = options.resume ? TrainerState.read(out).stratified() : null;
+        if (stratified == null && saved == null && options.resume && kind != ObjectiveKind.AR)
+            err.printf(Locale.ROOT, "note: %s does not record whether its masking rates were stratified (an older checkpoint);"
+                    + " drawing them independently (--stratified chooses)%n", out);
+        if (stratified == null) return saved != null && saved;
+        if (saved != null && !saved.equals(stratified))
+            err.printf(Locale.ROOT, "note: masking rates change from %s to %s%n", spread(saved), spread(stratified));
+        return stratified;
+    }
+
+    private static String spread(boolean stratified) { return stratified ? "stratified over the batch" : "independent draws"; }
 
     /** The config with the block size of --block-size (required unless the config already has one). */
     private ModelConfig blockConfig(ModelConfig config) {

@@ -49,6 +49,8 @@ public final class BlockDiffusionObjective implements Objective {
 
     @Override public double[] maskRates() { return new double[]{low, high}; }
 
+    @Override public Boolean stratified() { return stratified; }
+
     @Override public String name() { return "block"; }
 
     /** The block size. */

@@ -63,6 +63,8 @@ public final class DiffusionObjective implements Objective {
 
     @Override public double[] maskRates() { return new double[]{low, high}; }
 
+    @Override public Boolean stratified() { return stratified; }
+
     @Override public LossWeighting lossWeighting() { return weighting; }
 
     @Override public String name() { return "diffusion"; }

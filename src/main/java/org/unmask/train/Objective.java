@@ -13,4 +13,7 @@ public interface Objective {
 
     /** How the masked tokens' cross-entropies are weighted, saved with a checkpoint; null when nothing is masked. */
     default LossWeighting lossWeighting() { return null; }
+
+    /** Whether the masking rates are spread over the batch, saved with a checkpoint; null when nothing is masked. */
+    default Boolean stratified() { return null; }
 }

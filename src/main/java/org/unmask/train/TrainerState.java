@@ -20,13 +20,14 @@ import java.nio.file.Path;
  * names; null in checkpoints written before it was saved), and the interval the masking rates are drawn from (so that
  * a resumed run keeps it when the default changes; null for AR runs and older checkpoints), and the decay of the
  * weight average ({@link WeightAverage}; 0 when the run keeps none), and the weighting of the masked tokens' losses
- * (null for AR runs; absent in older checkpoints, which all used the ELBO weights).
+ * (null for AR runs; absent in older checkpoints, which all used the ELBO weights), and whether the masking rates are
+ * stratified over the batch (null for AR runs and checkpoints written before it was saved).
  */
 public record TrainerState(
         long step, long tokensSeen, long elapsedMillis, String objective, long seed,
         long[] rng, JsonNode data, LrSchedule schedule, double lrScale,
         long nanSkipped, int nanInARow, int nanRecoveries, long annealSteps, Budget budget, double[] maskRates,
-        double emaDecay, LossWeighting lossWeighting) {
+        double emaDecay, LossWeighting lossWeighting, Boolean stratified) {
 
     /** File name inside a checkpoint directory. */
     public static final String FILE = "trainer_state.json";
@@ -55,6 +56,7 @@ public record TrainerState(
         if (maskRates != null) n.putArray("mask_rates").add(maskRates[0]).add(maskRates[1]);
         if (emaDecay > 0) n.put("ema_decay", emaDecay);
         if (lossWeighting != null) n.put("loss_weighting", lossWeighting.cliName());
+        if (stratified != null) n.put("stratified", stratified);
         if (budget != null) {
             ObjectNode b = n.putObject("budget");
             if (budget.maxSteps() > 0) b.put("max_steps", budget.maxSteps());
@@ -94,7 +96,7 @@ public record TrainerState(
                     field(nan, "in_a_row").asInt(), field(nan, "recoveries").asInt(),
                     n.path("anneal_steps").asLong(0),   // absent in checkpoints written before annealing existed
                     budget(n.get("budget")), maskRates(n.get("mask_rates")), emaDecay(n.get("ema_decay")),
-                    lossWeighting(n.get("loss_weighting")));
+                    lossWeighting(n.get("loss_weighting")), stratified(n.get("stratified")));
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
@@ -117,6 +119,13 @@ public record TrainerState(
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("field 'loss_weighting': " + e.getMessage(), e);
         }
+    }
+
+    /** Whether the saved run stratifies its masking rates, or null (an AR run, or a checkpoint that predates it). */
+    private static Boolean stratified(JsonNode s) {
+        if (s == null || s.isNull()) return null;
+        if (!s.isBoolean()) throw new IllegalArgumentException("field 'stratified' must be true or false, got " + s);
+        return s.asBoolean();
     }
 
     /** The saved decay of the weight average, 0 when the run keeps none. */

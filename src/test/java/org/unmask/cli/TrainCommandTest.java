@@ -97,6 +97,38 @@ class TrainCommandTest {
         assertThat(changed.err()).contains("masking rates change from the checkpoint's [0.2, 0.8] to [0.3, 0.7]");
     }
 
+    /** So does the choice of stratified masking rates: a bare --resume keeps it, --no-stratified changes it and says so. */
+    @Test void resumeKeepsStratifiedMaskingRates() throws Exception {
+        Path corpus = corpus(), config = config(), out = tmp.resolve("strat"), cache = tmp.resolve("cache");
+        String[] common = {"train", "--corpus", corpus.toString(), "--out", out.toString(), "--batch", "2", "--seq-len", "32",
+                "--val-windows", "2", "--val-grid", "2", "--cache", cache.toString()};
+        Run first = unmask(concat(common, "--config", config.toString(), "--max-steps", "2", "--stratified"));
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(TrainerState.read(out).stratified()).isTrue();
+        Run resumed = unmask(concat(common, "--resume", "--max-steps", "3"));
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.err()).doesNotContain("stratified");
+        assertThat(TrainerState.read(out).stratified()).isTrue();
+        Run changed = unmask(concat(common, "--resume", "--max-steps", "4", "--no-stratified"));
+        assertThat(changed.code()).as(changed.err()).isZero();
+        assertThat(changed.err()).contains("masking rates change from stratified over the batch to independent draws");
+        assertThat(TrainerState.read(out).stratified()).isFalse();
+        // a checkpoint from before the choice was saved: independent draws, said so
+        Path state = out.resolve(TrainerState.FILE);
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(state.toFile());
+        json.remove("stratified");
+        new ObjectMapper().writeValue(state.toFile(), json);
+        Run old = unmask(concat(common, "--resume", "--max-steps", "5"));
+        assertThat(old.code()).as(old.err()).isZero();
+        assertThat(old.err()).contains("does not record whether its masking rates were stratified");
+        assertThat(TrainerState.read(out).stratified()).isFalse();
+        // an AR run masks nothing
+        Run ar = unmask("train", "--corpus", corpus.toString(), "--out", tmp.resolve("ar-strat").toString(), "--config",
+                config.toString(), "--objective", "ar", "--stratified", "--max-steps", "1", "--cache", cache.toString());
+        assertThat(ar.code()).isNotZero();
+        assertThat(ar.err()).contains("--stratified does not apply to --objective ar");
+    }
+
     /** The ablation's knobs: MDLM's SUBS head travels in config.json, --init-std scales the random matrices. */
     @Test void neverPredictMaskAndInitStdShapeTheModelTrainedFromScratch() throws Exception {
         Path corpus = corpus(), config = config(), out = tmp.resolve("subs"), cache = tmp.resolve("cache");
