@@ -84,10 +84,7 @@ class TrainCommandTest {
         assertThat(resumed.err()).doesNotContain("masking rates");
         assertThat(TrainerState.read(out).maskRates()).containsExactly(0.1, 0.9);
         // a checkpoint from before the rates were saved: today's default, said so
-        Path state = out.resolve(TrainerState.FILE);
-        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(state.toFile());
-        json.remove("mask_rates");
-        new ObjectMapper().writeValue(state.toFile(), json);
+        removeStateField(out, "mask_rates");
         Run old = unmask(concat(common, "--resume", "--max-steps", "4"));
         assertThat(old.code()).as(old.err()).isZero();
         assertThat(old.err()).contains("does not record its masking rates").contains("[0.2, 0.8]");
@@ -95,6 +92,14 @@ class TrainCommandTest {
         Run changed = unmask(concat(common, "--resume", "--max-steps", "5", "--mask-rate-range", "0.3,0.7"));
         assertThat(changed.code()).as(changed.err()).isZero();
         assertThat(changed.err()).contains("masking rates change from the checkpoint's [0.2, 0.8] to [0.3, 0.7]");
+    }
+
+    /** Makes {@code out}'s checkpoint look like one written before {@code field} was saved. */
+    private static void removeStateField(Path out, String field) throws Exception {
+        Path state = out.resolve(TrainerState.FILE);
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(state.toFile());
+        json.remove(field);
+        new ObjectMapper().writeValue(state.toFile(), json);
     }
 
     /** So does the choice of stratified masking rates: a bare --resume keeps it, --no-stratified changes it and says so. */
@@ -114,10 +119,7 @@ class TrainCommandTest {
         assertThat(changed.err()).contains("masking rates change from stratified over the batch to independent draws");
         assertThat(TrainerState.read(out).stratified()).isFalse();
         // a checkpoint from before the choice was saved: independent draws, said so
-        Path state = out.resolve(TrainerState.FILE);
-        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(state.toFile());
-        json.remove("stratified");
-        new ObjectMapper().writeValue(state.toFile(), json);
+        removeStateField(out, "stratified");
         Run old = unmask(concat(common, "--resume", "--max-steps", "5"));
         assertThat(old.code()).as(old.err()).isZero();
         assertThat(old.err()).contains("does not record whether its masking rates were stratified");
