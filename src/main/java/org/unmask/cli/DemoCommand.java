@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
  * stage learnt (measured in docs/training.md on the split's opening Bible windows: 2.04 bits/byte in 5 minutes against
  * 2.58 from scratch). The adaptation runs at a quarter of the AR stage's peak rate and masks from 60 % to all of each
  * block's tokens, which lowered the bound by 0.11 bits/token against 1e-3 and rates from [0.2, 0.8]; on the whole
- * split the 5-minute model is at 2.19-2.20 bits/byte (docs/training.md, "The demo's block stage").
+ * split the 5-minute model is at 2.19-2.20 bits/byte on an AVX-512 machine and 2.25 on an AVX2 one, which trains at
+ * 0.6 times the speed (docs/training.md, "The demo's block stage").
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Watch the shipped diffusion LM (" + DemoCommand.SHIPPED + ") write by unmasking and save the animation "

@@ -90,45 +90,16 @@ public final class DreamFamily implements ModelFamily {
 
     @Override public String fieldName(ModelConfig.Field f) {
         return switch (f) {
-            case D_MODEL -> "hidden_size";
-            case N_LAYERS -> "num_hidden_layers";
             case N_HEADS, HEAD_DIM, ROTARY_DIM -> "num_attention_heads";   // head size hidden_size/heads, all rotated
-            case N_KV_HEADS -> "num_key_value_heads";
-            case MLP_HIDDEN_SIZE -> "intermediate_size";
-            case VOCAB_SIZE, EMBEDDING_SIZE -> "vocab_size";
-            case MAX_SEQUENCE_LENGTH -> "max_position_embeddings";
-            case ROPE_THETA -> "rope_theta";
-            case RMS_NORM_EPS -> "rms_norm_eps";
-            case MASK_TOKEN_ID -> "mask_token_id";
-            case EOS_TOKEN_ID -> "eos_token_id";
-            case PAD_TOKEN_ID -> "pad_token_id";
-            case BOS_TOKEN_ID -> "bos_token_id";
+            default -> LlamaNames.field(f);
         };
     }
 
-    @Override public String embedding() { return "model.embed_tokens.weight"; }
-    @Override public String finalNorm() { return "model.norm.weight"; }
-    @Override public String lmHead() { return "lm_head.weight"; }
+    @Override public String embedding() { return LlamaNames.EMBEDDING; }
+    @Override public String finalNorm() { return LlamaNames.FINAL_NORM; }
+    @Override public String lmHead() { return LlamaNames.LM_HEAD; }
 
-    @Override public String layerTensor(int layer, TensorRole role) {
-        String p = "model.layers." + layer + ".";
-        return p + switch (role) {
-            case ATTN_NORM -> "input_layernorm.weight";
-            case Q -> "self_attn.q_proj.weight";
-            case Q_BIAS -> "self_attn.q_proj.bias";
-            case K -> "self_attn.k_proj.weight";
-            case K_BIAS -> "self_attn.k_proj.bias";
-            case V -> "self_attn.v_proj.weight";
-            case V_BIAS -> "self_attn.v_proj.bias";
-            case Q_NORM -> "self_attn.q_norm.weight";   // Qwen3's spelling; Dream-v0 has no QK norm
-            case K_NORM -> "self_attn.k_norm.weight";
-            case O -> "self_attn.o_proj.weight";
-            case FF_NORM -> "post_attention_layernorm.weight";
-            case GATE -> "mlp.gate_proj.weight";
-            case UP -> "mlp.up_proj.weight";
-            case DOWN -> "mlp.down_proj.weight";
-        };
-    }
+    @Override public String layerTensor(int layer, TensorRole role) { return LlamaNames.layerTensor(layer, role); }
 
     @Override public GenerationDefaults generationDefaults() { return GenerationDefaults.DREAM; }
 

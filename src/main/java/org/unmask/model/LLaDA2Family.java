@@ -124,25 +124,7 @@ public record LLaDA2Family(Llada2Moe moe) implements ModelFamily {
         return j;
     }
 
-    @Override public String fieldName(ModelConfig.Field f) {
-        return switch (f) {
-            case D_MODEL -> "hidden_size";
-            case N_LAYERS -> "num_hidden_layers";
-            case N_HEADS -> "num_attention_heads";
-            case N_KV_HEADS -> "num_key_value_heads";
-            case HEAD_DIM -> "head_dim";
-            case ROTARY_DIM -> "partial_rotary_factor";
-            case MLP_HIDDEN_SIZE -> "intermediate_size";
-            case VOCAB_SIZE, EMBEDDING_SIZE -> "vocab_size";
-            case MAX_SEQUENCE_LENGTH -> "max_position_embeddings";
-            case ROPE_THETA -> "rope_theta";
-            case RMS_NORM_EPS -> "rms_norm_eps";
-            case MASK_TOKEN_ID -> "mask_token_id";
-            case EOS_TOKEN_ID -> "eos_token_id";
-            case PAD_TOKEN_ID -> "pad_token_id";
-            case BOS_TOKEN_ID -> "bos_token_id";
-        };
-    }
+    @Override public String fieldName(ModelConfig.Field f) { return LlamaNames.field(f); }
 
     @Override public boolean mixtureOfExperts() { return true; }
 
@@ -157,23 +139,19 @@ public record LLaDA2Family(Llada2Moe moe) implements ModelFamily {
     }
 
     @Override public String embedding() { return "model.word_embeddings.weight"; }
-    @Override public String finalNorm() { return "model.norm.weight"; }
-    @Override public String lmHead() { return "lm_head.weight"; }
+    @Override public String finalNorm() { return LlamaNames.FINAL_NORM; }
+    @Override public String lmHead() { return LlamaNames.LM_HEAD; }
 
     /** Q, K and V all name the fused tensor; the dense feed-forward names are layer 0's (the MoE layers have none). */
     @Override public String layerTensor(int layer, TensorRole role) {
         String p = "model.layers." + layer + ".";
-        return p + switch (role) {
-            case ATTN_NORM -> "input_layernorm.weight";
-            case Q, K, V -> "attention.query_key_value.weight";
-            case Q_BIAS, K_BIAS, V_BIAS -> "attention.query_key_value.bias";   // never present (use_qkv_bias refused)
-            case Q_NORM -> "attention.query_layernorm.weight";
-            case K_NORM -> "attention.key_layernorm.weight";
-            case O -> "attention.dense.weight";
-            case FF_NORM -> "post_attention_layernorm.weight";
-            case GATE -> "mlp.gate_proj.weight";
-            case UP -> "mlp.up_proj.weight";
-            case DOWN -> "mlp.down_proj.weight";
+        return switch (role) {
+            case Q, K, V -> p + "attention.query_key_value.weight";
+            case Q_BIAS, K_BIAS, V_BIAS -> p + "attention.query_key_value.bias";   // never present (use_qkv_bias refused)
+            case Q_NORM -> p + "attention.query_layernorm.weight";
+            case K_NORM -> p + "attention.key_layernorm.weight";
+            case O -> p + "attention.dense.weight";
+            case ATTN_NORM, FF_NORM, GATE, UP, DOWN -> LlamaNames.layerTensor(layer, role);
         };
     }
 
