@@ -32,12 +32,20 @@ public final class Parallel {
      * inline when there is one thread or little work.
      */
     public static void forRange(int n, int minChunk, RangeBody body) {
+        forRange(n, minChunk, 4, body);
+    }
+
+    /**
+     * {@link #forRange(int, int, RangeBody)} with at most {@code chunksPerThread} chunks per thread: more chunks
+     * balance the load when a worker is slowed, fewer suit a body that pays a set-up cost per chunk (packing).
+     */
+    public static void forRange(int n, int minChunk, int chunksPerThread, RangeBody body) {
         int t = threads;
         if (t == 1 || n <= minChunk) {
             body.run(0, n);
             return;
         }
-        int chunks = Math.min(t * 4, Math.max(1, n / Math.max(1, minChunk)));
+        int chunks = Math.min(t * chunksPerThread, Math.max(1, n / Math.max(1, minChunk)));
         if (chunks <= 1) { body.run(0, n); return; }
         int[] bounds = new int[chunks + 1];
         for (int c = 0; c <= chunks; c++) bounds[c] = (int) ((long) n * c / chunks);

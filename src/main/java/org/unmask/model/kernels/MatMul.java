@@ -472,7 +472,9 @@ public final class MatMul {
         int rowUnits = ceilDiv(M, R), colUnits = ceilDiv(W, TW);
         boolean splitRows = rowUnits >= colUnits;
         long unitFmas = splitRows ? (long) R * J * W : (long) TW * J * M;
-        Parallel.forRange(splitRows ? rowUnits : colUnits, minUnits(unitFmas), (u0, u1) -> {
+        // One chunk per thread: every chunk packs its own copy of each B strip it passes over (and, on AVX2, its A
+        // panel), so four chunks a thread cost 10-19 % on the AVX2 path (docs/benchmarks.md).
+        Parallel.forRange(splitRows ? rowUnits : colUnits, minUnits(unitFmas), 1, (u0, u1) -> {
             int i0 = splitRows ? R * u0 : 0, i1 = splitRows ? Math.min(M, R * u1) : M;
             int w0 = splitRows ? 0 : TW * u0, w1 = splitRows ? W : Math.min(W, TW * u1);
             accumulateBlock(c, cOff, cs, a, aOff, ars, acs, b, J, i0, i1, w0, w1, tiles);
