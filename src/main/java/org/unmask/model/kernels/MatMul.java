@@ -177,28 +177,32 @@ public final class MatMul {
     private static void weightRows(float[] out, int outOff, int N, float[] x, int xOff, Weights w, long wOffset,
                                    int T, int K, int n0, int n1, Tiles tiles) {
         int R = ROW_TILE;
+        // The tokens padded with zero rows to whole vectors: a masked tail vector costs several times a whole one
+        // (31 tokens ran slower than 32), and the padding's multiply-adds are at most L−1 of every T + L−1.
+        int TP = ceilDiv(T, L) * L;
         // strips no wider than the tokens need, so that a few tokens do not pack (and stream) empty lanes
-        int TW = Math.min(tiles.rowTileWidth(), ceilDiv(T, L) * L);
+        int TW = Math.min(tiles.rowTileWidth(), TP);
         int JC = weightRowChunk(w);
-        int strips = ceilDiv(T, TW);
+        int strips = ceilDiv(TP, TW);
         int span = Math.min(K, Math.max(JC, STRIP_SPAN_FLOATS / (strips * TW) / JC * JC));
         float[] xs = KernelScratch.get(KernelScratch.Slot.TOKEN_STRIPS, strips * span * TW);
-        int rowBlock = rowBlock(T);
-        // whole tiles of results: the last tile's missing weight rows are zeros in the panel, and their results are
-        // never copied out
-        float[] ct = KernelScratch.get(KernelScratch.Slot.ROW_RESULTS, Math.min(rowBlock, ceilDiv(n1 - n0, R) * R) * T);
+        int rowBlock = rowBlock(TP);
+        // whole tiles of results: the last tile's missing weight rows are zeros in the panel, and their results (and
+        // those of the padding tokens) are never copied out
+        float[] ct = KernelScratch.get(KernelScratch.Slot.ROW_RESULTS, Math.min(rowBlock, ceilDiv(n1 - n0, R) * R) * TP);
         float[] heap = w instanceof Weights.F32 f ? f.data() : null;
         long heapBase = w instanceof Weights.F32 f ? f.offset() + wOffset : 0;
         float[] panel = KernelScratch.get(KernelScratch.Slot.WEIGHT_PANEL, R * JC);
         for (int nb = n0; nb < n1; nb += rowBlock) {
             int ne = Math.min(nb + rowBlock, n1);
-            Arrays.fill(ct, 0, (ne - nb) * T, 0f);
+            Arrays.fill(ct, 0, (ne - nb) * TP, 0f);
             for (int k0 = 0; k0 < K; k0 += span) {
                 int sc = Math.min(span, K - k0);
                 // xᵀ strips over the span: strip s holds tokens [s·TW, s·TW + TW) as sc rows of TW floats
-                for (int t = 0; t < T; t++) {
+                for (int t = 0; t < TP; t++) {
                     int dst = (t / TW) * span * TW + t % TW, src = xOff + t * K + k0;
-                    for (int j = 0; j < sc; j++) xs[dst + j * TW] = x[src + j];
+                    if (t < T) for (int j = 0; j < sc; j++) xs[dst + j * TW] = x[src + j];
+                    else for (int j = 0; j < sc; j++) xs[dst + j * TW] = 0f;
                 }
                 for (int n = nb; n < ne; n += R) {
                     int rows = Math.min(R, ne - n);
@@ -217,7 +221,7 @@ public final class MatMul {
                             if (rows < R) Arrays.fill(panel, rows * jc, R * jc, 0f);
                             pa = panel; po = 0; ps = jc;
                         }
-                        weightRowTile(pa, po, ps, xs, span * TW, j0 * TW, jc, TW, ct, (n - nb) * T, T);
+                        weightRowTile(pa, po, ps, xs, span * TW, j0 * TW, jc, TW, ct, (n - nb) * TP, TP);
                     }
                 }
             }
@@ -226,14 +230,14 @@ public final class MatMul {
             for (int b = nb; b < ne; b += B)
                 for (int t = 0; t < T; t++) {
                     int o = outOff + t * N, e = Math.min(ne, b + B);
-                    for (int n = b; n < e; n++) out[o + n] = ct[(n - nb) * T + t];
+                    for (int n = b; n < e; n++) out[o + n] = ct[(n - nb) * TP + t];
                 }
         }
     }
 
     /**
      * Six panel rows against every token strip: {@code ct[r·T + t] += Σ_j A(r, j)·xᵀ(j, t)}, strip s's {@code jc} rows
-     * starting at {@code xs[xBase + s·stripStride]}.
+     * starting at {@code xs[xBase + s·stripStride]}; T (the tokens, padded) is a whole number of vectors.
      */
     private static void weightRowTile(float[] pa, int po, int ps, float[] xs, int stripStride, int xBase, int jc,
                                       int TW, float[] ct, int co, int T) {
@@ -247,10 +251,6 @@ public final class MatMul {
             }
             for (; v + 2 * L <= width; v += 2 * L) MicroKernels.axpy6x2(pa, po, ps, 1, xs, xo + v, TW, jc, ct, c0 + v, T);
             for (; v + L <= width; v += L) MicroKernels.axpy6x1(pa, po, ps, 1, xs, xo + v, TW, jc, ct, c0 + v, T);
-            // tokens short of a vector: masked single vectors
-            for (int r = 0; r < ROW_TILE; r++)
-                for (int u = v; u < width; u += L)
-                    MicroKernels.axpy1x1(pa, po + r * ps, 1, xs, xo + u, TW, jc, ct, c0 + r * T + u, Math.min(L, width - u));
         }
     }
 
