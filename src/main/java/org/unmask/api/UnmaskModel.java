@@ -303,10 +303,10 @@ public final class UnmaskModel {
         @Override public KvCache newCache(int seqLen) { return ((CachingDenoiser) inner).newCache(seqLen); }
 
         @Override public float[] logits(KvCache cache, int[] slots, int[] ids, int batch, int seqLen, boolean[] attend,
-                                        org.unmask.model.kernels.AttentionPattern pattern, int from, int to, int[] rows) {
+                                        org.unmask.model.kernels.AttentionPattern pattern, int[] positions, int[] rows) {
             lock.lock();
             try {
-                return ((CachingDenoiser) inner).logits(cache, slots, ids, batch, seqLen, attend, pattern, from, to, rows);
+                return ((CachingDenoiser) inner).logits(cache, slots, ids, batch, seqLen, attend, pattern, positions, rows);
             } finally {
                 lock.unlock();
             }

@@ -83,8 +83,8 @@ final class SamplingOptions {
     @Option(names = "--max-post-steps", description = "With --editing-threshold: passes after a block's masks are gone, ending at the first that changes nothing (default: 16).")
     Integer maxPostSteps;
 
-    @Option(names = "--cache", converter = Converters.Cache.class, paramLabel = "none|prefix|dual",
-            description = "Keys and values kept between steps: prefix or dual (Fast-dLLM; each block starts with a full forward, its steps run the block, plus the positions after it for prefix), exact for --block-causal models; default: dual when decoding more than one block or block-causally, else none.")
+    @Option(names = "--cache", converter = Converters.Cache.class, paramLabel = "none|prefix|dual|delayed",
+            description = "Keys and values kept between steps: prefix or dual (Fast-dLLM; each block starts with a full forward, its steps run the block, plus the positions after it for prefix), delayed (dual, but a step runs only the block's masked positions and those committed in the previous step), exact for --block-causal models; default: dual when decoding more than one block or block-causally, else none.")
     CacheMode cache;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the random streams (row j of a batch uses seed + j).")

@@ -14,7 +14,13 @@ public enum CacheMode {
     /** Each block starts with a full forward; its steps run the block and the positions after it over the cached prefix. */
     PREFIX("prefix"),
     /** Each block starts with a full forward; its steps run the block alone over the cached prefix and suffix. */
-    DUAL("dual");
+    DUAL("dual"),
+    /**
+     * As dual, but a block's later steps run only the positions whose logits are asked for (the masked ones) and those
+     * whose token changed since the previous step: a committed token's keys and values are computed once more, in the
+     * step after its commit, and then kept (dKV-Cache's delayed caching of decoded tokens).
+     */
+    DELAYED("delayed");
 
     private final String cliName;
 
@@ -23,7 +29,7 @@ public enum CacheMode {
     /** The spelling of the command line and the HTTP API. */
     public String cliName() { return cliName; }
 
-    /** Parses {@code none}, {@code prefix} or {@code dual}. */
+    /** Parses {@code none}, {@code prefix}, {@code dual} or {@code delayed}. */
     public static CacheMode parse(String s) {
         String k = s.trim().toLowerCase(Locale.ROOT);
         for (CacheMode m : values()) if (m.cliName.equals(k)) return m;

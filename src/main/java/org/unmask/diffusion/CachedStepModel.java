@@ -14,7 +14,9 @@ import java.util.Arrays;
  * <p>Bidirectional models ({@link CacheMode#PREFIX}, {@link CacheMode#DUAL}): the first step of each block is a full
  * forward that refreshes every position's keys and values; the block's later steps run only the block (dual) or the
  * block and the positions after it (prefix), attending to the cached rest. This is Fast-dLLM's approximation: the
- * cached positions do not see the block's new tokens until the next refresh. A change outside the recomputed window
+ * cached positions do not see the block's new tokens until the next refresh. The delayed cache
+ * ({@link CacheMode#DELAYED}) runs even less of the block: its masked positions and those committed in the previous
+ * step, so a committed position's keys and values stop following its block's later tokens. A change outside the recomputed window
  * (a re-mask or an early-stop fill elsewhere) forces a refresh, so the approximation never reaches further.
  *
  * <p>Block-causal models (LLaDA 2.x): a position's keys and values depend only on its own and earlier blocks, so those
@@ -69,7 +71,7 @@ public final class CachedStepModel implements StepModel {
 
     private float[] bidirectionalStep(Canvas canvas, int[] slots, int[] rows, int[][] changed, Block block, int lowest) {
         int T = canvas.seqLen();
-        int from = Math.min(block.start(), lowest), to = mode == CacheMode.DUAL ? block.end() : T;
+        int from = Math.min(block.start(), lowest), to = mode == CacheMode.PREFIX ? T : block.end();
         boolean refresh = block.index() != blockIndex;
         for (int j = 0; j < slots.length && !refresh; j++) {
             if (changed[j] == null || !cache.has(slots[j])) refresh = true;
@@ -79,8 +81,27 @@ public final class CachedStepModel implements StepModel {
         if (refresh) {
             from = 0;
             to = T;
+        } else if (mode == CacheMode.DELAYED) {
+            return model.logits(cache, slots, canvas.ids(), canvas.batch(), T, canvas.attend(), canvas.pattern(),
+                    delayedWindow(rows, changed, T), rows);
         }
         return model.logits(cache, slots, canvas.ids(), canvas.batch(), T, canvas.attend(), canvas.pattern(), from, to, rows);
+    }
+
+    /**
+     * The positions a delayed-cache step runs, for every row of the batch: those asked for and those whose token changed
+     * since the previous step (their keys and values still belong to the old token); the rest of the block keeps the
+     * keys and values computed in the step after each position's commit.
+     */
+    private static int[] delayedWindow(int[] rows, int[][] changed, int T) {
+        boolean[] run = new boolean[T];
+        for (int r : rows) run[r % T] = true;
+        for (int[] c : changed) for (int t : c) run[t] = true;
+        int n = 0;
+        for (boolean b : run) if (b) n++;
+        int[] positions = new int[n];
+        for (int t = 0, i = 0; t < T; t++) if (run[t]) positions[i++] = t;
+        return positions;
     }
 
     private float[] blockCausalStep(Canvas canvas, int[] slots, int[] rows, int[][] changed, Block block, int lowest) {

@@ -31,13 +31,15 @@ public final class LogitShift implements CachingDenoiser {
 
     @Override public KvCache newCache(int seqLen) { return cachingRaw().newCache(seqLen); }
 
-    /** The window grows to the left when a row's predicting position lies before it. */
+    /** The window gains each row's predicting position (one to its left) where it lacks it. */
     @Override public float[] logits(KvCache cache, int[] slots, int[] ids, int batch, int seqLen, boolean[] attend,
-                                    AttentionPattern pattern, int from, int to, int[] rows) {
+                                    AttentionPattern pattern, int[] positions, int[] rows) {
         int[] prev = previous(rows, batch, seqLen);
-        int start = from;
-        for (int r : prev) start = Math.min(start, r % seqLen);
-        return cachingRaw().logits(cache, slots, ids, batch, seqLen, attend, pattern, start, to, prev);
+        java.util.TreeSet<Integer> window = new java.util.TreeSet<>();
+        for (int p : positions) window.add(p);
+        for (int r : prev) window.add(r % seqLen);
+        int[] wider = window.size() == positions.length ? positions : window.stream().mapToInt(Integer::intValue).toArray();
+        return cachingRaw().logits(cache, slots, ids, batch, seqLen, attend, pattern, wider, prev);
     }
 
     private CachingDenoiser cachingRaw() {

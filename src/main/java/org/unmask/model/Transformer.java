@@ -185,7 +185,7 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
 
     @Override
     public float[] logits(KvCache cache, int[] slots, int[] ids, int batch, int seqLen, boolean[] attend,
-                          AttentionPattern pattern, int from, int to, int[] rows) {
+                          AttentionPattern pattern, int[] positions, int[] rows) {
         checkInputs(ids, batch, seqLen, attend);
         if (cache.seqLen() != seqLen || cache.kvDim() != config.kvDim())
             throw new IllegalArgumentException("the cache holds sequences of " + cache.seqLen() + " positions × " + cache.kvDim()
@@ -193,19 +193,26 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
         if (slots.length != batch) throw new IllegalArgumentException(slots.length + " cache slots for " + batch + " rows");
         if (pattern != null && pattern.hasHoles())
             throw new IllegalArgumentException("the " + pattern.kind() + " training layout cannot run over a cached window");
-        if (from < 0 || to > seqLen || from >= to) throw new IllegalArgumentException("window [" + from + ", " + to + ") is not inside 0.." + seqLen);
-        int W = to - from;
+        int W = positions.length;
+        if (W == 0) throw new IllegalArgumentException("a cached window needs at least one position");
+        for (int i = 0; i < W; i++)
+            if (positions[i] < 0 || positions[i] >= seqLen || (i > 0 && positions[i] <= positions[i - 1]))
+                throw new IllegalArgumentException("window positions must ascend within 0.." + (seqLen - 1) + ", got "
+                        + positions[i] + " at index " + i);
         int[] windowIds = new int[batch * W];
-        for (int j = 0; j < batch; j++) System.arraycopy(ids, j * seqLen + from, windowIds, j * W, W);
+        for (int j = 0; j < batch; j++)
+            for (int i = 0; i < W; i++) windowIds[j * W + i] = ids[j * seqLen + positions[i]];
         int[] windowRows = new int[rows.length];
         for (int i = 0; i < rows.length; i++) {
             int j = rows[i] / seqLen, t = rows[i] % seqLen;
-            if (rows[i] < 0 || j >= batch || t < from || t >= to)
-                throw new IllegalArgumentException("row " + rows[i] + " (position " + t + ") is outside the window [" + from + ", " + to + ")");
-            windowRows[i] = j * W + t - from;
+            int at = rows[i] < 0 || j >= batch ? -1 : Arrays.binarySearch(positions, t);
+            if (at < 0)
+                throw new IllegalArgumentException("row " + rows[i] + " (position " + t + ") is outside the window "
+                        + positions[0] + ".." + positions[W - 1] + " (" + W + " positions)");
+            windowRows[i] = j * W + at;
         }
         Activations a = new Activations(config, batch, W, false, clock);
-        forward(a, windowIds, attend, pattern == null ? config.attention() : pattern, new Window(cache, slots, from, seqLen));
+        forward(a, windowIds, attend, pattern == null ? config.attention() : pattern, new Window(cache, slots, positions, seqLen));
         float[] out = logitBuffer(rows.length);
         head(a, windowRows, out);
         return out;
@@ -322,14 +329,18 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
     }
 
     /**
-     * Positions {@code [from, from + a.seqLen)} of sequences of {@code seqLen} positions, whose keys and values live in
+     * The ascending {@code positions} of sequences of {@code seqLen} positions, whose keys and values live in
      * {@code cache} slots {@code slots[j]}: the window's are stored there, and attention reads the whole slot.
      */
-    private record Window(KvCache cache, int[] slots, int from, int seqLen) {
-        void store(int layer, float[] k, float[] v, int W, int kvd) {
+    private record Window(KvCache cache, int[] slots, int[] positions, int seqLen) {
+        void store(int layer, float[] k, float[] v, int kvd) {
+            int W = positions.length;
             for (int j = 0; j < slots.length; j++) {
-                System.arraycopy(k, j * W * kvd, cache.keys(slots[j], layer), from * kvd, W * kvd);
-                System.arraycopy(v, j * W * kvd, cache.values(slots[j], layer), from * kvd, W * kvd);
+                float[] keys = cache.keys(slots[j], layer), values = cache.values(slots[j], layer);
+                for (int i = 0; i < W; i++) {
+                    System.arraycopy(k, (j * W + i) * kvd, keys, positions[i] * kvd, kvd);
+                    System.arraycopy(v, (j * W + i) * kvd, values, positions[i] * kvd, kvd);
+                }
             }
         }
 
@@ -351,10 +362,10 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
         int n = a.rows, d = config.dModel(), qd = config.qDim(), kv = config.kvDim();
         int H = config.nHeads(), KVH = config.nKvHeads(), hd = config.headDim();
         float eps = (float) config.rmsNormEps();
-        int from = window == null ? 0 : window.from(), fullLen = window == null ? a.seqLen : window.seqLen();
+        int fullLen = window == null ? a.seqLen : window.seqLen();
         Rope rope = rope(fullLen);
-        // a window runs one copy at its own positions; a whole row may hold two copies sharing positions (BD3-LM)
-        int ropeLen = window == null ? pattern.positionPeriod(a.seqLen) : a.seqLen;
+        // a whole row may hold two copies sharing positions (BD3-LM); a window runs at its own positions
+        int ropeLen = window == null ? pattern.positionPeriod(a.seqLen) : 0;
         int[] base = new int[a.batch];   // where each row's keys start in its cache slot: position 0
         Embedding.forward(a.h, ids, embedding, d);
         for (int l = 0; l < blocks.length; l++) {
@@ -376,14 +387,16 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
                 RmsNorm.forward(s.q, null, s.q, w.qNorm().w(), w.qNorm().offset(), n * H, hd, eps);
                 RmsNorm.forward(s.k, null, s.k, w.kNorm().w(), w.kNorm().offset(), n * KVH, hd, eps);
             }
-            rope.forward(s.q, n, ropeLen, from, H);
-            rope.forward(s.k, n, ropeLen, from, KVH);
             if (window == null) {
+                rope.forward(s.q, n, ropeLen, H);
+                rope.forward(s.k, n, ropeLen, KVH);
                 Attention.forward(s.att, s.probs, s.q, s.k, s.v, attend, pattern, a.batch, a.seqLen, H, KVH, hd);
             } else {
-                window.store(l, s.k, s.v, a.seqLen, kv);
+                rope.forward(s.q, n, window.positions(), H);
+                rope.forward(s.k, n, window.positions(), KVH);
+                window.store(l, s.k, s.v, kv);
                 Attention.forwardWindow(s.att, null, s.q, window.keys(l), window.values(l), base, attend, pattern,
-                        a.batch, fullLen, from, a.seqLen, H, KVH, hd);
+                        a.batch, fullLen, window.positions(), H, KVH, hd);
             }
             mm(a.tmp, s.att, w.o(), n, qd, d);
             addInto(a.h, a.tmp, n * d);

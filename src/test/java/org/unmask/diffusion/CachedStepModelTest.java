@@ -26,10 +26,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CachedStepModelTest {
     static final int MASK = 2, EOS = 0;
 
-    /** A caching model that records each window it is asked to run. */
+    /** A caching model that records each window it is asked to run: {from, to} when contiguous, else its positions. */
     static final class Windows implements CachingDenoiser {
         final CachingDenoiser inner;
         final List<int[]> windows = new ArrayList<>();
+        final List<int[]> positions = new ArrayList<>();
+        final List<int[]> canvases = new ArrayList<>();
         Windows(CachingDenoiser inner) { this.inner = inner; }
         @Override public ModelConfig config() { return inner.config(); }
         @Override public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows) {
@@ -42,9 +44,12 @@ class CachedStepModelTest {
         }
         @Override public KvCache newCache(int seqLen) { return inner.newCache(seqLen); }
         @Override public float[] logits(KvCache cache, int[] slots, int[] ids, int batch, int seqLen, boolean[] attend,
-                                        AttentionPattern pattern, int from, int to, int[] rows) {
-            windows.add(new int[]{from, to});
-            return inner.logits(cache, slots, ids, batch, seqLen, attend, pattern, from, to, rows);
+                                        AttentionPattern pattern, int[] at, int[] rows) {
+            boolean contiguous = at[at.length - 1] - at[0] == at.length - 1;
+            windows.add(contiguous ? new int[]{at[0], at[at.length - 1] + 1} : at.clone());
+            positions.add(at.clone());
+            canvases.add(ids.clone());
+            return inner.logits(cache, slots, ids, batch, seqLen, attend, pattern, at, rows);
         }
     }
 
@@ -70,6 +75,21 @@ class CachedStepModelTest {
         assertThat(p).containsExactly(new int[]{0, 12}, new int[]{4, 12}, new int[]{0, 12}, new int[]{8, 12});
         List<int[]> none = windows(llada(1), cfg(8, 4, 4).cache(CacheMode.NONE).build(), List.of(new int[]{5, 6, 7, 8}));
         assertThat(none).hasSize(4).allSatisfy(x -> assertThat(x).containsExactly(0, 12));
+    }
+
+    @Test void theDelayedCacheRunsTheMaskedPositionsAndThoseCommittedOneStepBefore() {
+        // prompt of 4, two blocks of 4 with one token per step: after each block's full forward, the steps run 4, 3, 2
+        Windows w = new Windows(llada(3));
+        new Sampler(w, cfg(8, 8, 4).cache(CacheMode.DELAYED).build()).generate(List.of(new int[]{5, 6, 7, 8}), null);
+        assertThat(w.positions).extracting(p -> p.length).containsExactly(12, 4, 3, 2, 12, 4, 3, 2);
+        for (int k = 1; k < w.positions.size(); k++) {
+            if (w.positions.get(k).length == 12) continue;
+            int[] now = w.canvases.get(k), before = w.canvases.get(k - 1);
+            int start = k < 4 ? 4 : 8;
+            List<Integer> want = new ArrayList<>();
+            for (int t = start; t < start + 4; t++) if (now[t] == MASK || now[t] != before[t]) want.add(t);
+            assertThat(w.positions.get(k)).as("step %d", k).containsExactly(want.stream().mapToInt(Integer::intValue).toArray());
+        }
     }
 
     @Test void aShiftedModelsWindowStartsOnePositionEarlier(@TempDir Path tmp) throws Exception {
@@ -109,7 +129,7 @@ class CachedStepModelTest {
     @Test void oneStepPerBlockGivesTheUncachedTokens(@TempDir Path tmp) throws Exception {
         List<int[]> prompts = List.of(new int[]{5, 6, 7, 8, 9}, new int[]{11, 12});
         Transformer m = llada(4);
-        for (CacheMode mode : List.of(CacheMode.PREFIX, CacheMode.DUAL)) {
+        for (CacheMode mode : List.of(CacheMode.PREFIX, CacheMode.DUAL, CacheMode.DELAYED)) {
             SamplerConfig c = cfg(12, 3, 4).cache(mode).build();
             assertThat(generate(m, c, prompts)).as("%s", mode).isDeepEqualTo(generate(m, c.toBuilder().cache(CacheMode.NONE).build(), prompts));
             SamplerConfig g = c.toBuilder().cfgScale(1.5).build();   // guidance: the unconditional copies get their own slots

@@ -59,6 +59,12 @@ class KvCacheTest {
         int[] some = rows(batch, from, to);
         float[] want = m.logits(ids, batch, T, attend, some, p);
         assertSameLogits(m.logits(cache, slots, ids, batch, T, attend, p, from, to, some), want, what + ": window " + from + ".." + to);
+        // a scattered window (the delayed cache's): positions 1, from, to−1 and T−1 alone, each at its own rotation
+        int[] at = java.util.stream.IntStream.of(1, from, to - 1, T - 1).distinct().sorted().toArray();
+        int[] scattered = new int[batch * at.length];
+        for (int j = 0, q = 0; j < batch; j++) for (int t : at) scattered[q++] = j * T + t;
+        assertSameLogits(m.logits(cache, slots, ids, batch, T, attend, p, at, scattered),
+                m.logits(ids, batch, T, attend, scattered, p), what + ": positions " + Arrays.toString(at));
         assertThat(cache.bytes()).isEqualTo(2L * batch * m.config().nLayers() * T * m.config().kvDim() * Float.BYTES);
     }
 
@@ -118,7 +124,9 @@ class KvCacheTest {
         Transformer m = Transformer.randomInit(c, 5);
         KvCache cache = m.newCache(T);
         assertThatThrownBy(() -> m.logits(cache, new int[]{0}, ids(1, 50, 8), 1, T, null, AttentionPattern.BIDIRECTIONAL, 4, 8, new int[]{3}))
-                .hasMessageContaining("outside the window [4, 8)");
+                .hasMessageContaining("outside the window 4..7 (4 positions)");
+        assertThatThrownBy(() -> m.logits(cache, new int[]{0}, ids(1, 50, 8), 1, T, null, AttentionPattern.BIDIRECTIONAL, new int[]{4, 9, 6}, new int[]{4}))
+                .hasMessageContaining("window positions must ascend within 0..11, got 6 at index 2");
         assertThatThrownBy(() -> m.logits(m.newCache(T + 1), new int[]{0}, ids(1, 50, 8), 1, T, null, AttentionPattern.BIDIRECTIONAL, 4, 8, new int[]{5}))
                 .hasMessageContaining("the cache holds sequences of 13 positions");
     }

@@ -52,24 +52,29 @@ public final class Attention {
             vs[b] = v;
             base[b] = b * T * KVH * hd;
         }
-        forwardWindow(out, probs, q, ks, vs, base, attend, pattern, B, T, 0, T, H, KVH, hd);
+        forwardWindow(out, probs, q, ks, vs, base, attend, pattern, B, T, java.util.stream.IntStream.range(0, T).toArray(),
+                H, KVH, hd);
     }
 
     /**
-     * Attention of a window of queries over whole rows of keys: the queries of row b are at positions
-     * {@code [from, from + W)} ({@code q, out} are {@code [B·W, H·hd]}), and its keys and values are the {@code T}
+     * Attention of a window of queries over whole rows of keys: the W queries of row b are at the ascending positions
+     * {@code positions} ({@code q, out} are {@code [B·W, H·hd]}), and its keys and values are the {@code T}
      * positions stored in {@code ks[b]} and {@code vs[b]} from element {@code base[b]} ({@code [T, KVH·hd]}), e.g. a
      * KV cache that holds every layer's keys of the positions the window leaves out. {@code probs} (nullable) is
      * {@code [B, H, W, T]}; {@code attend} (nullable, {@code B·T}) marks visible keys.
      */
     public static void forwardWindow(float[] out, float[] probs, float[] q, float[][] ks, float[][] vs, int[] base,
-                                     boolean[] attend, AttentionPattern pattern, int B, int T, int from, int W,
+                                     boolean[] attend, AttentionPattern pattern, int B, int T, int[] positions,
                                      int H, int KVH, int hd) {
-        if (from < 0 || W < 0 || from + W > T) throw new IllegalArgumentException("query window [" + from + ", " + (from + W) + ") lies outside " + T + " keys");
+        int W = positions.length;
+        for (int i = 0; i < W; i++)
+            if (positions[i] < 0 || positions[i] >= T || (i > 0 && positions[i] <= positions[i - 1]))
+                throw new IllegalArgumentException("query positions must ascend within 0.." + (T - 1) + ", got "
+                        + positions[i] + " at index " + i);
         int group = H / KVH, qd = H * hd, kvd = KVH * hd;
         float scale = (float) (1.0 / Math.sqrt(hd));
         int widest = 0;   // the keys any query of the window sees lie below the widest limit
-        for (int i = from; i < from + W; i++) widest = Math.max(widest, pattern.keyLimit(i, T));
+        for (int p : positions) widest = Math.max(widest, pattern.keyLimit(p, T));
         int keyCount = widest;
         Parallel.forRange(B * H, 1, (t0, t1) -> {
             Scratch s = SCRATCH.get();
@@ -87,8 +92,8 @@ public final class Attention {
                     int nq = Math.min(TILE, W - i0), limMax = 0, startMin = T;
                     for (int t = 0; t < nq; t++) {
                         int i = i0 + t;
-                        lims[t] = pattern.keyLimit(from + i, T);
-                        starts[t] = Math.min(pattern.keyStart(from + i, T), lims[t]);
+                        lims[t] = pattern.keyLimit(positions[i], T);
+                        starts[t] = Math.min(pattern.keyStart(positions[i], T), lims[t]);
                         limMax = Math.max(limMax, lims[t]);
                         startMin = Math.min(startMin, starts[t]);
                         po[t] = probs != null ? ((b * H + h) * W + i) * T : t * keys;
@@ -100,7 +105,8 @@ public final class Attention {
                     for (int t = 0; t < nq; t++) {
                         int st = starts[t], lim = lims[t];
                         if (pattern.hasHoles()) {
-                            int h0 = Math.max(st, pattern.holeStart(from + i0 + t, T)), h1 = Math.min(lim, pattern.holeEnd(from + i0 + t, T));
+                            int pos = positions[i0 + t];
+                            int h0 = Math.max(st, pattern.holeStart(pos, T)), h1 = Math.min(lim, pattern.holeEnd(pos, T));
                             if (h0 < h1) java.util.Arrays.fill(p, po[t] + h0, po[t] + h1, Float.NEGATIVE_INFINITY);
                         }
                         if (!softmax(p, po[t], st, lim, attend, b * T)) java.util.Arrays.fill(p, po[t] + st, po[t] + lim, 0f);

@@ -47,24 +47,29 @@ public final class Rope {
      * Rotates {@code x} in place: {@code rows} rows of {@code heads·headDim} floats, row {@code r} at position
      * {@code r % seqLen}.
      */
-    public void forward(float[] x, int rows, int seqLen, int heads) { rotate(x, rows, seqLen, 0, heads, 1f); }
+    public void forward(float[] x, int rows, int seqLen, int heads) { rotate(x, rows, seqLen, null, heads, 1f); }
 
     /**
-     * Rotates a window of positions: {@code rows} rows, row {@code r} at position {@code from + r % window} (a cached
-     * forward runs only some positions of each sequence).
+     * Rotates a window of positions: {@code rows} rows, row {@code r} at position {@code positions[r % W]} with W the
+     * window's length (a cached forward runs only some positions of each sequence).
      */
-    public void forward(float[] x, int rows, int window, int from, int heads) { rotate(x, rows, window, from, heads, 1f); }
+    public void forward(float[] x, int rows, int[] positions, int heads) {
+        for (int p : positions)
+            if (p < 0 || p >= length) throw new IllegalArgumentException("position " + p + " exceeds the RoPE table (" + length + ")");
+        rotate(x, rows, positions.length, positions, heads, 1f);
+    }
 
     /** The backward pass: rotating a gradient by the opposite angle (the rotation is orthogonal). */
-    public void backward(float[] dx, int rows, int seqLen, int heads) { rotate(dx, rows, seqLen, 0, heads, -1f); }
+    public void backward(float[] dx, int rows, int seqLen, int heads) { rotate(dx, rows, seqLen, null, heads, -1f); }
 
-    private void rotate(float[] x, int rows, int seqLen, int from, int heads, float sign) {
-        if (from < 0 || from + seqLen > length)
-            throw new IllegalArgumentException("positions " + from + ".." + (from + seqLen - 1) + " exceed the RoPE table (" + length + ")");
+    /** Row r at position {@code positions[r % seqLen]}, or {@code r % seqLen} when {@code positions} is null. */
+    private void rotate(float[] x, int rows, int seqLen, int[] positions, int heads, float sign) {
+        if (positions == null && seqLen > length)
+            throw new IllegalArgumentException("positions 0.." + (seqLen - 1) + " exceed the RoPE table (" + length + ")");
         int width = heads * headDim;
         Parallel.forRange(rows, 32, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                int t = (from + r % seqLen) * half;
+                int t = (positions == null ? r % seqLen : positions[r % seqLen]) * half;
                 for (int h = 0; h < heads; h++) {
                     int o = r * width + h * headDim;
                     for (int m = 0; m < half; m++) {
