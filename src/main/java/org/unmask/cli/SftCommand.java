@@ -56,6 +56,7 @@ public final class SftCommand implements Callable<Integer> {
             throw new IOException("--out must differ from --model (the base model is kept unchanged)");
         Files.createDirectories(out.toAbsolutePath().getParent());
         options.checkRunDirectory(out);
+        options.settle(out, err);
 
         Path source = options.resume ? out : ModelDirs.resolve(model);
         Path tokFile = source.resolve(RunCheckpoint.TOKENIZER);

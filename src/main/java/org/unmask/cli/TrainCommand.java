@@ -122,6 +122,7 @@ public final class TrainCommand implements Callable<Integer> {
         Budget budget = options.budget(Budget.steps(1000), out);
         Files.createDirectories(out.toAbsolutePath().getParent());
         options.checkRunDirectory(out);
+        options.settle(out, err);
 
         ModelConfig base;
         boolean fromAr = false;

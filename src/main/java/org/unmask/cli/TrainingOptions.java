@@ -9,6 +9,7 @@ import org.unmask.train.DurationParser;
 import org.unmask.train.LrSchedule;
 import org.unmask.train.Reporter;
 import org.unmask.train.RunCheckpoint;
+import org.unmask.train.RunSettings;
 import org.unmask.train.TrainOptions;
 import org.unmask.train.Trainer;
 import org.unmask.train.TrainerState;
@@ -34,16 +35,16 @@ final class TrainingOptions {
             description = "Linear warmup steps (default: 100, at most a tenth of the run; on --resume, the checkpoint's).") Long warmup;
     @Option(names = "--schedule", paramLabel = "cosine|wsd", converter = Converters.Schedule.class,
             description = "Decay after warmup: cosine to 10%%, or warmup-stable-decay (default: cosine; on --resume, the checkpoint's).") LrSchedule.Kind schedule;
-    @Option(names = "--batch", defaultValue = "8", description = "Sequences per micro-batch (default: ${DEFAULT-VALUE}).") int batch;
-    @Option(names = "--seq-len", description = "Tokens per sequence (default: min(256, the model's max_sequence_length)).") Integer seqLen;
-    @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).") int gradAccum;
-    @Option(names = "--clip", defaultValue = "1.0", description = "Global gradient-norm clip, 0 to disable (default: ${DEFAULT-VALUE}).") double clip;
-    @Option(names = "--weight-decay", defaultValue = "0.1", description = "AdamW decoupled weight decay on matrices (default: ${DEFAULT-VALUE}).") double weightDecay;
+    @Option(names = "--batch", description = "Sequences per micro-batch (default: 8; on --resume, the checkpoint's).") Integer batch;
+    @Option(names = "--seq-len", description = "Tokens per sequence (default: min(256, the model's max_sequence_length); on --resume, the checkpoint's).") Integer seqLen;
+    @Option(names = "--grad-accum", description = "Micro-batches per optimizer step (default: 1; on --resume, the checkpoint's).") Integer gradAccum;
+    @Option(names = "--clip", description = "Global gradient-norm clip, 0 to disable (default: 1.0; on --resume, the checkpoint's).") Double clip;
+    @Option(names = "--weight-decay", description = "AdamW decoupled weight decay on matrices (default: 0.1; on --resume, the checkpoint's).") Double weightDecay;
     @Option(names = "--seed", defaultValue = "1234", description = "Seed of the initialisation, data order and masks (default: ${DEFAULT-VALUE}).") long seed;
-    @Option(names = "--val-every", defaultValue = "200", paramLabel = "STEPS", description = "Validate every N steps, 0 only at the end (default: ${DEFAULT-VALUE}).") long valEvery;
-    @Option(names = "--save-every", defaultValue = "500", paramLabel = "STEPS", description = "Checkpoint every N steps, 0 only at the end (default: ${DEFAULT-VALUE}).") long saveEvery;
-    @Option(names = "--val-windows", defaultValue = "32", description = "Held-out sequences evaluated (default: ${DEFAULT-VALUE}).") int valWindows;
-    @Option(names = "--val-grid", defaultValue = "" + Elbo.DEFAULT_GRID, description = "Masking rates t=(k-0.5)/K of the validation ELBO (default: ${DEFAULT-VALUE}).") int valGrid;
+    @Option(names = "--val-every", paramLabel = "STEPS", description = "Validate every N steps, 0 only at the end (default: 200; on --resume, the checkpoint's).") Long valEvery;
+    @Option(names = "--save-every", paramLabel = "STEPS", description = "Checkpoint every N steps, 0 only at the end (default: 500; on --resume, the checkpoint's).") Long saveEvery;
+    @Option(names = "--val-windows", description = "Held-out sequences evaluated, 0 for all (default: 32; on --resume, the checkpoint's).") Integer valWindows;
+    @Option(names = "--val-grid", description = "Masking rates t=(k-0.5)/K of the validation ELBO (default: " + Elbo.DEFAULT_GRID + "; on --resume, the checkpoint's).") Integer valGrid;
     @Option(names = "--resume", description = "Continue the run in --out exactly where its last checkpoint left it.") boolean resume;
     @Option(names = "--ema", paramLabel = "DECAY", description = "Also keep an exponential moving average of the weights with this"
             + " decay per step (e.g. 0.999), validated beside them and saved as the model directory OUT/ema (default: none, or on"
@@ -100,6 +101,45 @@ final class TrainingOptions {
         if (cache != null) return cache;
         String env = System.getenv("UNMASK_CACHE");
         return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "unmask");
+    }
+
+    /**
+     * Fills the batch shape and cadence that the command line leaves out: on {@code --resume} from the checkpoint's
+     * saved {@link RunSettings} (with a note where a given shape differs from the run's, since the resume is then no
+     * longer exact), else from the defaults. Call after {@link #checkRunDirectory}.
+     */
+    void settle(Path out, PrintStream err) throws IOException {
+        RunSettings saved = resume ? TrainerState.read(out).settings() : null;
+        if (saved != null) {
+            noteChange(err, "--batch", batch, saved.batch());
+            noteChange(err, "--seq-len", seqLen, saved.seqLen());
+            noteChange(err, "--grad-accum", gradAccum, saved.gradAccum());
+            if (batch == null) batch = saved.batch();
+            if (seqLen == null) seqLen = saved.seqLen();
+            if (gradAccum == null) gradAccum = saved.gradAccum();
+            if (clip == null) clip = saved.clip();
+            if (weightDecay == null) weightDecay = saved.weightDecay();
+            if (valEvery == null) valEvery = saved.valEvery();
+            if (saveEvery == null) saveEvery = saved.saveEvery();
+            if (valWindows == null && saved.valWindows() > 0) valWindows = saved.valWindows();
+            if (valGrid == null && saved.valGrid() > 0) valGrid = saved.valGrid();
+        } else if (resume) {
+            err.println("note: " + out + " predates saved batch shapes and intervals; the flags (or their defaults) apply");
+        }
+        if (batch == null) batch = 8;
+        if (gradAccum == null) gradAccum = 1;
+        if (clip == null) clip = 1.0;
+        if (weightDecay == null) weightDecay = 0.1;
+        if (valEvery == null) valEvery = 200L;
+        if (saveEvery == null) saveEvery = 500L;
+        if (valWindows == null) valWindows = 32;
+        if (valGrid == null) valGrid = Elbo.DEFAULT_GRID;
+    }
+
+    private static void noteChange(PrintStream err, String flag, Integer given, int saved) {
+        if (given != null && given != saved)
+            err.println("note: " + flag + " " + given + " differs from the run's " + saved
+                    + "; the resumed run continues from the same data position but is not an exact continuation");
     }
 
     void checkRunDirectory(Path out) throws IOException {

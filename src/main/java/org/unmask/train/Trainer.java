@@ -136,7 +136,8 @@ public final class Trainer {
     private TrainerState state(long elapsedMillis) {
         return new TrainerState(step, tokensSeen, elapsedMillis, objective.name(), seed, rng.state(), data.state(),
                 schedule, lrScale, nanSkipped, nanInARow, nanRecoveries, options.anneal().steps(), options.budget(),
-                objective.maskRates(), ema == null ? 0 : ema.decay(), objective.lossWeighting(), objective.stratified());
+                objective.maskRates(), ema == null ? 0 : ema.decay(), objective.lossWeighting(), objective.stratified(),
+                RunSettings.of(options, validation));
     }
 
     /** Trains until the budget is spent or a stop is requested; saves at the end. */

@@ -21,13 +21,14 @@ import java.nio.file.Path;
  * a resumed run keeps it when the default changes; null for AR runs and older checkpoints), and the decay of the
  * weight average ({@link WeightAverage}; 0 when the run keeps none), and the weighting of the masked tokens' losses
  * (null for AR runs; absent in older checkpoints, which all used the ELBO weights), and whether the masking rates are
- * stratified over the batch (null for AR runs and checkpoints written before it was saved).
+ * stratified over the batch (null for AR runs and checkpoints written before it was saved), and the run's batch shape
+ * and cadence ({@link RunSettings}; null in checkpoints written before they were saved).
  */
 public record TrainerState(
         long step, long tokensSeen, long elapsedMillis, String objective, long seed,
         long[] rng, JsonNode data, LrSchedule schedule, double lrScale,
         long nanSkipped, int nanInARow, int nanRecoveries, long annealSteps, Budget budget, double[] maskRates,
-        double emaDecay, LossWeighting lossWeighting, Boolean stratified) {
+        double emaDecay, LossWeighting lossWeighting, Boolean stratified, RunSettings settings) {
 
     /** File name inside a checkpoint directory. */
     public static final String FILE = "trainer_state.json";
@@ -57,6 +58,7 @@ public record TrainerState(
         if (emaDecay > 0) n.put("ema_decay", emaDecay);
         if (lossWeighting != null) n.put("loss_weighting", lossWeighting.cliName());
         if (stratified != null) n.put("stratified", stratified);
+        if (settings != null) n.set("settings", settings.toJson());
         if (budget != null) {
             ObjectNode b = n.putObject("budget");
             if (budget.maxSteps() > 0) b.put("max_steps", budget.maxSteps());
@@ -96,7 +98,8 @@ public record TrainerState(
                     field(nan, "in_a_row").asInt(), field(nan, "recoveries").asInt(),
                     n.path("anneal_steps").asLong(0),   // absent in checkpoints written before annealing existed
                     budget(n.get("budget")), maskRates(n.get("mask_rates")), emaDecay(n.get("ema_decay")),
-                    lossWeighting(n.get("loss_weighting")), stratified(n.get("stratified")));
+                    lossWeighting(n.get("loss_weighting")), stratified(n.get("stratified")),
+                    RunSettings.fromJson(n.get("settings")));
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }

@@ -73,6 +73,9 @@ public final class Validation {
     /** Number of evaluation windows. */
     public int windows() { return sequences.size(); }
 
+    /** Masking rates of the diffusion bound's grid. */
+    public int grid() { return grid; }
+
     /**
      * The diffusion ELBO per scored token (an upper bound on the NLL) of {@code model} as the sampler sees it: a
      * model with a logit shift must come wrapped in {@code LogitShift}, as every loaded model is.

@@ -131,6 +131,37 @@ class TrainCommandTest {
         assertThat(ar.err()).contains("--stratified does not apply to --objective ar");
     }
 
+    /**
+     * The batch shape and the intervals travel with the checkpoint: a bare --resume trains on the same windows and
+     * validates and saves as often as the run did; a different shape is taken but said to break the exact resume.
+     */
+    @Test void resumeKeepsTheBatchShapeAndIntervals() throws Exception {
+        Path corpus = corpus(), config = config(), out = tmp.resolve("shape"), cache = tmp.resolve("cache");
+        String[] common = {"train", "--corpus", corpus.toString(), "--out", out.toString(), "--cache", cache.toString()};
+        Run first = unmask(concat(common, "--config", config.toString(), "--max-steps", "2", "--batch", "3", "--seq-len", "24",
+                "--grad-accum", "2", "--clip", "0.5", "--weight-decay", "0.01", "--val-every", "3", "--save-every", "1",
+                "--val-windows", "5", "--val-grid", "2"));
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(TrainerState.read(out).settings()).isEqualTo(new org.unmask.train.RunSettings(3, 24, 2, 0.5, 0.01, 3, 1, 5, 2));
+        Run resumed = unmask(concat(common, "--resume", "--max-steps", "3"));
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.err()).doesNotContain("differs").contains("validation at step 3").contains("120 tokens");
+        TrainerState after = TrainerState.read(out);
+        assertThat(after.tokensSeen()).isEqualTo(3L * 3 * 24 * 2);   // three steps of 3 × 24 tokens × 2 micro-batches
+        assertThat(after.settings()).isEqualTo(new org.unmask.train.RunSettings(3, 24, 2, 0.5, 0.01, 3, 1, 5, 2));
+        Run reshaped = unmask(concat(common, "--resume", "--max-steps", "4", "--batch", "2", "--val-every", "0"));
+        assertThat(reshaped.code()).as(reshaped.err()).isZero();
+        assertThat(reshaped.err()).contains("--batch 2 differs from the run's 3").contains("not an exact continuation");
+        assertThat(TrainerState.read(out).settings().batch()).isEqualTo(2);
+        assertThat(TrainerState.read(out).tokensSeen()).isEqualTo(after.tokensSeen() + 2L * 24 * 2);
+        // a checkpoint from before the settings were saved: the flags and defaults apply, and the note says so
+        removeStateField(out, "settings");
+        Run old = unmask(concat(common, "--resume", "--max-steps", "5", "--seq-len", "24"));
+        assertThat(old.code()).as(old.err()).isZero();
+        assertThat(old.err()).contains("predates saved batch shapes and intervals");
+        assertThat(TrainerState.read(out).settings().batch()).isEqualTo(8);
+    }
+
     /** The ablation's knobs: MDLM's SUBS head travels in config.json, --init-std scales the random matrices. */
     @Test void neverPredictMaskAndInitStdShapeTheModelTrainedFromScratch() throws Exception {
         Path corpus = corpus(), config = config(), out = tmp.resolve("subs"), cache = tmp.resolve("cache");
