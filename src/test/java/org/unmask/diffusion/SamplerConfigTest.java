@@ -141,7 +141,7 @@ class SamplerConfigTest {
         assertThat(cfg(32, 32, 8).cache(CacheMode.PREFIX).build().cache()).isEqualTo(CacheMode.PREFIX);
         assertThat(cfg(32, 32, 8).cache(CacheMode.PREFIX).build().toBuilder().build().cache()).isEqualTo(CacheMode.PREFIX);
         InvalidSettingException e = assertThatThrownByParse("lru");
-        assertThat(e.message(Setting::flag)).isEqualTo("unknown --cache 'lru'; expected one of none, prefix, dual");
+        assertThat(e.message(Setting::flag)).isEqualTo("unknown --cache 'lru'; expected one of none, prefix, dual, delayed");
     }
 
     private static InvalidSettingException assertThatThrownByParse(String s) {

@@ -83,7 +83,7 @@ class SamplingFieldsTest {
         assertThat(parse("\"max_tokens\":64,\"threshold\":0").parallelDecoding()).isFalse();
         assertThatThrownBy(() -> parse("\"cache\":\"lru\"")).isInstanceOfSatisfying(ApiError.class, e -> {
             assertThat(e.param()).isEqualTo("cache");
-            assertThat(e.getMessage()).isEqualTo("unknown cache 'lru'; expected one of none, prefix, dual");
+            assertThat(e.getMessage()).isEqualTo("unknown cache 'lru'; expected one of none, prefix, dual, delayed");
         });
     }
 
