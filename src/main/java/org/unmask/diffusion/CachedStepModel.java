@@ -16,8 +16,9 @@ import java.util.Arrays;
  * block and the positions after it (prefix), attending to the cached rest. This is Fast-dLLM's approximation: the
  * cached positions do not see the block's new tokens until the next refresh. The delayed cache
  * ({@link CacheMode#DELAYED}) runs even less of the block: its masked positions and those committed in the previous
- * step, so a committed position's keys and values stop following its block's later tokens. A change outside the recomputed window
- * (a re-mask or an early-stop fill elsewhere) forces a refresh, so the approximation never reaches further.
+ * step, so a committed position's keys and values stop following its block's later tokens. A change outside the
+ * recomputed window (a re-mask or an early-stop fill elsewhere) forces a refresh, so the approximation never reaches
+ * further.
  *
  * <p>Block-causal models (LLaDA 2.x): a position's keys and values depend only on its own and earlier blocks, so those
  * of finished blocks are exact forever. Each step runs from the first position whose keys are not known to be current
