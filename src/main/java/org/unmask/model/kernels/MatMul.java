@@ -490,7 +490,7 @@ public final class MatMul {
         int R = tiles.axpyRows, TW = tiles.axpyWidth();
         float[] strip = KernelScratch.get(KernelScratch.Slot.AXPY_STRIP, AXPY_JC * TW);
         float[] row = KernelScratch.get(KernelScratch.Slot.AXPY_ROW, AXPY_JC);
-        // The AVX2 tile reads A from a panel packed once per block of J for all column strips (MicroKernels.axpy4x2
+        // The AVX2 tile reads A from a panel packed once per block of J for all column strips (MicroKernels.axpy2x6
         // says why); the AVX-512 tile reads it in place, which measured faster there than any packed tile.
         boolean packA = tiles == Tiles.NARROW;
         int fullTiles = (i1 - i0) / R;
@@ -502,26 +502,43 @@ public final class MatMul {
             for (int col = w0; col < w1; col += TW) {
                 int width = Math.min(TW, w1 - col);
                 b.pack(j0, jc, col, width, strip, TW, row);
-                int i = i0;
+                int i = i0, tiled = 0;   // rows [i0, i) have columns [0, tiled) of the strip done
                 if (width == TW) {
                     for (; i + R <= i1; i += R) {
                         int ci = cOff + i * cs + col;
-                        if (packA) MicroKernels.axpy4x2(panel, (i - i0) * jc, strip, jc, c, ci, cs);
+                        if (packA) MicroKernels.axpy2x6(panel, (i - i0) * jc, strip, jc, c, ci, cs);
                         else MicroKernels.axpy6x4(a, aj + i * ars, ars, acs, strip, 0, TW, jc, c, ci, cs);
                     }
+                    tiled = TW;
+                } else if (packA && width >= 2 * L) {
+                    // a last strip narrower than the tile (N = 1,024 leaves 16 columns): its whole vector pairs
+                    tiled = width / (2 * L) * (2 * L);
+                    for (; i + R <= i1; i += R)
+                        for (int v = 0; v < tiled; v += 2 * L)
+                            MicroKernels.axpy2x2(panel, (i - i0) * jc, strip, v, jc, c, cOff + i * cs + col + v, cs);
                 }
-                // the last rows, or a strip narrower than the tile: one vector (masked at the edge) at a time
-                for (; i + 4 <= i1; i += 4) {
-                    int ci = cOff + i * cs + col, ai = aj + i * ars;
-                    for (int v = 0; v < width; v += L)
-                        MicroKernels.axpy4x1(a, ai, ars, acs, strip, v, TW, jc, c, ci + v, cs, Math.min(L, width - v));
-                }
-                for (; i < i1; i++) {
-                    for (int v = 0; v < width; v += L)
-                        MicroKernels.axpy1x1(a, aj + i * ars, acs, strip, v, TW, jc, c, cOff + i * cs + col + v,
-                                Math.min(L, width - v));
-                }
+                edges(c, cOff + col, cs, a, aj, ars, acs, strip, TW, jc, i0, i, tiled, width);
+                edges(c, cOff + col, cs, a, aj, ars, acs, strip, TW, jc, i, i1, 0, width);
             }
+        }
+    }
+
+    /**
+     * Rows [r0,r1) × strip columns [v0, width) of C that no register tile covered: one vector (masked at the edge)
+     * at a time, 4 rows and then single rows.
+     */
+    private static void edges(float[] c, int c0, int cs, float[] a, int aj, int ars, int acs, float[] strip, int TW,
+                              int jc, int r0, int r1, int v0, int width) {
+        if (v0 >= width) return;
+        int i = r0;
+        for (; i + 4 <= r1; i += 4) {
+            int ci = c0 + i * cs, ai = aj + i * ars;
+            for (int v = v0; v < width; v += L)
+                MicroKernels.axpy4x1(a, ai, ars, acs, strip, v, TW, jc, c, ci + v, cs, Math.min(L, width - v));
+        }
+        for (; i < r1; i++) {
+            for (int v = v0; v < width; v += L)
+                MicroKernels.axpy1x1(a, aj + i * ars, acs, strip, v, TW, jc, c, c0 + i * cs + v, Math.min(L, width - v));
         }
     }
 

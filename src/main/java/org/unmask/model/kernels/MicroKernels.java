@@ -238,36 +238,61 @@ final class MicroKernels {
         r0.intoArray(c, c0); r1.intoArray(c, c1); r2.intoArray(c, c2); r3.intoArray(c, c3); r4.intoArray(c, c4); r5.intoArray(c, c5);
     }
 
+    /** Vectors of C per row of {@link #axpy2x6}: also the row stride of the B strips it and {@link #axpy2x2} read. */
+    static final int PANEL_VECTORS = 6;
+
     /**
-     * 4 rows × 2 vectors of C from a packed panel of A, the AVX2 tile of {@link MatMul}'s axpy products: A(r, j) at
-     * {@code ap[a0 + 4·j + r]}, row j of B at {@code b[2L·j ..]}. C2 loads all four broadcasts at the top of the loop
-     * body; 8 accumulators, 2 B vectors and 4 broadcasts still fit the 16 registers, where a 4×3 or 6×2 tile spills
-     * accumulators to the stack on every step. The constant strides let C2 move the bounds checks out of the loop;
-     * with A read in place (variable strides) a 4×3 tile kept a check and an index multiply per load and ran at half
-     * this tile's speed (docs/benchmarks.md).
+     * 2 rows × 6 vectors of C from a packed panel of A, the AVX2 tile of {@link MatMul}'s axpy products: A(r, j) at
+     * {@code ap[a0 + 2·j + r]}, row j of B at {@code b[6L·j ..]}. 12 accumulators, 2 broadcasts and one B vector at a
+     * time fit the 16 registers: the tile broadcasts both rows' elements first and then streams B, so C2 has nothing
+     * to hoist (a 6-row × 2-vector tile on the same panel let it hoist all six broadcasts and spill accumulators).
+     * Each j loads 6 vectors of B and 2 elements of A for 12 FMAs, against 6 loads per 8 FMAs in a 4×2 tile, and
+     * the 12 independent sums leave slack over the 8 that two FMA pipes of latency 4 keep busy; in L1, one thread:
+     * 90–104 GFLOPS against 84–95 for the 4×2 tile (docs/benchmarks.md).
      */
-    static void axpy4x2(float[] ap, int a0, float[] b, int jc, float[] c, int c0, int cs) {
-        int c1 = c0 + cs, c2 = c1 + cs, c3 = c2 + cs;
-        FloatVector c00 = load(c, c0), c01 = load(c, c0 + L);
-        FloatVector c10 = load(c, c1), c11 = load(c, c1 + L);
-        FloatVector c20 = load(c, c2), c21 = load(c, c2 + L);
-        FloatVector c30 = load(c, c3), c31 = load(c, c3 + L);
+    static void axpy2x6(float[] ap, int a0, float[] b, int jc, float[] c, int c0, int cs) {
+        int c1 = c0 + cs;
+        FloatVector c00 = load(c, c0), c01 = load(c, c0 + L), c02 = load(c, c0 + 2 * L);
+        FloatVector c03 = load(c, c0 + 3 * L), c04 = load(c, c0 + 4 * L), c05 = load(c, c0 + 5 * L);
+        FloatVector c10 = load(c, c1), c11 = load(c, c1 + L), c12 = load(c, c1 + 2 * L);
+        FloatVector c13 = load(c, c1 + 3 * L), c14 = load(c, c1 + 4 * L), c15 = load(c, c1 + 5 * L);
         for (int j = 0; j < jc; j++) {
-            int bj = j * (2 * L), aj = a0 + 4 * j;
-            FloatVector w0 = load(b, bj), w1 = load(b, bj + L);
-            FloatVector g = FloatVector.broadcast(F, ap[aj]);
-            c00 = g.fma(w0, c00); c01 = g.fma(w1, c01);
-            g = FloatVector.broadcast(F, ap[aj + 1]);
-            c10 = g.fma(w0, c10); c11 = g.fma(w1, c11);
-            g = FloatVector.broadcast(F, ap[aj + 2]);
-            c20 = g.fma(w0, c20); c21 = g.fma(w1, c21);
-            g = FloatVector.broadcast(F, ap[aj + 3]);
-            c30 = g.fma(w0, c30); c31 = g.fma(w1, c31);
+            int bj = j * (PANEL_VECTORS * L), aj = a0 + 2 * j;
+            FloatVector g0 = FloatVector.broadcast(F, ap[aj]), g1 = FloatVector.broadcast(F, ap[aj + 1]);
+            FloatVector w = load(b, bj);
+            c00 = g0.fma(w, c00); c10 = g1.fma(w, c10);
+            w = load(b, bj + L);
+            c01 = g0.fma(w, c01); c11 = g1.fma(w, c11);
+            w = load(b, bj + 2 * L);
+            c02 = g0.fma(w, c02); c12 = g1.fma(w, c12);
+            w = load(b, bj + 3 * L);
+            c03 = g0.fma(w, c03); c13 = g1.fma(w, c13);
+            w = load(b, bj + 4 * L);
+            c04 = g0.fma(w, c04); c14 = g1.fma(w, c14);
+            w = load(b, bj + 5 * L);
+            c05 = g0.fma(w, c05); c15 = g1.fma(w, c15);
         }
-        c00.intoArray(c, c0); c01.intoArray(c, c0 + L);
-        c10.intoArray(c, c1); c11.intoArray(c, c1 + L);
-        c20.intoArray(c, c2); c21.intoArray(c, c2 + L);
-        c30.intoArray(c, c3); c31.intoArray(c, c3 + L);
+        c00.intoArray(c, c0); c01.intoArray(c, c0 + L); c02.intoArray(c, c0 + 2 * L);
+        c03.intoArray(c, c0 + 3 * L); c04.intoArray(c, c0 + 4 * L); c05.intoArray(c, c0 + 5 * L);
+        c10.intoArray(c, c1); c11.intoArray(c, c1 + L); c12.intoArray(c, c1 + 2 * L);
+        c13.intoArray(c, c1 + 3 * L); c14.intoArray(c, c1 + 4 * L); c15.intoArray(c, c1 + 5 * L);
+    }
+
+    /**
+     * 2 rows × 2 vectors of C on the panel and strips of {@link #axpy2x6}, B starting at column {@code b0} of the
+     * strip: the whole vector pairs of a last strip narrower than 6 vectors.
+     */
+    static void axpy2x2(float[] ap, int a0, float[] b, int b0, int jc, float[] c, int c0, int cs) {
+        int c1 = c0 + cs;
+        FloatVector c00 = load(c, c0), c01 = load(c, c0 + L), c10 = load(c, c1), c11 = load(c, c1 + L);
+        for (int j = 0; j < jc; j++) {
+            int bj = b0 + j * (PANEL_VECTORS * L), aj = a0 + 2 * j;
+            FloatVector g0 = FloatVector.broadcast(F, ap[aj]), g1 = FloatVector.broadcast(F, ap[aj + 1]);
+            FloatVector w0 = load(b, bj), w1 = load(b, bj + L);
+            c00 = g0.fma(w0, c00); c01 = g0.fma(w1, c01);
+            c10 = g1.fma(w0, c10); c11 = g1.fma(w1, c11);
+        }
+        c00.intoArray(c, c0); c01.intoArray(c, c0 + L); c10.intoArray(c, c1); c11.intoArray(c, c1 + L);
     }
 
     private static FloatVector load(float[] a, int i) {

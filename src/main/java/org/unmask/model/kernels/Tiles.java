@@ -12,11 +12,11 @@ enum Tiles {
      */
     WIDE(4, 6, 4, 4),
     /**
-     * 16 registers: 2×4 dot tiles (8 accumulators), 4-row × 2-vector axpy tiles on a packed A (8 accumulators) in the
-     * backward products and the training-size forward, 6-row × 2-vector tiles (12 accumulators, strips of 16 tokens)
+     * 16 registers: 2×4 dot tiles (8 accumulators), 2-row × 6-vector axpy tiles on a packed A (12 accumulators) in
+     * the backward products and the training-size forward, 6-row × 2-vector tiles (12 accumulators, strips of 16 tokens)
      * in the weight-row forward.
      */
-    NARROW(2, 4, 2, 2);
+    NARROW(2, 2, MicroKernels.PANEL_VECTORS, 2);
 
     /** The family for this CPU. */
     static final Tiles PREFERRED = MicroKernels.F.vectorBitSize() >= 512 ? WIDE : NARROW;

@@ -41,7 +41,7 @@ public class MicroKernelBenchmark {
     public void setUp() {
         SplittableRandom rnd = new SplittableRandom(1);
         a = random(rnd, 6 * JC);
-        b = random(rnd, JC * 4 * L);
+        b = random(rnd, JC * MicroKernels.PANEL_VECTORS * L);
         c = new float[6 * 4 * L];
     }
 
@@ -52,10 +52,10 @@ public class MicroKernelBenchmark {
         return c;
     }
 
-    /** The AVX2 tile of the backward products and the training-size forward: 4 rows × 2 vectors, A packed. */
+    /** The AVX2 tile of the backward products and the training-size forward: 2 rows × 6 vectors, A packed. */
     @Benchmark
-    public float[] axpy4x2() {
-        MicroKernels.axpy4x2(a, 0, b, JC, c, 0, 2 * L);
+    public float[] axpy2x6() {
+        MicroKernels.axpy2x6(a, 0, b, JC, c, 0, MicroKernels.PANEL_VECTORS * L);
         return c;
     }
 

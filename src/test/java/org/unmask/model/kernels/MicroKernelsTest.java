@@ -89,28 +89,32 @@ class MicroKernelsTest {
     }
 
     @Test
-    void packedAxpyTileAddsPanelTimesStripIntoItsTileOnly() {
+    void packedAxpyTilesAddPanelTimesStripIntoTheirTileOnly() {
         SplittableRandom rnd = new SplittableRandom(7);
-        int L = MicroKernels.L, width = 2 * L;
-        for (int jc : new int[]{1, 3, 17, 128}) {
-            int a0 = 5, cs = width + 3, c0 = 2;
-            float[] ap = MatMulTest.random(rnd, a0 + 4 * jc + 3), b = MatMulTest.random(rnd, jc * width + 1);
-            float[] c = MatMulTest.random(rnd, c0 + 4 * cs + 1), before = c.clone();
-            MicroKernels.axpy4x2(ap, a0, b, jc, c, c0, cs);
-            for (int r = 0; r < 4; r++)
-                for (int q = 0; q < width; q++) {
-                    double ref = before[c0 + r * cs + q], mag = Math.abs(ref);
-                    for (int j = 0; j < jc; j++) {
-                        double p = (double) ap[a0 + 4 * j + r] * b[j * width + q];
-                        ref += p; mag += Math.abs(p);
+        int L = MicroKernels.L, stride = MicroKernels.PANEL_VECTORS * L;
+        for (int jc : new int[]{1, 3, 17, 128})
+            for (int b0 : new int[]{-1, 0, 2 * L, 4 * L}) {   // -1: the 2×6 tile, else the 2×2 tile at that column
+                int width = b0 < 0 ? stride : 2 * L, from = Math.max(b0, 0);
+                int a0 = 5, cs = width + 3, c0 = 2;
+                float[] ap = MatMulTest.random(rnd, a0 + 2 * jc + 3), b = MatMulTest.random(rnd, jc * stride + 1);
+                float[] c = MatMulTest.random(rnd, c0 + 2 * cs + 1), before = c.clone();
+                String name = b0 < 0 ? "axpy2x6" : "axpy2x2 at column " + b0;
+                if (b0 < 0) MicroKernels.axpy2x6(ap, a0, b, jc, c, c0, cs);
+                else MicroKernels.axpy2x2(ap, a0, b, b0, jc, c, c0, cs);
+                for (int r = 0; r < 2; r++)
+                    for (int q = 0; q < width; q++) {
+                        double ref = before[c0 + r * cs + q], mag = Math.abs(ref);
+                        for (int j = 0; j < jc; j++) {
+                            double p = (double) ap[a0 + 2 * j + r] * b[j * stride + from + q];
+                            ref += p; mag += Math.abs(p);
+                        }
+                        assertThat((double) c[c0 + r * cs + q]).as("%s jc=%d at %d,%d", name, jc, r, q)
+                                .isCloseTo(ref, offset(1e-5 * mag + 1e-6));
                     }
-                    assertThat((double) c[c0 + r * cs + q]).as("axpy4x2 jc=%d at %d,%d", jc, r, q)
-                            .isCloseTo(ref, offset(1e-5 * mag + 1e-6));
+                for (int i = 0; i < c.length; i++) {
+                    boolean inTile = i >= c0 && (i - c0) / cs < 2 && (i - c0) % cs < width;
+                    if (!inTile) assertThat(c[i]).as("%s wrote outside the tile at %d", name, i).isEqualTo(before[i]);
                 }
-            for (int i = 0; i < c.length; i++) {
-                boolean inTile = i >= c0 && (i - c0) / cs < 4 && (i - c0) % cs < width;
-                if (!inTile) assertThat(c[i]).as("axpy4x2 wrote outside the tile at %d", i).isEqualTo(before[i]);
             }
-        }
     }
 }
