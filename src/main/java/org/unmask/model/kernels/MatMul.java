@@ -25,7 +25,10 @@ public final class MatMul {
      * a multiple of both dot tile heights (2 and 4).
      */
     static final int FORWARD_MC = 120;
-    /** Summed rows per axpy block: one packed B strip of JC rows × 4 vectors (32 KB at 512 bits) stays in L1. */
+    /**
+     * Summed rows per axpy block: one packed B strip of JC rows × the tile's width stays in L1 (4 vectors, 32 KB, at
+     * 512 bits; 6 vectors, 24 KB, at 256 bits).
+     */
     static final int AXPY_JC = 128;
     /** Below this many token rows the forward is a matrix-vector product bound by weight bandwidth: plain row dots. */
     static final int MIN_TILED_ROWS = 4;
@@ -36,9 +39,9 @@ public final class MatMul {
      */
     static final int MAX_WEIGHT_ROW_TOKENS = 512;
     /**
-     * The same bound for heap float32 weights, which need no decoding: from here on, transposing W once per call is
-     * cheaper than the weight-row form's token strips and result transposition (measured at d_model 256: T = 256
-     * even, T = 1024 twice as fast transposed).
+     * The same bound for heap float32 weights, which need no decoding: from here on, strips of Wᵀ are cheaper than
+     * the weight-row form's token strips and result transposition (measured at d_model 256: T = 256 even, T = 1024
+     * twice as fast on strips of Wᵀ; at 1024³ on AVX2, 1.3-1.4× as fast).
      */
     static final int MAX_WEIGHT_ROW_TOKENS_F32 = 256;
     /** Work (multiply-adds) below which splitting across threads costs more than it saves. */
@@ -97,13 +100,11 @@ public final class MatMul {
         }
         if (T > maxWeightRowTokens) {
             // Training sizes: C = out (rows t), A(t, k) = x[t·K + k], B = Wᵀ. The axpy tiles need no horizontal
-            // sums, which would dominate the dot tiles at d_model 256 (16 FMAs per sum at 512 bits). Heap weights
-            // are transposed once, by all threads, into a reused buffer (K·N moves against T·K·N multiply-adds);
-            // other formats are decoded strip by strip.
+            // sums, which would dominate the dot tiles at d_model 256 (16 FMAs per sum at 512 bits). Each strip of
+            // Wᵀ is gathered from the weight rows as it is packed: transposing W once per call into a buffer that the
+            // strips were then copied from cost 2-10 % more at 1024³ and at the training shapes (docs/benchmarks.md).
             Arrays.fill(out, outOff, outOff + T * N, 0f);
-            Strips wt = w instanceof Weights.F32 f && parallel
-                    ? rowStrips(transposed(f.data(), f.offset() + (int) wOffset, K, N), 0, transposedStride(N))
-                    : transposedStrips(w, wOffset, K);
+            Strips wt = transposedStrips(w, wOffset, K);
             accumulate(out, outOff, N, x, xOff, K, 1, wt, T, K, N, tiles, parallel);
             return;
         }
@@ -252,48 +253,6 @@ public final class MatMul {
             for (; v + 2 * L <= width; v += 2 * L) MicroKernels.axpy6x2(pa, po, ps, 1, xs, xo + v, TW, jc, ct, c0 + v, T);
             for (; v + L <= width; v += L) MicroKernels.axpy6x1(pa, po, ps, 1, xs, xo + v, TW, jc, ct, c0 + v, T);
         }
-    }
-
-    /**
-     * Row stride of a transposed weight matrix: N plus one cache line. With a stride of exactly N (a power of two in
-     * most models) the rows of a 32 × 32 block fall in the same L1 set, more of them than the set has ways, and the
-     * transposition ran at a fifth of the product's time (measured at 1024³ on AVX2).
-     */
-    private static int transposedStride(int N) { return N + 16; }
-
-    /**
-     * {@code W[N,K]} (from element {@code wOff}) transposed into the calling thread's buffer (row stride
-     * {@link #transposedStride}), split over the workers.
-     */
-    private static float[] transposed(float[] w, int wOff, int K, int N) {
-        int ld = transposedStride(N);
-        float[] wt = transposeScratch(K * ld);
-        final int B = 32;   // square blocks keep both the read and the write side in L1
-        Parallel.forRange(ceilDiv(N, B), 4, (b0, b1) -> {
-            for (int n0 = b0 * B; n0 < Math.min(N, b1 * B); n0 += B) {
-                int n1 = Math.min(N, n0 + B);
-                for (int k0 = 0; k0 < K; k0 += B) {
-                    int k1 = Math.min(K, k0 + B);
-                    for (int n = n0; n < n1; n++) {
-                        int row = wOff + n * K;
-                        for (int k = k0; k < k1; k++) wt[k * ld + n] = w[row + k];
-                    }
-                }
-            }
-        });
-        return wt;
-    }
-
-    /** The calling thread's buffer for transposed weights, grown as needed (a model calls from one thread at a time). */
-    private static final ThreadLocal<float[]> TRANSPOSED = ThreadLocal.withInitial(() -> new float[0]);
-
-    private static float[] transposeScratch(int size) {
-        float[] buf = TRANSPOSED.get();
-        if (buf.length < size) {
-            buf = new float[size];
-            TRANSPOSED.set(buf);
-        }
-        return buf;
     }
 
     /** Strips of {@code B(k, n) = W[n·K + k]}: each weight row is decoded once per strip and written down a column. */
