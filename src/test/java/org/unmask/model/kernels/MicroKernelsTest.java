@@ -92,15 +92,20 @@ class MicroKernelsTest {
     void packedAxpyTilesAddPanelTimesStripIntoTheirTileOnly() {
         SplittableRandom rnd = new SplittableRandom(7);
         int L = MicroKernels.L, stride = MicroKernels.PANEL_VECTORS * L;
+        // {vectors of the tile, first column of B in the strip}: the 2×6 tile, the 2×4 and 2×2 tiles of a narrow strip
+        int[][] tiles = {{6, 0}, {4, 0}, {4, 2 * L}, {2, 0}, {2, 2 * L}, {2, 4 * L}};
         for (int jc : new int[]{1, 3, 17, 128})
-            for (int b0 : new int[]{-1, 0, 2 * L, 4 * L}) {   // -1: the 2×6 tile, else the 2×2 tile at that column
-                int width = b0 < 0 ? stride : 2 * L, from = Math.max(b0, 0);
+            for (int[] tile : tiles) {
+                int width = tile[0] * L, from = tile[1];
                 int a0 = 5, cs = width + 3, c0 = 2;
                 float[] ap = MatMulTest.random(rnd, a0 + 2 * jc + 3), b = MatMulTest.random(rnd, jc * stride + 1);
                 float[] c = MatMulTest.random(rnd, c0 + 2 * cs + 1), before = c.clone();
-                String name = b0 < 0 ? "axpy2x6" : "axpy2x2 at column " + b0;
-                if (b0 < 0) MicroKernels.axpy2x6(ap, a0, b, jc, c, c0, cs);
-                else MicroKernels.axpy2x2(ap, a0, b, b0, jc, c, c0, cs);
+                String name = "axpy2x" + tile[0] + " at column " + from;
+                switch (tile[0]) {
+                    case 6 -> MicroKernels.axpy2x6(ap, a0, b, jc, c, c0, cs);
+                    case 4 -> MicroKernels.axpy2x4(ap, a0, b, from, jc, c, c0, cs);
+                    default -> MicroKernels.axpy2x2(ap, a0, b, from, jc, c, c0, cs);
+                }
                 for (int r = 0; r < 2; r++)
                     for (int q = 0; q < width; q++) {
                         double ref = before[c0 + r * cs + q], mag = Math.abs(ref);
