@@ -450,10 +450,10 @@ public final class MatMul {
         float[] strip = KernelScratch.get(KernelScratch.Slot.AXPY_STRIP, AXPY_JC * TW);
         float[] row = KernelScratch.get(KernelScratch.Slot.AXPY_ROW, AXPY_JC);
         // The AVX2 tile reads A from a panel packed once per block of J for all column strips (MicroKernels.axpy2x6
-        // says why); the AVX-512 tile reads it in place, which measured faster there than any packed tile. Over a
-        // single strip (the attention backward's products, one head of 32 floats wide) the panel would serve that
-        // strip alone, and packing it cost more than the multiply-adds: 2.5× slower than reading A in place.
-        boolean narrow = tiles == Tiles.NARROW, packA = narrow && w1 - w0 > TW;
+        // says why); the AVX-512 tile reads it in place, which measured faster there than any packed tile. Over one
+        // or two strips (the attention backward's products, one head of 32 or 64 floats wide) the panel serves too
+        // few strips to repay its packing: there the AVX2 path reads A in place too, 1.2-1.7× as fast.
+        boolean narrow = tiles == Tiles.NARROW, packA = narrow && w1 - w0 > 2 * TW;
         int fullTiles = (i1 - i0) / R;
         float[] panel = packA ? KernelScratch.get(KernelScratch.Slot.AXPY_PANEL, fullTiles * R * AXPY_JC) : null;
         for (int j0 = 0; j0 < J; j0 += AXPY_JC) {
@@ -469,21 +469,20 @@ public final class MatMul {
                         MicroKernels.axpy2x6(panel, (i - i0) * jc, strip, jc, c, cOff + i * cs + col, cs);
                     tiled = TW;
                 } else if (packA) {
-                    // a last strip narrower than the tile (N = 1,024 leaves 16 columns): 4 vectors, then a pair
-                    int quads = width >= 4 * L ? 4 * L : 0;
-                    tiled = quads + (width - quads) / (2 * L) * (2 * L);
+                    // a last strip narrower than the tile (N = 1,024 leaves 16 columns): 4 vectors or a pair
+                    tiled = width >= 4 * L ? 4 * L : width >= 2 * L ? 2 * L : 0;
                     for (; tiled > 0 && i + R <= i1; i += R) {
                         int ci = cOff + i * cs + col, ai = (i - i0) * jc;
-                        if (quads > 0) MicroKernels.axpy2x4(panel, ai, strip, 0, jc, c, ci, cs);
-                        if (tiled > quads) MicroKernels.axpy2x2(panel, ai, strip, quads, jc, c, ci + quads, cs);
+                        if (tiled == 4 * L) MicroKernels.axpy2x4(panel, ai, strip, jc, c, ci, cs);
+                        else MicroKernels.axpy2x2(panel, ai, strip, jc, c, ci, cs);
                     }
                 } else if (width == TW && !narrow) {
                     for (; i + R <= i1; i += R)
                         MicroKernels.axpy6x4(a, aj + i * ars, ars, acs, strip, 0, TW, jc, c, cOff + i * cs + col, cs);
                     tiled = TW;
                 } else {
-                    // A in place, 6 rows × a vector pair at a time: a single strip on AVX2, a narrow one on AVX-512
-                    // (an attention head of 32 floats ran at a third of this speed one masked vector at a time)
+                    // A in place, 6 rows × a vector pair at a time: narrow products on AVX2, a narrow strip on AVX-512
+                    // (an attention head of 32 floats ran at half this speed one masked vector at a time)
                     tiled = width / (2 * L) * (2 * L);
                     for (; tiled > 0 && i + 6 <= i1; i += 6)
                         for (int v = 0; v < tiled; v += 2 * L)

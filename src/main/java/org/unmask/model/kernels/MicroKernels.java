@@ -185,8 +185,8 @@ final class MicroKernels {
     /**
      * 6 rows × 2 vectors of C: 12 accumulators, 2 B vectors and 1 broadcast fit the 16 AVX2 registers with one to
      * spare. The AVX2 tile of the weight-row forward, where token strips of 16 make every power-of-two block a
-     * whole number of strips; also the 2-vector remainder of wider strips, and the axpy products' tile wherever
-     * A is read in place over strips narrower than {@link #axpy6x4}'s or {@link #axpy2x6}'s single strip.
+     * whole number of strips; also the 2-vector remainder of wider strips, and {@link MatMul}'s axpy tile for
+     * strips narrower than {@link #axpy6x4}'s (AVX-512) and for products only one or two strips wide (AVX2).
      */
     static void axpy6x2(float[] a, int a0, int ars, int acs, float[] b, int b0, int bs, int jc,
                         float[] c, int c0, int cs) {
@@ -280,15 +280,14 @@ final class MicroKernels {
     }
 
     /**
-     * 2 rows × 4 vectors of C on the panel and strips of {@link #axpy2x6}, B starting at column {@code b0} of the
-     * strip: the first 4 vectors of a last strip narrower than 6.
+     * 2 rows × 4 vectors of C on the panel and strips of {@link #axpy2x6}: a last strip of 4 or 5 vectors.
      */
-    static void axpy2x4(float[] ap, int a0, float[] b, int b0, int jc, float[] c, int c0, int cs) {
+    static void axpy2x4(float[] ap, int a0, float[] b, int jc, float[] c, int c0, int cs) {
         int c1 = c0 + cs;
         FloatVector c00 = load(c, c0), c01 = load(c, c0 + L), c02 = load(c, c0 + 2 * L), c03 = load(c, c0 + 3 * L);
         FloatVector c10 = load(c, c1), c11 = load(c, c1 + L), c12 = load(c, c1 + 2 * L), c13 = load(c, c1 + 3 * L);
         for (int j = 0; j < jc; j++) {
-            int bj = b0 + j * (PANEL_VECTORS * L), aj = a0 + 2 * j;
+            int bj = j * (PANEL_VECTORS * L), aj = a0 + 2 * j;
             FloatVector g0 = FloatVector.broadcast(F, ap[aj]), g1 = FloatVector.broadcast(F, ap[aj + 1]);
             FloatVector w = load(b, bj);
             c00 = g0.fma(w, c00); c10 = g1.fma(w, c10);
@@ -304,14 +303,13 @@ final class MicroKernels {
     }
 
     /**
-     * 2 rows × 2 vectors of C on the panel and strips of {@link #axpy2x6}, B starting at column {@code b0} of the
-     * strip: a vector pair left after {@link #axpy2x4} in a last strip narrower than 6 vectors.
+     * 2 rows × 2 vectors of C on the panel and strips of {@link #axpy2x6}: a last strip of 2 or 3 vectors.
      */
-    static void axpy2x2(float[] ap, int a0, float[] b, int b0, int jc, float[] c, int c0, int cs) {
+    static void axpy2x2(float[] ap, int a0, float[] b, int jc, float[] c, int c0, int cs) {
         int c1 = c0 + cs;
         FloatVector c00 = load(c, c0), c01 = load(c, c0 + L), c10 = load(c, c1), c11 = load(c, c1 + L);
         for (int j = 0; j < jc; j++) {
-            int bj = b0 + j * (PANEL_VECTORS * L), aj = a0 + 2 * j;
+            int bj = j * (PANEL_VECTORS * L), aj = a0 + 2 * j;
             FloatVector g0 = FloatVector.broadcast(F, ap[aj]), g1 = FloatVector.broadcast(F, ap[aj + 1]);
             FloatVector w0 = load(b, bj), w1 = load(b, bj + L);
             c00 = g0.fma(w0, c00); c01 = g0.fma(w1, c01);

@@ -36,8 +36,9 @@ class MatMulTest {
             {40, 3000, 13}, {16, 4500, 7},
             // transposed weight strips (more token rows than the weight-row forward takes: heap f32, then all formats)
             {MatMul.MAX_WEIGHT_ROW_TOKENS_F32 + 3, 9, 20}, {MatMul.MAX_WEIGHT_ROW_TOKENS + 9, 17, 33},
-            // axpy strips of 6 vectors with a last strip of whole vector pairs, over several blocks of the summed index
-            {MatMul.MAX_WEIGHT_ROW_TOKENS_F32 + 44, 260, 112},
+            // packed axpy panels (more than two strips) with a last strip of 4-5 or 2-3 vectors (+ a masked one) at
+            // either vector width, over several blocks of the summed index; and products one or two strips wide
+            {MatMul.MAX_WEIGHT_ROW_TOKENS_F32 + 44, 260, 112}, {MatMul.MAX_WEIGHT_ROW_TOKENS_F32 + 7, 232, 232},
     };
 
     @AfterAll
