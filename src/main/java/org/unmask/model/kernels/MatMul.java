@@ -44,6 +44,16 @@ public final class MatMul {
      * twice as fast on strips of Wᵀ; at 1024³ on AVX2, 1.3-1.4× as fast).
      */
     static final int MAX_WEIGHT_ROW_TOKENS_F32 = 256;
+    /**
+     * Weight rows up to which heap float32 products take strips of Wᵀ from {@link #MAX_WEIGHT_ROW_TOKENS_FEW_ROWS}
+     * tokens on: with few rows to share out, every thread of the weight-row form packs all the token strips, and that
+     * and the result transposition outweigh the multiply-adds when K is small too. Measured on both vector widths
+     * (docs/benchmarks.md): 1.2-2.7× faster at 64-256 tokens for N of 128-512, and the attention backward's per-head
+     * dP = dO·Vᵀ (128 × 32 × 128 on one thread) 1.5-2.5×.
+     */
+    static final int FEW_WEIGHT_ROWS = 512;
+    /** See {@link #FEW_WEIGHT_ROWS}: below 64 tokens the weight-row form still won on AVX-512. */
+    static final int MAX_WEIGHT_ROW_TOKENS_FEW_ROWS = 63;
     /** Work (multiply-adds) below which splitting across threads costs more than it saves. */
     private static final long MIN_TASK_FMAS = 1L << 18;
 
@@ -93,7 +103,8 @@ public final class MatMul {
             forwardRowDots(out, outOff, x, xOff, w, wOffset, T, K, N, parallel);
             return;
         }
-        int maxWeightRowTokens = w instanceof Weights.F32 ? MAX_WEIGHT_ROW_TOKENS_F32 : MAX_WEIGHT_ROW_TOKENS;
+        int maxWeightRowTokens = !(w instanceof Weights.F32) ? MAX_WEIGHT_ROW_TOKENS
+                : N <= FEW_WEIGHT_ROWS ? MAX_WEIGHT_ROW_TOKENS_FEW_ROWS : MAX_WEIGHT_ROW_TOKENS_F32;
         if (T >= L && T <= maxWeightRowTokens) {
             forwardWeightRows(out, outOff, x, xOff, w, wOffset, T, K, N, tiles, parallel);
             return;

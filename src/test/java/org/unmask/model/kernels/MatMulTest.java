@@ -32,6 +32,9 @@ class MatMulTest {
             // (MatMul.rowBlock: 384 rows for 256 tokens, 192 for 512)
             {64, 300, 200}, {40, 130, 197}, {16, 7, 13}, {MatMul.MAX_WEIGHT_ROW_TOKENS_F32, 9, 400},
             {MatMul.MAX_WEIGHT_ROW_TOKENS, 5, 400},
+            // heap float32 on either side of the few-rows bound (MatMul.FEW_WEIGHT_ROWS)
+            {MatMul.MAX_WEIGHT_ROW_TOKENS_FEW_ROWS, 11, 40}, {MatMul.MAX_WEIGHT_ROW_TOKENS_FEW_ROWS + 1, 11, 40},
+            {MatMul.MAX_WEIGHT_ROW_TOKENS_F32, 9, MatMul.FEW_WEIGHT_ROWS + 7},
             // weight-row forward over several spans of packed strips (MatMul.STRIP_SPAN_FLOATS), the last one short
             {40, 3000, 13}, {16, 4500, 7},
             // transposed weight strips (more token rows than the weight-row forward takes: heap f32, then all formats)
