@@ -249,7 +249,7 @@ final class MicroKernels {
      * to hoist (a 6-row × 2-vector tile on the same panel let it hoist all six broadcasts and spill accumulators).
      * Each j loads 6 vectors of B and 2 elements of A for 12 FMAs, against 6 loads per 8 FMAs in a 4×2 tile, and
      * the 12 independent sums leave slack over the 8 that two FMA pipes of latency 4 keep busy; in L1, one thread:
-     * 90–104 GFLOPS against 84–95 for the 4×2 tile (docs/benchmarks.md).
+     * 90–106 GFLOPS against 84–95 for the 4×2 tile (docs/benchmarks.md).
      */
     static void axpy2x6(float[] ap, int a0, float[] b, int jc, float[] c, int c0, int cs) {
         int c1 = c0 + cs;
