@@ -239,7 +239,7 @@ final class MicroKernels {
         r0.intoArray(c, c0); r1.intoArray(c, c1); r2.intoArray(c, c2); r3.intoArray(c, c3); r4.intoArray(c, c4); r5.intoArray(c, c5);
     }
 
-    /** Vectors of C per row of {@link #axpy2x6}: also the row stride of the B strips it and {@link #axpy2x2} read. */
+    /** Vectors of C per row of {@link #axpy2x6}: also the row stride of the B strips it, axpy2x4 and axpy2x2 read. */
     static final int PANEL_VECTORS = 6;
 
     /**
