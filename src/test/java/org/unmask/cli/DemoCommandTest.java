@@ -108,6 +108,9 @@ class DemoCommandTest {
         ModelConfig config = ModelConfig.read(dir.resolve("config.json"));
         assertThat(config.blockSize()).isEqualTo(DemoCommand.BLOCK_SIZE);
         assertThat(config.logitShift()).isTrue();
+        // the shape chosen for five minutes of 2 cores: d 96, 3 layers of 3 heads, SwiGLU 256 (docs/training.md)
+        assertThat(List.of(config.dModel(), config.nLayers(), config.nHeads(), config.mlpHiddenSize()))
+                .containsExactly(96, 3, 3, 256);
         long trained = Files.getLastModifiedTime(dir.resolve("model.safetensors")).toMillis();
         StringWriter err2 = new StringWriter();
         var cl2 = Main.commandLine();

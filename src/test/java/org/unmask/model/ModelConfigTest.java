@@ -21,6 +21,13 @@ class ModelConfigTest {
     }
 
     @Test
+    void microPresetHasTheDemoShapesParameterCount() {
+        // untied 4096 x 96 embedding and head, 3 layers of q,k,v,o (96 x 96) and SwiGLU (3 x 96 x 256), 7 norms of 96
+        ModelConfig c = ModelConfig.preset("micro");
+        assertThat(c.parameterCount()).isEqualTo(2L * 4096 * 96 + 3L * (4 * 96 * 96 + 3 * 96 * 256) + 7 * 96);
+    }
+
+    @Test
     void roundTripsThroughConfigJson(@TempDir Path dir) throws IOException {
         ModelConfig c = ModelConfig.preset("small");
         Path f = dir.resolve("config.json");
