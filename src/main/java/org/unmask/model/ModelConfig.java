@@ -223,8 +223,8 @@ public record ModelConfig(
     /** Named presets for {@code unmask init --preset} and {@code unmask train --preset}. */
     public static ModelConfig preset(String name) {
         return switch (name) {
-            // micro: what 'demo --train' trains; at five minutes of 2 cores it beats tiny by 0.4 bits/token
-            // (docs/training.md, "The demo's model shape")
+            // micro: what 'demo --train' trains; in five minutes of 2 cores it ends 0.2 (AVX-512) to 0.3 (AVX2)
+            // bits/token below tiny, having seen 2.8 times the tokens (docs/training.md, "The demo's model shape")
             case "micro" -> new ModelConfig(96, 3, 3, 3, 256, 4096, 4096, 256, 10000.0, 1e-5, false, 2, 0, 0, 1);
             // tiny: the default of 'unmask train'; trains to readable text on 2 CPU cores in minutes
             case "tiny" -> new ModelConfig(192, 4, 6, 6, 512, 4096, 4096, 256, 10000.0, 1e-5, false, 2, 0, 0, 1);
