@@ -35,7 +35,7 @@ public final class BenchCommand implements Runnable {
     /** Where the architecture comes from: a config.json or a preset name. */
     static final class Source {
         @Option(names = "--config", paramLabel = "FILE", description = "A Hugging Face LLaDA config.json.") Path config;
-        @Option(names = "--preset", paramLabel = "NAME", description = "A named architecture: tiny, small, base, llada-8b.") String preset;
+        @Option(names = "--preset", paramLabel = "NAME", description = "A named architecture: micro, tiny, small, base, llada-8b.") String preset;
     }
 
     /** The options both benchmarks share. */

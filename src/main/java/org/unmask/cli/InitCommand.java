@@ -31,7 +31,7 @@ public final class InitCommand implements Callable<Integer> {
         @Option(names = "--config", paramLabel = "FILE", description = "config.json describing the architecture.")
         Path config;
         @Option(names = "--preset", paramLabel = "NAME",
-                description = "tiny, small, base (LLaDA layout), llada-8b (GSAI-ML/LLaDA-8B's shapes), dream-7b"
+                description = "micro, tiny, small, base (LLaDA layout), llada-8b (GSAI-ML/LLaDA-8B's shapes), dream-7b"
                         + " (Dream-v0-7B's shapes and Hugging Face layout) or llada2-mini (LLaDA2.x-mini, ~32 GB in bf16).")
         String preset;
     }

@@ -52,7 +52,7 @@ public final class TrainCommand implements Callable<Integer> {
     String textField;
 
     static final class Architecture {
-        @Option(names = "--preset", paramLabel = "tiny|small|base", description = "Model size preset (default: tiny).") String preset;
+        @Option(names = "--preset", paramLabel = "micro|tiny|small|base", description = "Model size preset (default: tiny; micro is what demo --train trains).") String preset;
         @Option(names = "--config", paramLabel = "FILE", description = "A config.json describing the model.") Path config;
     }
 
