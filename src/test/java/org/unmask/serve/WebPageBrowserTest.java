@@ -204,11 +204,24 @@ class WebPageBrowserTest {
             }
         } finally {
             if (chrome != null) {
+                // Chromium's helper processes outlive the browser process and keep writing into the profile
+                var helpers = chrome.descendants().toList();
                 chrome.destroy();
                 if (!chrome.waitFor(10, TimeUnit.SECONDS)) chrome.destroyForcibly();
+                for (ProcessHandle h : helpers) h.destroyForcibly();
+                for (ProcessHandle h : helpers) h.onExit().get(10, TimeUnit.SECONDS);
             }
+            deleteProfile(profile);
+        }
+    }
+
+    /** Deletes the browser's scratch profile; a file that vanishes during the walk is not an error of the page. */
+    private static void deleteProfile(Path profile) throws java.io.IOException {
+        for (int attempt = 0; attempt < 3 && Files.exists(profile); attempt++) {
             try (var files = Files.walk(profile)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException vanished) {
+                // a helper removed its temporary file between listing and visiting: walk again
             }
         }
     }
