@@ -48,6 +48,11 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Text file, directory, .gz, JSONL, or 'default' (the shipped corpus).")
     String corpus;
 
+    @Option(names = "--valid-corpus", paramLabel = "PATH|default:valid",
+            description = "Validate on this corpus (all of it) instead of text held out of --corpus, which is then "
+                    + "trained on whole; with --corpus default, the shipped validation split is the default.")
+    String validCorpus;
+
     @Option(names = "--text-field", defaultValue = "text", description = "JSONL field holding the text (default: ${DEFAULT-VALUE}).")
     String textField;
 
@@ -212,7 +217,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainOptions topts = options.toTrainOptions(budget, seqLen, 1e-3, new AttentionAnneal(anneal), out);
 
         TokenizerSetup.install(tok, out);
-        try (CorpusData data = CorpusData.load(corpus, textField, tok.tokenizer(), tok.file(), options.cacheDir(), seqLen, options.valWindows)) {
+        try (CorpusData data = CorpusData.load(corpus, validCorpus, textField, tok.tokenizer(), tok.file(), options.cacheDir(), seqLen, options.valWindows)) {
             WindowSampler sampler = new WindowSampler(data.train(), topts.batch(), seqLen, options.seed, budget.byEpochs());
             Validation validation = data.valid() == null ? null
                     : new Validation(Validation.windows(data.valid(), seqLen, options.valWindows), options.valGrid, topts.batch(),

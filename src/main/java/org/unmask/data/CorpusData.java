@@ -3,23 +3,39 @@ package org.unmask.data;
 import org.unmask.text.Tokenizer;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The tokenised training and validation data of a run. The shipped corpus has its own validation split; a user
- * corpus gives up its last 1% (at least the validation windows, at most a tenth of it) as held-out text.
+ * corpus gives up its last 1% (at least the validation windows, at most a tenth of it) as held-out text, unless a
+ * separate validation corpus is named, which is then held out whole and the training corpus kept whole.
  */
 public record CorpusData(Tokens train, Tokens valid, String validSource, List<TokenFile> files) implements AutoCloseable {
 
-    /** Tokenises (or reuses the cache of) {@code corpus} and picks the validation text. */
-    public static CorpusData load(String corpus, String textField, Tokenizer tok, Path tokenizerFile, Path cacheDir,
-                                  int seqLen, int valWindows) throws IOException {
+    /**
+     * Tokenises (or reuses the cache of) {@code corpus} and picks the validation text: {@code validCorpus} when it is
+     * not null, else the corpus's own held-out text.
+     */
+    public static CorpusData load(String corpus, String validCorpus, String textField, Tokenizer tok, Path tokenizerFile,
+                                  Path cacheDir, int seqLen, int valWindows) throws IOException {
+        if (validCorpus != null && sameSource(corpus, validCorpus))
+            throw new IllegalArgumentException("--valid-corpus " + validCorpus + " is the training corpus itself: a model "
+                    + "validated on the text it trains on measures memory, not language");
         List<TokenFile> files = new ArrayList<>();
         TokenFile all = TokenCache.tokenized(corpus, textField, tok, tokenizerFile, cacheDir);
         files.add(all);
         Tokens train = view(all);
+        if (validCorpus != null) {
+            TokenFile valid = TokenCache.tokenized(validCorpus, textField, tok, tokenizerFile, cacheDir);
+            files.add(valid);
+            if (valid.size() < seqLen)
+                throw new IllegalArgumentException("--valid-corpus " + validCorpus + " holds " + valid.size()
+                        + " tokens, fewer than one window of " + seqLen);
+            return new CorpusData(train, view(valid), validCorpus, files);
+        }
         if (Corpora.isDefault(corpus) && !corpus.endsWith(":valid")) {
             TokenFile valid = TokenCache.tokenized(Corpora.DEFAULT + ":valid", textField, tok, tokenizerFile, cacheDir);
             files.add(valid);
@@ -32,6 +48,22 @@ public record CorpusData(Tokens train, Tokens valid, String validSource, List<To
             return new CorpusData(train, null, "none (the corpus is too small to hold out a validation window)", files);
         return new CorpusData(Tokens.slice(train, 0, n - held), Tokens.slice(train, n - held, n),
                 "the last " + held + " tokens of " + corpus, files);
+    }
+
+    /** True when both names denote the same text: the same split of the shipped corpus, or the same file. */
+    private static boolean sameSource(String a, String b) {
+        if (Corpora.isDefault(a) || Corpora.isDefault(b))
+            return Corpora.isDefault(a) && Corpora.isDefault(b) && defaultSplit(a).equals(defaultSplit(b));
+        Path pa = Path.of(a), pb = Path.of(b);
+        try {
+            return Files.exists(pa) && Files.exists(pb) && Files.isSameFile(pa, pb);
+        } catch (IOException e) {
+            return pa.toAbsolutePath().normalize().equals(pb.toAbsolutePath().normalize());
+        }
+    }
+
+    private static String defaultSplit(String name) {
+        return name.equals(Corpora.DEFAULT) ? "train" : name.substring(Corpora.DEFAULT.length() + 1);
     }
 
     private static Tokens view(TokenFile f) {

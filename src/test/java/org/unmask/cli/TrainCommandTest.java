@@ -329,6 +329,30 @@ class TrainCommandTest {
         assertThat(trained).isBetween(1.0, Math.log(300) / Math.log(2) + 1);
     }
 
+    @Test void aSeparateValidationCorpusIsWhatTrainingValidatesOn() throws Exception {
+        Path corpus = corpus(), config = config(), out = tmp.resolve("valid-elsewhere"), cache = tmp.resolve("cache");
+        Run train = unmask("train", "--corpus", corpus.toString(), "--valid-corpus", "default:valid", "--config",
+                config.toString(), "--out", out.toString(), "--max-steps", "2", "--batch", "2", "--seq-len", "32",
+                "--val-windows", "3", "--val-grid", "4", "--cache", cache.toString());
+        assertThat(train.code()).as(train.err()).isZero();
+        assertThat(train.err()).contains("validation: default:valid");
+        double trained = Double.NaN;
+        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+            var n = new ObjectMapper().readTree(line);
+            if (n.has("val_bpt")) trained = n.get("val_bpt").asDouble();
+        }
+        Run eval = unmask("eval", "--model", out.toString(), "--corpus", "default:valid", "--seq-len", "32",
+                "--max-chunks", "3", "--grid", "4");
+        assertThat(eval.code()).as(eval.err()).isZero();
+        double evaluated = Double.parseDouble(eval.out().replaceAll("(?s).*bits_per_token (\\S+).*", "$1"));
+        assertThat(evaluated).isCloseTo(trained, org.assertj.core.api.Assertions.within(1e-6));
+
+        Run itself = unmask("train", "--corpus", corpus.toString(), "--valid-corpus", corpus.toString(), "--config",
+                config.toString(), "--out", tmp.resolve("itself").toString(), "--max-steps", "1", "--cache", cache.toString());
+        assertThat(itself.code()).isNotZero();
+        assertThat(itself.err()).contains("--valid-corpus " + corpus + " is the training corpus itself");
+    }
+
     @Test void blockDiffusionFromAnArRunAndEveryCommandUsesItsBlocks() throws Exception {
         Path config = config(), ar = tmp.resolve("ar"), block = tmp.resolve("block"), cache = tmp.resolve("cache");
         Run base = unmask("train", "--corpus", "default", "--config", config.toString(), "--out", ar.toString(),
