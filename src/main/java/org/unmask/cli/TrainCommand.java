@@ -17,6 +17,7 @@ import org.unmask.train.LossWeighting;
 import org.unmask.train.Objective;
 import org.unmask.train.ObjectiveKind;
 import org.unmask.train.RunCheckpoint;
+import org.unmask.train.RunSettings;
 import org.unmask.train.TrainOptions;
 import org.unmask.train.TrainerState;
 import org.unmask.train.Validation;
@@ -128,6 +129,7 @@ public final class TrainCommand implements Callable<Integer> {
         Files.createDirectories(out.toAbsolutePath().getParent());
         options.checkRunDirectory(out);
         options.settle(out, err);
+        settleValidCorpus(err);
 
         ModelConfig base;
         boolean fromAr = false;
@@ -221,7 +223,7 @@ public final class TrainCommand implements Callable<Integer> {
             WindowSampler sampler = new WindowSampler(data.train(), topts.batch(), seqLen, options.seed, budget.byEpochs());
             Validation validation = data.valid() == null ? null
                     : new Validation(Validation.windows(data.valid(), seqLen, options.valWindows), options.valGrid, topts.batch(),
-                    Elbo.DEFAULT_SEED);
+                    Elbo.DEFAULT_SEED, validCorpus);
             TrainableModel model = config.family().randomEngine(config, options.seed, initStd == null ? Parameters.INIT_STD : initStd);
             if (initFrom != null && !options.resume) {
                 start.loadInto(model);
@@ -235,6 +237,24 @@ public final class TrainCommand implements Callable<Integer> {
                     config.parameterCount() / 1e6, config.dModel(), config.nLayers(), config.nHeads(), config.vocabSize(), obj.name());
             err.printf(Locale.ROOT, "data: %,d training tokens from %s; validation: %s%n", data.train().size(), corpus, data.validSource());
             return TrainingRun.run(model, obj, sampler, validation, out, topts, options, err);
+        }
+    }
+
+    /**
+     * On --resume, the run's own validation corpus unless another is given: without it the training corpus would give
+     * up held-out text again, so the resumed run would train on less data than it did and not continue exactly.
+     */
+    private void settleValidCorpus(PrintStream err) throws IOException {
+        if (!options.resume) return;
+        RunSettings saved = TrainerState.read(out).settings();
+        if (saved == null) return;
+        String before = saved.validCorpus();
+        if (validCorpus == null) {
+            validCorpus = before;
+        } else if (!validCorpus.equals(before)) {
+            err.println("note: --valid-corpus " + validCorpus + " differs from the run's "
+                    + (before == null ? "text held out of --corpus" : before)
+                    + "; the training data changes with it, so the resumed run is not an exact continuation");
         }
     }
 

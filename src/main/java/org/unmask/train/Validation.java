@@ -20,9 +20,18 @@ public final class Validation {
     private final int grid;
     private final int rowsPerForward;
     private final long seed;
+    private final String corpus;
 
     /** Scores {@code sequences}; the diffusion bound uses {@code grid} masking rates and masks from {@code seed}. */
     public Validation(List<ScoredSequence> sequences, int grid, int rowsPerForward, long seed) {
+        this(sequences, grid, rowsPerForward, seed, null);
+    }
+
+    /**
+     * The same, with the windows taken from {@code corpus}, a corpus of their own (saved with the run so that a resume
+     * validates on it again), or null when they were held out of the training data.
+     */
+    public Validation(List<ScoredSequence> sequences, int grid, int rowsPerForward, long seed, String corpus) {
         if (sequences.isEmpty()) throw new IllegalArgumentException("validation needs at least one window");
         if (grid < 1) throw new IllegalArgumentException("the t grid needs at least one point");
         if (rowsPerForward < 1) throw new IllegalArgumentException("rows per forward must be positive");
@@ -30,6 +39,7 @@ public final class Validation {
         this.grid = grid;
         this.rowsPerForward = rowsPerForward;
         this.seed = seed;
+        this.corpus = corpus;
     }
 
     /**
@@ -75,6 +85,9 @@ public final class Validation {
 
     /** Masking rates of the diffusion bound's grid. */
     public int grid() { return grid; }
+
+    /** The corpus of its own the windows come from, or null when they were held out of the training data. */
+    public String corpus() { return corpus; }
 
     /**
      * The diffusion ELBO per scored token (an upper bound on the NLL) of {@code model} as the sampler sees it: a

@@ -142,13 +142,13 @@ class TrainCommandTest {
                 "--grad-accum", "2", "--clip", "0.5", "--weight-decay", "0.01", "--val-every", "3", "--save-every", "1",
                 "--val-windows", "5", "--val-grid", "2"));
         assertThat(first.code()).as(first.err()).isZero();
-        assertThat(TrainerState.read(out).settings()).isEqualTo(new org.unmask.train.RunSettings(3, 24, 2, 0.5, 0.01, 3, 1, 5, 2));
+        assertThat(TrainerState.read(out).settings()).isEqualTo(new org.unmask.train.RunSettings(3, 24, 2, 0.5, 0.01, 3, 1, 5, 2, null));
         Run resumed = unmask(concat(common, "--resume", "--max-steps", "3"));
         assertThat(resumed.code()).as(resumed.err()).isZero();
         assertThat(resumed.err()).doesNotContain("differs").contains("validation at step 3").contains("120 tokens");
         TrainerState after = TrainerState.read(out);
         assertThat(after.tokensSeen()).isEqualTo(3L * 3 * 24 * 2);   // three steps of 3 × 24 tokens × 2 micro-batches
-        assertThat(after.settings()).isEqualTo(new org.unmask.train.RunSettings(3, 24, 2, 0.5, 0.01, 3, 1, 5, 2));
+        assertThat(after.settings()).isEqualTo(new org.unmask.train.RunSettings(3, 24, 2, 0.5, 0.01, 3, 1, 5, 2, null));
         Run reshaped = unmask(concat(common, "--resume", "--max-steps", "4", "--batch", "2", "--val-every", "0"));
         assertThat(reshaped.code()).as(reshaped.err()).isZero();
         assertThat(reshaped.err()).contains("--batch 2 differs from the run's 3").contains("not an exact continuation");
@@ -346,6 +346,20 @@ class TrainCommandTest {
         assertThat(eval.code()).as(eval.err()).isZero();
         double evaluated = Double.parseDouble(eval.out().replaceAll("(?s).*bits_per_token (\\S+).*", "$1"));
         assertThat(evaluated).isCloseTo(trained, org.assertj.core.api.Assertions.within(1e-6));
+
+        // saved with the run, so that a bare --resume validates there again and trains on all of --corpus, as before
+        assertThat(TrainerState.read(out).settings().validCorpus()).isEqualTo("default:valid");
+        long seen = TrainerState.read(out).tokensSeen();
+        Run resumed = unmask("train", "--corpus", corpus.toString(), "--out", out.toString(), "--resume", "--max-steps", "3",
+                "--cache", cache.toString());
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.err()).contains("validation: default:valid").doesNotContain("differs");
+        assertThat(TrainerState.read(out).tokensSeen()).isEqualTo(seen + 2 * 32);
+        Path other = Files.writeString(tmp.resolve("other.txt"), "the dog sat on the mat with a ball. ".repeat(20));
+        Run heldOut = unmask("train", "--corpus", corpus.toString(), "--out", out.toString(), "--resume", "--max-steps", "4",
+                "--valid-corpus", other.toString(), "--cache", cache.toString());
+        assertThat(heldOut.code()).as(heldOut.err()).isZero();
+        assertThat(heldOut.err()).contains("differs from the run's default:valid").contains("not an exact continuation");
 
         Run itself = unmask("train", "--corpus", corpus.toString(), "--valid-corpus", corpus.toString(), "--config",
                 config.toString(), "--out", tmp.resolve("itself").toString(), "--max-steps", "1", "--cache", cache.toString());
