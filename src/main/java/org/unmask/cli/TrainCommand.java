@@ -130,6 +130,7 @@ public final class TrainCommand implements Callable<Integer> {
         options.checkRunDirectory(out);
         options.settle(out, err);
         settleValidCorpus(err);
+        CorpusData.checkValidCorpus(corpus, validCorpus);   // before a tokenizer is trained on a large corpus
 
         ModelConfig base;
         boolean fromAr = false;

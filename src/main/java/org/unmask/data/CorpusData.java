@@ -21,9 +21,7 @@ public record CorpusData(Tokens train, Tokens valid, String validSource, List<To
      */
     public static CorpusData load(String corpus, String validCorpus, String textField, Tokenizer tok, Path tokenizerFile,
                                   Path cacheDir, int seqLen, int valWindows) throws IOException {
-        if (validCorpus != null && sameSource(corpus, validCorpus))
-            throw new IllegalArgumentException("--valid-corpus " + validCorpus + " is the training corpus itself: a model "
-                    + "validated on the text it trains on measures memory, not language");
+        checkValidCorpus(corpus, validCorpus);
         List<TokenFile> files = new ArrayList<>();
         TokenFile all = TokenCache.tokenized(corpus, textField, tok, tokenizerFile, cacheDir);
         files.add(all);
@@ -48,6 +46,13 @@ public record CorpusData(Tokens train, Tokens valid, String validSource, List<To
             return new CorpusData(train, null, "none (the corpus is too small to hold out a validation window)", files);
         return new CorpusData(Tokens.slice(train, 0, n - held), Tokens.slice(train, n - held, n),
                 "the last " + held + " tokens of " + corpus, files);
+    }
+
+    /** Refuses a validation corpus that is the training corpus itself (null, for held-out text, is fine). */
+    public static void checkValidCorpus(String corpus, String validCorpus) {
+        if (validCorpus != null && sameSource(corpus, validCorpus))
+            throw new IllegalArgumentException("--valid-corpus " + validCorpus + " is the training corpus itself: a model "
+                    + "validated on the text it trains on measures memory, not language");
     }
 
     /** True when both names denote the same text: the same split of the shipped corpus, or the same file. */
