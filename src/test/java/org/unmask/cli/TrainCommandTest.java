@@ -58,6 +58,21 @@ class TrainCommandTest {
         return f;
     }
 
+    /** The last validation figure (bits per token) a run wrote to its metrics.jsonl. */
+    private static double lastValidation(Path run) throws Exception {
+        double last = Double.NaN;
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            var n = new ObjectMapper().readTree(line);
+            if (n.has("val_bpt")) last = n.get("val_bpt").asDouble();
+        }
+        return last;
+    }
+
+    /** The bits per token {@code unmask eval} printed. */
+    private static double bitsPerToken(Run eval) {
+        return Double.parseDouble(eval.out().replaceAll("(?s).*bits_per_token (\\S+).*", "$1"));
+    }
+
     Path config() throws Exception {
         Path f = tmp.resolve("config.json");
         new ModelConfig(32, 2, 4, 4, 64, 300, 300, 64, 10000.0, 1e-5, false, 2, 0, 0, 1).write(f);
@@ -314,16 +329,12 @@ class TrainCommandTest {
                 "--max-steps", "2", "--batch", "2", "--seq-len", "32", "--val-windows", "3", "--val-grid", "4",
                 "--cache", cache.toString());
         assertThat(train.code()).as(train.err()).isZero();
-        double trained = Double.NaN;
-        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
-            var n = new ObjectMapper().readTree(line);
-            if (n.has("val_bpt")) trained = n.get("val_bpt").asDouble();
-        }
+        double trained = lastValidation(out);
         Run eval = unmask("eval", "--model", out.toString(), "--corpus", "default:valid", "--seq-len", "32",
                 "--max-chunks", "3", "--grid", "4");
         assertThat(eval.code()).as(eval.err()).isZero();
         assertThat(eval.out()).contains("chunks 3 tokens 96");
-        double evaluated = Double.parseDouble(eval.out().replaceAll("(?s).*bits_per_token (\\S+).*", "$1"));
+        double evaluated = bitsPerToken(eval);
         // one estimator, the same windows and the same mask seed: the same number
         assertThat(evaluated).isCloseTo(trained, org.assertj.core.api.Assertions.within(1e-6));
         assertThat(trained).isBetween(1.0, Math.log(300) / Math.log(2) + 1);
@@ -336,15 +347,11 @@ class TrainCommandTest {
                 "--val-windows", "3", "--val-grid", "4", "--cache", cache.toString());
         assertThat(train.code()).as(train.err()).isZero();
         assertThat(train.err()).contains("validation: default:valid");
-        double trained = Double.NaN;
-        for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
-            var n = new ObjectMapper().readTree(line);
-            if (n.has("val_bpt")) trained = n.get("val_bpt").asDouble();
-        }
+        double trained = lastValidation(out);
         Run eval = unmask("eval", "--model", out.toString(), "--corpus", "default:valid", "--seq-len", "32",
                 "--max-chunks", "3", "--grid", "4");
         assertThat(eval.code()).as(eval.err()).isZero();
-        double evaluated = Double.parseDouble(eval.out().replaceAll("(?s).*bits_per_token (\\S+).*", "$1"));
+        double evaluated = bitsPerToken(eval);
         assertThat(evaluated).isCloseTo(trained, org.assertj.core.api.Assertions.within(1e-6));
 
         // saved with the run, so that a bare --resume validates there again and trains on all of --corpus, as before
@@ -383,15 +390,11 @@ class TrainCommandTest {
         assertThat(TrainerState.read(block).objective()).isEqualTo("block");
 
         // eval prints the block ELBO training's validation printed
-        double trained = Double.NaN;
-        for (String line : Files.readAllLines(block.resolve("metrics.jsonl"))) {
-            var n = new ObjectMapper().readTree(line);
-            if (n.has("val_bpt")) trained = n.get("val_bpt").asDouble();
-        }
+        double trained = lastValidation(block);
         Run eval = unmask("eval", "--model", block.toString(), "--corpus", "default:valid", "--seq-len", "16",
                 "--max-chunks", "2", "--grid", "2");
         assertThat(eval.code()).as(eval.err()).isZero();
-        double evaluated = Double.parseDouble(eval.out().replaceAll("(?s).*bits_per_token (\\S+).*", "$1"));
+        double evaluated = bitsPerToken(eval);
         assertThat(evaluated).isCloseTo(trained, org.assertj.core.api.Assertions.within(1e-6));
 
         Run resumed = unmask("train", "--corpus", "default", "--out", block.toString(), "--resume", "--max-steps", "3",
@@ -441,15 +444,11 @@ class TrainCommandTest {
         assertThat(diff.resolve("tokenizer.json")).hasSameTextualContentAs(ar.resolve("tokenizer.json"));
 
         // eval (through the shifted view every command uses) prints the figure training's validation printed
-        double trained = Double.NaN;
-        for (String line : Files.readAllLines(diff.resolve("metrics.jsonl"))) {
-            var n = new ObjectMapper().readTree(line);
-            if (n.has("val_bpt")) trained = n.get("val_bpt").asDouble();
-        }
+        double trained = lastValidation(diff);
         Run eval = unmask("eval", "--model", diff.toString(), "--corpus", "default:valid", "--seq-len", "32",
                 "--max-chunks", "3", "--grid", "4");
         assertThat(eval.code()).as(eval.err()).isZero();
-        double evaluated = Double.parseDouble(eval.out().replaceAll("(?s).*bits_per_token (\\S+).*", "$1"));
+        double evaluated = bitsPerToken(eval);
         assertThat(evaluated).isCloseTo(trained, org.assertj.core.api.Assertions.within(1e-6));
 
         Run resumed = unmask("train", "--corpus", "default", "--out", diff.toString(), "--resume", "--max-steps", "4",
