@@ -1,6 +1,7 @@
 package org.unmask.cli;
 
 import org.unmask.diffusion.Elbo;
+import org.unmask.data.Corpora;
 import org.unmask.data.CorpusData;
 import org.unmask.data.TokenizerSetup;
 import org.unmask.model.BertFamily;
@@ -242,10 +243,13 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * On --resume, the run's own validation corpus unless another is given: without it the training corpus would give
+     * The validation corpus: on --resume, the run's own unless another is given: without it the training corpus would give
      * up held-out text again, so the resumed run would train on less data than it did and not continue exactly.
      */
     private void settleValidCorpus(PrintStream err) throws IOException {
+        // a file is saved with its absolute path, so that a resume from another directory finds it again
+        if (validCorpus != null && !Corpora.isDefault(validCorpus))
+            validCorpus = Path.of(validCorpus).toAbsolutePath().normalize().toString();
         if (!options.resume) return;
         RunSettings saved = TrainerState.read(out).settings();
         if (saved == null) return;

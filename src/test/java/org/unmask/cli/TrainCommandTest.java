@@ -363,10 +363,13 @@ class TrainCommandTest {
         assertThat(resumed.err()).contains("validation: default:valid").doesNotContain("differs");
         assertThat(TrainerState.read(out).tokensSeen()).isEqualTo(seen + 2 * 32);
         Path other = Files.writeString(tmp.resolve("other.txt"), "the dog sat on the mat with a ball. ".repeat(20));
+        // given relative to the working directory, saved absolute, so that a resume from elsewhere finds it
+        Path relative = Path.of("").toAbsolutePath().relativize(other.toAbsolutePath());
         Run heldOut = unmask("train", "--corpus", corpus.toString(), "--out", out.toString(), "--resume", "--max-steps", "4",
-                "--valid-corpus", other.toString(), "--cache", cache.toString());
+                "--valid-corpus", relative.toString(), "--cache", cache.toString());
         assertThat(heldOut.code()).as(heldOut.err()).isZero();
         assertThat(heldOut.err()).contains("differs from the run's default:valid").contains("not an exact continuation");
+        assertThat(TrainerState.read(out).settings().validCorpus()).isEqualTo(other.toAbsolutePath().normalize().toString());
 
         Run itself = unmask("train", "--corpus", corpus.toString(), "--valid-corpus", corpus.toString(), "--config",
                 config.toString(), "--out", tmp.resolve("itself").toString(), "--max-steps", "1", "--cache", cache.toString());
