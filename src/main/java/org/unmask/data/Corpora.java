@@ -119,11 +119,16 @@ public final class Corpora {
         return HexFormat.of().formatHex(sha.digest());
     }
 
+    /** The split a name of the shipped corpus denotes: "train" for {@code default}, else what follows the colon. */
+    static String defaultSplit(String name) {
+        return name.equals(DEFAULT) ? "train" : name.substring(DEFAULT.length() + 1);
+    }
+
     /** The inputs of a corpus in reading order; fails with a clear message when there are none. */
     static List<Source> sources(String pathOrDefault) throws IOException {
         if (pathOrDefault == null || pathOrDefault.isBlank()) throw new IllegalArgumentException("no corpus given");
         if (isDefault(pathOrDefault)) {
-            String split = pathOrDefault.equals(DEFAULT) ? "train" : pathOrDefault.substring(DEFAULT.length() + 1);
+            String split = defaultSplit(pathOrDefault);
             if (!split.equals("train") && !split.equals("valid")) {
                 throw new IllegalArgumentException("unknown split of the default corpus: \"" + split + "\" (use default:train or default:valid)");
             }

@@ -58,17 +58,13 @@ public record CorpusData(Tokens train, Tokens valid, String validSource, List<To
     /** True when both names denote the same text: the same split of the shipped corpus, or the same file. */
     private static boolean sameSource(String a, String b) {
         if (Corpora.isDefault(a) || Corpora.isDefault(b))
-            return Corpora.isDefault(a) && Corpora.isDefault(b) && defaultSplit(a).equals(defaultSplit(b));
+            return Corpora.isDefault(a) && Corpora.isDefault(b) && Corpora.defaultSplit(a).equals(Corpora.defaultSplit(b));
         Path pa = Path.of(a), pb = Path.of(b);
         try {
             return Files.exists(pa) && Files.exists(pb) && Files.isSameFile(pa, pb);
         } catch (IOException e) {
             return pa.toAbsolutePath().normalize().equals(pb.toAbsolutePath().normalize());
         }
-    }
-
-    private static String defaultSplit(String name) {
-        return name.equals(Corpora.DEFAULT) ? "train" : name.substring(Corpora.DEFAULT.length() + 1);
     }
 
     private static Tokens view(TokenFile f) {
