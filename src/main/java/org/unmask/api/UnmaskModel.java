@@ -8,6 +8,7 @@ import org.unmask.diffusion.Elbo;
 import org.unmask.hub.Hub;
 import org.unmask.diffusion.Infill;
 import org.unmask.diffusion.Likelihood;
+import org.unmask.diffusion.NextTokenNll;
 import org.unmask.diffusion.NllEstimate;
 import org.unmask.diffusion.SampleResult;
 import org.unmask.diffusion.Sampler;
@@ -27,6 +28,7 @@ import org.unmask.text.ChatMessage;
 import org.unmask.text.ChatTemplate;
 import org.unmask.text.HfTokenizer;
 import org.unmask.text.Tokenizer;
+import org.unmask.train.TrainerState;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,6 +53,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class UnmaskModel {
     private final Denoiser model;
+    private final Denoiser samplerView;
+    private final boolean autoregressive;
     private final Optional<Tokenizer> tokenizer;
     private final Path directory;
     private final ChatTemplate chatTemplate;
@@ -60,6 +64,9 @@ public final class UnmaskModel {
                         GenerationDefaults defaults) {
         // what the sampler, the likelihood and the ELBO see: Dream's logit shift applied to the family's raw forward
         this.model = new TurnTaking(LogitShift.apply(model));
+        // an autoregressive model's output at i predicts token i+1: the sampler scores position i with row i-1's logits
+        this.autoregressive = defaults.autoregressive();
+        this.samplerView = autoregressive ? LogitShift.always(this.model) : this.model;
         this.tokenizer = tokenizer;
         this.directory = directory;
         this.chatTemplate = chatTemplate;
@@ -86,9 +93,10 @@ public final class UnmaskModel {
         TrainableModel model = ckpt.config().family().engine(ckpt.config(), weights(ckpt, quantize), false);
         if (quantize != null) ckpt.close();   // every tensor is a copy now: unmap the file
         Path tok = dir.resolve("tokenizer.json");
+        GenerationDefaults defaults = GenerationDefaults.of(ckpt.config());
         return new UnmaskModel(model, Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok)) : Optional.empty(), dir,
                 ChatTemplate.load(dir, model.config().family().fallbackChatTemplate()),
-                GenerationDefaults.read(dir, GenerationDefaults.of(ckpt.config())));
+                GenerationDefaults.read(dir, TrainerState.autoregressive(dir) ? defaults.asAutoregressive() : defaults));
     }
 
     /**
@@ -124,8 +132,23 @@ public final class UnmaskModel {
         return new UnmaskModel(model, tokenizer, null, chatTemplate, GenerationDefaults.of(model.config()));
     }
 
+    /**
+     * Wraps an autoregressive model already in memory (causal attention, the output at i predicting token i+1, as
+     * {@code train --objective ar} trains it): it generates left to right and scores exactly, as {@link #load} does
+     * for a directory whose trainer_state.json names the {@code ar} objective.
+     */
+    public static UnmaskModel ofAutoregressive(Denoiser model, Optional<Tokenizer> tokenizer) {
+        return new UnmaskModel(model, tokenizer, null, ChatTemplate.llada(), GenerationDefaults.of(model.config()).asAutoregressive());
+    }
+
     /** The architecture and special ids. */
     public ModelConfig config() { return model.config(); }
+
+    /**
+     * Whether this is an autoregressive model (the AR baseline): it writes one token per step, left to right, scores
+     * with its exact likelihood, and cannot infill.
+     */
+    public boolean autoregressive() { return autoregressive; }
 
     /** The tokenizer, when the model directory has one. */
     public Optional<Tokenizer> tokenizer() { return tokenizer; }
@@ -140,8 +163,9 @@ public final class UnmaskModel {
     public GenerationDefaults generationDefaults() { return defaults; }
 
     /**
-     * The model's forward pass as the sampler needs it (serialised between callers; shifted for Dream), for code that
-     * drives the sampler itself.
+     * The model's forward pass (serialised between callers; shifted for Dream), for code that drives the sampler or
+     * the estimators itself. An autoregressive model's is its raw causal forward, as {@link NextTokenNll} takes it; the
+     * sampler sees it shifted (see {@link #run}).
      */
     public Denoiser denoiser() { return model; }
 
@@ -195,8 +219,9 @@ public final class UnmaskModel {
     /** Runs the sampler with fully built settings (the CLI and the server, which build and validate them at their edge). */
     public List<Generation> run(List<int[]> prompts, SamplerConfig settings, StepListener listener, boolean wholeCanvas) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("no prompts given");
+        if (autoregressive) for (int[] p : prompts) for (int id : p) if (id == settings.maskId()) requireBidirectional("fill masked spans inside a text");
         long t0 = System.nanoTime();
-        SampleResult r = new Sampler(model, settings).generate(prompts, listener);
+        SampleResult r = new Sampler(samplerView, settings).generate(prompts, listener);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         List<Generation> out = new ArrayList<>(prompts.size());
         for (int j = 0; j < prompts.size(); j++) {
@@ -233,6 +258,7 @@ public final class UnmaskModel {
 
     /** Fills the mask ids of {@code canvas} (plus the gen length appended); steps default to one per mask. */
     public Generation infill(int[] canvas, SamplerConfig.Builder settings, StepListener listener) {
+        requireBidirectional("fill masked spans inside a text");
         int gen = settings.genLengthOr(0);
         int masks = Infill.countMasks(canvas, config().maskTokenId()) + gen;
         if (masks == 0) throw new IllegalArgumentException("nothing to fill: the text has no [MASK] spans and the gen length is 0");
@@ -242,9 +268,11 @@ public final class UnmaskModel {
 
     /**
      * LLaDA's Monte Carlo estimate of log p(answer | prompt) with {@code mcNum} draws in batches of {@code batch}
-     * (a lower bound; exact for a one-token answer); {@code cfgScale} 0 = no guidance.
+     * (a lower bound; exact for a one-token answer); {@code cfgScale} 0 = no guidance. An autoregressive model's is
+     * exact, from one causal forward (the draws and the guidance do not apply).
      */
     public double score(int[] prompt, int[] answer, int mcNum, int batch, double cfgScale, long seed) {
+        if (autoregressive) return NextTokenNll.logLikelihood(model, prompt, answer);
         return Likelihood.logLikelihood(model, prompt, answer, mcNum, batch, cfgScale, seed);
     }
 
@@ -256,7 +284,25 @@ public final class UnmaskModel {
 
     /** The ELBO of {@code sequences} per token, the same estimator as training's validation and {@code eval}. */
     public NllEstimate elbo(List<ScoredSequence> sequences, int grid, long seed) {
+        if (autoregressive) throw new IllegalStateException(describe() + " has no ELBO: use nextTokenNll, its exact NLL");
         return Elbo.estimate(model, sequences, grid, 8, seed);
+    }
+
+    /** An autoregressive model's exact NLL of {@code sequences} per predicted token (training's validation and {@code eval}'s). */
+    public NllEstimate nextTokenNll(List<ScoredSequence> sequences) {
+        if (!autoregressive) throw new IllegalStateException(describe() + " is not autoregressive: use elbo, its bound on the NLL");
+        return NextTokenNll.estimate(model, sequences);
+    }
+
+    /** Refuses {@code task} (e.g. infilling) for an autoregressive model, which sees no text after the position it writes. */
+    public void requireBidirectional(String task) {
+        if (autoregressive) throw new IllegalArgumentException(describe() + " writes left to right and cannot " + task + ": use a diffusion model");
+    }
+
+    private String describe() {
+        String name = directory == null ? "this model" : directory.toString();
+        if (!autoregressive) return name + " (a diffusion model)";
+        return name + (directory == null ? " (an autoregressive model)" : " (an autoregressive model: its " + TrainerState.FILE + " names the 'ar' objective)");
     }
 
     private SamplerConfig build(SamplerConfig.Builder settings) {

@@ -74,9 +74,7 @@ public final class EvalCommand implements Callable<Integer> {
     /** Whether the model is the AR baseline: the option, else the run's trainer state ("ar"; sft and diffusion runs are not). */
     private boolean autoregressive() throws IOException {
         if (objective != null) return objective == ObjectiveKind.AR;
-        Path state = modelDir == null ? null : modelDir.resolve("trainer_state.json");
-        return state != null && Files.isRegularFile(state)
-                && org.unmask.train.TrainerState.read(modelDir).objective().equals(ObjectiveKind.AR.spelling());
+        return modelDir != null && org.unmask.train.TrainerState.autoregressive(ModelDirs.resolve(modelDir));
     }
 
     @Override

@@ -47,6 +47,7 @@ public final class InfillCommand implements Callable<Integer> {
 
     /** The command body over an already loaded model. */
     int run(UnmaskModel model, PrintWriter out, PrintWriter err) throws Exception {
+        model.requireBidirectional("infill");
         Optional<Tokenizer> tok = model.tokenizer();
         if ((text == null) == (ids == null)) throw new IllegalArgumentException("give exactly one of --text or --ids");
         int mask = model.config().maskTokenId();

@@ -236,6 +236,7 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
             if (genLength == null) throw new InvalidSettingException(Setting.GEN_LENGTH, "{gen_length} is required");
             int gen = genLength;
             GenerationDefaults defaults = this.defaults != null ? this.defaults : GenerationDefaults.LLADA;
+            if (defaults.autoregressive()) requireOneTokenPerStep();
             // what the user set wins, then the model family's defaults, then the edge's preferred shape
             boolean bc = blockCausal != null ? blockCausal : defaults.blockCausal();
             // a default block length applies to the generation it was given for: block-causal, or semi-autoregressive
@@ -256,6 +257,17 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
                     topK != null ? topK : dream ? defaults.topK() : 0, algTemp != null ? algTemp : dream ? defaults.algTemp() : 0,
                     eps != null ? eps : (float) defaults.eps(), logitsEosInf, confidenceEosEotInf, referenceEosQuirk,
                     earlyStop, remdm, bc, editing, cache != null ? cache : defaultCache(gen, bl, bc), seed, maskId, eosId, eotId);
+        }
+
+        /** An autoregressive model's shape is fixed (its defaults): the settings that would change it are refused by name. */
+        private void requireOneTokenPerStep() {
+            String why = "an autoregressive model writes one token per step, left to right: ";
+            if (Boolean.FALSE.equals(blockCausal)) throw new InvalidSettingException(Setting.BLOCK_CAUSAL, why + "{block_causal} cannot be off");
+            if (blockLength != null && blockLength != 1)
+                throw new InvalidSettingException(Setting.BLOCK_LENGTH, why + "{block_length} must be 1, got " + blockLength);
+            if (steps != null && steps != 1) throw new InvalidSettingException(Setting.STEPS, why + "{steps} must be 1 (per token), got " + steps);
+            if (!Double.isNaN(threshold)) throw new InvalidSettingException(Setting.THRESHOLD, why + "{threshold} has nothing to choose from");
+            if (editing != null) throw new InvalidSettingException(Setting.EDITING_THRESHOLD, why + "{editing_threshold} does not apply");
         }
 
         /**

@@ -23,14 +23,17 @@ import java.nio.file.Path;
  * @param blockLength the block length of block-causal generation, or of semi-autoregressive blocks when the defaults
  *                    are not block-causal (0 = the edge's choice)
  * @param threshold   the confidence threshold of block-causal generation (0 = off)
+ * @param autoregressive the model predicts the next token under causal attention (the AR baseline): it writes one
+ *                    token per step, left to right, as block-causal generation in blocks of one token
  */
 public record GenerationDefaults(String remasking, double temperature, double topP, int topK, double algTemp,
-                                 double eps, boolean wholeCanvas, boolean blockCausal, int blockLength, double threshold) {
+                                 double eps, boolean wholeCanvas, boolean blockCausal, int blockLength, double threshold,
+                                 boolean autoregressive) {
 
     /** Defaults without block-causal generation. */
     public GenerationDefaults(String remasking, double temperature, double topP, int topK, double algTemp, double eps,
                               boolean wholeCanvas) {
-        this(remasking, temperature, topP, topK, algTemp, eps, wholeCanvas, false, 0, 0);
+        this(remasking, temperature, topP, topK, algTemp, eps, wholeCanvas, false, 0, 0, false);
     }
 
     /** LLaDA's generate.py: low-confidence remasking, greedy tokens. */
@@ -48,7 +51,7 @@ public record GenerationDefaults(String remasking, double temperature, double to
      * off (the same weights serve 2.0, which has none): {@code --editing-threshold 0.9 --max-post-steps 16} turns it on.
      */
     public static final GenerationDefaults LLADA2 =
-            new GenerationDefaults("low_confidence", 0, 1, 0, 0, 1e-3, false, true, 32, 0.95);
+            new GenerationDefaults("low_confidence", 0, 1, 0, 0, 1e-3, false, true, 32, 0.95, false);
 
     /**
      * The defaults of a model: its family's, except that a block-diffusion model ({@code block_size} B) generates as
@@ -58,7 +61,15 @@ public record GenerationDefaults(String remasking, double temperature, double to
         GenerationDefaults f = config.family().generationDefaults();
         if (!config.blockDiffusion()) return f;
         return new GenerationDefaults(f.remasking(), f.temperature(), f.topP(), f.topK(), f.algTemp(), f.eps(), false, true,
-                config.blockSize(), f.threshold());
+                config.blockSize(), f.threshold(), false);
+    }
+
+    /**
+     * The defaults of an autoregressive model: block-causal generation in blocks of one token (causal attention, the
+     * exact cache), one step per token; the token's rule (remasking, temperature, filters) stays the family's.
+     */
+    public GenerationDefaults asAutoregressive() {
+        return new GenerationDefaults(remasking, temperature, topP, topK, algTemp, eps, false, true, 1, 0, true);
     }
 
     /** The file of a model directory that may carry its own defaults, under the key {@value #KEY}. */
@@ -89,7 +100,7 @@ public record GenerationDefaults(String remasking, double temperature, double to
                 number(file, u, "top_p", base.topP()), (int) number(file, u, "top_k", base.topK()),
                 number(file, u, "alg_temp", base.algTemp()), number(file, u, "eps", base.eps()), base.wholeCanvas(),
                 base.blockCausal(), (int) number(file, u, "block_length", base.blockLength()),
-                number(file, u, "threshold", base.threshold()));
+                number(file, u, "threshold", base.threshold()), base.autoregressive());
     }
 
     private static double number(Path file, JsonNode u, String field, double fallback) throws IOException {

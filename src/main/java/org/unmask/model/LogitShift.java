@@ -17,6 +17,14 @@ public final class LogitShift implements CachingDenoiser {
         return raw.config().logitShift() && !(raw instanceof LogitShift) ? new LogitShift(raw) : raw;
     }
 
+    /**
+     * {@code raw} seen as the sampler must see a causal next-token model (the AR baseline, whose config asks for no
+     * shift because its raw output already is the next token's prediction): always wrapped.
+     */
+    public static Denoiser always(Denoiser raw) {
+        return raw instanceof LogitShift ? raw : new LogitShift(raw);
+    }
+
     @Override public ModelConfig config() { return raw.config(); }
 
     @Override public float[] logits(int[] ids, int batch, int seqLen, boolean[] attend, int[] rows) {

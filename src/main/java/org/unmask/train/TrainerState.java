@@ -77,6 +77,22 @@ public record TrainerState(
         AtomicFile.write(dir.resolve(FILE), tmp -> JSON.writeValue(tmp.toFile(), toJson()));
     }
 
+    /**
+     * Whether {@code dir} was written by an autoregressive run ({@code "objective": "ar"}), read without the rest of
+     * the state: a model directory may be a copy of a checkpoint, or carry another tool's trainer_state.json, which
+     * has no such field (false, as without the file); errors name the file.
+     */
+    public static boolean autoregressive(Path dir) throws IOException {
+        Path file = dir.resolve(FILE);
+        if (!Files.isRegularFile(file)) return false;
+        try {
+            JsonNode n = JSON.readTree(file.toFile());
+            return n != null && n.path("objective").asText("").equals(ObjectiveKind.AR.spelling());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
     /** Reads {@code dir/trainer_state.json}; errors name the file and the field. */
     public static TrainerState read(Path dir) throws IOException {
         Path file = dir.resolve(FILE);

@@ -29,8 +29,7 @@ public record WarmStart(Path dir, ModelConfig config, boolean fromAr, Path token
         if (!Files.isRegularFile(dir.resolve(RunCheckpoint.CONFIG)))
             throw new IOException(dir + ": not a model directory (config.json is missing)");
         ModelConfig config = RunCheckpoint.config(dir);
-        boolean fromAr = Files.isRegularFile(dir.resolve(TrainerState.FILE))
-                && TrainerState.read(dir).objective().equals(ObjectiveKind.AR.spelling());
+        boolean fromAr = TrainerState.autoregressive(dir);
         Path tok = dir.resolve(RunCheckpoint.TOKENIZER);
         boolean addsHead = config.family() instanceof BertFamily f && !f.mlmHead();
         return new WarmStart(dir, addsHead ? BertFamily.withMlmHead(config) : config, fromAr,

@@ -109,6 +109,33 @@ class CommandsTest {
     }
 
     @Test
+    void anAutoregressiveRunGeneratesOneTokenPerStepAndScoresExactly(@TempDir Path dir) throws Exception {
+        var config = new org.unmask.model.ModelConfig(16, 1, 2, 2, 24, 16, 16, 64, 10000.0, 1e-5, false, 2, 0, 0, 1);
+        org.unmask.model.io.Checkpoint.saveSources(dir, config, org.unmask.model.io.RandomInit.tensors(config, 3),
+                org.unmask.model.tensor.DType.F32, 1L << 30, null);
+        Files.writeString(dir.resolve("trainer_state.json"), "{\"objective\": \"ar\"}");
+        UnmaskModel m = ModelDirs.load(dir);
+        GenerateCommand g = parse(new GenerateCommand(), "--model", dir.toString(), "--prompt-ids", "1 7 9", "--gen-length", "6",
+                "--temperature", "0.8", "--seed", "3", "--print-ids");
+        g.run(m, new PrintWriter(out), new PrintWriter(err));
+        assertThat(lines()[lines().length - 1]).isEqualTo(Ids.format(
+                m.generate(new int[]{1, 7, 9}, m.sampling().genLength(6).temperature(0.8).seed(3), null).canvas()));
+        assertThat(err.toString()).contains("6 steps, 6 forward passes");
+        GenerateCommand blocks = parse(new GenerateCommand(), "--model", dir.toString(), "--prompt-ids", "1 7 9", "--gen-length", "6",
+                "--block-length", "3");
+        assertThatThrownBy(() -> blocks.run(m, new PrintWriter(out), new PrintWriter(err)))
+                .hasMessageContaining("writes one token per step, left to right").hasMessageContaining("block_length must be 1, got 3");
+        InfillCommand fill = parse(new InfillCommand(), "--model", dir.toString(), "--ids", "1 7 2 2 9");
+        assertThatThrownBy(() -> fill.run(m, new PrintWriter(out), new PrintWriter(err))).hasMessageContaining("cannot infill");
+        ScoreCommand s = parse(new ScoreCommand(), "--model", dir.toString(), "--prompt-ids", "1 7 9", "--answer-ids", "11 4");
+        s.run(m.denoiser(), true, none, new PrintWriter(out), new PrintWriter(err));
+        String[] last = lines()[lines().length - 1].split(" ");
+        assertThat(Double.parseDouble(last[1])).isCloseTo(m.score(new int[]{1, 7, 9}, new int[]{11, 4}, 1, 1, 0, 0),
+                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(err.toString()).contains("exact (an autoregressive model");
+    }
+
+    @Test
     void scorePrintsTheEstimateAsTheLastToken(@TempDir Path dir) {
         ScoreCommand s = parse(new ScoreCommand(), "--model", dir.toString(), "--prompt-ids", "1 7 9", "--answer-ids", "11",
                 "--mc-num", "4");

@@ -422,8 +422,13 @@ class TrainCommandTest {
         Run badRange = unmask("train", "--corpus", "default", "--config", config.toString(), "--out", tmp.resolve("r").toString(),
                 "--objective", "block", "--block-size", "4", "--mask-rate-range", "0.9,0.3", "--cache", cache.toString());
         assertThat(badRange.err()).contains("--mask-rate-range");
-        Run fixed = unmask("generate", "--model", ar.toString(), "--prompt-ids", "5 6 7", "--max-tokens", "8");
+        Run fixed = unmask("generate", "--model", block.toString(), "--block-causal", "false", "--prompt-ids", "5 6 7", "--max-tokens", "8");
+        assertThat(fixed.code()).isNotZero();
         assertThat(fixed.err()).contains("--gen-length");
+        // the AR run writes left to right, one token per step, up to end-of-text or 8 tokens
+        Run leftToRight = unmask("generate", "--model", ar.toString(), "--prompt-ids", "5 6 7", "--max-tokens", "8");
+        assertThat(leftToRight.code()).as(leftToRight.err()).isZero();
+        assertThat(leftToRight.err()).containsPattern("unmask: [1-8] steps, [1-8] forward passes");
     }
 
     @Test void initFromAnArRunKeepsNextTokenPredictionAnnealsAndResumes() throws Exception {
