@@ -46,8 +46,8 @@ import java.util.concurrent.Callable;
                         + "plus trainer_state.json, optimizer.safetensors, metrics.jsonl and loss.svg."})
 public final class TrainCommand implements Callable<Integer> {
 
-    @Option(names = "--corpus", required = true, paramLabel = "PATH|default",
-            description = "Text file, directory, .gz, JSONL, or 'default' (the shipped corpus).")
+    @Option(names = "--corpus", paramLabel = "PATH|default",
+            description = "Text file, directory, .gz, JSONL, or 'default' (the shipped corpus); on --resume, the run's own by default.")
     String corpus;
 
     @Option(names = "--valid-corpus", paramLabel = "PATH|default:valid",
@@ -130,6 +130,7 @@ public final class TrainCommand implements Callable<Integer> {
         Files.createDirectories(out.toAbsolutePath().getParent());
         options.checkRunDirectory(out);
         options.settle(out, err);
+        settleCorpus();
         settleValidCorpus(err);
         CorpusData.checkValidCorpus(corpus, validCorpus);   // before a tokenizer is trained on a large corpus
 
@@ -222,7 +223,8 @@ public final class TrainCommand implements Callable<Integer> {
 
         TokenizerSetup.install(tok, out);
         try (CorpusData data = CorpusData.load(corpus, validCorpus, textField, tok.tokenizer(), tok.file(), options.cacheDir(), seqLen, options.valWindows)) {
-            WindowSampler sampler = new WindowSampler(data.train(), topts.batch(), seqLen, options.seed, budget.byEpochs());
+            WindowSampler sampler = new WindowSampler(data.train(), topts.batch(), seqLen, options.seed, budget.byEpochs(),
+                    Corpora.isDefault(corpus) ? corpus : Path.of(corpus).toAbsolutePath().normalize().toString());
             Validation validation = data.valid() == null ? null
                     : new Validation(Validation.windows(data.valid(), seqLen, options.valWindows), options.valGrid, topts.batch(),
                     Elbo.DEFAULT_SEED, validCorpus);
@@ -240,6 +242,17 @@ public final class TrainCommand implements Callable<Integer> {
             err.printf(Locale.ROOT, "data: %,d training tokens from %s; validation: %s%n", data.train().size(), corpus, data.validSource());
             return TrainingRun.run(model, obj, sampler, validation, out, topts, options, err);
         }
+    }
+
+    /**
+     * The training corpus: --corpus, or on --resume the one the run saved with its data position (a file by its
+     * absolute path). Another corpus on resume is allowed; the trainer notes when its tokens differ from the run's.
+     */
+    private void settleCorpus() throws IOException {
+        if (corpus != null) return;
+        java.util.Optional<String> saved = options.resume ? WindowSampler.corpus(TrainerState.read(out).data()) : java.util.Optional.empty();
+        corpus = saved.orElseThrow(() -> new IllegalArgumentException("missing --corpus PATH|default"
+                + (options.resume ? " (" + out + " was saved before runs recorded their corpus)" : "")));
     }
 
     /**

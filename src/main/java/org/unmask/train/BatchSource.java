@@ -18,4 +18,10 @@ public interface BatchSource {
 
     /** Continues from a position returned by {@link #state()}; errors name the field. */
     void restore(JsonNode state);
+
+    /**
+     * How this source's data differs from the data a saved position was taken in, when it does and the position says
+     * enough to tell (a note for the resume: the run then continues from the same position, but not exactly).
+     */
+    default java.util.Optional<String> change(JsonNode state) { return java.util.Optional.empty(); }
 }

@@ -112,6 +112,8 @@ public final class Trainer {
         if (!s.schedule().equals(schedule))
             reporter.message("note: the learning-rate schedule differs from the checkpoint's (" + describe(s.schedule()) + " -> "
                     + describe(schedule) + "); a resumed run repeats an uninterrupted one only with the same options");
+        data.change(s.data()).ifPresent(d -> reporter.message("note: " + d
+                + "; the resumed run continues from the same data position but is not an exact continuation"));
         if (s.annealSteps() != options.anneal().steps())
             reporter.message("note: the attention anneal differs from the checkpoint's (" + s.annealSteps() + " -> "
                     + options.anneal().steps() + " steps); a resumed run repeats an uninterrupted one only with the same options");

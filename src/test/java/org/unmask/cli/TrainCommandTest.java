@@ -371,6 +371,18 @@ class TrainCommandTest {
         assertThat(heldOut.err()).contains("differs from the run's default:valid").contains("not an exact continuation");
         assertThat(TrainerState.read(out).settings().validCorpus()).isEqualTo(other.toAbsolutePath().normalize().toString());
 
+        // the training corpus travels with the data position: a bare --resume needs no --corpus, other data is noted
+        Run bare = unmask("train", "--out", out.toString(), "--resume", "--max-steps", "5", "--cache", cache.toString());
+        assertThat(bare.code()).as(bare.err()).isZero();
+        assertThat(bare.err()).contains("training tokens from " + corpus.toAbsolutePath().normalize()).doesNotContain("not an exact");
+        Run otherData = unmask("train", "--corpus", other.toString(), "--valid-corpus", "default:valid", "--out", out.toString(),
+                "--resume", "--max-steps", "6", "--cache", cache.toString());
+        assertThat(otherData.code()).as(otherData.err()).isZero();
+        assertThat(otherData.err()).contains("note: the training corpus has").contains("not an exact continuation");
+        Run none = unmask("train", "--config", config.toString(), "--out", tmp.resolve("no-corpus").toString(), "--cache", cache.toString());
+        assertThat(none.code()).isNotZero();
+        assertThat(none.err()).contains("missing --corpus");
+
         Run itself = unmask("train", "--corpus", corpus.toString(), "--valid-corpus", corpus.toString(), "--config",
                 config.toString(), "--out", tmp.resolve("itself").toString(), "--max-steps", "1", "--cache", cache.toString());
         assertThat(itself.code()).isNotZero();

@@ -53,4 +53,28 @@ class WindowSamplerTest {
         assertThat(r.next().ids()).isEqualTo(expected.ids());
         assertThat(r.epochs()).isEqualTo(s.epochs());
     }
+
+    @Test void theSavedPositionNamesItsDataAndNoticesOtherData() {
+        int[] ids = ramp(5000);
+        WindowSampler s = new WindowSampler(Tokens.of(ids), 2, 8, 3, false, "/data/corpus.txt");
+        s.next();
+        var saved = s.state();
+        assertThat(WindowSampler.corpus(saved)).contains("/data/corpus.txt");
+        assertThat(saved.get("tokens").asLong()).isEqualTo(5000);
+        // the same tokens, by any name: no change
+        assertThat(new WindowSampler(Tokens.of(ids.clone()), 2, 8, 3, false, "elsewhere.txt").change(saved)).isEmpty();
+        // more tokens
+        assertThat(new WindowSampler(Tokens.of(ramp(5001)), 2, 8, 3, false).change(saved))
+                .hasValueSatisfying(m -> assertThat(m).contains("5,001 tokens").contains("5,000"));
+        // as many tokens, one of them changed (in the first of the runs the fingerprint reads)
+        int[] edited = ids.clone();
+        edited[10] = 77;
+        assertThat(new WindowSampler(Tokens.of(edited), 2, 8, 3, false).change(saved))
+                .hasValueSatisfying(m -> assertThat(m).contains("differ"));
+        // a position saved before the data was recorded says nothing
+        var old = (com.fasterxml.jackson.databind.node.ObjectNode) saved.deepCopy();
+        old.remove(java.util.List.of("tokens", "fingerprint", "corpus"));
+        assertThat(new WindowSampler(Tokens.of(ramp(9000)), 2, 8, 3, false).change(old)).isEmpty();
+        assertThat(WindowSampler.corpus(old)).isEmpty();
+    }
 }
