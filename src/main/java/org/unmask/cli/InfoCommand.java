@@ -55,8 +55,8 @@ public final class InfoCommand implements Callable<Integer> {
                     + " post-LayerNorm, bidirectional%n", c.nHeads(), c.headDim());
         } else {
             out.printf(Locale.ROOT, "attention: %d query heads, %d key/value heads, head size %d, rotary dims %d, rope theta %s,"
-                            + " q/k/v bias %s, qk norm %s, bidirectional%n", c.nHeads(), c.nKvHeads(), c.headDim(), c.rotaryDim(),
-                    number(c.ropeTheta()), yesNo(c.qkvBias()), yesNo(c.qkNorm()));
+                            + " q/k/v bias %s, qk norm %s, %s%n", c.nHeads(), c.nKvHeads(), c.headDim(), c.rotaryDim(),
+                    number(c.ropeTheta()), yesNo(c.qkvBias()), yesNo(c.qkNorm()), m.autoregressive() ? "causal" : "bidirectional");
         }
         out.printf(Locale.ROOT, "feed-forward: %s%n", f.describeFeedForward(c));
         out.printf(Locale.ROOT, "vocabulary: %d, embedding rows %d, lm head %s%n", c.vocabSize(), c.embeddingSize(),
@@ -77,6 +77,9 @@ public final class InfoCommand implements Callable<Integer> {
                 ? "blocks of " + c.blockSize() + " (block_size: block-causal attention; generate, chat and serve decode block by"
                   + " block with the exact cache, eval and score use the block ELBO)"
                 : "no");
+        if (m.autoregressive())
+            out.println("autoregressive: yes (trainer_state.json names the 'ar' objective: the output at i predicts token i+1 under"
+                    + " causal attention; generate, chat and serve write left to right, one token per step; score and eval are exact)");
         if (c.neverPredictMask())
             out.println("mask token: never predicted (never_predict_mask, MDLM's SUBS: its logit is -inf in every output)");
         GenerationDefaults g = m.generationDefaults();

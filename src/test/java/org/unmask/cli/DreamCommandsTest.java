@@ -103,6 +103,13 @@ class DreamCommandsTest {
                 "generation defaults: remasking low_confidence, temperature 0, top_p 1, top_k 0, alg_temp 0, eps 0.001,"
                         + " steps = gen length, block length = gen length (chat and serve: 32 when it divides)",
                 "tokenizer: none (token ids only)", "chat template: LLaDA-style (no chat_template in tokenizer_config.json)");
+        assertThat(r.out()).contains(", bidirectional").doesNotContain("autoregressive");
+        // the same directory as an AR run left it: causal attention, one token per step
+        java.nio.file.Files.writeString(llada.resolve("trainer_state.json"), "{\"objective\": \"ar\"}");
+        Run ar = run("info", "--model", llada.toString());
+        assertThat(ar.code()).as(ar.err()).isZero();
+        assertThat(ar.out()).contains(", causal\n").contains("autoregressive: yes")
+                .contains("block length = 1 (block-causal, one block after another)");
     }
 
     /** The settings generate used, from its trace. */
