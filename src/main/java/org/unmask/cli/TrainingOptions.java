@@ -49,6 +49,8 @@ final class TrainingOptions {
     @Option(names = "--ema", paramLabel = "DECAY", description = "Also keep an exponential moving average of the weights with this"
             + " decay per step (e.g. 0.999), validated beside them and saved as the model directory OUT/ema (default: none, or on"
             + " --resume the checkpoint's).") Double ema;
+    @Option(names = "--keep-best", description = "Keep the weights of the best validation so far (of the weight average with --ema) as the"
+            + " model directory OUT/best, with the step and figure in OUT/best/best.json (on --resume: on when the run keeps one).") boolean keepBest;
     @Option(names = "--cache", paramLabel = "DIR", description = "Cache of tokenised corpora and trained tokenizers (default: $UNMASK_CACHE or ~/.cache/unmask).") Path cache;
     @Option(names = "--log-every", defaultValue = "10s", paramLabel = "DURATION", description = "Interval of plain log lines when not on a terminal (default: ${DEFAULT-VALUE}).") String logEvery;
 

@@ -38,6 +38,10 @@ final class TrainingRun {
         holder[0] = trainer;
         double ema = options.ema != null ? options.ema : options.resume ? TrainerState.read(dir).emaDecay() : 0;
         if (ema > 0) trainer.averageWeights(ema);
+        if (options.keepBest || (options.resume && java.nio.file.Files.isDirectory(dir.resolve(org.unmask.train.RunCheckpoint.BEST)))) {
+            if (validation == null) throw new IllegalArgumentException("--keep-best needs validation: this run holds no text out to validate on");
+            trainer.keepBest();
+        }
         if (options.resume) {
             trainer.resume();
             err.printf(Locale.ROOT, "resuming %s at step %d (%s of training so far)%n", dir, trainer.step(), DurationParser.format(trainer.elapsedBefore()));

@@ -29,6 +29,11 @@ public final class RunCheckpoint {
 
     private static final long SHARD_BYTES = 4L << 30;
 
+    /** The model directory inside a run that holds the weights of its best validation ({@code train --keep-best}). */
+    public static final String BEST = "best";
+    /** The record of that validation inside {@link #BEST}: its step and figure. */
+    static final String BEST_RECORD = "best.json";
+
     private RunCheckpoint() {}
 
     /** Whether {@code dir} holds a resumable checkpoint (after finishing any interrupted swap). */
@@ -69,6 +74,38 @@ public final class RunCheckpoint {
             }
             state.write(tmp);
         });
+    }
+
+    /**
+     * Replaces {@code dir/best} by a model directory of {@code tensors} (the weights, or their average, as validated at
+     * {@code state}'s step): config, float32 weights, the run's tokenizer, the state (which names the objective, so
+     * that eval and generate treat it as the run) and {@value #BEST_RECORD} with the figure it was kept for.
+     */
+    public static void saveBest(Path dir, ModelConfig config, Map<String, Weights> tensors, TrainerState state,
+                                double bitsPerToken, boolean average) throws IOException {
+        AtomicDirectory.replace(dir.resolve(BEST), tmp -> {
+            Checkpoint.write(tmp, config, tensors, DType.F32, SHARD_BYTES);
+            if (Files.isRegularFile(dir.resolve(TOKENIZER))) Files.copy(dir.resolve(TOKENIZER), tmp.resolve(TOKENIZER));
+            state.write(tmp);
+            var record = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            record.put("step", state.step());
+            record.put("val_bpt", bitsPerToken);
+            record.put("weights", average ? "average" : "trained");
+            Files.writeString(tmp.resolve(BEST_RECORD), record.toPrettyString());
+        });
+    }
+
+    /** The figure the run's best weights were kept for, if it keeps any; errors name the file. */
+    public static java.util.OptionalDouble bestFigure(Path dir) throws IOException {
+        Path file = dir.resolve(BEST).resolve(BEST_RECORD);
+        if (!Files.isRegularFile(file)) return java.util.OptionalDouble.empty();
+        try {
+            var v = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile()).get("val_bpt");
+            if (v == null || !v.isNumber()) throw new IOException(file + ": field 'val_bpt' must be a number, got " + v);
+            return java.util.OptionalDouble.of(v.asDouble());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
     }
 
     private static String nameAt(Parameters p, int index) {

@@ -49,6 +49,8 @@ public final class Trainer {
     private long attempts;
     private GradientHook hook;
     private WeightAverage ema;
+    private boolean keepBest;
+    private double best = Double.POSITIVE_INFINITY;
     private volatile boolean stopRequested;
 
     /**
@@ -100,8 +102,18 @@ public final class Trainer {
         ema = new WeightAverage(decay, model.parameters().values());
     }
 
+    /**
+     * Keeps the weights of the best validation so far as the model directory {@code dir/best} (their average's, when
+     * {@link #averageWeights} is on: the figure and the weights that would ship). Call before {@link #resume}, which
+     * then continues from the figure the run kept.
+     */
+    public void keepBest() {
+        keepBest = true;
+    }
+
     /** Continues from the checkpoint in the run directory. */
     public void resume() throws IOException {
+        if (keepBest) best = RunCheckpoint.bestFigure(dir).orElse(Double.POSITIVE_INFINITY);
         TrainerState s = RunCheckpoint.restore(dir, model, optimizer);
         if (ema != null) RunCheckpoint.restoreAverage(dir, model, ema);
         if (!s.objective().equals(objective.name()))
@@ -190,7 +202,7 @@ public final class Trainer {
             Duration el = elapsed(started);
             ObjectNode rec = record(loss, lr, norm, tps, el);
             if (options.valEvery() > 0 && step % options.valEvery() == 0 && validation != null) {
-                lastVal = validate(rec);
+                lastVal = validate(rec, el);
                 lastValStep = step;
             }
             metrics.append(rec);
@@ -207,7 +219,7 @@ public final class Trainer {
         if (validation != null && lastValStep != step && !stopRequested) {
             ObjectNode rec = JsonNodeFactory.instance.objectNode();
             rec.put("step", step);
-            lastVal = validate(rec);
+            lastVal = validate(rec, el);
             metrics.append(rec);
         }
         if (lastSaveStep != step || stopRequested) save(el.toMillis());
@@ -227,7 +239,7 @@ public final class Trainer {
         return r;
     }
 
-    private NllEstimate validate(ObjectNode rec) {
+    private NllEstimate validate(ObjectNode rec, Duration elapsed) throws IOException {
         // the raw forward seen through its logit shift, as eval and the sampler see the saved model
         NllEstimate v = diffusionValidation ? validation.diffusionElbo(LogitShift.apply(model)) : validation.autoregressiveNll(model);
         rec.put("val_bpt", v.bitsPerToken());
@@ -244,6 +256,13 @@ public final class Trainer {
             }
             rec.put("val_bpt_ema", averaged.bitsPerToken());
         }
+        NllEstimate judged = averaged != null ? averaged : v;
+        boolean improved = keepBest && judged.bitsPerToken() < best;
+        if (improved) {
+            best = judged.bitsPerToken();
+            var tensors = averaged != null ? ema.tensors(model.tensors(), model.parameters().values()) : model.tensors();
+            RunCheckpoint.saveBest(dir, model.config(), tensors, state(elapsed.toMillis()), best, averaged != null);
+        }
         try {
             metrics.writePlot(dir);   // the curve beside the checkpoint stays current between saves
         } catch (IOException e) {
@@ -252,7 +271,8 @@ public final class Trainer {
         reporter.message(String.format(Locale.ROOT, "validation at step %d: %.4f bits/token, perplexity %s %.2f (%s, %d tokens)%s",
                 step, v.bitsPerToken(), v.bound() ? "<=" : "=", v.perplexity(),
                 v.bound() ? "diffusion ELBO" : "exact AR NLL", v.tokens(),
-                averaged == null ? "" : String.format(Locale.ROOT, "; weight average (ema) %.4f", averaged.bitsPerToken())));
+                averaged == null ? "" : String.format(Locale.ROOT, "; weight average (ema) %.4f", averaged.bitsPerToken()))
+                + (improved ? "; the best so far, kept in " + dir.resolve(RunCheckpoint.BEST) : ""));
         return v;
     }
 

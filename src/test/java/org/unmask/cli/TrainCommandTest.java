@@ -389,6 +389,36 @@ class TrainCommandTest {
         assertThat(itself.err()).contains("--valid-corpus " + corpus + " is the training corpus itself");
     }
 
+    /** --keep-best writes OUT/best, which eval scores as training did, and a bare --resume goes on keeping it. */
+    @Test void keepBestKeepsAModelDirectoryThatEvalScoresAsTrainingDid() throws Exception {
+        Path corpus = corpus(), config = config(), out = tmp.resolve("best"), cache = tmp.resolve("cache");
+        Run train = unmask("train", "--corpus", corpus.toString(), "--valid-corpus", "default:valid", "--config", config.toString(),
+                "--objective", "ar", "--out", out.toString(), "--max-steps", "4", "--batch", "2", "--seq-len", "32", "--val-every", "2", "--val-windows", "3",
+                "--keep-best", "--cache", cache.toString());
+        assertThat(train.code()).as(train.err()).isZero();
+        assertThat(train.err()).contains("the best so far, kept in " + out.resolve("best"));
+        var record = new ObjectMapper().readTree(out.resolve("best").resolve("best.json").toFile());
+        Run eval = unmask("eval", "--model", out.resolve("best").toString(), "--corpus", "default:valid", "--seq-len", "32",
+                "--max-chunks", "3");
+        assertThat(eval.code()).as(eval.err()).isZero();
+        assertThat(eval.err()).contains("exact next-token NLL");   // the kept directory names its objective
+        assertThat(bitsPerToken(eval)).isCloseTo(record.get("val_bpt").asDouble(), org.assertj.core.api.Assertions.within(1e-6));
+        Run resumed = unmask("train", "--out", out.toString(), "--resume", "--max-steps", "8", "--cache", cache.toString());
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        var after = new ObjectMapper().readTree(out.resolve("best").resolve("best.json").toFile());
+        assertThat(after.get("val_bpt").asDouble()).isLessThanOrEqualTo(record.get("val_bpt").asDouble());
+        assertThat(after.get("val_bpt").asDouble()).isEqualTo(java.util.Collections.min(validations(out)));
+    }
+
+    private static List<Double> validations(Path run) throws Exception {
+        List<Double> all = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            var n = new ObjectMapper().readTree(line);
+            if (n.has("val_bpt")) all.add(n.get("val_bpt").asDouble());
+        }
+        return all;
+    }
+
     @Test void blockDiffusionFromAnArRunAndEveryCommandUsesItsBlocks() throws Exception {
         Path config = config(), ar = tmp.resolve("ar"), block = tmp.resolve("block"), cache = tmp.resolve("cache");
         Run base = unmask("train", "--corpus", "default", "--config", config.toString(), "--out", ar.toString(),

@@ -240,6 +240,72 @@ class TrainerTest {
         assertThat(averaged.getLast()).isNotEqualTo(raw.getLast());
     }
 
+    /**
+     * --keep-best: OUT/best holds the weights of the lowest validation figure so far (their average's with --ema), a
+     * model directory whose own validation gives that figure again, and a resumed run continues from its record.
+     */
+    /** Random ids: nothing to learn that carries over to other random ids, so memorising them makes validation worse. */
+    static Tokens noise(int n, long seed) {
+        Rng r = new Rng(seed);
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) ids[i] = 10 + r.nextInt(VOCAB - 10);
+        return Tokens.of(ids);
+    }
+
+    Trainer memorising(Path dir, TrainOptions o, boolean average) {
+        Validation val = new Validation(Validation.windows(noise(1_024, 2), 32, 8), 4, 4, 5);
+        Trainer t = new Trainer(Transformer.randomInit(CONFIG, 5), new AutoregressiveObjective(),
+                new WindowSampler(noise(128, 1), o.batch(), o.seqLen(), o.seed(), false), val, dir, o, Reporter.quiet(false));
+        if (average) t.averageWeights(0.7);
+        t.keepBest();
+        return t;
+    }
+
+    /**
+     * --keep-best: OUT/best holds the weights of the lowest validation figure so far (their average's with --ema), a
+     * model directory whose own validation gives that figure again, and a resumed run continues from its record.
+     */
+    @Test void theBestValidationsWeightsAreKeptAndSurviveAResume() throws IOException {
+        for (boolean average : new boolean[]{false, true}) {
+            int n = 30;
+            TrainOptions o = new TrainOptions(1e-2, 2, LrSchedule.Kind.COSINE, 4, 32, 1, 1.0, 0.01, 0.9, 0.95, 1e-8, 42,
+                    3, 3, Budget.steps(n), 5, 0.5);
+            Path straight = tmp.resolve("best-straight-" + average);
+            memorising(straight, o, average).run();
+            List<Double> figures = column(straight, average ? "val_bpt_ema" : "val_bpt"), steps = new ArrayList<>();
+            ObjectMapper json = new ObjectMapper();
+            for (String line : Files.readAllLines(straight.resolve(MetricsLog.JSONL)))
+                if (line.contains("val_bpt")) steps.add(json.readTree(line).get("step").asDouble());
+            int argmin = 0;
+            for (int i = 1; i < figures.size(); i++) if (figures.get(i) < figures.get(argmin)) argmin = i;
+            assertThat(figures).hasSize(n / 3);
+            assertThat(argmin).as("the best is not the last validation: %s", figures).isLessThan(figures.size() - 1);
+            var record = json.readTree(straight.resolve(RunCheckpoint.BEST).resolve(RunCheckpoint.BEST_RECORD).toFile());
+            assertThat(record.get("val_bpt").asDouble()).isEqualTo(figures.get(argmin));
+            assertThat(record.get("step").asDouble()).isEqualTo(steps.get(argmin));
+            assertThat(record.get("weights").asText()).isEqualTo(average ? "average" : "trained");
+            // the kept directory is the model that scored it, and says which objective it was trained with
+            Path best = straight.resolve(RunCheckpoint.BEST);
+            Validation val = new Validation(Validation.windows(noise(1_024, 2), 32, 8), 4, 4, 5);
+            assertThat(val.autoregressiveNll(loadModel(best)).bitsPerToken()).isCloseTo(figures.get(argmin), org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(TrainerState.autoregressive(best)).isTrue();
+            assertThat(TrainerState.read(best).step()).isEqualTo((long) (double) steps.get(argmin));
+
+            // the same run stopped during step 15 and resumed keeps the same best
+            Path split = tmp.resolve("best-split-" + average);
+            Trainer b1 = memorising(split, o, average);
+            b1.setGradientHook((attempt, grads) -> { if (attempt == 14) b1.requestStop(); });
+            b1.run();
+            Trainer b2 = memorising(split, o, average);
+            b2.resume();
+            b2.run();
+            assertThat(Files.readString(split.resolve(RunCheckpoint.BEST).resolve(RunCheckpoint.BEST_RECORD)))
+                    .isEqualTo(Files.readString(best.resolve(RunCheckpoint.BEST_RECORD)));
+            assertThat(flatten(RunCheckpoint.snapshot(loadModel(split.resolve(RunCheckpoint.BEST)))))
+                    .containsExactly(flatten(RunCheckpoint.snapshot(loadModel(best))));
+        }
+    }
+
     static double[] flatten(Map<String, float[]> tensors) {
         int n = tensors.values().stream().mapToInt(a -> a.length).sum(), at = 0;
         double[] out = new double[n];
