@@ -9,6 +9,7 @@ import org.unmask.model.tensor.DType;
 import org.unmask.text.HfTokenizer;
 import org.unmask.text.SpecialTokens;
 import org.unmask.text.Tokenizer;
+import org.unmask.train.TrainerState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,11 +24,12 @@ import java.util.concurrent.Callable;
 /**
  * {@code unmask export}: turns a training run into a model directory to ship: config.json, the weights in the chosen
  * precision, tokenizer.json and a tokenizer_config.json naming the special tokens, without the optimizer state,
- * trainer state and metrics. Other files already in the target (a model card) are kept.
+ * trainer state and metrics (an autoregressive run keeps its trainer state, which is how it is known to be one).
+ * Other files already in the target (a model card) are kept.
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Write a training run as a Hugging Face model directory to ship (weights in --dtype, tokenizer, no "
-                + "optimizer or trainer state); a README.md already in --out is kept.")
+                + "optimizer or trainer state but an AR run's, which marks it as one); a README.md already in --out is kept.")
 public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "The run (or model) directory to export.")
     Path model;
@@ -57,12 +59,16 @@ public final class ExportCommand implements Callable<Integer> {
         }
         AtomicFile.copy(tokFile, out.resolve(HfTokenizer.FILE));
         writeTokenizerConfig(HfTokenizer.load(tokFile), config, out.resolve("tokenizer_config.json"));
+        // an autoregressive model is known by its trainer state: without it generate and eval would take it for diffusion
+        boolean ar = TrainerState.autoregressive(model);
+        if (ar) AtomicFile.copy(model.resolve(TrainerState.FILE), out.resolve(TrainerState.FILE));
         long bytes;
         try (var files = Files.list(out)) {
             bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }
-        spec.commandLine().getOut().printf(Locale.ROOT, "exported %s to %s: %.2fM parameters in %s, %.1f MB on disk%n", model, out,
-                config.parameterCount() / 1e6, dtype.name().toLowerCase(Locale.ROOT), bytes / 1e6);
+        spec.commandLine().getOut().printf(Locale.ROOT, "exported %s to %s: %.2fM parameters in %s, %.1f MB on disk%s%n", model, out,
+                config.parameterCount() / 1e6, dtype.name().toLowerCase(Locale.ROOT), bytes / 1e6,
+                ar ? " (an autoregressive run: its trainer_state.json goes with it, so that generate and eval know)" : "");
         spec.commandLine().getOut().flush();
         return 0;
     }

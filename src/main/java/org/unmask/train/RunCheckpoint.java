@@ -52,7 +52,7 @@ public final class RunCheckpoint {
 
     /**
      * The same with the run's weight average ({@code ema}, null for none), written as a model directory of its own
-     * in {@code dir/ema} (config, float32 weights, the run's tokenizer).
+     * in {@code dir/ema} (config, float32 weights, the run's tokenizer and state).
      */
     public static void save(Path dir, TrainableModel model, AdamW optimizer, WeightAverage ema, TrainerState state,
                             MetricsLog metrics) throws IOException {
@@ -71,6 +71,7 @@ public final class RunCheckpoint {
                 Path e = Files.createDirectory(tmp.resolve(WeightAverage.DIR));
                 Checkpoint.write(e, model.config(), ema.tensors(model.tensors(), values), DType.F32, SHARD_BYTES);
                 if (Files.isRegularFile(dir.resolve(TOKENIZER))) Files.copy(dir.resolve(TOKENIZER), e.resolve(TOKENIZER));
+                state.write(e);   // names the objective, so that eval and generate treat the average as the run
             }
             state.write(tmp);
         });

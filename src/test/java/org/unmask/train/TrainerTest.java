@@ -234,6 +234,8 @@ class TrainerTest {
         double[] resumed = flatten(RunCheckpoint.snapshot(loadModel(stepwise.resolve(WeightAverage.DIR))));
         assertThat(resumed).containsExactly(saved);
         assertThat(TrainerState.read(straight).emaDecay()).isEqualTo(decay);
+        // the average's directory carries the run's state, which names the objective for eval and generate
+        assertThat(TrainerState.read(straight.resolve(WeightAverage.DIR)).objective()).isEqualTo("diffusion");
         // validated beside the weights, and different from them
         List<Double> raw = column(straight, "val_bpt"), averaged = column(straight, "val_bpt_ema");
         assertThat(averaged).hasSameSizeAs(raw).isNotEmpty();
