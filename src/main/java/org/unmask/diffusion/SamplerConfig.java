@@ -268,6 +268,10 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
             if (steps != null && steps != 1) throw new InvalidSettingException(Setting.STEPS, why + "{steps} must be 1 (per token), got " + steps);
             if (!Double.isNaN(threshold)) throw new InvalidSettingException(Setting.THRESHOLD, why + "{threshold} has nothing to choose from");
             if (editing != null) throw new InvalidSettingException(Setting.EDITING_THRESHOLD, why + "{editing_threshold} does not apply");
+            if (remdm != null) throw new InvalidSettingException(Setting.REMDM, why + "{remdm} re-masks written tokens, which it never revisits");
+            if (remasking != null && remasking != Remasking.LOW_CONFIDENCE && remasking != Remasking.MASKGIT_PLUS)
+                throw new InvalidSettingException(Setting.REMASKING, why + "{remasking} has one position to rank; use low_confidence (the "
+                        + "default) or maskgit_plus (with {top_p}/{top_k}), got " + remasking.cliName());
         }
 
         /**

@@ -102,6 +102,10 @@ class AutoregressiveModelTest {
                 .isInstanceOf(InvalidSettingException.class).hasMessageContaining("block_causal cannot be off");
         assertThatThrownBy(() -> m.generate(prompt, m.sampling().genLength(8).threshold(0.9), null))
                 .isInstanceOf(InvalidSettingException.class).hasMessageContaining("threshold has nothing to choose from");
+        assertThatThrownBy(() -> m.generate(prompt, m.sampling().genLength(8).remasking(org.unmask.diffusion.Remasking.RANDOM), null))
+                .isInstanceOf(InvalidSettingException.class).hasMessageContaining("remasking has one position to rank");
+        assertThat(m.generate(prompt, m.sampling().genLength(8).remasking(org.unmask.diffusion.Remasking.MASKGIT_PLUS)
+                .temperature(0.8).topP(0.9).seed(3), null).tokens()).hasSize(8);
         assertThatThrownBy(() -> m.infill(new int[]{1, 9, 2, 2, 14}, m.sampling(), null))
                 .hasMessageContaining(dir.toString()).hasMessageContaining("trainer_state.json names the 'ar' objective")
                 .hasMessageContaining("cannot fill masked spans");
