@@ -224,7 +224,7 @@ public final class TrainCommand implements Callable<Integer> {
         TokenizerSetup.install(tok, out);
         try (CorpusData data = CorpusData.load(corpus, validCorpus, textField, tok.tokenizer(), tok.file(), options.cacheDir(), seqLen, options.valWindows)) {
             WindowSampler sampler = new WindowSampler(data.train(), topts.batch(), seqLen, options.seed, budget.byEpochs(),
-                    Corpora.isDefault(corpus) ? corpus : Path.of(corpus).toAbsolutePath().normalize().toString());
+                    Corpora.absolute(corpus));
             Validation validation = data.valid() == null ? null
                     : new Validation(Validation.windows(data.valid(), seqLen, options.valWindows), options.valGrid, topts.batch(),
                     Elbo.DEFAULT_SEED, validCorpus);
@@ -261,8 +261,7 @@ public final class TrainCommand implements Callable<Integer> {
      */
     private void settleValidCorpus(PrintStream err) throws IOException {
         // a file is saved with its absolute path, so that a resume from another directory finds it again
-        if (validCorpus != null && !Corpora.isDefault(validCorpus))
-            validCorpus = Path.of(validCorpus).toAbsolutePath().normalize().toString();
+        if (validCorpus != null) validCorpus = Corpora.absolute(validCorpus);
         if (!options.resume) return;
         RunSettings saved = TrainerState.read(out).settings();
         if (saved == null) return;

@@ -98,6 +98,11 @@ public final class Corpora {
         return corpus.equals(DEFAULT) || corpus.startsWith(DEFAULT + ":");
     }
 
+    /** {@code corpus} as a run records it, independent of the working directory: the shipped corpus's names as given, a path absolute. */
+    public static String absolute(String corpus) {
+        return isDefault(corpus) ? corpus : Path.of(corpus).toAbsolutePath().normalize().toString();
+    }
+
     /**
      * A digest that changes whenever the corpus's content may have changed: over each file's path, size and
      * modification time (and the file list itself) for paths, over the bytes for the shipped corpus.

@@ -141,8 +141,7 @@ public final class TokenCache {
     }
 
     private static String canonical(String corpus) {
-        if (Corpora.isDefault(corpus)) return corpus.equals(Corpora.DEFAULT) ? Corpora.DEFAULT + ":train" : corpus;
-        return Path.of(corpus).toAbsolutePath().normalize().toString();
+        return corpus.equals(Corpora.DEFAULT) ? Corpora.DEFAULT + ":train" : Corpora.absolute(corpus);
     }
 
     private static String slug(String corpus) {
