@@ -90,8 +90,11 @@ public final class EvalCommand implements Callable<Integer> {
         if (seqLen <= 0 || grid <= 0 || batch <= 0) throw new IllegalArgumentException("--seq-len, --grid and --batch must be positive");
         if (!Corpora.isDefault(corpus) && !Files.exists(Path.of(corpus))) throw new IOException(corpus + ": no such file or directory");
         Tokenizer t = Ids.requireTokenizer(tok, modelDir, null);
-        Tokens ids = Tokens.of(Corpora.encode(Corpora.documents(corpus, textField), t));
+        Iterable<String> docs = Corpora.documents(corpus, textField);
+        Tokens ids = Tokens.of(Corpora.encode(docs, t));
         if (ids.size() == 0) throw new IllegalArgumentException(corpus + ": no tokens");
+        // bits per byte compares models across tokenizers: bits per token × the corpus's tokens per byte
+        double tokensPerByte = (double) ids.size() / Corpora.textBytes(docs);
         int len = Math.min(seqLen, model.config().maxSequenceLength());
         Validation v = new Validation(Validation.windows(ids, len, maxChunks), grid, batch, seed);
         boolean ar = autoregressive();
@@ -103,6 +106,8 @@ public final class EvalCommand implements Callable<Integer> {
         out.printf("chunks %d tokens %d%n", v.windows(), e.tokens());
         out.printf(Locale.ROOT, "%s %.6f%n", ar ? "nll_nats_per_token" : "nll_bound_nats_per_token", e.natsPerToken());
         out.printf(Locale.ROOT, "bits_per_token %.6f%n", e.bitsPerToken());
+        out.printf(Locale.ROOT, "bits_per_byte %.6f%n", e.bitsPerToken() * tokensPerByte);
+        out.printf(Locale.ROOT, "tokens_per_byte %.6f%n", tokensPerByte);
         out.printf(Locale.ROOT, "%s %.4f%n", ar ? "perplexity" : "perplexity_bound", e.perplexity());
         if (byRate) {
             for (int k = 0; k < grid; k++)

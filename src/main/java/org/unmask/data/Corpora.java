@@ -80,6 +80,16 @@ public final class Corpora {
     }
 
     /**
+     * The bytes of {@code documents} as a plain-text corpus, the denominator of bits per byte: each document's UTF-8
+     * bytes and the blank line (2 bytes) after it, which the token stream's document separator stands for.
+     */
+    public static long textBytes(Iterable<String> documents) {
+        long n = 0;
+        for (String doc : documents) n += doc.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 2;
+        return n;
+    }
+
+    /**
      * The token stream of {@code documents} as training sees it: each document encoded without added special tokens
      * and followed by the {@code <|endoftext|>} separator (BERT's {@code [SEP]}) when the tokenizer has one.
      */

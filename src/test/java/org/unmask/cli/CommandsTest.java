@@ -168,6 +168,10 @@ class CommandsTest {
         double ppl = Double.parseDouble(o.replaceAll("(?s).*perplexity_bound (\\S+).*", "$1"));
         assertThat(bits).isCloseTo(Math.log(20) / Math.log(2), org.assertj.core.data.Offset.offset(1e-6));
         assertThat(ppl).isCloseTo(20, org.assertj.core.data.Offset.offset(1e-4));
+        // bits per byte: 101 tokens over the 100 bytes of the text and the 2 of the blank line its <|endoftext|> stands for
+        double perByte = Double.parseDouble(o.replaceAll("(?s).*bits_per_byte (\\S+).*", "$1"));
+        assertThat(perByte).isCloseTo(Math.log(20) / Math.log(2) * 101 / 102, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(o).contains("tokens_per_byte 0.990196");
         // --by-rate: the integrand at t = 1/8, 3/8, 5/8, 7/8, each ln 20 per masked token
         var rates = java.util.regex.Pattern.compile("t (\\S+) bits_per_masked_token (\\S+)").matcher(o);
         List<Double> t = new java.util.ArrayList<>();
