@@ -227,7 +227,7 @@ public final class TrainCommand implements Callable<Integer> {
                     Corpora.absolute(corpus));
             Validation validation = data.valid() == null ? null
                     : new Validation(Validation.windows(data.valid(), seqLen, options.valWindows), options.valGrid, topts.batch(),
-                    Elbo.DEFAULT_SEED, validCorpus);
+                    Elbo.DEFAULT_SEED, validCorpus).withTokensPerByte(data.validTokensPerByte());
             TrainableModel model = config.family().randomEngine(config, options.seed, initStd == null ? Parameters.INIT_STD : initStd);
             if (initFrom != null && !options.resume) {
                 start.loadInto(model);

@@ -243,6 +243,8 @@ public final class Trainer {
         // the raw forward seen through its logit shift, as eval and the sampler see the saved model
         NllEstimate v = diffusionValidation ? validation.diffusionElbo(LogitShift.apply(model)) : validation.autoregressiveNll(model);
         rec.put("val_bpt", v.bitsPerToken());
+        double perByte = validation.tokensPerByte();   // NaN when the validation text's bytes are not known
+        if (!Double.isNaN(perByte)) rec.put("val_bpb", v.bitsPerToken() * perByte);
         rec.put("val_ppl", v.perplexity());
         rec.put("val_bound", v.bound());
         NllEstimate averaged = null;
@@ -255,6 +257,7 @@ public final class Trainer {
                 System.arraycopy(own, 0, values, 0, values.length);
             }
             rec.put("val_bpt_ema", averaged.bitsPerToken());
+            if (!Double.isNaN(perByte)) rec.put("val_bpb_ema", averaged.bitsPerToken() * perByte);
         }
         NllEstimate judged = averaged != null ? averaged : v;
         boolean improved = keepBest && judged.bitsPerToken() < best;
@@ -268,8 +271,9 @@ public final class Trainer {
         } catch (IOException e) {
             reporter.message("could not update " + dir.resolve(MetricsLog.SVG) + ": " + e.getMessage());
         }
-        reporter.message(String.format(Locale.ROOT, "validation at step %d: %.4f bits/token, perplexity %s %.2f (%s, %d tokens)%s",
-                step, v.bitsPerToken(), v.bound() ? "<=" : "=", v.perplexity(),
+        reporter.message(String.format(Locale.ROOT, "validation at step %d: %.4f bits/token%s, perplexity %s %.2f (%s, %d tokens)%s",
+                step, v.bitsPerToken(), Double.isNaN(perByte) ? "" : String.format(Locale.ROOT, " = %.4f bits/byte", v.bitsPerToken() * perByte),
+                v.bound() ? "<=" : "=", v.perplexity(),
                 v.bound() ? "diffusion ELBO" : "exact AR NLL", v.tokens(),
                 averaged == null ? "" : String.format(Locale.ROOT, "; weight average (ema) %.4f", averaged.bitsPerToken()))
                 + (improved ? "; the best so far, kept in " + dir.resolve(RunCheckpoint.BEST) : ""));

@@ -21,6 +21,7 @@ public final class Validation {
     private final int rowsPerForward;
     private final long seed;
     private final String corpus;
+    private final double tokensPerByte;
 
     /** Scores {@code sequences}; the diffusion bound uses {@code grid} masking rates and masks from {@code seed}. */
     public Validation(List<ScoredSequence> sequences, int grid, int rowsPerForward, long seed) {
@@ -32,6 +33,10 @@ public final class Validation {
      * validates on it again), or null when they were held out of the training data.
      */
     public Validation(List<ScoredSequence> sequences, int grid, int rowsPerForward, long seed, String corpus) {
+        this(sequences, grid, rowsPerForward, seed, corpus, Double.NaN);
+    }
+
+    private Validation(List<ScoredSequence> sequences, int grid, int rowsPerForward, long seed, String corpus, double tokensPerByte) {
         if (sequences.isEmpty()) throw new IllegalArgumentException("validation needs at least one window");
         if (grid < 1) throw new IllegalArgumentException("the t grid needs at least one point");
         if (rowsPerForward < 1) throw new IllegalArgumentException("rows per forward must be positive");
@@ -40,7 +45,16 @@ public final class Validation {
         this.rowsPerForward = rowsPerForward;
         this.seed = seed;
         this.corpus = corpus;
+        this.tokensPerByte = tokensPerByte;
     }
+
+    /** The same windows, reported also in bits per byte with the validation text's {@code tokensPerByte} (NaN: unknown). */
+    public Validation withTokensPerByte(double tokensPerByte) {
+        return new Validation(sequences, grid, rowsPerForward, seed, corpus, tokensPerByte);
+    }
+
+    /** Tokens per byte of the validation text, or NaN when it is not known (held-out tokens of the training corpus). */
+    public double tokensPerByte() { return tokensPerByte; }
 
     /**
      * {@code maxWindows} non-overlapping windows of {@code seqLen} tokens spread evenly over the whole text (window w

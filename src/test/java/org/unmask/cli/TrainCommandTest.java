@@ -60,10 +60,15 @@ class TrainCommandTest {
 
     /** The last validation figure (bits per token) a run wrote to its metrics.jsonl. */
     private static double lastValidation(Path run) throws Exception {
+        return lastMetric(run, "val_bpt");
+    }
+
+    /** The last value of {@code field} in the run's metrics, NaN when no line has it. */
+    private static double lastMetric(Path run, String field) throws Exception {
         double last = Double.NaN;
         for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
             var n = new ObjectMapper().readTree(line);
-            if (n.has("val_bpt")) last = n.get("val_bpt").asDouble();
+            if (n.has(field)) last = n.get(field).asDouble();
         }
         return last;
     }
@@ -161,6 +166,9 @@ class TrainCommandTest {
         Run resumed = unmask(concat(common, "--resume", "--max-steps", "3"));
         assertThat(resumed.code()).as(resumed.err()).isZero();
         assertThat(resumed.err()).doesNotContain("differs").contains("validation at step 3").contains("120 tokens");
+        // held-out tokens of the training corpus are no documents: bits per token only
+        assertThat(resumed.err()).doesNotContain("bits/byte");
+        assertThat(lastMetric(out, "val_bpb")).isNaN();
         TrainerState after = TrainerState.read(out);
         assertThat(after.tokensSeen()).isEqualTo(3L * 3 * 24 * 2);   // three steps of 3 × 24 tokens × 2 micro-batches
         assertThat(after.settings()).isEqualTo(new org.unmask.train.RunSettings(3, 24, 2, 0.5, 0.01, 3, 1, 5, 2, null));
@@ -353,6 +361,10 @@ class TrainCommandTest {
         assertThat(eval.code()).as(eval.err()).isZero();
         double evaluated = bitsPerToken(eval);
         assertThat(evaluated).isCloseTo(trained, org.assertj.core.api.Assertions.within(1e-6));
+        // and in bits per byte, with the validation corpus's tokens per byte as eval counts them
+        double perByte = Double.parseDouble(eval.out().replaceAll("(?s).*bits_per_byte (\\S+).*", "$1"));
+        assertThat(lastMetric(out, "val_bpb")).isCloseTo(perByte, org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(train.err()).contains(String.format(java.util.Locale.ROOT, " = %.4f bits/byte", perByte));
 
         // saved with the run, so that a bare --resume validates there again and trains on all of --corpus, as before
         assertThat(TrainerState.read(out).settings().validCorpus()).isEqualTo("default:valid");
