@@ -18,7 +18,7 @@ final class SamplingOptions {
     @Option(names = "--steps", description = "Denoising steps, split evenly over the blocks (default: one per generated token); with --block-causal, steps per block, capped at --gen-length.")
     Integer steps;
 
-    @Option(names = "--block-length", description = "Semi-autoregressive block length (default: the whole generation; chat: 32 when it divides --gen-length).")
+    @Option(names = "--block-length", description = "Semi-autoregressive block length (default: the model's own from generation_config.json, or the longest shorter length that divides --gen-length and splits --steps evenly; else the whole generation; chat: 32 when it divides --gen-length).")
     Integer blockLength;
 
     @Option(names = "--remasking", converter = Converters.RemaskingRule.class,

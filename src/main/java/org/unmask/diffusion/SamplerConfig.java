@@ -241,12 +241,14 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
             boolean bc = blockCausal != null ? blockCausal : defaults.blockCausal();
             // a default block length applies to the generation it was given for: block-causal, or semi-autoregressive
             boolean defaultBlockFits = defaults.blockLength() > 0 && bc == defaults.blockCausal();
-            int bl = blockLength != null ? blockLength : defaultBlockFits ? defaults.blockLength()
+            int semiArSteps = steps != null ? steps : fallbackSteps > 0 ? fallbackSteps : Math.max(1, gen);
+            int bl = blockLength != null ? blockLength
+                    : defaultBlockFits ? (bc ? defaults.blockLength() : modelBlockFor(defaults.blockLength(), gen, semiArSteps))
                     : fallbackBlock > 0 ? fallbackBlock : Math.max(1, gen);
             Remasking rm = remasking != null ? remasking : Remasking.parse(defaults.remasking());
             // the family's Dream filters belong to its Dream algorithm: with another remasking they are off
             boolean dream = rm.isDream();
-            int st = steps != null ? steps : bc ? bl : fallbackSteps > 0 ? fallbackSteps : Math.max(1, gen);
+            int st = steps != null || !bc ? semiArSteps : bl;
             // the family's threshold (LLaDA 2.x's 0.95) applies to its own block-causal rule and a probability confidence
             double thr = !parallelRuleSet && bc && defaults.threshold() > 0 && remdm == null
                     && (rm == Remasking.LOW_CONFIDENCE || rm == Remasking.MASKGIT_PLUS) ? defaults.threshold() : threshold;
@@ -257,6 +259,21 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
                     topK != null ? topK : dream ? defaults.topK() : 0, algTemp != null ? algTemp : dream ? defaults.algTemp() : 0,
                     eps != null ? eps : (float) defaults.eps(), logitsEosInf, confidenceEosEotInf, referenceEosQuirk,
                     earlyStop, remdm, bc, editing, cache != null ? cache : defaultCache(gen, bl, bc), seed, maskId, eosId, eotId);
+        }
+
+        /**
+         * A model's own semi-autoregressive block length ({@value GenerationDefaults#FILE}) fitted to {@code gen}
+         * tokens in {@code steps} steps: itself when it divides the generation and its blocks split the steps evenly,
+         * else the largest shorter length that does, so that any length a user asks for runs in blocks no longer than
+         * the model's; when none does, the steps are what the user must change, and the error says so.
+         */
+        private static int modelBlockFor(int preferred, int gen, int steps) {
+            if (gen <= 0) return preferred;
+            for (int b = Math.min(preferred, gen); b >= 1; b--)
+                if (gen % b == 0 && steps % (gen / b) == 0) return b;
+            throw new InvalidSettingException(Setting.STEPS, "{steps} (" + steps + ") do not split evenly over the blocks of any"
+                    + " block length up to the model's default (" + preferred + ") that divides {gen_length} (" + gen
+                    + "); choose other {steps} or set {block_length}");
         }
 
         /** An autoregressive model's shape is fixed (its defaults): the settings that would change it are refused by name. */

@@ -21,7 +21,8 @@ import java.nio.file.Path;
  *                    blocks of 32 when they divide the generation (LLaDA's chat.py)
  * @param blockCausal LLaDA 2.x's generation: blocks aligned at position 0, block-causal attention, steps per block
  * @param blockLength the block length of block-causal generation, or of semi-autoregressive blocks when the defaults
- *                    are not block-causal (0 = the edge's choice)
+ *                    are not block-causal, shortened to fit the generation ({@code SamplerConfig.Builder}); 0 = the
+ *                    edge's choice
  * @param threshold   the confidence threshold of block-causal generation (0 = off)
  * @param autoregressive the model predicts the next token under causal attention (the AR baseline): it writes one
  *                    token per step, left to right, as block-causal generation in blocks of one token

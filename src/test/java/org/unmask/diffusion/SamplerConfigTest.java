@@ -134,6 +134,36 @@ class SamplerConfigTest {
         assertThat(llada.threshold()).isNaN();
     }
 
+    @Test void aModelsOwnBlockLengthShrinksToADivisorOfTheGenerationTheUserAsksFor() {
+        // the shipped model's generation_config.json: semi-autoregressive blocks of 4
+        var d = new org.unmask.model.GenerationDefaults("low_confidence", 0.9, 1, 0, 0, 1e-3, false, false, 4, 0, false);
+        java.util.function.IntFunction<SamplerConfig.Builder> gen = n -> SamplerConfig.builder().genLength(n).defaults(d)
+                .specialIds(2, 0, -1);
+        assertThat(gen.apply(64).build().blockLength()).isEqualTo(4);
+        for (int n : new int[] {1, 2, 3, 5, 6, 7, 10, 50, 53, 99}) {
+            SamplerConfig c = gen.apply(n).build();
+            int expected = 1;
+            for (int b = 2; b <= Math.min(4, n); b++) if (n % b == 0) expected = b;
+            assertThat(c.blockLength()).as("gen %d", n).isEqualTo(expected);
+            assertThat(c.steps()).as("one step per token").isEqualTo(n);
+            assertThat(c.blocks() * c.blockLength()).isEqualTo(n);
+        }
+        // the user's steps choose among the lengths
+        assertThat(gen.apply(48).steps(16).build().blockLength()).as("12 blocks of 4 cannot share 16 steps; 16 of 3 can")
+                .isEqualTo(3);
+        assertThat(gen.apply(50).steps(25).build().blockLength()).isEqualTo(2);
+        InvalidSettingException e = rejected(gen.apply(50).steps(10));
+        assertThat(e.setting()).isEqualTo(Setting.STEPS);
+        assertThat(e.message(Setting::flag)).isEqualTo("--steps (10) do not split evenly over the blocks of any block length"
+                + " up to the model's default (4) that divides --gen-length (50); choose other --steps or set --block-length");
+        // a block length the user gives is taken as given
+        InvalidSettingException given = rejected(gen.apply(50).blockLength(4));
+        assertThat(given.setting()).isEqualTo(Setting.BLOCK_LENGTH);
+        // and block-causal defaults pad the canvas to whole blocks instead
+        var aligned = new org.unmask.model.GenerationDefaults("low_confidence", 0, 1, 0, 0, 1e-3, false, true, 4, 0, false);
+        assertThat(SamplerConfig.builder().genLength(50).defaults(aligned).specialIds(2, 0, -1).build().blockLength()).isEqualTo(4);
+    }
+
     @Test void theCacheDefaultsToDualWhenMoreThanOneBlockIsDecoded() {
         assertThat(cfg(32, 32, 8).build().cache()).isEqualTo(CacheMode.DUAL);
         assertThat(cfg(32, 32, 32).build().cache()).isEqualTo(CacheMode.NONE);

@@ -56,6 +56,22 @@ class SamplingFieldsTest {
         assertThat(parse("\"max_tokens\":48").blockLength()).isEqualTo(48);   // 32 does not divide 48
     }
 
+    @Test void aModelsOwnBlockLengthFitsAnyMaxTokens() {
+        // the shipped model asks for blocks of 4 (generation_config.json); OpenAI clients send any max_tokens
+        var blocksOf4 = new org.unmask.model.GenerationDefaults("low_confidence", 0.9, 1, 0, 0, 1e-3, false, false, 4, 0, false);
+        FakeEngine shipped = new FakeEngine("x", 8, 0) {
+            @Override public org.unmask.model.GenerationDefaults generationDefaults() { return blocksOf4; }
+        };
+        RequestParser p = new RequestParser(shipped, ChatTemplate.llada());
+        java.util.function.Function<String, SamplerConfig> req = f -> p.parse(("{\"prompt\":\"x\"," + f + "}")
+                .getBytes(StandardCharsets.UTF_8), ParsedRequest.Endpoint.COMPLETIONS).generation().config();
+        assertThat(req.apply("\"max_tokens\":64").blockLength()).isEqualTo(4);
+        assertThat(req.apply("\"max_tokens\":50").blockLength()).isEqualTo(2);
+        assertThat(req.apply("\"max_tokens\":7").blockLength()).isEqualTo(1);
+        assertThatThrownBy(() -> req.apply("\"max_tokens\":50,\"block_length\":4")).isInstanceOfSatisfying(ApiError.class,
+                e -> assertThat(e.param()).isEqualTo("block_length"));
+    }
+
     @Test void errorsNameTheField() {
         assertThatThrownBy(() -> parse("\"remdm_eta\":0.5")).isInstanceOfSatisfying(ApiError.class, e -> {
             assertThat(e.param()).isEqualTo("remdm_eta");
