@@ -40,7 +40,7 @@ public final class InitStudy implements Study {
                     arms.lr() * 0.6, arms.batch(), arms.seqLen(), valEvery, arms.data(unique), start, Math.max(1, steps / 20));
             adapted.add(h.train(a));
         }
-        EncoderOutcome enc = encoderArm(h, arms, steps, valEvery, unique);
+        EncoderOutcome enc = encoderArm(h, arms, scratch.getFirst().flopsPerToken(), steps, unique);
         ArmResult encoder = enc.result();
 
         List<LossCurveSvg.Series> curves = new ArrayList<>();
@@ -61,7 +61,7 @@ public final class InitStudy implements Study {
         t.row("adapted from AR", adapted.size(), spreadBits(adapted, 1).format(4), spreadBits(adapted, tokensPerByte).format(4),
                 tflops(adapted.getFirst(), pre.getFirst().flops(pre.getFirst().curve().getLast().step())));
         if (encoder != null)
-            t.row("from encoder " + h.settings().encoder(), 1, String.format(Locale.ROOT, "%.4f", encoder.finalBits()),
+            t.row("from encoder " + h.settings().encoder().getFileName(), 1, String.format(Locale.ROOT, "%.4f", encoder.finalBits()),
                     String.format(Locale.ROOT, "%.4f", encoder.finalBits() * enc.tokensPerByte()), tflops(encoder, 0));
         h.summary("# Study: initialisation (" + s.spelling() + ")\n\n"
                 + String.format(Locale.ROOT, "Model %s (%.2fM parameters), sequences of %d, batch %d, %d steps in all per start (adapted: %d AR + %d "
@@ -77,8 +77,17 @@ public final class InitStudy implements Study {
         static EncoderOutcome skipped(String why) { return new EncoderOutcome(null, Double.NaN, why); }
     }
 
-    /** Trains the encoder arm when --encoder is given and usable. */
-    private static EncoderOutcome encoderArm(Harness h, CorpusArms arms, long steps, long valEvery, long unique) throws IOException {
+    /**
+     * The encoder arm's peak learning rate: a pretrained encoder is fine-tuned, not trained, and the rates of the
+     * study's small shapes wipe out what it knows; 2e-4 is the better of the two measured in docs/encoders.md.
+     */
+    static final double ENCODER_LR = 2e-4;
+
+    /**
+     * Trains the encoder arm when --encoder is given and usable, for the training compute of the other starts
+     * ({@code steps} of {@code flopsPerToken}): the encoder, far larger than the study's shape, takes fewer steps.
+     */
+    private static EncoderOutcome encoderArm(Harness h, CorpusArms arms, double flopsPerToken, long steps, long unique) throws IOException {
         Path dir = h.settings().encoder();
         if (dir == null) return EncoderOutcome.skipped("skipped: no --encoder DIR given (a pretrained BERT-family encoder to start from).");
         WarmStart start;
@@ -96,9 +105,15 @@ public final class InitStudy implements Study {
         double tokensPerByte = (double) valid.size() * arms.seqLen() / data.bytes(valid);
         ArmData d = new ArmData("default (shuffled documents) under " + start.tokenizerOrNull() + ", first " + unique + " tokens",
                 data.train(unique), valid, start.tokenizerOrNull());
-        ArmResult r = h.train(new Arm("encoder-s0", start.config(), ObjectiveKind.DIFFUSION, 0, Budget.steps(steps), arms.lr() * 0.6,
-                arms.batch(), arms.seqLen(), valEvery, d, start, 0));
+        long encoderSteps = equalComputeSteps(steps, flopsPerToken, ArmResult.flopsPerToken(start.config(), arms.seqLen()));
+        ArmResult r = h.train(new Arm("encoder-s0", start.config(), ObjectiveKind.DIFFUSION, 0, Budget.steps(encoderSteps), ENCODER_LR,
+                arms.batch(), arms.seqLen(), Math.max(1, encoderSteps / 10), d, start, 0));
         return new EncoderOutcome(r, tokensPerByte, null);
+    }
+
+    /** Steps of a model costing {@code otherFlopsPerToken} that match {@code steps} at {@code flopsPerToken} (at least one). */
+    static long equalComputeSteps(long steps, double flopsPerToken, double otherFlopsPerToken) {
+        return Math.max(1, Math.round(steps * flopsPerToken / otherFlopsPerToken));
     }
 
     private static List<LossCurveSvg.Point> bitsPerByte(ArmResult r, double flopsOffset, double tokensPerByte) {

@@ -36,8 +36,8 @@ public final class StudyData {
     private StudyData(Tokenizer tokenizer, Path tokenizerFile, List<String> trainDocs, List<String> validDocs) {
         this.tokenizer = tokenizer;
         this.tokenizerFile = tokenizerFile;
-        this.eos = tokenizer.tokenId(SpecialTokens.EOS).orElseThrow(() ->
-                new IllegalArgumentException(tokenizerFile + " has no " + SpecialTokens.EOS + " token to separate documents"));
+        this.eos = SpecialTokens.documentSeparator(tokenizer).orElseThrow(() -> new IllegalArgumentException(
+                tokenizerFile + " has no " + SpecialTokens.EOS + " or " + SpecialTokens.SEP + " token to separate documents"));
         this.trainDocs = trainDocs;
         this.validDocs = validDocs;
     }
@@ -65,7 +65,7 @@ public final class StudyData {
     /** The tokenizer's file (copied into every arm, so that an arm is a complete model directory). */
     public Path tokenizerFile() { return tokenizerFile; }
 
-    /** The first {@code n} training tokens in the fixed document order (documents end with EOS). */
+    /** The first {@code n} training tokens in the fixed document order (documents end with EOS, or BERT's [SEP]). */
     public synchronized Tokens train(long n) {
         while (trainSize < n && trainDocsUsed < trainDocs.size()) {
             for (int id : tokenizer.encode(trainDocs.get(trainDocsUsed++), false)) add(id);

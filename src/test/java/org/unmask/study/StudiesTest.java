@@ -124,6 +124,17 @@ class StudiesTest {
                 .contains("skipped: --encoder " + notAModel + " cannot be used (" + notAModel + ": not a model directory (config.json is missing))");
     }
 
+    @Test void theEncoderArmGetsTheTrainingComputeOfTheOtherStarts() throws IOException {
+        // a larger model takes proportionally fewer steps: here the shipped 8.7M model against the 2-layer BERT fixture
+        double small = ArmResult.flopsPerToken(org.unmask.train.WarmStart.of(Path.of("src/test/resources/bert/bert")).config(), 24);
+        double large = ArmResult.flopsPerToken(org.unmask.model.ModelConfig.read(SHIPPED.resolve("config.json")), 24);
+        assertThat(large).isGreaterThan(50 * small);
+        long steps = InitStudy.equalComputeSteps(12_000, small, large);
+        assertThat(steps).isBetween(1L, 12_000L / 50);
+        assertThat(Math.abs(steps * large - 12_000 * small)).isLessThanOrEqualTo(large / 2);
+        assertThat(InitStudy.equalComputeSteps(3, small, large)).as("at least one step").isEqualTo(1);
+    }
+
     @Test void scalingGivesEverySizeTheSameCompute() throws IOException {
         Path out = tmp.resolve("scaling");
         run("scaling", out);

@@ -18,6 +18,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class StudyPartsTest {
     @TempDir Path tmp;
 
+    @Test void aBertTokenizerSeparatesTheStudyDocumentsWithSep() throws IOException {
+        // the init study's encoder arm tokenizes the corpus with the encoder's WordPiece, which has [SEP], not EOS
+        Path wordPiece = Path.of("src/test/resources/bert/bert/tokenizer.json");
+        StudyData data = StudyData.load(wordPiece);
+        int sep = data.tokenizer().tokenId(org.unmask.text.SpecialTokens.SEP).orElseThrow();
+        int[] ids = new int[20_000];
+        data.train(ids.length).copy(0, ids, 0, ids.length);
+        long seps = java.util.Arrays.stream(ids).filter(id -> id == sep).count();
+        assertThat(seps).as("documents of the shuffled corpus end with [SEP]").isGreaterThan(1);
+        assertThat(data.tokenizer().tokenId(org.unmask.text.SpecialTokens.EOS)).isEmpty();
+    }
+
     @Test void spreadIsMeanWithRangeAndIgnoresNaN() {
         Spread s = Spread.of(1.0, 2.0, Double.NaN, 6.0);
         assertThat(s.mean()).isEqualTo(3.0);
