@@ -102,7 +102,8 @@ public final class UnmaskModel {
     /**
      * A GGUF file: weights used in place from the mapping (quantized ones dequantized inside the kernels), the
      * tokenizer from a tokenizer.json beside the file or else from the file's metadata, the chat template from a
-     * tokenizer_config.json beside it.
+     * tokenizer_config.json beside it, the generation defaults from a generation_config.json beside it or else from
+     * the file's metadata ({@link GenerationDefaults#GGUF_KEY}, written by quantize).
      */
     private static UnmaskModel loadGguf(Path file, DType quantize) throws IOException {
         Checkpoint ckpt = Checkpoint.open(file);
@@ -111,8 +112,10 @@ public final class UnmaskModel {
         Path tok = dir.resolve("tokenizer.json");
         Optional<Tokenizer> tokenizer = Files.isRegularFile(tok) ? Optional.of(HfTokenizer.load(tok))
                 : ckpt.ggufTokenizer().map(t -> (Tokenizer) t);
-        return new UnmaskModel(model, tokenizer, file, ChatTemplate.load(dir, model.config().family().fallbackChatTemplate()),
-                GenerationDefaults.of(model.config()));
+        GenerationDefaults family = GenerationDefaults.of(model.config());
+        GenerationDefaults defaults = Files.isRegularFile(dir.resolve(GenerationDefaults.FILE)) ? GenerationDefaults.read(dir, family)
+                : GenerationDefaults.fromGguf(ckpt.ggufMetadata().orElseThrow(), file, family);
+        return new UnmaskModel(model, tokenizer, file, ChatTemplate.load(dir, model.config().family().fallbackChatTemplate()), defaults);
     }
 
     private static Map<String, Weights> weights(Checkpoint ckpt, DType quantize) {

@@ -87,8 +87,8 @@ public final class InfoCommand implements Callable<Integer> {
                         + " steps = gen length, block length = %s%n", g.remasking(), number(g.temperature()), number(g.topP()),
                 g.topK(), number(g.algTemp()), number(g.eps()),
                 g.blockCausal() ? g.blockLength() + " (block-causal, one block after another)"
-                : g.blockLength() > 0 ? g.blockLength() + " (the model's " + GenerationDefaults.FILE
-                        + "; the longest length up to it that divides the gen length)"
+                : g.blockLength() > 0 ? g.blockLength() + " (the model's own, from " + GenerationDefaults.FILE + " or the GGUF's "
+                        + GenerationDefaults.GGUF_KEY + "; the longest length up to it that divides the gen length)"
                         : g.wholeCanvas() ? "gen length (the whole canvas at once)" : "gen length (chat and serve: 32 when it divides)");
         boolean fromMetadata = Checkpoint.isGguf(dir) && !java.nio.file.Files.isRegularFile(
                 dir.toAbsolutePath().resolveSibling("tokenizer.json"));

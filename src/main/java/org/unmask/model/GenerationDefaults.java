@@ -81,13 +81,51 @@ public record GenerationDefaults(String remasking, double temperature, double to
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
+     * The GGUF metadata key under which {@code quantize} carries a model's {@value #KEY} settings (the object of
+     * {@value #FILE}, as JSON text), so that a GGUF file alone generates as its model directory did.
+     */
+    public static final String GGUF_KEY = "unmask.generation_config";
+
+    /**
      * {@code base} (the family's defaults) overridden by the settings a model ships in {@code dir/generation_config.json}
      * under {@code "unmask"}: remasking, temperature, top_p, top_k, alg_temp, eps, block_length, threshold; errors name
      * the file and the field.
      */
     public static GenerationDefaults read(Path dir, GenerationDefaults base) throws IOException {
         Path file = dir.resolve(FILE);
-        if (!Files.isRegularFile(file)) return base;
+        JsonNode u = section(file);
+        return u == null ? base : apply(u, file.toString(), base);
+    }
+
+    /** The settings of {@code dir/generation_config.json} as compact JSON text, checked, for {@link #GGUF_KEY}; empty without any. */
+    public static java.util.Optional<String> settingsJson(Path dir) throws IOException {
+        Path file = dir.resolve(FILE);
+        JsonNode u = section(file);
+        if (u == null) return java.util.Optional.empty();
+        apply(u, file.toString(), LLADA);
+        return java.util.Optional.of(JSON.writeValueAsString(u));
+    }
+
+    /** {@code base} overridden by the settings a GGUF file carries under {@link #GGUF_KEY} in {@code metadata}, if any. */
+    public static GenerationDefaults fromGguf(java.util.Map<String, Object> metadata, Path file, GenerationDefaults base)
+            throws IOException {
+        Object v = metadata.get(GGUF_KEY);
+        if (v == null) return base;
+        String where = file + ": metadata " + GGUF_KEY;
+        if (!(v instanceof String text)) throw new IOException(where + " must be a string of JSON");
+        JsonNode u;
+        try {
+            u = JSON.readTree(text);
+        } catch (IOException e) {
+            throw new IOException(where + ": not valid JSON: " + e.getMessage(), e);
+        }
+        if (u == null || !u.isObject()) throw new IOException(where + " must hold a JSON object");
+        return apply(u, where, base);
+    }
+
+    /** The {@value #KEY} object of {@code file}, or null when the file or the object is absent. */
+    private static JsonNode section(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) return null;
         JsonNode root;
         try {
             root = JSON.readTree(file.toFile());
@@ -95,26 +133,30 @@ public record GenerationDefaults(String remasking, double temperature, double to
             throw new IOException(file + ": not valid JSON: " + e.getMessage(), e);
         }
         JsonNode u = root == null ? null : root.get(KEY);
-        if (u == null || u.isNull()) return base;
+        if (u == null || u.isNull()) return null;
         if (!u.isObject()) throw new IOException(file + ": field '" + KEY + "' must be an object");
-        return new GenerationDefaults(text(file, u, "remasking", base.remasking()), number(file, u, "temperature", base.temperature()),
-                number(file, u, "top_p", base.topP()), (int) number(file, u, "top_k", base.topK()),
-                number(file, u, "alg_temp", base.algTemp()), number(file, u, "eps", base.eps()), base.wholeCanvas(),
-                base.blockCausal(), (int) number(file, u, "block_length", base.blockLength()),
-                number(file, u, "threshold", base.threshold()), base.autoregressive());
+        return u;
     }
 
-    private static double number(Path file, JsonNode u, String field, double fallback) throws IOException {
+    private static GenerationDefaults apply(JsonNode u, String where, GenerationDefaults base) throws IOException {
+        return new GenerationDefaults(text(where, u, "remasking", base.remasking()), number(where, u, "temperature", base.temperature()),
+                number(where, u, "top_p", base.topP()), (int) number(where, u, "top_k", base.topK()),
+                number(where, u, "alg_temp", base.algTemp()), number(where, u, "eps", base.eps()), base.wholeCanvas(),
+                base.blockCausal(), (int) number(where, u, "block_length", base.blockLength()),
+                number(where, u, "threshold", base.threshold()), base.autoregressive());
+    }
+
+    private static double number(String where, JsonNode u, String field, double fallback) throws IOException {
         JsonNode v = u.get(field);
         if (v == null || v.isNull()) return fallback;
-        if (!v.isNumber() || v.asDouble() < 0) throw new IOException(file + ": field '" + KEY + "." + field + "' must be a number >= 0, got " + v);
+        if (!v.isNumber() || v.asDouble() < 0) throw new IOException(where + ": field '" + KEY + "." + field + "' must be a number >= 0, got " + v);
         return v.asDouble();
     }
 
-    private static String text(Path file, JsonNode u, String field, String fallback) throws IOException {
+    private static String text(String where, JsonNode u, String field, String fallback) throws IOException {
         JsonNode v = u.get(field);
         if (v == null || v.isNull()) return fallback;
-        if (!v.isTextual()) throw new IOException(file + ": field '" + KEY + "." + field + "' must be a string, got " + v);
+        if (!v.isTextual()) throw new IOException(where + ": field '" + KEY + "." + field + "' must be a string, got " + v);
         return v.asText();
     }
 }

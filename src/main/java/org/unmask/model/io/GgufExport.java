@@ -3,6 +3,7 @@ package org.unmask.model.io;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.unmask.compute.Parallel;
+import org.unmask.model.GenerationDefaults;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Quantizer;
@@ -70,6 +71,10 @@ public final class GgufExport {
                 }
             }
             if (!tok) w.putString("tokenizer.ggml.model", "none");
+            // the model's own sampling settings travel with the file (llama.cpp ignores a key it does not know)
+            java.util.Optional<String> generation = Files.isDirectory(modelDir) ? GenerationDefaults.settingsJson(modelDir)
+                    : ckpt.ggufMetadata().map(m -> m.get(GenerationDefaults.GGUF_KEY)).filter(String.class::isInstance).map(String.class::cast);
+            if (generation.isPresent()) w.putString(GenerationDefaults.GGUF_KEY, generation.get());
             Map<DType, Integer> counts = new LinkedHashMap<>();
             Map<String, long[]> shapes = org.unmask.model.ModelTensors.expectedShapes(c);
             for (GgufLayout.Entry e : entries) {

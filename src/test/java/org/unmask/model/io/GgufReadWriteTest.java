@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.unmask.model.LladaMoeFamily;
 import org.unmask.model.LladaMoeSettings;
+import org.unmask.model.GenerationDefaults;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.Transformer;
 import org.unmask.model.kernels.AttentionPattern;
@@ -462,13 +463,57 @@ class GgufReadWriteTest {
         assertThat(exportedWithConfig("subs", m -> m.withNeverPredictMask(true)).neverPredictMask()).isTrue();
     }
 
-    /** The LLaDA fixture with its config changed, exported to Q8_0 GGUF: the config read back, checked equal to the source's. */
-    private ModelConfig exportedWithConfig(String name, java.util.function.UnaryOperator<ModelConfig> change) throws Exception {
+    @Test
+    void theModelsSamplingSettingsTravelInTheFile() throws Exception {
+        Path dir = lladaFixtureCopy("with-settings");
+        java.nio.file.Files.writeString(dir.resolve(GenerationDefaults.FILE),
+                "{\"max_new_tokens\": 64, \"unmask\": {\"block_length\": 4, \"temperature\": 0.9}}");
+        Path alone = java.nio.file.Files.createDirectories(tmp.resolve("alone")).resolve("m.gguf");
+        GgufExport.write(dir, GgufFileType.Q8_0, alone, null);
+        GenerationDefaults d = org.unmask.api.UnmaskModel.load(alone).generationDefaults();
+        assertThat(d.blockLength()).isEqualTo(4);
+        assertThat(d.temperature()).isEqualTo(0.9);
+        assertThat(d.remasking()).isEqualTo(GenerationDefaults.LLADA.remasking());
+        // a file quantized again from the GGUF keeps them
+        Path again = java.nio.file.Files.createDirectories(tmp.resolve("again")).resolve("m4.gguf");
+        GgufExport.write(alone, GgufFileType.Q4_0, again, null);
+        assertThat(org.unmask.api.UnmaskModel.load(again).generationDefaults()).isEqualTo(d);
+        // a generation_config.json beside the file wins, as a tokenizer.json beside it does
+        java.nio.file.Files.writeString(alone.resolveSibling(GenerationDefaults.FILE), "{\"unmask\": {\"block_length\": 8}}");
+        GenerationDefaults beside = org.unmask.api.UnmaskModel.load(alone).generationDefaults();
+        assertThat(beside.blockLength()).isEqualTo(8);
+        assertThat(beside.temperature()).isEqualTo(GenerationDefaults.LLADA.temperature());
+        // without settings the file has no key, and bad ones are named with the file and the key
+        Path plain = tmp.resolve("plain.gguf");
+        GgufExport.write(GgufFixturesTest.resource("llada"), GgufFileType.Q8_0, plain, null);
+        try (Checkpoint c = Checkpoint.open(plain)) {
+            assertThat(c.ggufMetadata().orElseThrow()).doesNotContainKey(GenerationDefaults.GGUF_KEY);
+        }
+        Path f = Path.of("x.gguf");
+        assertThatThrownBy(() -> GenerationDefaults.fromGguf(Map.of(GenerationDefaults.GGUF_KEY, "{"), f, GenerationDefaults.LLADA))
+                .hasMessageStartingWith("x.gguf: metadata unmask.generation_config: not valid JSON");
+        assertThatThrownBy(() -> GenerationDefaults.fromGguf(Map.of(GenerationDefaults.GGUF_KEY, 3), f, GenerationDefaults.LLADA))
+                .hasMessage("x.gguf: metadata unmask.generation_config must be a string of JSON");
+        assertThatThrownBy(() -> GenerationDefaults.fromGguf(Map.of(GenerationDefaults.GGUF_KEY, "{\"temperature\": \"hot\"}"), f,
+                GenerationDefaults.LLADA)).hasMessage("x.gguf: metadata unmask.generation_config: field 'unmask.temperature' must be a number >= 0, got \"hot\"");
+        // and a bad generation_config.json is refused when quantizing, named
+        java.nio.file.Files.writeString(dir.resolve(GenerationDefaults.FILE), "{\"unmask\": {\"top_k\": -1}}");
+        assertThatThrownBy(() -> GgufExport.write(dir, GgufFileType.Q8_0, tmp.resolve("bad.gguf"), null))
+                .hasMessageContaining(dir.resolve(GenerationDefaults.FILE).toString()).hasMessageContaining("'unmask.top_k'");
+    }
+
+    private Path lladaFixtureCopy(String name) throws Exception {
         Path dir = tmp.resolve(name);
         java.nio.file.Files.createDirectories(dir);
         try (var files = java.nio.file.Files.list(GgufFixturesTest.resource("llada"))) {
             for (Path f : files.toList()) java.nio.file.Files.copy(f, dir.resolve(f.getFileName().toString()));
         }
+        return dir;
+    }
+
+    /** The LLaDA fixture with its config changed, exported to Q8_0 GGUF: the config read back, checked equal to the source's. */
+    private ModelConfig exportedWithConfig(String name, java.util.function.UnaryOperator<ModelConfig> change) throws Exception {
+        Path dir = lladaFixtureCopy(name);
         change.apply(ModelConfig.read(dir.resolve("config.json"))).write(dir.resolve("config.json"));
         Path out = tmp.resolve(name + ".gguf");
         GgufExport.write(dir, GgufFileType.Q8_0, out, null);
