@@ -3,6 +3,7 @@ package org.unmask.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.unmask.files.AtomicFile;
+import org.unmask.model.GenerationDefaults;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.io.Checkpoint;
 import org.unmask.model.tensor.DType;
@@ -25,13 +26,16 @@ import java.util.concurrent.Callable;
  * {@code unmask export}: turns a training run into a model directory to ship: config.json, the weights in the chosen
  * precision, tokenizer.json and a tokenizer_config.json naming the special tokens, without the optimizer state,
  * trainer state and metrics (an autoregressive run keeps its trainer state, which is how it is known to be one).
- * Other files already in the target (a model card) are kept.
+ * Other files already in the target (a model card) are kept. A GGUF file is exported the same way: its weights
+ * dequantized, in Hugging Face order, its tokenizer and sampling settings from the file (or from files beside it).
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Write a training run as a Hugging Face model directory to ship (weights in --dtype, tokenizer, no "
-                + "optimizer or trainer state but an AR run's, which marks it as one); a README.md already in --out is kept.")
+        description = "Write a training run (or a GGUF file) as a Hugging Face model directory to ship (weights in --dtype, "
+                + "tokenizer, no optimizer or trainer state but an AR run's, which marks it as one); a README.md already in "
+                + "--out is kept.")
 public final class ExportCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The run (or model) directory to export.")
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "The run (or model) directory to export,"
+            + " or a GGUF file (dequantized).")
     Path model;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "The model directory to write.")
@@ -46,19 +50,27 @@ public final class ExportCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override public Integer call() throws Exception {
-        if (!Files.isRegularFile(model.resolve("config.json")))
+        boolean gguf = Checkpoint.isGguf(model);
+        if (!gguf && !Files.isRegularFile(model.resolve("config.json")))
             throw new IOException(model + ": not a model directory (config.json is missing)");
         if (model.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()))
             throw new IllegalArgumentException("--out must differ from --model");
-        Path tokFile = model.resolve(HfTokenizer.FILE);
-        if (!Files.isRegularFile(tokFile)) throw new IOException(model + ": no tokenizer.json to ship with the model");
+        // a GGUF file's companions (tokenizer.json, generation_config.json) lie beside it, as when it is loaded
+        Path home = gguf ? model.toAbsolutePath().getParent() : model;
+        Path tokFile = home.resolve(HfTokenizer.FILE);
         ModelConfig config;
+        HfTokenizer tok;
         try (Checkpoint ckpt = Checkpoint.open(model)) {
             config = ckpt.config();
+            if (Files.isRegularFile(tokFile)) tok = HfTokenizer.load(tokFile);
+            else if (gguf) tok = ckpt.ggufTokenizer().orElseThrow(() -> new IOException(model
+                    + ": no tokenizer in the file's metadata and no tokenizer.json beside it to ship with the model"));
+            else throw new IOException(model + ": no tokenizer.json to ship with the model");
             Checkpoint.save(out, config, ckpt.tensors(), dtype, 4L << 30);
+            if (gguf) writeGenerationConfig(model, ckpt, out.resolve(GenerationDefaults.FILE));
         }
-        AtomicFile.copy(tokFile, out.resolve(HfTokenizer.FILE));
-        writeTokenizerConfig(HfTokenizer.load(tokFile), config, out.resolve("tokenizer_config.json"));
+        tok.save(out.resolve(HfTokenizer.FILE));
+        writeTokenizerConfig(tok, config, out.resolve("tokenizer_config.json"));
         // an autoregressive model is known by its trainer state: without it generate and eval would take it for diffusion
         boolean ar = TrainerState.autoregressive(model);
         if (ar) AtomicFile.copy(model.resolve(TrainerState.FILE), out.resolve(TrainerState.FILE));
@@ -71,6 +83,23 @@ public final class ExportCommand implements Callable<Integer> {
                 ar ? " (an autoregressive run: its trainer_state.json goes with it, so that generate and eval know)" : "");
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    /**
+     * A GGUF file's sampling settings ({@link GenerationDefaults#GGUF_KEY}, or a generation_config.json beside it) as
+     * the directory's generation_config.json, merged into one already in the target.
+     */
+    private static void writeGenerationConfig(Path gguf, Checkpoint ckpt, Path file) throws IOException {
+        java.util.Optional<String> settings = GenerationDefaults.settingsJson(gguf.toAbsolutePath().getParent());
+        if (settings.isEmpty()) {
+            java.util.Map<String, Object> metadata = ckpt.ggufMetadata().orElseThrow();
+            if (!metadata.containsKey(GenerationDefaults.GGUF_KEY)) return;
+            GenerationDefaults.fromGguf(metadata, gguf, GenerationDefaults.LLADA);   // a bad value is named here, not copied
+            settings = java.util.Optional.of((String) metadata.get(GenerationDefaults.GGUF_KEY));
+        }
+        ObjectNode n = Files.isRegularFile(file) ? (ObjectNode) JSON.readTree(file.toFile()) : JSON.createObjectNode();
+        n.set(GenerationDefaults.KEY, JSON.readTree(settings.get()));
+        AtomicFile.write(file, tmp -> JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), n));
     }
 
     /** The fields other tools need to use tokenizer.json as a fast tokenizer with our special tokens. */

@@ -26,6 +26,9 @@ public record WarmStart(Path dir, ModelConfig config, boolean fromAr, Path token
 
     /** Reads {@code dir}; a directory without config.json is named in the error. */
     public static WarmStart of(Path dir) throws IOException {
+        if (org.unmask.model.io.Checkpoint.isGguf(dir))
+            throw new IOException(dir + ": a GGUF file holds inference weights (often quantized); start training from the"
+                    + " model directory it was made from");
         if (!Files.isRegularFile(dir.resolve(RunCheckpoint.CONFIG)))
             throw new IOException(dir + ": not a model directory (config.json is missing)");
         ModelConfig config = RunCheckpoint.config(dir);

@@ -54,6 +54,42 @@ class ExportCommandTest {
         }
     }
 
+    @Test void aGgufFileBecomesAHuggingFaceDirectoryOfItsDequantizedWeights(@TempDir Path tmp) throws Exception {
+        Path dir = DemoCommandTest.shippedStyleModel(tmp.resolve("model"));
+        Files.writeString(dir.resolve("generation_config.json"), "{\"unmask\": {\"block_length\": 4, \"temperature\": 0.9}}");
+        // the GGUF alone in its folder: its tokenizer and settings come from its metadata
+        Path gguf = Files.createDirectories(tmp.resolve("alone")).resolve("m.gguf");
+        org.unmask.model.io.GgufExport.write(dir, org.unmask.model.io.GgufFileType.Q8_0, gguf, null);
+        Path out = tmp.resolve("back");
+        StringWriter so = new StringWriter(), se = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(so));
+        cl.setErr(new PrintWriter(se));
+        assertThat(cl.execute("export", "--model", gguf.toString(), "--out", out.toString(), "--dtype", "f32")).as(se.toString()).isZero();
+        try (var files = Files.list(out)) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactlyInAnyOrder(
+                    "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "generation_config.json");
+        }
+        try (Checkpoint g = Checkpoint.open(gguf); Checkpoint back = Checkpoint.open(out)) {
+            assertThat(back.config()).isEqualTo(ModelConfig.read(dir.resolve("config.json")));
+            assertThat(back.tensors().keySet()).containsExactlyInAnyOrderElementsOf(g.tensors().keySet());
+            // every weight is the file's dequantized value, in Hugging Face order (LLaDA's Q and K rows unpermuted)
+            for (var e : g.tensors().entrySet()) {
+                float[] want = new float[(int) e.getValue().size()], got = new float[want.length];
+                e.getValue().toFloat(0, want, 0, want.length);
+                back.tensors().get(e.getKey()).toFloat(0, got, 0, got.length);
+                assertThat(got).as(e.getKey()).containsExactly(want);
+            }
+        }
+        var original = org.unmask.text.HfTokenizer.load(dir.resolve("tokenizer.json"));
+        var shipped = org.unmask.text.HfTokenizer.load(out.resolve("tokenizer.json"));
+        String text = "The jury said, Let there be light: and there was light.";
+        assertThat(shipped.encode(text, false)).containsExactly(original.encode(text, false));
+        var d = org.unmask.api.UnmaskModel.load(out).generationDefaults();
+        assertThat(d.blockLength()).isEqualTo(4);
+        assertThat(d.temperature()).isEqualTo(0.9);
+    }
+
     @Test void anAutoregressiveRunKeepsTheStateThatMarksItAsOne(@TempDir Path tmp) throws Exception {
         Path run = DemoCommandTest.shippedStyleModel(tmp.resolve("run"));
         String state = "{\"format\": 1, \"step\": 7, \"objective\": \"ar\"}";

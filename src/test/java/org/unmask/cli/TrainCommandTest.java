@@ -527,5 +527,10 @@ class TrainCommandTest {
         Run missing = unmask("train", "--corpus", "default", "--init-from", tmp.resolve("nothing").toString(),
                 "--out", tmp.resolve("m").toString(), "--cache", cache.toString());
         assertThat(missing.err()).contains("nothing").contains("config.json is missing");
+        Path gguf = java.nio.file.Files.write(tmp.resolve("m.gguf"), "GGUF and the rest of a file".getBytes());
+        Run fromGguf = unmask("train", "--corpus", "default", "--init-from", gguf.toString(),
+                "--out", tmp.resolve("g").toString(), "--cache", cache.toString());
+        assertThat(fromGguf.code()).isNotZero();
+        assertThat(fromGguf.err()).contains(gguf + ": a GGUF file holds inference weights").contains("model directory it was made from");
     }
 }
