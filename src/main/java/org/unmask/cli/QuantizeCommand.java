@@ -42,7 +42,14 @@ public final class QuantizeCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         long t0 = System.nanoTime();
         int[] n = {0};
-        GgufExport.Written w = GgufExport.write(ModelDirs.resolve(model), type, tokenizer, out, name -> {
+        Path dir = ModelDirs.resolve(model);
+        // GGUF's llada architecture is a diffusion model: llama.cpp (and Unmask, reading the file back) would sample an
+        // autoregressive run's weights with bidirectional attention, which they were never trained for
+        if (org.unmask.train.TrainerState.autoregressive(dir))
+            throw new IllegalArgumentException(dir + " is an autoregressive run (its trainer_state.json names the 'ar' objective),"
+                    + " and GGUF's llada architecture holds diffusion models only; quantize a diffusion model, or use the"
+                    + " directory itself (--quantize q8_0|q4_0 quantizes it while loading)");
+        GgufExport.Written w = GgufExport.write(dir, type, tokenizer, out, name -> {
             if (++n[0] % 20 == 0) System.err.printf(Locale.ROOT, "quantize: %d tensors...%n", n[0]);
         });
         StringBuilder types = new StringBuilder();

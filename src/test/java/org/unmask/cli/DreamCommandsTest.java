@@ -110,6 +110,12 @@ class DreamCommandsTest {
         assertThat(ar.code()).as(ar.err()).isZero();
         assertThat(ar.out()).contains(", causal\n").contains("autoregressive: yes")
                 .contains("block length = 1 (block-causal, one block after another)");
+        // GGUF's llada architecture would hand its weights to a diffusion sampler: quantize refuses, naming why
+        Path gguf = llada.resolveSibling(llada.getFileName() + "-ar.gguf");
+        Run q = run("quantize", "--model", llada.toString(), "--type", "q8_0", "--out", gguf.toString());
+        assertThat(q.code()).isNotZero();
+        assertThat(q.err()).contains("is an autoregressive run").contains("diffusion models only");
+        assertThat(gguf).doesNotExist();
     }
 
     /** The settings generate used, from its trace. */
