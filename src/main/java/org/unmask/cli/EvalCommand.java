@@ -71,10 +71,14 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    /** Whether the model is the AR baseline: the option, else the run's trainer state ("ar"; sft and diffusion runs are not). */
-    private boolean autoregressive() throws IOException {
+    /**
+     * Whether the model is autoregressive: the option, else its family's (Llama) or the run's trainer state ("ar"; sft
+     * and diffusion runs are not).
+     */
+    private boolean autoregressive(Denoiser model) throws IOException {
         if (objective != null) return objective == ObjectiveKind.AR;
-        return modelDir != null && org.unmask.train.TrainerState.autoregressive(ModelDirs.resolve(modelDir));
+        return model.config().family().autoregressive()
+                || modelDir != null && org.unmask.train.TrainerState.autoregressive(ModelDirs.resolve(modelDir));
     }
 
     @Override
@@ -97,7 +101,7 @@ public final class EvalCommand implements Callable<Integer> {
         double tokensPerByte = (double) ids.size() / Corpora.textBytes(docs);
         int len = Math.min(seqLen, model.config().maxSequenceLength());
         Validation v = new Validation(Validation.windows(ids, len, maxChunks), grid, batch, seed);
-        boolean ar = autoregressive();
+        boolean ar = autoregressive(model);
         err.printf("scoring %d windows of up to %d tokens (%s)%n", v.windows(), len, ar ? "exact next-token NLL" : "ELBO, " + grid + " grid points");
         err.flush();
         if (ar && byRate) throw new IllegalArgumentException("--by-rate needs a diffusion model: an autoregressive model has no masking rate");

@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.unmask.files.AtomicFile;
 import org.unmask.model.GenerationDefaults;
+import org.unmask.model.LlamaFamily;
 import org.unmask.model.ModelConfig;
+import org.unmask.model.ModelTensors;
 import org.unmask.model.io.Checkpoint;
 import org.unmask.model.tensor.DType;
+import org.unmask.model.tensor.Weights;
 import org.unmask.text.HfTokenizer;
 import org.unmask.text.SpecialTokens;
 import org.unmask.text.Tokenizer;
@@ -20,18 +23,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
  * {@code unmask export}: turns a training run into a model directory to ship: config.json, the weights in the chosen
  * precision, tokenizer.json and a tokenizer_config.json naming the special tokens, without the optimizer state,
- * trainer state and metrics (an autoregressive run keeps its trainer state, which is how it is known to be one).
+ * trainer state and metrics; an autoregressive run is written as the Llama model it is ({@code LlamaForCausalLM}).
  * Other files already in the target (a model card) are kept. A GGUF file is exported the same way: its weights
  * dequantized, in Hugging Face order, its tokenizer and sampling settings from the file (or from files beside it).
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Write a training run (or a GGUF file) as a Hugging Face model directory to ship (weights in --dtype, "
-                + "tokenizer, no optimizer or trainer state but an AR run's, which marks it as one); a README.md already in "
+                + "tokenizer, no optimizer or trainer state; an autoregressive run as LlamaForCausalLM); a README.md already in "
                 + "--out is kept.")
 public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "The run (or model) directory to export,"
@@ -60,27 +64,31 @@ public final class ExportCommand implements Callable<Integer> {
         Path tokFile = home.resolve(HfTokenizer.FILE);
         ModelConfig config;
         HfTokenizer tok;
+        boolean ar = !gguf && TrainerState.autoregressive(model);
         try (Checkpoint ckpt = Checkpoint.open(model)) {
             config = ckpt.config();
+            Map<String, Weights> tensors = ckpt.tensors();
+            // an autoregressive run is a Llama model: written as one, other tools run it causally, as it was trained
+            if (ar) {
+                tensors = ModelTensors.renamed(tensors, config, LlamaFamily.INSTANCE);
+                config = LlamaFamily.ofAutoregressiveRun(config);
+            }
             if (Files.isRegularFile(tokFile)) tok = HfTokenizer.load(tokFile);
             else if (gguf) tok = ckpt.ggufTokenizer().orElseThrow(() -> new IOException(model
                     + ": no tokenizer in the file's metadata and no tokenizer.json beside it to ship with the model"));
             else throw new IOException(model + ": no tokenizer.json to ship with the model");
-            Checkpoint.save(out, config, ckpt.tensors(), dtype, 4L << 30);
+            Checkpoint.save(out, config, tensors, dtype, 4L << 30);
             if (gguf) writeGenerationConfig(model, ckpt, out.resolve(GenerationDefaults.FILE));
         }
         tok.save(out.resolve(HfTokenizer.FILE));
         writeTokenizerConfig(tok, config, out.resolve("tokenizer_config.json"));
-        // an autoregressive model is known by its trainer state: without it generate and eval would take it for diffusion
-        boolean ar = TrainerState.autoregressive(model);
-        if (ar) AtomicFile.copy(model.resolve(TrainerState.FILE), out.resolve(TrainerState.FILE));
         long bytes;
         try (var files = Files.list(out)) {
             bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }
         spec.commandLine().getOut().printf(Locale.ROOT, "exported %s to %s: %.2fM parameters in %s, %.1f MB on disk%s%n", model, out,
                 config.parameterCount() / 1e6, dtype.name().toLowerCase(Locale.ROOT), bytes / 1e6,
-                ar ? " (an autoregressive run: its trainer_state.json goes with it, so that generate and eval know)" : "");
+                ar ? " (an autoregressive run: written as LlamaForCausalLM, causal attention)" : "");
         spec.commandLine().getOut().flush();
         return 0;
     }

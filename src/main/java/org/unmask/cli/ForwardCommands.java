@@ -42,15 +42,17 @@ final class ForwardCommands {
         @Option(names = "--out", required = true, description = "Output safetensors file.") Path out;
         @Option(names = "--block-length", paramLabel = "N",
                 description = "Block-causal attention: blocks of N tokens aligned at position 0 see their own and earlier"
-                        + " blocks (default: bidirectional).") Integer blockLength;
+                        + " blocks (default: bidirectional; causal for a causal LM such as Llama).") Integer blockLength;
 
         @Override public Integer call() throws Exception {
             if (blockLength != null && blockLength <= 0)
                 throw new IllegalArgumentException("--block-length must be positive, got " + blockLength);
-            AttentionPattern pattern = blockLength == null ? AttentionPattern.BIDIRECTIONAL : AttentionPattern.blockCausal(blockLength);
             long t0 = System.nanoTime();
             try (Checkpoint ckpt = Checkpoint.open(ModelDirs.resolve(model))) {
                 ModelConfig c = ckpt.config();
+                // the Hugging Face forward of a causal LM (Llama) is causal
+                AttentionPattern pattern = blockLength != null ? AttentionPattern.blockCausal(blockLength)
+                        : c.family().autoregressive() ? AttentionPattern.CAUSAL : AttentionPattern.BIDIRECTIONAL;
                 int[] tokens = parseIds("--ids", ids, c);
                 TrainableModel m = c.family().engine(c, ckpt.tensors(), false);
                 long t1 = System.nanoTime();

@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 
 /** {@code unmask quantize}: a model directory as a GGUF file that llama.cpp and Unmask load. */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
-        description = "Write a model directory (llada, dream or llada-moe family) as a GGUF file of llama.cpp's layout: matrices"
+        description = "Write a model directory (llada, dream, llada-moe or llama family; an autoregressive run as llama) as a GGUF file of llama.cpp's layout: matrices"
                 + " in Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, the K-quant mixes (Q2_K, Q3_K_S/M/L, Q4_K_S/M, Q5_K_S/M), Q6_K, IQ4_NL or"
                 + " IQ4_XS (or f16, bf16, f32), each tensor's type as llama-quantize chooses it.")
 public final class QuantizeCommand implements Callable<Integer> {
@@ -43,19 +43,17 @@ public final class QuantizeCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         int[] n = {0};
         Path dir = ModelDirs.resolve(model);
-        // GGUF's llada architecture is a diffusion model: llama.cpp (and Unmask, reading the file back) would sample an
-        // autoregressive run's weights with bidirectional attention, which they were never trained for
-        if (org.unmask.train.TrainerState.autoregressive(dir))
-            throw new IllegalArgumentException(dir + " is an autoregressive run (its trainer_state.json names the 'ar' objective),"
-                    + " and GGUF's llada architecture holds diffusion models only; quantize a diffusion model, or use the"
-                    + " directory itself (--quantize q8_0|q4_0 quantizes it while loading)");
+        // GGUF's llada architecture is a diffusion model, which llama.cpp (and Unmask, reading the file back) would
+        // sample with bidirectional attention: an autoregressive run goes out as the llama architecture, run causally
+        boolean ar = org.unmask.train.TrainerState.autoregressive(dir);
         GgufExport.Written w = GgufExport.write(dir, type, tokenizer, out, name -> {
             if (++n[0] % 20 == 0) System.err.printf(Locale.ROOT, "quantize: %d tensors...%n", n[0]);
-        });
+        }, ar);
         StringBuilder types = new StringBuilder();
         w.tensorsByType().forEach((t, c) -> types.append(types.isEmpty() ? "" : ", ").append(t.name().toLowerCase(Locale.ROOT))
                 .append(" ").append(c));
-        o.printf(Locale.ROOT, "wrote %s: %.1f MB, tensors %s, tokenizer %s, %.1f s%n", w.file(), w.bytes() / 1e6, types,
+        o.printf(Locale.ROOT, "wrote %s%s: %.1f MB, tensors %s, tokenizer %s, %.1f s%n", w.file(),
+                ar ? " (an autoregressive run: architecture llama)" : "", w.bytes() / 1e6, types,
                 w.tokenizer() ? "from " + (tokenizer != null ? tokenizer : "tokenizer.json") : "none (llama.cpp needs one: --tokenizer FILE)",
                 (System.nanoTime() - t0) / 1e9);
         o.flush();

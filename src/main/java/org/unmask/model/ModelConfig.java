@@ -188,6 +188,13 @@ public record ModelConfig(
                 weightTying, logitShift, mask, eos, eos, bos, blockSize, neverPredictMask);
     }
 
+    /** A copy under another family's config.json and tensor names (the same model: an AR run as a Llama directory). */
+    public ModelConfig withFamily(ModelFamily other) {
+        return new ModelConfig(other, dModel, nLayers, nHeads, nKvHeads, headDim, mlpHiddenSize, vocabSize, embeddingSize,
+                maxSequenceLength, ropeTheta, rotaryDim, rmsNormEps, qkvBias, qkNorm, weightTying, logitShift, maskTokenId,
+                eosTokenId, padTokenId, bosTokenIdOrNull, blockSize, neverPredictMask);
+    }
+
     /** A copy whose output at position i predicts token i+1 ({@code shift_logits}) or not. */
     public ModelConfig withLogitShift(boolean shift) {
         return new ModelConfig(family, dModel, nLayers, nHeads, nKvHeads, headDim, mlpHiddenSize, vocabSize, embeddingSize,

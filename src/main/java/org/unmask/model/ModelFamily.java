@@ -95,6 +95,12 @@ public interface ModelFamily {
     /** The feed-forward as {@code unmask info} describes it. */
     default String describeFeedForward(ModelConfig c) { return "SwiGLU, width " + c.mlpHiddenSize(); }
 
+    /**
+     * Whether the family's models predict the next token under causal attention (Llama): they generate left to right
+     * and score exactly, whatever directory they come from.
+     */
+    default boolean autoregressive() { return false; }
+
     /** The sampler settings {@code generate}, {@code chat} and {@code serve} use unless told otherwise. */
     GenerationDefaults generationDefaults();
 

@@ -23,6 +23,28 @@ public final class ModelTensors {
         return m;
     }
 
+    /**
+     * The tensors of a dense model of config {@code c} under the names family {@code to} gives the same roles, in
+     * checkpoint order (an autoregressive run's LLaDA-layout tensors as a Llama model's); a tensor {@code c} does not
+     * name is an error.
+     */
+    public static <T> Map<String, T> renamed(Map<String, T> tensors, ModelConfig c, ModelFamily to) {
+        ModelFamily from = c.family();
+        Map<String, T> m = new LinkedHashMap<>();
+        java.util.function.BiConsumer<String, String> put = (src, dst) -> {
+            T t = tensors.get(src);
+            if (t == null) throw new IllegalArgumentException("no tensor " + src + " to store as " + dst);
+            m.put(dst, t);
+        };
+        put.accept(from.embedding(), to.embedding());
+        for (int l = 0; l < c.nLayers(); l++) {
+            for (TensorRole r : TensorRole.values()) if (r.present(c)) put.accept(from.layerTensor(l, r), to.layerTensor(l, r));
+        }
+        put.accept(from.finalNorm(), to.finalNorm());
+        if (!c.weightTying()) put.accept(from.lmHead(), to.lmHead());
+        return m;
+    }
+
     /** Every tensor of {@code c} with its shape, in checkpoint order. */
     public static Map<String, long[]> expectedShapes(ModelConfig c) {
         Map<String, long[]> m = new LinkedHashMap<>();

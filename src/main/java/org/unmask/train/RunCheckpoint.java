@@ -162,7 +162,7 @@ public final class RunCheckpoint {
     public static void restoreAverage(Path dir, TrainableModel model, WeightAverage ema) throws IOException {
         Path e = dir.resolve(WeightAverage.DIR);
         float[] target = model.parameters().values().clone();
-        if (Files.isDirectory(e)) loadWeights(e, model.parameters(), target, java.util.Set.of());
+        if (Files.isDirectory(e)) loadWeights(e, model.parameters(), target, java.util.Set.of(), name -> name);
         ema.restore(target);
     }
 
@@ -176,18 +176,25 @@ public final class RunCheckpoint {
 
     /** The same, leaving the tensors named in {@code fresh} as initialised when the directory does not have them. */
     public static void loadWeights(Path dir, TrainableModel model, java.util.Set<String> fresh) throws IOException {
-        loadWeights(dir, model.parameters(), model.parameters().values(), fresh);
+        loadWeights(dir, model.parameters(), model.parameters().values(), fresh, name -> name);
+    }
+
+    /** The same from a directory of another family's names: {@code storedName} maps each parameter's name to its own. */
+    public static void loadWeights(Path dir, TrainableModel model, java.util.function.UnaryOperator<String> storedName) throws IOException {
+        loadWeights(dir, model.parameters(), model.parameters().values(), java.util.Set.of(), storedName);
     }
 
     /** The weights of {@code dir} into {@code target}, laid out as {@code p}'s values. */
-    private static void loadWeights(Path dir, Parameters p, float[] target, java.util.Set<String> fresh) throws IOException {
+    private static void loadWeights(Path dir, Parameters p, float[] target, java.util.Set<String> fresh,
+                                    java.util.function.UnaryOperator<String> storedName) throws IOException {
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             Map<String, Weights> tensors = ckpt.tensors();
             for (Parameters.Parameter t : p.list()) {
-                Weights w = tensors.get(t.name());
+                String name = storedName.apply(t.name());
+                Weights w = name == null ? null : tensors.get(name);
                 if (w == null && fresh.contains(t.name())) continue;
-                if (w == null) throw new IOException(dir + ": checkpoint lacks tensor " + t.name());
-                if (w.size() != t.size()) throw new IOException(dir + ": tensor " + t.name() + " has " + w.size() + " elements, expected " + t.size());
+                if (w == null) throw new IOException(dir + ": checkpoint lacks tensor " + (name == null ? t.name() : name));
+                if (w.size() != t.size()) throw new IOException(dir + ": tensor " + name + " has " + w.size() + " elements, expected " + t.size());
                 w.toFloat(0, target, t.offset(), t.size());
             }
         }

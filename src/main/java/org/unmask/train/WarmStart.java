@@ -2,27 +2,35 @@ package org.unmask.train;
 
 import org.unmask.model.BertEncoder;
 import org.unmask.model.BertFamily;
+import org.unmask.model.LladaFamily;
 import org.unmask.model.ModelConfig;
+import org.unmask.model.ModelFamily;
+import org.unmask.model.ModelTensors;
 import org.unmask.model.TrainableModel;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The run or model directory a run starts from ({@code train --init-from}, the studies' adapted arms): its
  * configuration, its tokenizer, and whether it was trained autoregressively (then the diffusion run keeps next-token
  * prediction through the logit shift and anneals attention from causal to bidirectional). A BERT-family encoder
  * without a masked-LM head ({@code BertModel}) gets one, tied to the word embeddings, its transform starting as the
- * identity.
+ * identity. A Llama model ({@code LlamaForCausalLM}) is autoregressive by its family and trains on in LLaDA's layout,
+ * its tensors renamed on loading.
  *
  * @param dir           the directory
  * @param config        its config.json
  * @param fromAr        its trainer_state.json says it was trained with the AR objective
  * @param tokenizerOrNull its tokenizer.json, null when it has none
  * @param addsHead      the directory is an encoder without a masked-LM head: {@link #config} has one added
+ * @param stored        the family whose names the directory's tensors carry (Llama's when {@link #config} is LLaDA's)
  */
-public record WarmStart(Path dir, ModelConfig config, boolean fromAr, Path tokenizerOrNull, boolean addsHead) {
+public record WarmStart(Path dir, ModelConfig config, boolean fromAr, Path tokenizerOrNull, boolean addsHead,
+                        ModelFamily stored) {
 
     /** Reads {@code dir}; a directory without config.json is named in the error. */
     public static WarmStart of(Path dir) throws IOException {
@@ -32,11 +40,26 @@ public record WarmStart(Path dir, ModelConfig config, boolean fromAr, Path token
         if (!Files.isRegularFile(dir.resolve(RunCheckpoint.CONFIG)))
             throw new IOException(dir + ": not a model directory (config.json is missing)");
         ModelConfig config = RunCheckpoint.config(dir);
-        boolean fromAr = TrainerState.autoregressive(dir);
+        ModelFamily stored = config.family();
+        if (stored.autoregressive()) config = asLlada(dir, config);
+        boolean fromAr = stored.autoregressive() || TrainerState.autoregressive(dir);
         Path tok = dir.resolve(RunCheckpoint.TOKENIZER);
         boolean addsHead = config.family() instanceof BertFamily f && !f.mlmHead();
         return new WarmStart(dir, addsHead ? BertFamily.withMlmHead(config) : config, fromAr,
-                Files.isRegularFile(tok) ? tok : null, addsHead);
+                Files.isRegularFile(tok) ? tok : null, addsHead, stored);
+    }
+
+    /** A Llama model's config in LLaDA's layout, which the engine trains; errors say what the diffusion run needs. */
+    private static ModelConfig asLlada(Path dir, ModelConfig c) throws IOException {
+        Path file = dir.resolve(RunCheckpoint.CONFIG);
+        if (c.maskTokenId() == c.eosTokenId())
+            throw new IOException(file + ": a diffusion run needs a mask token, and mask_token_id (Unmask's own field) is"
+                    + " absent or equal to eos_token_id; set it to a token of the vocabulary that text never uses (an unused"
+                    + " special token)");
+        if (c.headDim() * c.nHeads() != c.dModel())
+            throw new IOException(file + ": head_dim " + c.headDim() + " × num_attention_heads " + c.nHeads()
+                    + " differs from hidden_size " + c.dModel() + ", which LLaDA's layout requires");
+        return c.withFamily(LladaFamily.INSTANCE);
     }
 
     /** Copies the directory's weights into {@code model} (built from {@link #config}, possibly with the logit shift). */
@@ -44,8 +67,19 @@ public record WarmStart(Path dir, ModelConfig config, boolean fromAr, Path token
         if (addsHead) {   // the encoder's weights, and the new head whose transform starts as the identity
             ((BertEncoder) model).identityHeadTransform();
             RunCheckpoint.loadWeights(dir, model, ((BertFamily) config.family()).headTensors(config));
+        } else if (stored != config.family()) {
+            ModelConfig asStored = config.withFamily(stored);   // engine name -> the directory's name for the same role
+            Map<String, String> names = ModelTensors.renamed(identity(asStored), asStored, config.family());
+            RunCheckpoint.loadWeights(dir, model, names::get);
         } else {
             RunCheckpoint.loadWeights(dir, model);
         }
+    }
+
+    /** Each tensor name of {@code c}'s family mapped to itself. */
+    private static Map<String, String> identity(ModelConfig c) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String name : c.family().tensors(c).keySet()) m.put(name, name);
+        return m;
     }
 }

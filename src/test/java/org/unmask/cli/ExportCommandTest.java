@@ -90,21 +90,6 @@ class ExportCommandTest {
         assertThat(d.temperature()).isEqualTo(0.9);
     }
 
-    @Test void anAutoregressiveRunKeepsTheStateThatMarksItAsOne(@TempDir Path tmp) throws Exception {
-        Path run = DemoCommandTest.shippedStyleModel(tmp.resolve("run"));
-        String state = "{\"format\": 1, \"step\": 7, \"objective\": \"ar\"}";
-        Files.writeString(run.resolve("trainer_state.json"), state);
-        Path out = tmp.resolve("models/ar");
-        StringWriter so = new StringWriter(), se = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(so));
-        cl.setErr(new PrintWriter(se));
-        assertThat(cl.execute("export", "--model", run.toString(), "--out", out.toString())).as(se.toString()).isZero();
-        assertThat(so.toString()).contains("an autoregressive run");
-        assertThat(Files.readString(out.resolve("trainer_state.json"))).isEqualTo(state);
-        assertThat(org.unmask.api.UnmaskModel.load(out).autoregressive()).isTrue();
-    }
-
     private static float bf16(float f) {
         int bits = Float.floatToRawIntBits(f);
         return Float.intBitsToFloat(((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16) << 16);

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.unmask.compute.Parallel;
 import org.unmask.model.GenerationDefaults;
+import org.unmask.model.LlamaFamily;
 import org.unmask.model.ModelConfig;
+import org.unmask.model.ModelTensors;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Quantizer;
 import org.unmask.model.tensor.Weights;
@@ -46,10 +48,21 @@ public final class GgufExport {
      */
     public static Written write(Path modelDir, GgufFileType type, Path tokenizerJson, Path out, Consumer<String> onTensor)
             throws IOException {
+        return write(modelDir, type, tokenizerJson, out, onTensor, false);
+    }
+
+    /**
+     * The same for an autoregressive run when {@code autoregressiveRun} (its LLaDA-layout weights trained under causal
+     * attention), written as GGUF's {@code llama} architecture, which llama.cpp runs left to right.
+     */
+    public static Written write(Path modelDir, GgufFileType type, Path tokenizerJson, Path out, Consumer<String> onTensor,
+                                boolean autoregressiveRun) throws IOException {
         if (tokenizerJson != null && !Files.isRegularFile(tokenizerJson))
             throw new java.nio.file.NoSuchFileException(tokenizerJson + " (the --tokenizer to embed) does not exist");
         try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
-            ModelConfig c = ckpt.config();
+            ModelConfig c = autoregressiveRun ? LlamaFamily.ofAutoregressiveRun(ckpt.config()) : ckpt.config();
+            Map<String, Weights> tensors = autoregressiveRun
+                    ? ModelTensors.renamed(ckpt.tensors(), ckpt.config(), LlamaFamily.INSTANCE) : ckpt.tensors();
             String arch = GgufLayout.arch(c.family());
             GgufLayout.checkLlamaCppRuns(c);
             List<GgufLayout.Entry> entries = GgufLayout.tensors(c);
@@ -76,7 +89,7 @@ public final class GgufExport {
                     : ckpt.ggufMetadata().map(m -> m.get(GenerationDefaults.GGUF_KEY)).filter(String.class::isInstance).map(String.class::cast);
             if (generation.isPresent()) w.putString(GenerationDefaults.GGUF_KEY, generation.get());
             Map<DType, Integer> counts = new LinkedHashMap<>();
-            Map<String, long[]> shapes = org.unmask.model.ModelTensors.expectedShapes(c);
+            Map<String, long[]> shapes = ModelTensors.expectedShapes(c);
             for (GgufLayout.Entry e : entries) {
                 String name = e.gguf();
                 long[] part = shapes.get(e.hf().getFirst()), shape = e.shape(part);
@@ -88,7 +101,7 @@ public final class GgufExport {
                     if (onTensor != null) onTensor.accept(name);
                     // stacked experts: expert x's matrix fills the x-th slice
                     for (int x = 0; x < e.hf().size(); x++)
-                        encode(ckpt.tensors().get(e.hf().get(x)), part, t, heads > 0 ? c.headDim() : 0,
+                        encode(tensors.get(e.hf().get(x)), part, t, heads > 0 ? c.headDim() : 0,
                                 dst.asSlice(x * partBytes, partBytes));
                 });
             }

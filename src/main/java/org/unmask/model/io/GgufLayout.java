@@ -2,6 +2,7 @@ package org.unmask.model.io;
 
 import org.unmask.model.DreamFamily;
 import org.unmask.model.LladaFamily;
+import org.unmask.model.LlamaFamily;
 import org.unmask.model.LladaMoeFamily;
 import org.unmask.model.LladaMoeSettings;
 import org.unmask.model.ModelConfig;
@@ -34,14 +35,15 @@ final class GgufLayout {
     static final String ROPE_FREQS = "rope_freqs.weight";
 
     /** The architectures read and written, as {@code general.architecture} spells them. */
-    static final String ARCHITECTURES = "llada, dream, llada-moe";
+    static final String ARCHITECTURES = "llada, dream, llada-moe, llama";
 
     /** The GGUF architecture of a family, or an error naming the families that GGUF supports. */
     static String arch(ModelFamily f) {
         if (f == LladaFamily.INSTANCE) return "llada";
         if (f == DreamFamily.INSTANCE) return "dream";
         if (f instanceof LladaMoeFamily) return "llada-moe";
-        throw new IllegalArgumentException("GGUF is supported for the llada, dream and lladamoe families, not " + f.name()
+        if (f == LlamaFamily.INSTANCE) return "llama";
+        throw new IllegalArgumentException("GGUF is supported for the llada, dream, lladamoe and llama families, not " + f.name()
                 + (f.mixtureOfExperts() ? " (llama.cpp has no architecture for LLaDA 2.x yet)" : ""));
     }
 
@@ -51,12 +53,13 @@ final class GgufLayout {
             case "llada" -> LladaFamily.INSTANCE;
             case "dream" -> DreamFamily.INSTANCE;
             case "llada-moe" -> LladaMoeFamily.PROTOTYPE;
+            case "llama" -> LlamaFamily.INSTANCE;
             default -> null;
         };
     }
 
-    /** Whether the converter stores Q and K rows in the pairwise RoPE order. */
-    static boolean permutesQK(String arch) { return arch.equals("llada"); }
+    /** Whether the converter stores Q and K rows in the pairwise RoPE order (its LLaDA and Llama classes do). */
+    static boolean permutesQK(String arch) { return arch.equals("llada") || arch.equals("llama"); }
 
     static String layerName(int layer, TensorRole role) {
         return "blk." + layer + "." + switch (role) {
@@ -220,11 +223,16 @@ final class GgufLayout {
         int emb = Math.toIntExact(embd.dims()[1]);
         Integer vocabKey = g.optInteger(p + "vocab_size");
         int vocab = vocabKey != null ? vocabKey : emb;
-        int mask = g.integer("tokenizer.ggml.mask_token_id"), eos = g.integer("tokenizer.ggml.eos_token_id");
+        boolean causal = family.autoregressive();
+        if (causal) unscaledRope(g, p);
+        int eos = g.integer("tokenizer.ggml.eos_token_id");
+        // a Llama file needs no mask; when it names none, the id stands in as EOS (as config.json's does)
+        Integer maskKey = causal ? g.optInteger("tokenizer.ggml.mask_token_id") : Integer.valueOf(g.integer("tokenizer.ggml.mask_token_id"));
+        int mask = maskKey == null ? eos : maskKey;
         Integer bos = g.optInteger("tokenizer.ggml.bos_token_id"), pad = g.optInteger("tokenizer.ggml.padding_token_id");
         // llama.cpp's diffusion CLI shifts the logits when the key is absent (Dream's converter does not write it)
         Boolean shiftKey = g.optBool("diffusion.shift_logits");
-        boolean shift = shiftKey == null || shiftKey;
+        boolean shift = !causal && (shiftKey == null || shiftKey);
         Integer blockKey = g.optInteger("diffusion.block_size");   // Unmask's own key: a block-diffusion model
         Boolean neverMaskKey = g.optBool("diffusion.never_predict_mask");   // Unmask's own key: MDLM's SUBS head
         boolean tied = !g.tensors().containsKey(OUTPUT);
@@ -268,6 +276,18 @@ final class GgufLayout {
         }
     }
 
+    /**
+     * Refuses a Llama file whose positions are rotated otherwise than by plain RoPE (Llama 3.1's scaled frequencies,
+     * linear or YaRN scaling), which the engine does not compute.
+     */
+    private static void unscaledRope(GgufFile g, String p) throws IOException {
+        Object type = g.metadata().get(p + "rope.scaling.type");
+        if (type != null && !"none".equals(type))
+            throw new IOException(g.file() + ": metadata '" + p + "rope.scaling.type' = " + type + " is not supported (plain RoPE only)");
+        if (g.tensors().containsKey(ROPE_FREQS))
+            throw new IOException(g.file() + ": tensor '" + ROPE_FREQS + "' scales the RoPE frequencies (Llama 3.1), which is not supported");
+    }
+
     /** llama.cpp's {@code LLAMA_EXPERT_GATING_FUNC_TYPE_SOFTMAX}. */
     private static final int GATING_SOFTMAX = 1;
 
@@ -293,10 +313,12 @@ final class GgufLayout {
             w.putU32(p + "expert_used_count", f.moe().router().topK());
             w.putU32(p + "expert_feed_forward_length", f.moe().expertWidth());
         }
-        w.putBool(p + "attention.causal", false);
-        w.putBool("diffusion.shift_logits", c.logitShift());
-        if (c.blockDiffusion()) w.putU32("diffusion.block_size", c.blockSize());
-        if (c.neverPredictMask()) w.putBool("diffusion.never_predict_mask", true);
+        if (!c.family().autoregressive()) {
+            w.putBool(p + "attention.causal", false);
+            w.putBool("diffusion.shift_logits", c.logitShift());
+            if (c.blockDiffusion()) w.putU32("diffusion.block_size", c.blockSize());
+            if (c.neverPredictMask()) w.putBool("diffusion.never_predict_mask", true);
+        }
         w.putU32("tokenizer.ggml.mask_token_id", c.maskTokenId());
         w.putU32("tokenizer.ggml.eos_token_id", c.eosTokenId());
         w.putU32("tokenizer.ggml.padding_token_id", c.padTokenId());

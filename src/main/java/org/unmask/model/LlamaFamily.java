@@ -1,0 +1,119 @@
+package org.unmask.model;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Llama ({@code LlamaForCausalLM}: TinyLlama, SmolLM, and our own autoregressive baselines as {@code export} writes
+ * them): the LLaDA block (RMSNorm, rotate-half RoPE over whole heads, SwiGLU, no biases) under causal attention, the
+ * output at position i predicting token i+1. Such a model generates left to right and is scored exactly; a diffusion
+ * run may start from it ({@code train --init-from}), as Dream started from Qwen2.5, once config.json names the token
+ * that masks ({@code mask_token_id}, Unmask's own field; without it the mask id stands in as EOS and training refuses).
+ */
+public final class LlamaFamily implements ModelFamily {
+
+    /** The one instance. */
+    public static final LlamaFamily INSTANCE = new LlamaFamily();
+
+    private LlamaFamily() {}
+
+    @Override public String name() { return "llama"; }
+    @Override public List<String> architectures() { return List.of("LlamaForCausalLM"); }
+    @Override public List<String> modelTypes() { return List.of("llama"); }
+    @Override public boolean autoregressive() { return true; }
+
+    /**
+     * An autoregressive run's model ({@code train --objective ar}: the LLaDA layout trained under causal attention) as
+     * the Llama model it is; an error names what a Llama model cannot hold.
+     */
+    public static ModelConfig ofAutoregressiveRun(ModelConfig run) {
+        String not = run.family() != LladaFamily.INSTANCE ? "a " + run.family().name() + " model, not LLaDA's layout"
+                : run.logitShift() ? "shift_logits (a diffusion model's)" : run.blockDiffusion() ? "block_size (a block-diffusion model's)"
+                : run.neverPredictMask() ? "never_predict_mask (a diffusion head's)" : null;
+        if (not != null) throw new IllegalArgumentException("an autoregressive run becomes a LlamaForCausalLM model, and this one has " + not);
+        return run.withFamily(INSTANCE);
+    }
+
+    @Override public ModelConfig readConfig(ConfigJson j) throws IOException {
+        int d = j.requiredInt("hidden_size"), layers = j.requiredInt("num_hidden_layers");
+        int heads = j.requiredInt("num_attention_heads");
+        int kv = j.optInt("num_key_value_heads", heads);
+        int mlp = j.requiredInt("intermediate_size"), vocab = j.requiredInt("vocab_size");
+        int maxLen = j.optInt("max_position_embeddings", 2048);   // LlamaConfig's default
+        Double theta = j.optReal("rope_theta"), eps = j.optReal("rms_norm_eps");
+        // what the Hugging Face forward would compute differently: refuse rather than compute something else
+        String act = j.text("hidden_act");
+        if (act != null && !act.equals("silu")) throw j.error("hidden_act", "= \"" + act + "\" is not supported (the engine's feed-forward is SwiGLU, \"silu\")");
+        if (j.has("rope_scaling")) throw j.error("rope_scaling", "is not supported (positions are rotated by plain RoPE only)");
+        if (j.optBool("attention_bias", false)) throw j.error("attention_bias", "= true is not supported (the engine's attention projections have no biases)");
+        if (j.optBool("mlp_bias", false)) throw j.error("mlp_bias", "= true is not supported (the engine's feed-forward has no biases)");
+        if (heads > 0 && !j.has("head_dim") && d % heads != 0)
+            throw j.error("num_attention_heads", "= " + heads + " must divide hidden_size (" + d + ")");
+        int hd = j.optInt("head_dim", heads > 0 ? d / heads : 2);
+        if (hd % 2 != 0) throw j.error("head_dim", "= " + hd + " is odd, and RoPE rotates pairs of dimensions");
+        List<Integer> eosList = j.optIntList("eos_token_id");
+        if (eosList == null || eosList.isEmpty()) throw new IOException(j.file() + ": missing field 'eos_token_id'");
+        int eos = eosList.getFirst();   // Llama 3's instruct models list several; the first is end of text
+        Integer pad = j.optInt("pad_token_id"), bos = j.optInt("bos_token_id");
+        int mask = j.optInt("mask_token_id", eos);
+        return new ModelConfig(this, d, layers, heads, kv, Math.max(hd, 2), mlp, vocab, vocab, maxLen,
+                theta == null ? 10000.0 : theta, Math.max(hd, 2), eps == null ? 1e-6 : eps, false, false,
+                j.optBool("tie_word_embeddings", false), false, mask, eos, pad == null ? eos : pad, bos);
+    }
+
+    @Override public Map<String, Object> configJson(ModelConfig c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("architectures", List.of("LlamaForCausalLM"));
+        m.put("model_type", "llama");
+        m.put("attention_bias", false);
+        m.put("attention_dropout", 0.0);
+        if (c.bosTokenIdOrNull() != null) m.put("bos_token_id", c.bosTokenIdOrNull());
+        m.put("eos_token_id", c.eosTokenId());
+        m.put("pad_token_id", c.padTokenId());
+        // Unmask's own field (transformers keeps unknown fields): the token a diffusion run started from this model masks with
+        m.put("mask_token_id", c.maskTokenId());
+        m.put("head_dim", c.headDim());
+        m.put("hidden_act", "silu");
+        m.put("hidden_size", c.dModel());
+        m.put("initializer_range", 0.02);
+        m.put("intermediate_size", c.mlpHiddenSize());
+        m.put("max_position_embeddings", c.maxSequenceLength());
+        m.put("mlp_bias", false);
+        m.put("num_attention_heads", c.nHeads());
+        m.put("num_hidden_layers", c.nLayers());
+        m.put("num_key_value_heads", c.nKvHeads());
+        m.put("pretraining_tp", 1);
+        m.put("rms_norm_eps", c.rmsNormEps());
+        m.put("rope_scaling", null);
+        m.put("rope_theta", c.ropeTheta());
+        m.put("tie_word_embeddings", c.weightTying());
+        m.put("torch_dtype", "bfloat16");
+        m.put("use_cache", true);
+        m.put("vocab_size", c.embeddingSize());   // Llama's vocab_size counts the embedding's rows
+        return m;
+    }
+
+    @Override public String fieldName(ModelConfig.Field f) {
+        return switch (f) {
+            case ROTARY_DIM -> "head_dim";   // every dimension of a head is rotated
+            case EMBEDDING_SIZE -> "vocab_size";
+            default -> LlamaNames.field(f);
+        };
+    }
+
+    @Override public String embedding() { return LlamaNames.EMBEDDING; }
+    @Override public String finalNorm() { return LlamaNames.FINAL_NORM; }
+    @Override public String lmHead() { return LlamaNames.LM_HEAD; }
+
+    @Override public String layerTensor(int layer, TensorRole role) { return LlamaNames.layerTensor(layer, role); }
+
+    /** One token per step, left to right, greedy unless told otherwise. */
+    @Override public GenerationDefaults generationDefaults() { return GenerationDefaults.LLADA.asAutoregressive(); }
+
+    /** Llama 3's end of turn; a tokenizer without it ends turns at EOS. */
+    @Override public String endOfTurnToken() { return "<|eot_id|>"; }
+
+    @Override public String toString() { return name(); }
+}

@@ -1,0 +1,135 @@
+package org.unmask.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.unmask.api.UnmaskModel;
+import org.unmask.model.LladaFamily;
+import org.unmask.model.LlamaFamily;
+import org.unmask.model.ModelConfig;
+import org.unmask.model.TrainableModel;
+import org.unmask.model.Transformer;
+import org.unmask.model.io.Checkpoint;
+import org.unmask.model.io.GgufFile;
+import org.unmask.model.io.SafetensorsFile;
+import org.unmask.model.kernels.AttentionPattern;
+import org.unmask.model.tensor.DType;
+import org.unmask.model.tensor.Weights;
+import org.unmask.train.RunCheckpoint;
+import org.unmask.train.WarmStart;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * An autoregressive run leaves Unmask as the Llama model it is: {@code export} writes {@code LlamaForCausalLM},
+ * {@code quantize} GGUF's {@code llama} architecture, and both load back as causal models computing what the run
+ * computes; a diffusion run may start from the exported directory.
+ */
+class AutoregressiveExportTest {
+
+    /** An AR run as {@code train --objective ar} leaves it: LLaDA layout, F32 weights, the objective in its state. */
+    private static Path arRun(Path dir) throws Exception {
+        DemoCommandTest.shippedStyleModel(dir);
+        ModelConfig c = ModelConfig.read(dir.resolve("config.json")).withLogitShift(false);
+        Checkpoint.save(dir, c, Transformer.randomInit(c, 21).tensors(), DType.F32, 1L << 30);
+        Files.writeString(dir.resolve("trainer_state.json"), "{\"format\": 1, \"step\": 7, \"objective\": \"ar\"}");
+        return dir;
+    }
+
+    private static String run(String... args) {
+        StringWriter so = new StringWriter(), se = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(so));
+        cl.setErr(new PrintWriter(se));
+        assertThat(cl.execute(args)).as(se.toString()).isZero();
+        return so.toString();
+    }
+
+    private static float[] causalLogits(Path model, int[] ids) throws Exception {
+        try (Checkpoint ckpt = Checkpoint.open(model)) {
+            TrainableModel m = ckpt.config().family().engine(ckpt.config(), ckpt.tensors(), false);
+            return m.logits(ids, 1, ids.length, null, null, AttentionPattern.CAUSAL);
+        }
+    }
+
+    @Test void exportWritesALlamaModelThatComputesWhatTheRunComputes(@TempDir Path tmp) throws Exception {
+        Path runDir = arRun(tmp.resolve("run")), out = tmp.resolve("llama");
+        assertThat(run("export", "--model", runDir.toString(), "--out", out.toString(), "--dtype", "f32"))
+                .contains("LlamaForCausalLM");
+        assertThat(Files.exists(out.resolve("trainer_state.json"))).as("the family says it is causal").isFalse();
+        String config = Files.readString(out.resolve("config.json"));
+        assertThat(config).contains("\"LlamaForCausalLM\"").contains("\"tie_word_embeddings\" : true")
+                .contains("\"mask_token_id\"");
+        try (Checkpoint ckpt = Checkpoint.open(out)) {
+            assertThat(ckpt.tensors()).containsKeys("model.embed_tokens.weight", "model.layers.1.self_attn.q_proj.weight",
+                    "model.layers.1.mlp.down_proj.weight", "model.norm.weight");
+        }
+        int[] ids = {5, 9, 17, 33, 2, 40, 41};
+        assertThat(causalLogits(out, ids)).containsExactly(causalLogits(runDir, ids));
+        UnmaskModel loaded = UnmaskModel.load(out);
+        assertThat(loaded.autoregressive()).isTrue();
+        assertThat(loaded.config().family()).isSameAs(LlamaFamily.INSTANCE);
+        // left-to-right generation at temperature 0 writes the same tokens as the run itself
+        var a = UnmaskModel.load(runDir).generate("In the beginning", UnmaskModel.load(runDir).sampling().genLength(8), null);
+        var b = loaded.generate("In the beginning", loaded.sampling().genLength(8), null);
+        assertThat(b.tokens()).containsExactly(a.tokens());
+        // `logits` gives a causal LM's Hugging Face output: causal
+        Path logits = tmp.resolve("logits.safetensors");
+        run("logits", "--model", out.toString(), "--ids", "5 9 17 33 2 40 41", "--out", logits.toString());
+        try (SafetensorsFile f = SafetensorsFile.open(logits)) {
+            assertThat(f.readF32("logits")).containsExactly(causalLogits(runDir, ids));
+        }
+    }
+
+    @Test void quantizeWritesGgufsLlamaArchitectureInLlamaCppsRowOrder(@TempDir Path tmp) throws Exception {
+        Path runDir = arRun(tmp.resolve("run")), gguf = tmp.resolve("ar.gguf");
+        assertThat(run("quantize", "--model", runDir.toString(), "--type", "f32", "--out", gguf.toString()))
+                .contains("architecture llama");
+        ModelConfig c = ModelConfig.read(runDir.resolve("config.json"));
+        int hd = c.headDim();
+        try (GgufFile g = GgufFile.open(gguf); Checkpoint run = Checkpoint.open(runDir)) {
+            assertThat(g.string("general.architecture")).isEqualTo("llama");
+            assertThat(g.metadata()).doesNotContainKeys("llama.attention.causal", "diffusion.shift_logits");
+            // llama.cpp's converter permutes Q and K: GGUF row 2i+s of a head holds Hugging Face row s·hd/2+i
+            Weights q = g.weights("blk.1.attn_q.weight"), hfQ = run.tensors().get(LladaFamily.INSTANCE.layerTensor(1, org.unmask.model.TensorRole.Q));
+            int d = c.dModel();
+            for (int head = 0; head < c.nHeads(); head++)
+                for (int i = 0; i < hd / 2; i++)
+                    for (int s = 0; s < 2; s++)
+                        for (int k = 0; k < d; k++)
+                            assertThat(q.get((long) (head * hd + 2 * i + s) * d + k))
+                                    .isEqualTo(hfQ.get((long) (head * hd + s * hd / 2 + i) * d + k));
+        }
+        int[] ids = {5, 9, 17, 33, 2, 40, 41};
+        assertThat(causalLogits(gguf, ids)).containsExactly(causalLogits(runDir, ids));
+        UnmaskModel loaded = UnmaskModel.load(gguf);
+        assertThat(loaded.autoregressive()).isTrue();
+        assertThat(loaded.config().maskTokenId()).isEqualTo(c.maskTokenId());
+    }
+
+    @Test void aDiffusionRunStartsFromTheExportedLlamaModel(@TempDir Path tmp) throws Exception {
+        Path runDir = arRun(tmp.resolve("run")), out = tmp.resolve("llama");
+        run("export", "--model", runDir.toString(), "--out", out.toString(), "--dtype", "f32");
+        WarmStart fromLlama = WarmStart.of(out), fromRun = WarmStart.of(runDir);
+        assertThat(fromLlama.fromAr()).isTrue();
+        assertThat(fromLlama.config()).isEqualTo(fromRun.config());
+        assertThat(fromLlama.config().family()).isSameAs(LladaFamily.INSTANCE);
+        Transformer a = Transformer.randomInit(fromLlama.config(), 1), b = Transformer.randomInit(fromRun.config(), 2);
+        fromLlama.loadInto(a);
+        fromRun.loadInto(b);
+        Map<String, float[]> got = RunCheckpoint.snapshot(a), want = RunCheckpoint.snapshot(b);
+        assertThat(got.keySet()).isEqualTo(want.keySet());
+        for (String name : want.keySet()) assertThat(got.get(name)).as(name).containsExactly(want.get(name));
+
+        // a Llama model that names no mask token cannot start a diffusion run
+        String config = Files.readString(out.resolve("config.json")).replaceAll("\"mask_token_id\" : \\d+,", "");
+        Files.writeString(out.resolve("config.json"), config);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> WarmStart.of(out))
+                .hasMessageContaining(out.resolve("config.json").toString()).hasMessageContaining("mask_token_id");
+    }
+}
