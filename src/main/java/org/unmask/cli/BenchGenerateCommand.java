@@ -64,7 +64,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "model: %s, %s, %d layers, d_model %d, vocab %d%n", modelDir, c.family().name(), c.nLayers(), c.dModel(), c.embeddingSize());
         out.printf(Locale.ROOT, "prompt %d tokens, gen length %d, block %d%s, %s, cache %s, threshold %s, %d threads%n",
                 promptIds.length, genLength, cfg.blockLength(), cfg.blockCausal() ? " (block-causal)" : "",
-                cfg.blockCausal() ? cfg.stepsPerBlock() + " steps per block" : cfg.steps() + " steps", cfg.cache().cliName(),
+                cfg.blockCausal() ? cfg.stepsPerBlock() + " steps per block" : cfg.steps() + " steps", cfg.cacheName(),
                 Double.isNaN(cfg.threshold()) ? "off" : cfg.threshold(), org.unmask.compute.Parallel.threads());
         out.flush();
         for (int i = 0; i < warmup; i++) model.run(List.of(promptIds), cfg, null, false);

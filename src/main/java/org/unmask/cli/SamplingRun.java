@@ -44,7 +44,7 @@ final class SamplingRun {
         if (o.printIds) for (Generation g : r) out.println(Ids.format(g.canvas()));
         out.flush();
         String cache = cfg.cache() == CacheMode.NONE ? "none"
-                : String.format(Locale.ROOT, "%s %.1f MiB", cfg.cache().cliName(), first.cacheBytes() / 1048576.0);
+                : String.format(Locale.ROOT, "%s %.1f MiB", cfg.cacheName(), first.cacheBytes() / 1048576.0);
         err.printf("unmask: %d steps, %d forward passes, %.2f s, cache %s%s%s%n", first.steps(), first.forwardPasses(),
                 first.elapsed().toNanos() / 1e9, cache, trace != null ? ", trace " + o.trace : "", gif != null ? ", gif " + o.gif : "");
         err.flush();

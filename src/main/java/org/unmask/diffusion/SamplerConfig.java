@@ -113,6 +113,14 @@ public record SamplerConfig(int genLength, int steps, int blockLength, Remasking
         return temperature == 0 && remasking != Remasking.RANDOM && remasking != Remasking.ORIGIN && algTemp == 0 && remdm == null;
     }
 
+    /**
+     * The cache as it acts, for messages: "none", "exact" under block-causal attention (whatever the mode: finished
+     * blocks never change, so every mode keeps their keys and values exactly), else the approximate mode's name.
+     */
+    public String cacheName() {
+        return cache == CacheMode.NONE ? "none" : blockCausal ? "exact" : cache.cliName();
+    }
+
     /** Whether Fast-dLLM parallel decoding (threshold or factor) is on (block-causal generation has its own threshold). */
     public boolean parallelDecoding() { return !blockCausal && (!Double.isNaN(threshold) || !Double.isNaN(factor)); }
 

@@ -78,6 +78,14 @@ class AutoregressiveExportTest {
         var a = UnmaskModel.load(runDir).generate("In the beginning", UnmaskModel.load(runDir).sampling().genLength(8), null);
         var b = loaded.generate("In the beginning", loaded.sampling().genLength(8), null);
         assertThat(b.tokens()).containsExactly(a.tokens());
+        // the summary names the cache a causal model gets: the exact one (blocks of one token never change)
+        StringWriter so = new StringWriter(), se = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(so));
+        cl.setErr(new PrintWriter(se));
+        assertThat(cl.execute("generate", "--model", out.toString(), "--prompt", "In the beginning", "--gen-length", "8"))
+                .as(se.toString()).isZero();
+        assertThat(se.toString()).contains("8 steps, 8 forward passes").contains("cache exact");
         // `logits` gives a causal LM's Hugging Face output: causal
         Path logits = tmp.resolve("logits.safetensors");
         run("logits", "--model", out.toString(), "--ids", "5 9 17 33 2 40 41", "--out", logits.toString());
