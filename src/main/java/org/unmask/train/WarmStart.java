@@ -24,7 +24,7 @@ import java.util.Map;
  *
  * @param dir           the directory
  * @param config        its config.json
- * @param fromAr        its trainer_state.json says it was trained with the AR objective
+ * @param fromAr        it predicts the next token: its trainer_state.json names the AR objective, or its family is causal
  * @param tokenizerOrNull its tokenizer.json, null when it has none
  * @param addsHead      the directory is an encoder without a masked-LM head: {@link #config} has one added
  * @param stored        the family whose names the directory's tensors carry (Llama's when {@link #config} is LLaDA's)
