@@ -155,10 +155,12 @@ public final class TrainCommand implements Callable<Integer> {
         }
         // a BERT-family encoder keeps its own vocabulary: [MASK] is the mask, [SEP] ends a text; a BertModel gets an MLM head
         boolean encoder = base.family() instanceof BertFamily;
+        // so does a Llama model, whose config.json names the mask (mask_token_id): its tokenizer need not have ours
+        boolean ownIds = encoder || start != null && start.stored().autoregressive();
         TokenizerSetup.Found tok = TokenizerSetup.obtain(corpus, textField, base.vocabSize(), tokenizer, out, options.cacheDir(), err::println);
-        int mask = encoder ? base.maskTokenId() : tok.require(SpecialTokens.MASK);
-        int eos = encoder ? base.eosTokenId() : tok.require(SpecialTokens.EOS);
-        Integer bos = encoder ? base.bosTokenIdOrNull()
+        int mask = ownIds ? base.maskTokenId() : tok.require(SpecialTokens.MASK);
+        int eos = ownIds ? base.eosTokenId() : tok.require(SpecialTokens.EOS);
+        Integer bos = ownIds ? base.bosTokenIdOrNull()
                 : tok.tokenizer().tokenId(SpecialTokens.BOS).isPresent() ? tok.tokenizer().tokenId(SpecialTokens.BOS).getAsInt() : null;
         Path configFrom = options.resume ? out : initFrom;
         ModelConfig config = configFrom != null ? base : base.withTokens(tok.tokenizer().vocabSize(), mask, eos, bos);

@@ -134,6 +134,19 @@ class AutoregressiveExportTest {
         assertThat(got.keySet()).isEqualTo(want.keySet());
         for (String name : want.keySet()) assertThat(got.get(name)).as(name).containsExactly(want.get(name));
 
+        // the mask is the one config.json names, whatever the tokenizer calls it (a foreign model has no <|mdm_mask|>)
+        Path tokFile = out.resolve("tokenizer.json");
+        Files.writeString(tokFile, Files.readString(tokFile).replace("<|mdm_mask|>", "<|unused_0|>"));
+        Path corpus = Files.writeString(tmp.resolve("corpus.txt"),
+                "And God said, Let there be light: and there was light.\n\nIn the beginning was the Word.\n\n".repeat(40));
+        Path adapted = tmp.resolve("adapted");
+        run("train", "--corpus", corpus.toString(), "--init-from", out.toString(), "--out", adapted.toString(), "--max-steps", "2",
+                "--batch", "2", "--seq-len", "32", "--val-windows", "2", "--val-grid", "2", "--cache", tmp.resolve("cache").toString());
+        ModelConfig diffusion = ModelConfig.read(adapted.resolve("config.json"));
+        assertThat(diffusion.family()).isSameAs(LladaFamily.INSTANCE);
+        assertThat(diffusion.logitShift()).as("it keeps predicting the next token").isTrue();
+        assertThat(diffusion.maskTokenId()).isEqualTo(fromRun.config().maskTokenId());
+
         // a Llama model that names no mask token cannot start a diffusion run
         String config = Files.readString(out.resolve("config.json")).replaceAll("\"mask_token_id\" : \\d+,", "");
         Files.writeString(out.resolve("config.json"), config);
