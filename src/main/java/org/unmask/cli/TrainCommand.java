@@ -6,6 +6,7 @@ import org.unmask.data.CorpusData;
 import org.unmask.data.TokenizerSetup;
 import org.unmask.model.BertFamily;
 import org.unmask.model.TrainableModel;
+import org.unmask.model.LladaFamily;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.Parameters;
 import org.unmask.text.SpecialTokens;
@@ -155,8 +156,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         // a BERT-family encoder keeps its own vocabulary: [MASK] is the mask, [SEP] ends a text; a BertModel gets an MLM head
         boolean encoder = base.family() instanceof BertFamily;
-        // so does a Llama model, whose config.json names the mask (mask_token_id): its tokenizer need not have ours
-        boolean ownIds = encoder || start != null && start.stored().autoregressive();
+        // so does any other family's model (Dream, Llama, Qwen2), whose config.json names the mask (mask_token_id): its
+        // tokenizer need not have ours
+        boolean ownIds = encoder || start != null && start.stored() != LladaFamily.INSTANCE;
         TokenizerSetup.Found tok = TokenizerSetup.obtain(corpus, textField, base.vocabSize(), tokenizer, out, options.cacheDir(), err::println);
         int mask = ownIds ? base.maskTokenId() : tok.require(SpecialTokens.MASK);
         int eos = ownIds ? base.eosTokenId() : tok.require(SpecialTokens.EOS);
@@ -164,7 +166,9 @@ public final class TrainCommand implements Callable<Integer> {
                 : tok.tokenizer().tokenId(SpecialTokens.BOS).isPresent() ? tok.tokenizer().tokenId(SpecialTokens.BOS).getAsInt() : null;
         Path configFrom = options.resume ? out : initFrom;
         ModelConfig config = configFrom != null ? base : base.withTokens(tok.tokenizer().vocabSize(), mask, eos, bos);
-        if (configFrom != null && (config.maskTokenId() != mask || config.vocabSize() != tok.tokenizer().vocabSize()))
+        // another family's vocabulary may be padded beyond its tokenizer's (Dream's 152064 rows for 151665 tokens)
+        boolean vocabFits = ownIds ? tok.tokenizer().vocabSize() <= config.embeddingSize() : config.vocabSize() == tok.tokenizer().vocabSize();
+        if (configFrom != null && (config.maskTokenId() != mask || !vocabFits))
             throw new IOException(configFrom.resolve(RunCheckpoint.CONFIG) + " does not match " + tok.file()
                     + " (mask id or vocabulary size differ)");
         ObjectiveKind kind = objective != null ? objective

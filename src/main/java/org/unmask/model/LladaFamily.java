@@ -9,7 +9,7 @@ import java.util.OptionalInt;
 /**
  * LLaDA ({@code LLaDAModelLM}, GSAI-ML/LLaDA-8B and our own models): OLMo-style config.json field names, tensors
  * under {@code model.transformer.}, head size d_model/n_heads, full rotary, no biases. Our AR-initialised models set
- * {@code "shift_logits": true} and are then sampled like Dream. The only family the engine can train.
+ * {@code "shift_logits": true} and are then sampled like Dream. The family our own runs train in (Dream's trains too).
  */
 public final class LladaFamily implements ModelFamily {
 

@@ -31,20 +31,20 @@ import java.util.Map;
  */
 public final class Transformer implements CachingDenoiser, TrainableModel {
 
-    /** A norm's weight vector: the live parameter buffer (trainable) or a small float copy (inference). */
-    private record Norm(float[] w, int offset) {}
+    /** A weight vector (a norm's scale, a bias): the live parameter buffer (trainable) or a small float copy (inference). */
+    private record Vec(float[] w, int offset) {}
 
     /** One block's attention projections, with the q/k/v biases and per-head q/k norms of the families that have them. */
     private record SelfAttention(Weights q, Weights k, Weights v, Weights o,
-                                 float[] qBias, float[] kBias, float[] vBias, Norm qNorm, Norm kNorm) {}
+                                 Vec qBias, Vec kBias, Vec vBias, Vec qNorm, Vec kNorm) {}
 
-    private record Block(Norm attnNorm, SelfAttention attention, Norm ffNorm, FeedForward ffn) {}
+    private record Block(Vec attnNorm, SelfAttention attention, Vec ffNorm, FeedForward ffn) {}
 
     private final ModelConfig config;
     private final Parameters params;          // null for an inference-only model
     private final Map<String, Weights> tensors;
     private final Weights embedding, lmHead;  // lmHead is the embedding when weights are tied
-    private final Norm finalNorm;
+    private final Vec finalNorm;
     private final Block[] blocks;
     private volatile Rope rope;
     private final Object ropeLock = new Object();
@@ -59,50 +59,43 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
         ModelFamily f = config.family();
         this.embedding = tensors.get(f.embedding());
         this.lmHead = config.weightTying() ? embedding : tensors.get(f.lmHead());
-        this.finalNorm = norm(f.finalNorm());
+        this.finalNorm = vec(f.finalNorm());
         this.blocks = new Block[config.nLayers()];
         for (int l = 0; l < blocks.length; l++) {
             SelfAttention attention = new SelfAttention(
                     projection(l, TensorRole.Q), projection(l, TensorRole.K), projection(l, TensorRole.V), projection(l, TensorRole.O),
                     bias(l, TensorRole.Q_BIAS), bias(l, TensorRole.K_BIAS), bias(l, TensorRole.V_BIAS),
-                    config.qkNorm() ? norm(f.layerTensor(l, TensorRole.Q_NORM)) : null,
-                    config.qkNorm() ? norm(f.layerTensor(l, TensorRole.K_NORM)) : null);
-            blocks[l] = new Block(norm(f.layerTensor(l, TensorRole.ATTN_NORM)), attention,
-                    norm(f.layerTensor(l, TensorRole.FF_NORM)), f.feedForward(config, l, this.tensors::get));
+                    config.qkNorm() ? vec(f.layerTensor(l, TensorRole.Q_NORM)) : null,
+                    config.qkNorm() ? vec(f.layerTensor(l, TensorRole.K_NORM)) : null);
+            blocks[l] = new Block(vec(f.layerTensor(l, TensorRole.ATTN_NORM)), attention,
+                    vec(f.layerTensor(l, TensorRole.FF_NORM)), f.feedForward(config, l, this.tensors::get));
             if (params != null && !(blocks[l].ffn() instanceof DenseFeedForward))
                 throw new IllegalArgumentException("layer " + l + " has a " + blocks[l].ffn().getClass().getSimpleName()
                         + " feed-forward, which has no backward pass; such a model can only run inference");
         }
     }
 
-    private Weights layer(int l, TensorRole role) { return tensors.get(config.family().layerTensor(l, role)); }
-
     /** An attention projection as the family stores it (a fused q/k/v tensor is sliced by the family). */
     private Weights projection(int l, TensorRole role) {
         return config.family().projection(config, l, role, tensors::get);
     }
 
-    /** A bias as floats, or null when the family has none. */
-    private float[] bias(int l, TensorRole role) {
-        if (!role.present(config)) return null;
-        Weights w = layer(l, role);
-        float[] b = new float[(int) w.size()];
-        w.toFloat(0, b, 0, b.length);
-        return b;
+    /** A bias, or null when the family has none. */
+    private Vec bias(int l, TensorRole role) {
+        return role.present(config) ? vec(config.family().layerTensor(l, role)) : null;
     }
 
-    private Norm norm(String name) {
-        if (params != null) return new Norm(params.values(), params.get(name).offset());
+    private Vec vec(String name) {
+        if (params != null) return new Vec(params.values(), params.get(name).offset());
         Weights w = tensors.get(name);
         float[] copy = new float[(int) w.size()];
         w.toFloat(0, copy, 0, copy.length);
-        return new Norm(copy, 0);
+        return new Vec(copy, 0);
     }
 
     /** Why a model of {@code c} cannot be trained, or null when it can (the backward pass covers the LLaDA layout). */
     private static String untrainable(ModelConfig c) {
         if (c.family().mixtureOfExperts()) return "mixture-of-experts layers";
-        if (c.qkvBias()) return "q/k/v biases";
         if (c.qkNorm()) return "QK norm";
         if (c.rotaryDim() != c.headDim()) return "partial rotary embeddings";
         if (c.qDim() != c.dModel()) return "a query width other than the model width";
@@ -425,7 +418,7 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
 
     // ---------------------------------------------------------------------------------------------------------
     // backward (mirrors forward from the loss back to the embedding; a.logits holds ∂loss/∂logits). Only trainable
-    // models get here: LLaDA layout, dense feed-forward, no biases or QK norm.
+    // models get here: LLaDA's or Dream's layout (q/k/v biases), dense feed-forward, no QK norm.
 
     private void backward(Activations a, int[] ids, int[] rows, AttentionPattern pattern, Parameters p, float[] g) {
         int n = a.rows, d = config.dModel(), kv = config.kvDim(), m = config.mlpHiddenSize(), e = config.embeddingSize();
@@ -471,6 +464,11 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
             Attention.backward(a.dq, a.dk, a.dv, a.datt, s.probs, s.q, s.k, s.v, pattern, a.batch, a.seqLen, H, KVH, hd);
             rope.backward(a.dq, n, ropeLen, H);
             rope.backward(a.dk, n, ropeLen, KVH);
+            if (w.qBias() != null) {   // q, k, v = a·Wᵀ + b: each bias gathers its projection's gradient over the rows
+                biasBackward(g, w.qBias(), a.dq, n, d);
+                biasBackward(g, w.kBias(), a.dk, n, kv);
+                biasBackward(g, w.vBias(), a.dv, n, kv);
+            }
             Arrays.fill(a.da, 0f);
             mmBackInput(a.da, a.dq, w.q(), n, d, d, vals);
             mmBackInput(a.da, a.dk, w.k(), n, kv, d, vals);
@@ -519,13 +517,24 @@ public final class Transformer implements CachingDenoiser, TrainableModel {
     }
 
     /** {@code y[r] += bias} for every row of width {@code width}. */
-    private static void addBias(float[] y, float[] bias, int rows, int width) {
+    private static void addBias(float[] y, Vec bias, int rows, int width) {
+        float[] b = bias.w();
+        int bo = bias.offset();
         Parallel.forRange(rows, 16, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int o = r * width;
-                for (int i = 0; i < width; i++) y[o + i] += bias[i];
+                for (int i = 0; i < width; i++) y[o + i] += b[bo + i];
             }
         });
+    }
+
+    /** The bias's gradient: {@code g[bias] += Σ_r dy[r]}, the rows summed in order (deterministic). */
+    private static void biasBackward(float[] g, Vec bias, float[] dy, int rows, int width) {
+        int bo = bias.offset();
+        for (int r = 0; r < rows; r++) {
+            int o = r * width;
+            for (int i = 0; i < width; i++) g[bo + i] += dy[o + i];
+        }
     }
 
     private Rope rope(int seqLen) {

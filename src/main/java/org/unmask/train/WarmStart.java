@@ -2,7 +2,7 @@ package org.unmask.train;
 
 import org.unmask.model.BertEncoder;
 import org.unmask.model.BertFamily;
-import org.unmask.model.LladaFamily;
+import org.unmask.model.LlamaFamily;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.ModelFamily;
 import org.unmask.model.ModelTensors;
@@ -19,8 +19,8 @@ import java.util.Map;
  * configuration, its tokenizer, and whether it was trained autoregressively (then the diffusion run keeps next-token
  * prediction through the logit shift and anneals attention from causal to bidirectional). A BERT-family encoder
  * without a masked-LM head ({@code BertModel}) gets one, tied to the word embeddings, its transform starting as the
- * identity. A Llama model ({@code LlamaForCausalLM}) is autoregressive by its family and trains on in LLaDA's layout,
- * its tensors renamed on loading.
+ * identity. A causal LM ({@code LlamaForCausalLM}, {@code Qwen2ForCausalLM}) is autoregressive by its family and trains
+ * on in LLaDA's layout (Llama, its tensors renamed on loading) or Dream's (Qwen2, whose names Dream keeps).
  *
  * @param dir           the directory
  * @param config        its config.json
@@ -41,7 +41,7 @@ public record WarmStart(Path dir, ModelConfig config, boolean fromAr, Path token
             throw new IOException(dir + ": not a model directory (config.json is missing)");
         ModelConfig config = RunCheckpoint.config(dir);
         ModelFamily stored = config.family();
-        if (stored.autoregressive()) config = asLlada(dir, config);
+        if (stored.autoregressive()) config = asDiffusion(dir, config);
         boolean fromAr = stored.autoregressive() || TrainerState.autoregressive(dir);
         Path tok = dir.resolve(RunCheckpoint.TOKENIZER);
         boolean addsHead = config.family() instanceof BertFamily f && !f.mlmHead();
@@ -49,8 +49,11 @@ public record WarmStart(Path dir, ModelConfig config, boolean fromAr, Path token
                 Files.isRegularFile(tok) ? tok : null, addsHead, stored);
     }
 
-    /** A Llama model's config in LLaDA's layout, which the engine trains; errors say what the diffusion run needs. */
-    private static ModelConfig asLlada(Path dir, ModelConfig c) throws IOException {
+    /**
+     * A causal LM's config as the diffusion family it trains as (LLaDA's layout, or Dream's for Qwen2's q/k/v biases);
+     * errors say what the diffusion run needs.
+     */
+    private static ModelConfig asDiffusion(Path dir, ModelConfig c) throws IOException {
         Path file = dir.resolve(RunCheckpoint.CONFIG);
         if (c.maskTokenId() == c.eosTokenId())
             throw new IOException(file + ": a diffusion run needs a mask token, and mask_token_id (Unmask's own field) is"
@@ -58,8 +61,8 @@ public record WarmStart(Path dir, ModelConfig config, boolean fromAr, Path token
                     + " special token)");
         if (c.headDim() * c.nHeads() != c.dModel())
             throw new IOException(file + ": head_dim " + c.headDim() + " × num_attention_heads " + c.nHeads()
-                    + " differs from hidden_size " + c.dModel() + ", which LLaDA's layout requires");
-        return c.withFamily(LladaFamily.INSTANCE);
+                    + " differs from hidden_size " + c.dModel() + ", which training requires");
+        return c.withFamily(((LlamaFamily) c.family()).diffusionFamily());
     }
 
     /** Copies the directory's weights into {@code model} (built from {@link #config}, possibly with the logit shift). */

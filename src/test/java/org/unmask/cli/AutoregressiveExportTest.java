@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * An autoregressive run leaves Unmask as the Llama model it is: {@code export} writes {@code LlamaForCausalLM},
@@ -150,7 +151,56 @@ class AutoregressiveExportTest {
         // a Llama model that names no mask token cannot start a diffusion run
         String config = Files.readString(out.resolve("config.json")).replaceAll("\"mask_token_id\" : \\d+,", "");
         Files.writeString(out.resolve("config.json"), config);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> WarmStart.of(out))
+        assertThatThrownBy(() -> WarmStart.of(out))
                 .hasMessageContaining(out.resolve("config.json").toString()).hasMessageContaining("mask_token_id");
+    }
+
+    /**
+     * A Qwen2ForCausalLM model (Qwen2.5's class) goes to GGUF's qwen2 architecture and back unchanged, and starts a
+     * diffusion run in Dream's layout, as Dream itself started from Qwen2.5: q/k/v biases trained, the mask from its
+     * config.json, the run saved as a DreamModel directory.
+     */
+    @Test void aQwen2ModelQuantizesAndStartsADreamRun(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("qwen2");
+        var tok = org.unmask.model.DreamCheckpoints.writeTokenizer(dir, java.util.List.of(
+                "And God said, Let there be light: and there was light. In the beginning was the Word."), 270);
+        int mask = tok.tokenId("<|mask|>").orElseThrow();
+        var shape = new org.unmask.model.DreamCheckpoints.Shape(32, 2, 4, 2, 48, 280, 1_000_000.0, mask, 0);
+        org.unmask.model.DreamCheckpoints.writeQwen2(dir, shape, 13);
+        int[] ids = {5, 9, 17, 33, 2, 40, 41};
+
+        Path gguf = tmp.resolve("qwen2.gguf");
+        run("quantize", "--model", dir.toString(), "--type", "f32", "--out", gguf.toString());
+        try (GgufFile g = GgufFile.open(gguf)) {
+            assertThat(g.string("general.architecture")).isEqualTo("qwen2");
+            assertThat(g.tensors()).containsKey("blk.0.attn_q.bias");
+        }
+        assertThat(causalLogits(gguf, ids)).containsExactly(causalLogits(dir, ids));
+        assertThat(UnmaskModel.load(gguf).autoregressive()).isTrue();
+
+        // config.json names no mask: training refuses, naming the field; with it, a Dream run starts
+        assertThatThrownBy(() -> WarmStart.of(dir)).hasMessageContaining("mask_token_id");
+        String config = Files.readString(dir.resolve("config.json"));
+        Files.writeString(dir.resolve("config.json"), config.replaceFirst("\\{", "{\"mask_token_id\": " + mask + ", "));
+        WarmStart start = WarmStart.of(dir);
+        assertThat(start.fromAr()).isTrue();
+        assertThat(start.config().family()).isSameAs(org.unmask.model.DreamFamily.INSTANCE);
+        Path corpus = Files.writeString(tmp.resolve("corpus.txt"),
+                "And God said, Let there be light: and there was light.\n\nIn the beginning was the Word.\n\n".repeat(40));
+        Path adapted = tmp.resolve("dream-run");
+        run("train", "--corpus", corpus.toString(), "--init-from", dir.toString(), "--out", adapted.toString(), "--max-steps", "2",
+                "--batch", "2", "--seq-len", "32", "--val-windows", "2", "--val-grid", "2", "--cache", tmp.resolve("cache").toString());
+        ModelConfig trained = ModelConfig.read(adapted.resolve("config.json"));
+        assertThat(trained.family()).isSameAs(org.unmask.model.DreamFamily.INSTANCE);
+        assertThat(Files.readString(adapted.resolve("config.json"))).contains("\"DreamModel\"");
+        assertThat(trained.maskTokenId()).isEqualTo(mask);
+        // the biases were trained: they moved from the values the run started with
+        try (Checkpoint before = Checkpoint.open(dir); Checkpoint after = Checkpoint.open(adapted)) {
+            Weights b0 = before.tensors().get("model.layers.0.self_attn.q_proj.bias"), b1 = after.tensors().get("model.layers.0.self_attn.q_proj.bias");
+            boolean moved = false;
+            for (int i = 0; i < b0.size(); i++) moved |= b0.get(i) != b1.get(i);
+            assertThat(moved).isTrue();
+        }
+        assertThat(UnmaskModel.load(adapted).autoregressive()).as("a diffusion model now").isFalse();
     }
 }

@@ -108,6 +108,21 @@ public final class DreamCheckpoints {
         return values;
     }
 
+    /**
+     * A Qwen2ForCausalLM directory (Qwen2.5's class, the block Dream keeps): Dream's tensors in f32 under the causal
+     * LM's config.json, which names no mask. Returns the values written.
+     */
+    public static Map<String, float[]> writeQwen2(Path dir, Shape s, long seed) throws IOException {
+        Map<String, float[]> values = write(dir, s, false, seed);
+        ObjectNode c = (ObjectNode) JSON.readTree(dir.resolve("config.json").toFile());
+        c.putArray("architectures").add("Qwen2ForCausalLM");
+        c.put("model_type", "qwen2");
+        c.remove("auto_map");
+        c.remove("mask_token_id");
+        Files.writeString(dir.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(c));
+        return values;
+    }
+
     /** Dream-v0's config.json fields (DiffuCoder's values where they are not sizes). */
     public static void writeConfig(Path file, Shape s, String dtype) throws IOException {
         ObjectNode c = JSON.createObjectNode();

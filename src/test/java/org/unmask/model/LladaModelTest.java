@@ -49,13 +49,24 @@ class LladaModelTest {
         for (boolean tied : new boolean[]{false, true}) {
             for (AttentionPattern mask : new AttentionPattern[]{AttentionPattern.BIDIRECTIONAL, AttentionPattern.blockCausal(3),
                     AttentionPattern.noisyClean(3)}) {
-                checkModelGradients(tied, mask);
+                checkModelGradients(tiny(tied), mask);
             }
         }
     }
 
-    private static void checkModelGradients(boolean tied, AttentionPattern mask) {
-        ModelConfig c = tiny(tied);
+    /** Dream's layout (Qwen2's q/k/v biases, an untied head) trains too: every tensor, the biases included. */
+    @Test
+    void gradientsOfDreamsLayoutWithQkvBiasesMatchFiniteDifferences() {
+        ModelConfig dream = new ModelConfig(DreamFamily.INSTANCE, 16, 2, 4, 2, 4, 24, 11, 13, 64, 10000.0, 4, 1e-5,
+                true, false, false, true, 10, 0, 0, 1);
+        Transformer m = spread(dream, 5);
+        assertThat(m.parameters().get("model.layers.1.self_attn.k_proj.bias")).isNotNull();
+        for (AttentionPattern mask : new AttentionPattern[]{AttentionPattern.BIDIRECTIONAL, AttentionPattern.CAUSAL})
+            checkModelGradients(dream, mask);
+    }
+
+    private static void checkModelGradients(ModelConfig c, AttentionPattern mask) {
+        boolean tied = c.weightTying();
         Transformer m = spread(c, 7);
         Random rnd = new Random(8);
         int B = 2, T = mask.kind() == AttentionPattern.Kind.NOISY_CLEAN ? 8 : 7;   // two copies of 4 (RoPE positions 0..3)

@@ -108,4 +108,23 @@ class LlamaFamilyTest {
             for (int i = 0; i < (T - 1) * 32; i++) assertThat(other[i]).isEqualTo(got[i]);
         }
     }
+
+    @Test void qwen2IsDreamsBlockUnderACausalMask(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("qwen2");
+        Map<String, float[]> values = DreamCheckpoints.writeQwen2(dir, DreamReferenceTest.S, 11);
+        ModelConfig c = ModelConfig.read(dir.resolve("config.json"));
+        assertThat(c.family()).isSameAs(LlamaFamily.QWEN2);
+        assertThat(c.qkvBias()).isTrue();
+        assertThat(c.family().autoregressive()).isTrue();
+        int[] ids = {3, 17, 42, 8, 0, 61, 5};
+        try (var ckpt = org.unmask.model.io.Checkpoint.open(dir)) {
+            float[] got = c.family().engine(c, ckpt.tensors(), false).logits(ids, 1, ids.length, null, null, AttentionPattern.CAUSAL);
+            // Dream's equations with blocks of one token: each query sees itself and what precedes it
+            double[][] ref = DreamReferenceTest.forward(DreamReferenceTest.S, values, ids, null, 1);
+            int v = DreamReferenceTest.S.vocab();
+            for (int t = 0; t < ids.length; t++)
+                for (int x = 0; x < v; x++)
+                    assertThat((double) got[t * v + x]).as("t %d, v %d", t, x).isCloseTo(ref[t][x], offset(2e-4));
+        }
+    }
 }

@@ -35,7 +35,7 @@ final class GgufLayout {
     static final String ROPE_FREQS = "rope_freqs.weight";
 
     /** The architectures read and written, as {@code general.architecture} spells them. */
-    static final String ARCHITECTURES = "llada, dream, llada-moe, llama";
+    static final String ARCHITECTURES = "llada, dream, llada-moe, llama, qwen2";
 
     /** The GGUF architecture of a family, or an error naming the families that GGUF supports. */
     static String arch(ModelFamily f) {
@@ -43,7 +43,8 @@ final class GgufLayout {
         if (f == DreamFamily.INSTANCE) return "dream";
         if (f instanceof LladaMoeFamily) return "llada-moe";
         if (f == LlamaFamily.INSTANCE) return "llama";
-        throw new IllegalArgumentException("GGUF is supported for the llada, dream, lladamoe and llama families, not " + f.name()
+        if (f == LlamaFamily.QWEN2) return "qwen2";
+        throw new IllegalArgumentException("GGUF is supported for the llada, dream, lladamoe, llama and qwen2 families, not " + f.name()
                 + (f.mixtureOfExperts() ? " (llama.cpp has no architecture for LLaDA 2.x yet)" : ""));
     }
 
@@ -54,6 +55,7 @@ final class GgufLayout {
             case "dream" -> DreamFamily.INSTANCE;
             case "llada-moe" -> LladaMoeFamily.PROTOTYPE;
             case "llama" -> LlamaFamily.INSTANCE;
+            case "qwen2" -> LlamaFamily.QWEN2;
             default -> null;
         };
     }

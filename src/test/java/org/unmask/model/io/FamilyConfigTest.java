@@ -84,9 +84,9 @@ class FamilyConfigTest {
         assertThatThrownBy(() -> ModelConfig.read(f)).isInstanceOf(IOException.class)
                 .hasMessageStartingWith(f + ": architectures [\"SDARForCausalLM\"] (model_type \"sdar\") is not a model family")
                 .hasMessageContaining("LLaDAModelLM").hasMessageContaining("DreamModel");
-        Files.writeString(f, "{\"model_type\": \"qwen2\", \"hidden_size\": 8}");
+        Files.writeString(f, "{\"model_type\": \"qwen3\", \"hidden_size\": 8}");
         assertThatThrownBy(() -> ModelConfig.read(f)).isInstanceOf(IOException.class)
-                .hasMessageStartingWith(f + ": model_type \"qwen2\" is not a model family");
+                .hasMessageStartingWith(f + ": model_type \"qwen3\" is not a model family");
         Files.writeString(f, "{\"architectures\": \"DreamModel\"}");
         assertThatThrownBy(() -> ModelConfig.read(f)).isInstanceOf(IOException.class)
                 .hasMessageStartingWith(f + ": field 'architectures' must be a list");
