@@ -70,8 +70,9 @@ public final class ExportCommand implements Callable<Integer> {
             Map<String, Weights> tensors = ckpt.tensors();
             // an autoregressive run is a Llama model: written as one, other tools run it causally, as it was trained
             if (ar) {
-                tensors = ModelTensors.renamed(tensors, config, LlamaFamily.INSTANCE);
-                config = LlamaFamily.ofAutoregressiveRun(config);
+                ModelConfig causal = LlamaFamily.ofAutoregressiveRun(config);
+                tensors = ModelTensors.renamed(tensors, config, causal.family());
+                config = causal;
             }
             if (Files.isRegularFile(tokFile)) tok = HfTokenizer.load(tokFile);
             else if (gguf) tok = ckpt.ggufTokenizer().orElseThrow(() -> new IOException(model
@@ -88,7 +89,7 @@ public final class ExportCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().printf(Locale.ROOT, "exported %s to %s: %.2fM parameters in %s, %.1f MB on disk%s%n", model, out,
                 config.parameterCount() / 1e6, dtype.name().toLowerCase(Locale.ROOT), bytes / 1e6,
-                ar ? " (an autoregressive run: written as LlamaForCausalLM, causal attention)" : "");
+                ar ? " (an autoregressive run: written as " + config.family().architectures().getFirst() + ", causal attention)" : "");
         spec.commandLine().getOut().flush();
         return 0;
     }

@@ -53,7 +53,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         w.tensorsByType().forEach((t, c) -> types.append(types.isEmpty() ? "" : ", ").append(t.name().toLowerCase(Locale.ROOT))
                 .append(" ").append(c));
         o.printf(Locale.ROOT, "wrote %s%s: %.1f MB, tensors %s, tokenizer %s, %.1f s%n", w.file(),
-                ar ? " (an autoregressive run: architecture llama)" : "", w.bytes() / 1e6, types,
+                ar ? " (an autoregressive run: architecture " + w.architecture() + ")" : "", w.bytes() / 1e6, types,
                 w.tokenizer() ? "from " + (tokenizer != null ? tokenizer : "tokenizer.json") : "none (llama.cpp needs one: --tokenizer FILE)",
                 (System.nanoTime() - t0) / 1e9);
         o.flush();

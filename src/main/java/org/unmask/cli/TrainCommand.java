@@ -177,6 +177,11 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(base.family().name() + " is a bidirectional encoder: it trains with the diffusion"
                     + " objective only (no --objective ar, --shift-logits or --anneal-steps)");
         boolean diffusing = kind == ObjectiveKind.DIFFUSION || kind == ObjectiveKind.BLOCK;
+        // a causal LM's config.json (LlamaForCausalLM) would save a diffusion model under a class that runs it causally
+        if (diffusing && base.family().autoregressive())
+            throw new IllegalArgumentException((architecture != null && architecture.config != null ? architecture.config : out)
+                    + " describes a causal LM (" + base.family().architectures().getFirst() + "): train it with --objective ar,"
+                    + " or start a diffusion run from a trained one with --init-from");
         if (!options.resume && diffusing && (fromAr || shiftLogits)) config = config.withLogitShift(true);
         if (neverPredictMask) {
             if (encoder || !diffusing)

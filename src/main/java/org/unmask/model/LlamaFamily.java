@@ -41,9 +41,10 @@ public final class LlamaFamily implements ModelFamily {
 
     /**
      * An autoregressive run's model ({@code train --objective ar}: the LLaDA layout trained under causal attention) as
-     * the Llama model it is; an error names what a Llama model cannot hold.
+     * the Llama model it is (a run in a causal family's layout stays as it is); an error names what Llama cannot hold.
      */
     public static ModelConfig ofAutoregressiveRun(ModelConfig run) {
+        if (run.family().autoregressive()) return run;   // a run trained in a causal family's own layout (Qwen2)
         String not = run.family() != LladaFamily.INSTANCE ? "is a " + run.family().name() + " model, not in LLaDA's layout"
                 : run.logitShift() ? "has shift_logits (a diffusion model's)" : run.blockDiffusion() ? "has block_size (a block-diffusion model's)"
                 : run.neverPredictMask() ? "has never_predict_mask (a diffusion head's)" : null;

@@ -25,11 +25,12 @@ public final class ModelTensors {
 
     /**
      * The tensors of a dense model of config {@code c} under the names family {@code to} gives the same roles, in
-     * checkpoint order (an autoregressive run's LLaDA-layout tensors as a Llama model's); a tensor {@code c} does not
-     * name is an error.
+     * checkpoint order (an autoregressive run's LLaDA-layout tensors as a Llama model's; {@code tensors} itself when the
+     * family is {@code c}'s); a tensor {@code c} names that is missing is an error.
      */
     public static <T> Map<String, T> renamed(Map<String, T> tensors, ModelConfig c, ModelFamily to) {
         ModelFamily from = c.family();
+        if (from == to) return tensors;
         Map<String, T> m = new LinkedHashMap<>();
         java.util.function.BiConsumer<String, String> put = (src, dst) -> {
             T t = tensors.get(src);

@@ -203,4 +203,43 @@ class AutoregressiveExportTest {
         }
         assertThat(UnmaskModel.load(adapted).autoregressive()).as("a diffusion model now").isFalse();
     }
+
+    /** A causal LM's config.json trains with the AR objective in its own layout, and a diffusion objective is refused. */
+    @Test void aQwen2ConfigTrainsAutoregressivelyInItsOwnLayout(@TempDir Path tmp) throws Exception {
+        Path tokDir = tmp.resolve("tok");
+        DemoCommandTest.shippedStyleModel(tokDir);
+        Path config = Files.writeString(tmp.resolve("qwen2.json"), """
+                {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": 32, "num_hidden_layers": 2,
+                 "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 48, "vocab_size": 300,
+                 "max_position_embeddings": 64, "tie_word_embeddings": true, "eos_token_id": 0}""");
+        Path corpus = Files.writeString(tmp.resolve("corpus.txt"),
+                "And God said, Let there be light: and there was light.\n\nIn the beginning was the Word.\n\n".repeat(40));
+        String[] common = {"train", "--corpus", corpus.toString(), "--config", config.toString(), "--tokenizer",
+                tokDir.resolve("tokenizer.json").toString(), "--max-steps", "2", "--batch", "2", "--seq-len", "32",
+                "--val-windows", "2", "--cache", tmp.resolve("cache").toString()};
+        Path ar = tmp.resolve("ar");
+        String[] arArgs = java.util.Arrays.copyOf(common, common.length + 4);
+        arArgs[common.length] = "--objective";
+        arArgs[common.length + 1] = "ar";
+        arArgs[common.length + 2] = "--out";
+        arArgs[common.length + 3] = ar.toString();
+        run(arArgs);
+        assertThat(ModelConfig.read(ar.resolve("config.json")).family()).isSameAs(LlamaFamily.QWEN2);
+        try (Checkpoint ckpt = Checkpoint.open(ar)) {
+            assertThat(ckpt.tensors()).containsKey("model.layers.1.self_attn.v_proj.bias");
+        }
+        // exported, it stays a Qwen2 model
+        Path out = tmp.resolve("exported");
+        assertThat(run("export", "--model", ar.toString(), "--out", out.toString())).contains("Qwen2ForCausalLM");
+
+        StringWriter so = new StringWriter(), se = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(so));
+        cl.setErr(new PrintWriter(se));
+        String[] diffArgs = java.util.Arrays.copyOf(common, common.length + 2);
+        diffArgs[common.length] = "--out";
+        diffArgs[common.length + 1] = tmp.resolve("diff").toString();
+        assertThat(cl.execute(diffArgs)).isNotZero();
+        assertThat(se.toString()).contains("describes a causal LM (Qwen2ForCausalLM)").contains("--objective ar");
+    }
 }

@@ -35,7 +35,7 @@ public final class GgufExport {
     private GgufExport() {}
 
     /** Summary of a written file. */
-    public record Written(Path file, long bytes, Map<DType, Integer> tensorsByType, boolean tokenizer) {}
+    public record Written(Path file, String architecture, long bytes, Map<DType, Integer> tensorsByType, boolean tokenizer) {}
 
     /** Writes the model of {@code modelDir} as {@code out} of file type {@code type}; {@code onTensor} sees each GGUF name. */
     public static Written write(Path modelDir, GgufFileType type, Path out, Consumer<String> onTensor) throws IOException {
@@ -61,8 +61,7 @@ public final class GgufExport {
             throw new java.nio.file.NoSuchFileException(tokenizerJson + " (the --tokenizer to embed) does not exist");
         try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
             ModelConfig c = autoregressiveRun ? LlamaFamily.ofAutoregressiveRun(ckpt.config()) : ckpt.config();
-            Map<String, Weights> tensors = autoregressiveRun
-                    ? ModelTensors.renamed(ckpt.tensors(), ckpt.config(), LlamaFamily.INSTANCE) : ckpt.tensors();
+            Map<String, Weights> tensors = ModelTensors.renamed(ckpt.tensors(), ckpt.config(), c.family());
             String arch = GgufLayout.arch(c.family());
             GgufLayout.checkLlamaCppRuns(c);
             List<GgufLayout.Entry> entries = GgufLayout.tensors(c);
@@ -106,7 +105,7 @@ public final class GgufExport {
                 });
             }
             w.write(out);
-            return new Written(out, Files.size(out), counts, tok);
+            return new Written(out, arch, Files.size(out), counts, tok);
         }
     }
 
