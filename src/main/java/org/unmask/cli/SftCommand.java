@@ -100,7 +100,7 @@ public final class SftCommand implements Callable<Integer> {
                 train.size(), valid.size(), data, source, config.parameterCount() / 1e6);
         // a block-diffusion model is fine-tuned with its own objective: the prompt stays clean, the answer is noised block by block
         Objective objective = config.blockDiffusion() ? new BlockDiffusionObjective(mask, config.blockSize(), config.logitShift())
-                : new SftObjective(mask);
+                : new SftObjective(mask, config.logitShift());
         return TrainingRun.run(net, objective, batches, validation, out, topts, options, err);
     }
 }

@@ -169,7 +169,7 @@ class ObjectivesTest {
         CleanBatch base = cleanBatch(b, len, 29);
         int[] prompts = {5, 12, 0, 29};
         CleanBatch clean = new CleanBatch(base.ids(), b, len, prompts);
-        SftObjective obj = new SftObjective(MASK);
+        SftObjective obj = new SftObjective(MASK, false);
         Rng rng = new Rng(31);
         for (int trial = 0; trial < 200; trial++) {
             TrainBatch tb = obj.corrupt(clean, rng);
@@ -180,6 +180,29 @@ class ObjectivesTest {
                 assertThat(t).isGreaterThanOrEqualTo(prompts[r]);
                 double p = 1.0 / (tb.weights()[i] * (len - prompts[r]) * b);   // weight = 1/(p·answerLen·B)
                 assertThat(p).isBetween(1e-3 * (1 - 1e-5), 1.0);
+            }
+        }
+    }
+
+    /** With a logit shift (the shipped model, Dream) each masked answer token is scored from the row before it. */
+    @Test void sftOfAShiftedModelScoresEachMaskFromThePreviousRow() {
+        int b = 3, len = 20;
+        CleanBatch base = cleanBatch(b, len, 41);
+        int[] prompts = {4, 1, 9};
+        CleanBatch clean = new CleanBatch(base.ids(), b, len, prompts);
+        Rng plainRng = new Rng(43), shiftedRng = new Rng(43);
+        for (int trial = 0; trial < 50; trial++) {
+            TrainBatch plain = new SftObjective(MASK, false).corrupt(clean, plainRng);
+            TrainBatch shifted = new SftObjective(MASK, true).corrupt(clean, shiftedRng);
+            assertThat(shifted.ids()).isEqualTo(plain.ids());
+            assertThat(shifted.targets()).isEqualTo(plain.targets());
+            assertThat(shifted.weights()).isEqualTo(plain.weights());
+            for (int i = 0; i < plain.rows().length; i++) {
+                int masked = plain.rows()[i];
+                assertThat(shifted.ids()[masked]).isEqualTo(MASK);
+                // the answer starts after a non-empty prompt, so the row before is always in the same sequence
+                assertThat(shifted.rows()[i]).isEqualTo(masked - 1);
+                assertThat(shifted.targets()[i]).isEqualTo(clean.ids()[masked]);
             }
         }
     }

@@ -125,7 +125,7 @@ class TrainerTest {
     }
 
     static Trainer t(Transformer model, BatchSource data, Validation val, Path dir, TrainOptions o) {
-        return new Trainer(model, new SftObjective(MASK), data, val, dir, o, Reporter.quiet(false));
+        return new Trainer(model, new SftObjective(MASK, false), data, val, dir, o, Reporter.quiet(false));
     }
 
     /** Serves the rows of one fixed batch of clean sequences, {@code per} at a time, in order. */
