@@ -138,5 +138,10 @@ public final class LlamaFamily implements ModelFamily {
     /** Llama 3's end of turn, Qwen2's ChatML one; a tokenizer without it ends turns at EOS. */
     @Override public String endOfTurnToken() { return qkvBias ? "<|im_end|>" : "<|eot_id|>"; }
 
+    /** Qwen2's ChatML (Qwen2.5's, as Dream keeps it) for a directory whose tokenizer_config.json has no template. */
+    @Override public org.unmask.text.ChatTemplate fallbackChatTemplate() {
+        return qkvBias ? DreamFamily.INSTANCE.fallbackChatTemplate() : ModelFamily.super.fallbackChatTemplate();
+    }
+
     @Override public String toString() { return name(); }
 }
