@@ -51,6 +51,17 @@ class AutoregressiveExportTest {
         return so.toString();
     }
 
+    private static final String TEXT = "And God said, Let there be light: and there was light.\n\nIn the beginning was the Word.\n\n";
+
+    /** Two steps of a diffusion run started from {@code model} on a small corpus; the run's directory. */
+    private static Path adaptTwoSteps(Path model, Path tmp, String name) throws Exception {
+        Path corpus = Files.writeString(tmp.resolve("corpus.txt"), TEXT.repeat(40));
+        Path run = tmp.resolve(name);
+        run("train", "--corpus", corpus.toString(), "--init-from", model.toString(), "--out", run.toString(), "--max-steps", "2",
+                "--batch", "2", "--seq-len", "32", "--val-windows", "2", "--val-grid", "2", "--cache", tmp.resolve("cache").toString());
+        return run;
+    }
+
     private static float[] causalLogits(Path model, int[] ids) throws Exception {
         try (Checkpoint ckpt = Checkpoint.open(model)) {
             TrainableModel m = ckpt.config().family().engine(ckpt.config(), ckpt.tensors(), false);
@@ -138,11 +149,7 @@ class AutoregressiveExportTest {
         // the mask is the one config.json names, whatever the tokenizer calls it (a foreign model has no <|mdm_mask|>)
         Path tokFile = out.resolve("tokenizer.json");
         Files.writeString(tokFile, Files.readString(tokFile).replace("<|mdm_mask|>", "<|unused_0|>"));
-        Path corpus = Files.writeString(tmp.resolve("corpus.txt"),
-                "And God said, Let there be light: and there was light.\n\nIn the beginning was the Word.\n\n".repeat(40));
-        Path adapted = tmp.resolve("adapted");
-        run("train", "--corpus", corpus.toString(), "--init-from", out.toString(), "--out", adapted.toString(), "--max-steps", "2",
-                "--batch", "2", "--seq-len", "32", "--val-windows", "2", "--val-grid", "2", "--cache", tmp.resolve("cache").toString());
+        Path adapted = adaptTwoSteps(out, tmp, "adapted");
         ModelConfig diffusion = ModelConfig.read(adapted.resolve("config.json"));
         assertThat(diffusion.family()).isSameAs(LladaFamily.INSTANCE);
         assertThat(diffusion.logitShift()).as("it keeps predicting the next token").isTrue();
@@ -185,11 +192,7 @@ class AutoregressiveExportTest {
         WarmStart start = WarmStart.of(dir);
         assertThat(start.fromAr()).isTrue();
         assertThat(start.config().family()).isSameAs(org.unmask.model.DreamFamily.INSTANCE);
-        Path corpus = Files.writeString(tmp.resolve("corpus.txt"),
-                "And God said, Let there be light: and there was light.\n\nIn the beginning was the Word.\n\n".repeat(40));
-        Path adapted = tmp.resolve("dream-run");
-        run("train", "--corpus", corpus.toString(), "--init-from", dir.toString(), "--out", adapted.toString(), "--max-steps", "2",
-                "--batch", "2", "--seq-len", "32", "--val-windows", "2", "--val-grid", "2", "--cache", tmp.resolve("cache").toString());
+        Path adapted = adaptTwoSteps(dir, tmp, "dream-run");
         ModelConfig trained = ModelConfig.read(adapted.resolve("config.json"));
         assertThat(trained.family()).isSameAs(org.unmask.model.DreamFamily.INSTANCE);
         assertThat(Files.readString(adapted.resolve("config.json"))).contains("\"DreamModel\"");
@@ -212,8 +215,7 @@ class AutoregressiveExportTest {
                 {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": 32, "num_hidden_layers": 2,
                  "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 48, "vocab_size": 300,
                  "max_position_embeddings": 64, "tie_word_embeddings": true, "eos_token_id": 0}""");
-        Path corpus = Files.writeString(tmp.resolve("corpus.txt"),
-                "And God said, Let there be light: and there was light.\n\nIn the beginning was the Word.\n\n".repeat(40));
+        Path corpus = Files.writeString(tmp.resolve("corpus.txt"), TEXT.repeat(40));
         String[] common = {"train", "--corpus", corpus.toString(), "--config", config.toString(), "--tokenizer",
                 tokDir.resolve("tokenizer.json").toString(), "--max-steps", "2", "--batch", "2", "--seq-len", "32",
                 "--val-windows", "2", "--cache", tmp.resolve("cache").toString()};
