@@ -4,8 +4,10 @@ import org.unmask.data.SftExample;
 import org.unmask.data.SftExamples;
 import org.unmask.data.TokenizerSetup;
 import org.unmask.model.TrainableModel;
+import org.unmask.model.LladaFamily;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.io.Checkpoint;
+import org.unmask.text.ChatTemplate;
 import org.unmask.text.SpecialTokens;
 import org.unmask.train.Budget;
 import org.unmask.train.CleanBatch;
@@ -67,13 +69,16 @@ public final class SftCommand implements Callable<Integer> {
             config = ckpt.config();
             net = config.family().engine(config, ckpt.tensors(), true);
         }
-        int mask = tok.require(SpecialTokens.MASK), eos = tok.require(SpecialTokens.EOS);
-        if (mask != config.maskTokenId())
-            throw new IOException(source + ": config.json mask_token_id " + config.maskTokenId() + " differs from the tokenizer's " + mask);
+        // the model's own ids (Dream's <|mask|>, ours <|mdm_mask|>); in our layout the tokenizer's must agree with them
+        int mask = config.maskTokenId(), eos = config.eosTokenId();
+        var ours = tok.tokenizer().tokenId(SpecialTokens.MASK);
+        if (config.family() == LladaFamily.INSTANCE && ours.isPresent() && ours.getAsInt() != mask)
+            throw new IOException(source + ": config.json mask_token_id " + mask + " differs from the tokenizer's " + ours.getAsInt());
+        ChatTemplate template = ChatTemplate.load(source, config.family().fallbackChatTemplate());
         int seqLen = options.seqLen(config);
         TrainOptions topts = options.toTrainOptions(budget, seqLen, 1e-4, out);
 
-        List<SftExample> all = SftExamples.read(data, tok.tokenizer());
+        List<SftExample> all = SftExamples.read(data, tok.tokenizer(), template);
         List<SftExample> fit = SftBatches.fitting(all, seqLen);
         if (fit.size() < all.size())
             err.printf("note: %d of %d examples have a prompt of --seq-len %d tokens or more and are left out%n", all.size() - fit.size(), all.size(), seqLen);
@@ -95,7 +100,7 @@ public final class SftCommand implements Callable<Integer> {
         }
         TokenizerSetup.install(tok, out);
         // the chat template the examples were rendered with, so `unmask chat` and `serve` prompt the model the same way
-        SftExamples.TEMPLATE.install(out);
+        template.install(out);
         err.printf(Locale.ROOT, "sft: %d training and %d validation examples from %s; base model %s (%.2fM parameters)%n",
                 train.size(), valid.size(), data, source, config.parameterCount() / 1e6);
         // a block-diffusion model is fine-tuned with its own objective: the prompt stays clean, the answer is noised block by block

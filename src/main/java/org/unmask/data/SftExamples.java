@@ -21,12 +21,13 @@ import org.unmask.text.Tokenizer;
  * Fine-tuning pairs from JSONL, in the LLaDA chat format ({@link ChatTemplate#llada()}). Each line is either
  * {@code {"prompt": ..., "response": ...}} or {@code {"messages": [{"role": ..., "content": ...}, ...]}}; a conversation
  * gives one sample per assistant turn, whose prompt is the whole history before it with the assistant header, and
- * whose answer is the response, end of turn and end of text. {@code unmask sft} installs {@link #TEMPLATE} in the
- * fine-tuned model's directory, so chat and serve prompt it exactly as it was trained.
+ * whose answer is the response, end of turn and end of text. {@code unmask sft} renders them in the model's own chat
+ * template (LLaDA's format, {@link #TEMPLATE}, for a model without one) and installs that template in the fine-tuned
+ * model's directory, so chat and serve prompt it exactly as it was trained.
  */
 public final class SftExamples {
 
-    /** The chat format fine-tuning prompts are rendered in. */
+    /** The chat format of a model without its own (LLaDA's), the one our models are fine-tuned in. */
     public static final ChatTemplate TEMPLATE = ChatTemplate.llada();
 
     private static final Set<String> ROLES = Set.of("system", "user", "assistant");
@@ -52,27 +53,37 @@ public final class SftExamples {
 
     /** Reads and templates every sample of a JSONL file. */
     public static List<SftExample> read(Path jsonl, Tokenizer tokenizer) throws IOException {
+        return read(jsonl, tokenizer, TEMPLATE);
+    }
+
+    /** The same rendered in {@code template} (the model's own chat format, as chat and serve prompt it). */
+    public static List<SftExample> read(Path jsonl, Tokenizer tokenizer, ChatTemplate template) throws IOException {
         List<SftExample> examples = new ArrayList<>();
-        for (List<ChatMessage> conversation : readConversations(jsonl)) examples.add(encode(conversation, tokenizer));
+        for (List<ChatMessage> conversation : readConversations(jsonl)) examples.add(encode(conversation, tokenizer, template));
         return examples;
     }
 
     /** Templates one sample: every message but the last is the prompt, the last (assistant) message the answer. */
     public static SftExample encode(List<ChatMessage> conversation, Tokenizer tokenizer) {
+        return encode(conversation, tokenizer, TEMPLATE);
+    }
+
+    /** The same in {@code template}. */
+    public static SftExample encode(List<ChatMessage> conversation, Tokenizer tokenizer, ChatTemplate template) {
         if (conversation.isEmpty()) throw new IllegalArgumentException("empty conversation");
         ChatMessage answer = conversation.getLast();
         if (!answer.role().equals("assistant")) {
             throw new IllegalArgumentException("the last message must be the assistant's answer, found role \"" + answer.role() + "\"");
         }
         // without its special tokens a tokenizer would spell the template's markers out as ordinary text
-        for (String token : TEMPLATE.requiredTokens()) {
+        for (String token : template.requiredTokens()) {
             if (tokenizer.tokenId(token).isEmpty()) {
                 throw new IllegalArgumentException("the tokenizer has no " + token + " token, which the chat template needs");
             }
         }
         // encoding the whole prompt at once splits it around the special tokens the way the tokenizer does at inference
-        int[] prompt = tokenizer.encode(TEMPLATE.prompt(conversation.subList(0, conversation.size() - 1)), false);
-        return new SftExample(prompt, tokenizer.encode(TEMPLATE.answer(conversation), false));
+        int[] prompt = tokenizer.encode(template.prompt(conversation.subList(0, conversation.size() - 1)), false);
+        return new SftExample(prompt, tokenizer.encode(template.answer(conversation), false));
     }
 
     private static List<List<ChatMessage>> samplesOf(JsonNode object, String source, long line) {

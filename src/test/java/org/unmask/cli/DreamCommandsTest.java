@@ -64,6 +64,24 @@ class DreamCommandsTest {
         return new Run(code, out.toString(), err.toString());
     }
 
+    /**
+     * A Dream model fine-tunes in its own chat format (ChatML from its tokenizer_config.json) with its own mask
+     * (<|mask|>), each masked answer token scored from the previous row (Dream's shift), and stays a Dream model.
+     */
+    @Test void sftFineTunesADreamModelInItsOwnChatFormat(@TempDir Path work) throws Exception {
+        Path data = work.resolve("pairs.jsonl"), out = work.resolve("dream-sft");
+        java.nio.file.Files.writeString(data, "{\"prompt\": \"hello there\", \"response\": \"the cat sat on the mat.\"}\n".repeat(8));
+        Run r = run("sft", "--model", dir.toString(), "--data", data.toString(), "--out", out.toString(), "--max-steps", "2",
+                "--batch", "2", "--seq-len", "64", "--cache", work.resolve("cache").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(ModelConfig.read(out.resolve("config.json")).family()).isSameAs(org.unmask.model.DreamFamily.INSTANCE);
+        String template = java.nio.file.Files.readString(out.resolve("tokenizer_config.json"));
+        assertThat(template).contains("<|im_start|>");
+        // the fine-tuned model prompts in ChatML, as it was trained
+        var chat = org.unmask.text.ChatTemplate.load(out);
+        assertThat(chat.prompt(List.of(new org.unmask.text.ChatMessage("user", "hi")))).contains("<|im_start|>user");
+    }
+
     @Test void infoPrintsTheFamilySizesIdsAndDefaults() {
         Run r = run("info", "--model", dir.toString());
         assertThat(r.code()).as(r.err()).isZero();
