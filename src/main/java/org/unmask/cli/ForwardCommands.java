@@ -2,6 +2,7 @@ package org.unmask.cli;
 
 import org.unmask.model.kernels.AttentionPattern;
 import org.unmask.model.TrainableModel;
+import org.unmask.model.LogitShift;
 import org.unmask.model.ModelConfig;
 import org.unmask.model.Parameters;
 import org.unmask.model.io.Checkpoint;
@@ -68,7 +69,8 @@ final class ForwardCommands {
     }
 
     @Command(name = "grad", mixinStandardHelpOptions = true,
-            description = "The LLaDA pretraining loss of one (clean, noisy) pair and the gradient of every parameter, as F32 safetensors.")
+            description = "The LLaDA pretraining loss of one (clean, noisy) pair and the gradient of every parameter, as F32 safetensors"
+                    + " (a model with a logit shift scores each mask from the position before it).")
     static final class Grad implements Callable<Integer> {
         @Option(names = "--model", required = true, description = "Model directory, or a Hub model ORG/NAME[@REV] (see pull).") Path model;
         @Option(names = "--ids", required = true, description = "Clean token ids.") String ids;
@@ -98,7 +100,9 @@ final class ForwardCommands {
                 TrainableModel m = c.family().engine(c, ckpt.tensors(), true);
                 Parameters p = m.parameters();
                 p.zeroGrads();
-                double loss = m.forwardBackward(noisy, 1, T, null, AttentionPattern.BIDIRECTIONAL, rows, targets, weights);
+                // a model with a logit shift (shift_logits, Dream) scores the mask at t from the output at t − 1, as it trains
+                int[] scored = c.logitShift() ? LogitShift.previous(rows, 1, T) : rows;
+                double loss = m.forwardBackward(noisy, 1, T, null, AttentionPattern.BIDIRECTIONAL, scored, targets, weights);
                 Map<String, float[]> tensors = new LinkedHashMap<>();
                 Map<String, long[]> shapes = new LinkedHashMap<>();
                 tensors.put("loss", new float[]{(float) loss});

@@ -45,6 +45,11 @@ class ForwardCommandsTest {
 
     /** The pretraining loss of the pair, computed here in double from the logits command's output. */
     private static double lossFromLogitsCommand(Path modelDir, Path tmp) throws Exception {
+        return lossFromLogitsCommand(modelDir, tmp, false);
+    }
+
+    /** The same for a model with a logit shift when {@code shift}: the mask at t is scored by row max(t − 1, 0). */
+    private static double lossFromLogitsCommand(Path modelDir, Path tmp, boolean shift) throws Exception {
         Path out = tmp.resolve("logits-" + System.nanoTime() + ".safetensors");
         assertThat(run("logits", "--model", modelDir.toString(), "--ids", NOISY, "--out", out.toString())).isZero();
         String[] clean = CLEAN.split(" "), noisy = NOISY.split(" ");
@@ -55,12 +60,28 @@ class ForwardCommandsTest {
             double loss = 0;
             for (int t = 0; t < T; t++) {
                 if (Integer.parseInt(noisy[t]) != CONFIG.maskTokenId()) continue;
+                int row = shift ? Math.max(t - 1, 0) : t;
                 double max = Double.NEGATIVE_INFINITY, sum = 0;
-                for (int v = 0; v < V; v++) max = Math.max(max, logits[t * V + v]);
-                for (int v = 0; v < V; v++) sum += Math.exp(logits[t * V + v] - max);
-                loss += (Math.log(sum) + max - logits[t * V + Integer.parseInt(clean[t])]) / P / T;
+                for (int v = 0; v < V; v++) max = Math.max(max, logits[row * V + v]);
+                for (int v = 0; v < V; v++) sum += Math.exp(logits[row * V + v] - max);
+                loss += (Math.log(sum) + max - logits[row * V + Integer.parseInt(clean[t])]) / P / T;
             }
             return loss;
+        }
+    }
+
+    /** A model with a logit shift (shift_logits, Dream) is scored as it is trained: each mask from the row before it. */
+    @Test
+    void gradOfAShiftedModelScoresEachMaskFromThePreviousRow(@TempDir Path tmp) throws Exception {
+        Transformer model = Transformer.randomInit(CONFIG.withLogitShift(true), 4);
+        Path dir = save(model, tmp.resolve("shifted"));
+        Path gradFile = tmp.resolve("grad.safetensors");
+        assertThat(run("grad", "--model", dir.toString(), "--ids", CLEAN, "--noisy-ids", NOISY, "--p-mask",
+                Double.toString(P), "--out", gradFile.toString())).isZero();
+        double shifted = lossFromLogitsCommand(dir, tmp, true), unshifted = lossFromLogitsCommand(dir, tmp, false);
+        assertThat(Math.abs(shifted - unshifted)).as("the two scorings differ").isGreaterThan(1e-3);
+        try (SafetensorsFile g = SafetensorsFile.open(gradFile)) {
+            assertThat((double) g.readF32("loss")[0]).isCloseTo(shifted, within(1e-5 * Math.max(1, shifted)));
         }
     }
 
