@@ -430,6 +430,31 @@ class GgufReadWriteTest {
         }
     }
 
+    /** A Llama file whose RoPE is scaled (Llama 3.1's frequencies, linear or YaRN scaling) is refused, naming why. */
+    @Test
+    void aLlamaFileWithScaledRopeIsRefused() throws Exception {
+        Path dir = GgufFixturesTest.resource("llada");
+        Path full = tmp.resolve("llama.gguf");
+        GgufExport.write(dir, GgufFileType.F32, null, full, null, true);   // written as an autoregressive run
+        try (Checkpoint c = Checkpoint.open(full)) {
+            assertThat(c.config().family().autoregressive()).isTrue();
+        }
+        try (GgufFile g = GgufFile.open(full)) {
+            assertThat(g.string("general.architecture")).isEqualTo("llama");
+            GgufWriter w = copy(g, null, null);
+            w.putString("llama.rope.scaling.type", "linear");
+            Path linear = tmp.resolve("linear.gguf");
+            w.write(linear);
+            assertThatThrownBy(() -> Checkpoint.open(linear)).hasMessageContaining(linear.toString())
+                    .hasMessageContaining("'llama.rope.scaling.type' = linear");
+            GgufWriter w2 = copy(g, null, null);
+            w2.addTensor("rope_freqs.weight", new long[]{4}, org.unmask.model.tensor.DType.F32, dst -> dst.fill((byte) 0));
+            Path freqs = tmp.resolve("freqs.gguf");
+            w2.write(freqs);
+            assertThatThrownBy(() -> Checkpoint.open(freqs)).hasMessageContaining("'rope_freqs.weight'");
+        }
+    }
+
     /** The file's keys (the int and float ones this test needs) and tensors, without {@code skipTensor}/{@code skipKey}. */
     private static GgufWriter copy(GgufFile g, String skipTensor, String skipKey) {
         GgufWriter w = new GgufWriter();
