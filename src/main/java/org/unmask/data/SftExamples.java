@@ -18,7 +18,7 @@ import org.unmask.text.ChatTemplate;
 import org.unmask.text.Tokenizer;
 
 /**
- * Fine-tuning pairs from JSONL, in the LLaDA chat format ({@link ChatTemplate#llada()}). Each line is either
+ * Fine-tuning pairs from JSONL, in a model's chat format (LLaDA's, {@link ChatTemplate#llada()}, by default). Each line is either
  * {@code {"prompt": ..., "response": ...}} or {@code {"messages": [{"role": ..., "content": ...}, ...]}}; a conversation
  * gives one sample per assistant turn, whose prompt is the whole history before it with the assistant header, and
  * whose answer is the response, end of turn and end of text. {@code unmask sft} renders them in the model's own chat
