@@ -38,7 +38,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--corpus", paramLabel = "PATH|default:valid",
             description = "Text file, directory, .gz, JSONL (--text-field), or default:valid (the shipped validation split); "
-                    + "documents are separated by <|endoftext|> as in training.")
+                    + "documents are separated by the model's end of text (config.json's eos_token_id) as in training.")
     String corpus;
 
     @Option(names = "--text-field", defaultValue = "text", description = "JSONL field holding the text (default: ${DEFAULT-VALUE}).")
@@ -95,7 +95,9 @@ public final class EvalCommand implements Callable<Integer> {
         if (!Corpora.isDefault(corpus) && !Files.exists(Path.of(corpus))) throw new IOException(corpus + ": no such file or directory");
         Tokenizer t = Ids.requireTokenizer(tok, modelDir, null);
         Iterable<String> docs = Corpora.documents(corpus, textField);
-        Tokens ids = Tokens.of(Corpora.encode(docs, t));
+        // documents end with the model's end of text, as they did in training
+        int separator = Corpora.checkSeparator(model.config().eosTokenId(), t, modelDir + "'s tokenizer");
+        Tokens ids = Tokens.of(Corpora.encode(docs, t, separator));
         if (ids.size() == 0) throw new IllegalArgumentException(corpus + ": no tokens");
         // bits per byte compares models across tokenizers: bits per token × the corpus's tokens per byte
         double tokensPerByte = (double) ids.size() / Corpora.textBytes(docs);

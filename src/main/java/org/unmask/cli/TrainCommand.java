@@ -233,7 +233,8 @@ public final class TrainCommand implements Callable<Integer> {
         TrainOptions topts = options.toTrainOptions(budget, seqLen, 1e-3, new AttentionAnneal(anneal), out);
 
         TokenizerSetup.install(tok, out);
-        try (CorpusData data = CorpusData.load(corpus, validCorpus, textField, tok.tokenizer(), tok.file(), options.cacheDir(), seqLen, options.valWindows)) {
+        try (CorpusData data = CorpusData.load(corpus, validCorpus, textField, tok.tokenizer(), tok.file(), options.cacheDir(),
+                config.eosTokenId(), seqLen, options.valWindows)) {
             WindowSampler sampler = new WindowSampler(data.train(), topts.batch(), seqLen, options.seed, budget.byEpochs(),
                     Corpora.absolute(corpus));
             Validation validation = data.valid() == null ? null

@@ -91,16 +91,26 @@ public final class Corpora {
 
     /**
      * The token stream of {@code documents} as training sees it: each document encoded without added special tokens
-     * and followed by the {@code <|endoftext|>} separator (BERT's {@code [SEP]}) when the tokenizer has one.
+     * and followed by {@code separator}, the model's end-of-text id (see {@link #checkSeparator}).
      */
-    public static int[] encode(Iterable<String> documents, org.unmask.text.Tokenizer tok) {
-        java.util.OptionalInt eos = org.unmask.text.SpecialTokens.documentSeparator(tok);
+    public static int[] encode(Iterable<String> documents, org.unmask.text.Tokenizer tok, int separator) {
         java.util.stream.IntStream.Builder out = java.util.stream.IntStream.builder();
         for (String doc : documents) {
             for (int id : tok.encode(doc, false)) out.add(id);
-            if (eos.isPresent()) out.add(eos.getAsInt());
+            out.add(separator);
         }
         return out.build().toArray();
+    }
+
+    /**
+     * {@code separator} when it is a token of {@code tok}: the end-of-text id of the model being trained or scored
+     * (config.json's {@code eos_token_id}), which separates documents whatever the tokenizer calls it.
+     */
+    public static int checkSeparator(int separator, org.unmask.text.Tokenizer tok, Object tokenizerName) {
+        if (separator < 0 || separator >= tok.vocabSize())
+            throw new IllegalArgumentException("the end-of-text id " + separator + " that separates documents is not a token of "
+                    + tokenizerName + " (" + tok.vocabSize() + " tokens)");
+        return separator;
     }
 
     /** True when {@code corpus} names the shipped corpus ({@code default}, {@code default:train}, {@code default:valid}). */

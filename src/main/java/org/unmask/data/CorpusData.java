@@ -20,17 +20,17 @@ public record CorpusData(Tokens train, Tokens valid, String validSource, double 
 
     /**
      * Tokenises (or reuses the cache of) {@code corpus} and picks the validation text: {@code validCorpus} when it is
-     * not null, else the corpus's own held-out text.
+     * not null, else the corpus's own held-out text. Documents end with {@code separator}, the model's end of text.
      */
     public static CorpusData load(String corpus, String validCorpus, String textField, Tokenizer tok, Path tokenizerFile,
-                                  Path cacheDir, int seqLen, int valWindows) throws IOException {
+                                  Path cacheDir, int separator, int seqLen, int valWindows) throws IOException {
         checkValidCorpus(corpus, validCorpus);
         List<TokenFile> files = new ArrayList<>();
-        TokenFile all = TokenCache.tokenized(corpus, textField, tok, tokenizerFile, cacheDir);
+        TokenFile all = TokenCache.tokenized(corpus, textField, tok, tokenizerFile, cacheDir, separator);
         files.add(all);
         Tokens train = view(all);
         if (validCorpus != null) {
-            TokenFile valid = TokenCache.tokenized(validCorpus, textField, tok, tokenizerFile, cacheDir);
+            TokenFile valid = TokenCache.tokenized(validCorpus, textField, tok, tokenizerFile, cacheDir, separator);
             files.add(valid);
             if (valid.size() < seqLen)
                 throw new IllegalArgumentException("--valid-corpus " + validCorpus + " holds " + valid.size()
@@ -38,7 +38,7 @@ public record CorpusData(Tokens train, Tokens valid, String validSource, double 
             return new CorpusData(train, view(valid), validCorpus, tokensPerByte(valid, validCorpus, textField), files);
         }
         if (Corpora.isDefault(corpus) && !corpus.endsWith(":valid")) {
-            TokenFile valid = TokenCache.tokenized(Corpora.DEFAULT + ":valid", textField, tok, tokenizerFile, cacheDir);
+            TokenFile valid = TokenCache.tokenized(Corpora.DEFAULT + ":valid", textField, tok, tokenizerFile, cacheDir, separator);
             files.add(valid);
             return new CorpusData(train, view(valid), "default:valid", tokensPerByte(valid, Corpora.DEFAULT + ":valid", textField), files);
         }

@@ -15,7 +15,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import org.unmask.files.Staging;
-import org.unmask.text.SpecialTokens;
 import org.unmask.text.Tokenizer;
 
 /**
@@ -40,17 +39,16 @@ public final class TokenCache {
 
     /**
      * Tokenises once and reuses while corpus + tokenizer are unchanged (atomic). Documents are encoded without added
-     * special tokens and each is followed by {@link SpecialTokens#documentSeparator} (EOS, or BERT's [SEP]). The tokenizer's {@code encode} is called from several
-     * threads at once.
+     * special tokens and each is followed by {@code separator} (the model's end of text: {@code <|endoftext|>},
+     * BERT's [SEP], Llama's {@code </s>}). The tokenizer's {@code encode} is called from several threads at once.
      */
-    public static TokenFile tokenized(String corpus, String textField, Tokenizer tok, Path tokenizerFile, Path cacheDir)
-            throws IOException {
+    public static TokenFile tokenized(String corpus, String textField, Tokenizer tok, Path tokenizerFile, Path cacheDir,
+                                      int separator) throws IOException {
         Objects.requireNonNull(tok, "tokenizer");
         Objects.requireNonNull(tokenizerFile, "tokenizer file");
         Objects.requireNonNull(cacheDir, "cache directory");
         String field = textField == null || textField.isBlank() ? Corpora.DEFAULT_TEXT_FIELD : textField;
-        int eos = SpecialTokens.documentSeparator(tok).orElseThrow(() -> new IllegalArgumentException(
-                "the tokenizer has no " + SpecialTokens.EOS + " or " + SpecialTokens.SEP + " token to separate documents"));
+        int eos = Corpora.checkSeparator(separator, tok, tokenizerFile);
         if (!Files.isRegularFile(tokenizerFile)) throw new IOException("tokenizer file not found: " + tokenizerFile);
 
         String identity = hash(String.join("\n", "corpus=" + canonical(corpus), "field=" + field,

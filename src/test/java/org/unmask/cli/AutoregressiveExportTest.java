@@ -3,6 +3,8 @@ package org.unmask.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.unmask.api.UnmaskModel;
+import org.unmask.data.Corpora;
+import org.unmask.data.TokenFile;
 import org.unmask.model.LladaFamily;
 import org.unmask.model.LlamaFamily;
 import org.unmask.model.ModelConfig;
@@ -14,6 +16,7 @@ import org.unmask.model.io.SafetensorsFile;
 import org.unmask.model.kernels.AttentionPattern;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Weights;
+import org.unmask.text.HfTokenizer;
 import org.unmask.train.RunCheckpoint;
 import org.unmask.train.WarmStart;
 
@@ -146,14 +149,31 @@ class AutoregressiveExportTest {
         assertThat(got.keySet()).isEqualTo(want.keySet());
         for (String name : want.keySet()) assertThat(got.get(name)).as(name).containsExactly(want.get(name));
 
-        // the mask is the one config.json names, whatever the tokenizer calls it (a foreign model has no <|mdm_mask|>)
+        // the mask and the end of text are the ones config.json names, whatever the tokenizer calls them (a foreign
+        // model has no <|mdm_mask|>, and Llama's end of text is </s>)
         Path tokFile = out.resolve("tokenizer.json");
-        Files.writeString(tokFile, Files.readString(tokFile).replace("<|mdm_mask|>", "<|unused_0|>"));
+        Files.writeString(tokFile, Files.readString(tokFile).replace("<|mdm_mask|>", "<|unused_0|>").replace("<|endoftext|>", "</s>"));
         Path adapted = adaptTwoSteps(out, tmp, "adapted");
         ModelConfig diffusion = ModelConfig.read(adapted.resolve("config.json"));
         assertThat(diffusion.family()).isSameAs(LladaFamily.INSTANCE);
         assertThat(diffusion.logitShift()).as("it keeps predicting the next token").isTrue();
         assertThat(diffusion.maskTokenId()).isEqualTo(fromRun.config().maskTokenId());
+        int eos = fromRun.config().eosTokenId();
+        assertThat(diffusion.eosTokenId()).isEqualTo(eos);
+        try (var files = Files.list(tmp.resolve("cache"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".tokens")).toList())
+                try (TokenFile t = TokenFile.open(f)) {
+                    assertThat(t.separatorId()).as("documents end with config.json's eos_token_id").isEqualTo(eos);
+                }
+        }
+        // eval scores the text as training saw it: each document's tokens and the end of text
+        HfTokenizer tok = HfTokenizer.load(tokFile);
+        int tokens = 0;
+        for (String doc : Corpora.documents(tmp.resolve("corpus.txt").toString(), null)) tokens += tok.encode(doc, false).length + 1;
+        String scored = run("eval", "--model", adapted.toString(), "--corpus", tmp.resolve("corpus.txt").toString(),
+                "--max-chunks", "1", "--grid", "2", "--seq-len", "32");
+        double bytes = Corpora.textBytes(Corpora.documents(tmp.resolve("corpus.txt").toString(), null));
+        assertThat(scored).contains(String.format(java.util.Locale.ROOT, "tokens_per_byte %.6f", tokens / bytes));
 
         // a Llama model that names no mask token cannot start a diffusion run
         String config = Files.readString(out.resolve("config.json")).replaceAll("\"mask_token_id\" : \\d+,", "");

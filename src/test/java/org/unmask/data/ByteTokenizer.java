@@ -13,6 +13,8 @@ class ByteTokenizer implements Tokenizer {
     static final List<String> SPECIALS = List.of("<|endoftext|>", "<|startoftext|>", "<|mdm_mask|>",
             "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>");
     static final int OFFSET = SPECIALS.size();
+    /** The id of {@code <|endoftext|>}, which separates documents. */
+    static final int EOS = 0;
 
     /** Number of encode calls, to tell a cache hit from a rebuild. */
     final AtomicInteger encodeCalls = new AtomicInteger();

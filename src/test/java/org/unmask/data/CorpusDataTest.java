@@ -41,12 +41,12 @@ class CorpusDataTest {
     void aUserCorpusGivesUpItsLastPercentOrTheValidationWindowsUpToATenth() throws IOException {
         Path train = write("train.txt", "a".repeat(999) + "\n");
         // 999 bytes and an end of text: 1000 ids; one window of 10 is 1 %
-        try (CorpusData data = CorpusData.load(train.toString(), null, "text", tok, tokenizerFile, cache, 10, 1)) {
+        try (CorpusData data = CorpusData.load(train.toString(), null, "text", tok, tokenizerFile, cache, ByteTokenizer.EOS, 10, 1)) {
             assertThat(data.train().size()).isEqualTo(990);
             assertThat(data.valid().size()).isEqualTo(10);
         }
         // 20 windows of 10 would be a fifth: capped at a tenth
-        try (CorpusData data = CorpusData.load(train.toString(), null, "text", tok, tokenizerFile, cache, 10, 20)) {
+        try (CorpusData data = CorpusData.load(train.toString(), null, "text", tok, tokenizerFile, cache, ByteTokenizer.EOS, 10, 20)) {
             assertThat(data.train().size()).isEqualTo(900);
             assertThat(data.valid().size()).isEqualTo(100);
             assertThat(data.validSource()).contains("the last 100 tokens");
@@ -57,7 +57,7 @@ class CorpusDataTest {
     void aSeparateValidationCorpusIsHeldOutWholeAndTheTrainingCorpusKeptWhole() throws IOException {
         Path train = write("train.txt", "a".repeat(999) + "\n");
         Path valid = write("valid.txt", "Held out text.\n\nSecond document.\n");
-        try (CorpusData data = CorpusData.load(train.toString(), valid.toString(), "text", tok, tokenizerFile, cache, 10, 4)) {
+        try (CorpusData data = CorpusData.load(train.toString(), valid.toString(), "text", tok, tokenizerFile, cache, ByteTokenizer.EOS, 10, 4)) {
             assertThat(data.train().size()).isEqualTo(1000);
             assertThat(ids(data.valid())).isEqualTo(TokenCacheTest.expected("Held out text.", "Second document."));
             assertThat(data.validSource()).isEqualTo(valid.toString());
@@ -69,10 +69,10 @@ class CorpusDataTest {
         Path train = write("train.txt", "a".repeat(999) + "\n");
         Path sameFile = dir.resolve("./sub/../train.txt");
         Files.createDirectories(dir.resolve("sub"));
-        assertThatThrownBy(() -> CorpusData.load(train.toString(), sameFile.toString(), "text", tok, tokenizerFile, cache, 10, 1))
+        assertThatThrownBy(() -> CorpusData.load(train.toString(), sameFile.toString(), "text", tok, tokenizerFile, cache, ByteTokenizer.EOS, 10, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--valid-corpus").hasMessageContaining("is the training corpus itself");
-        assertThatThrownBy(() -> CorpusData.load("default", "default:train", "text", tok, tokenizerFile, cache, 10, 1))
+        assertThatThrownBy(() -> CorpusData.load("default", "default:train", "text", tok, tokenizerFile, cache, ByteTokenizer.EOS, 10, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is the training corpus itself");
     }
 
@@ -80,7 +80,7 @@ class CorpusDataTest {
     void aValidationCorpusShorterThanOneWindowIsRefusedByName() throws IOException {
         Path train = write("train.txt", "a".repeat(999) + "\n");
         Path valid = write("valid.txt", "tiny\n");
-        assertThatThrownBy(() -> CorpusData.load(train.toString(), valid.toString(), "text", tok, tokenizerFile, cache, 64, 1))
+        assertThatThrownBy(() -> CorpusData.load(train.toString(), valid.toString(), "text", tok, tokenizerFile, cache, ByteTokenizer.EOS, 64, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(valid.toString()).hasMessageContaining("5 tokens, fewer than one window of 64");
     }

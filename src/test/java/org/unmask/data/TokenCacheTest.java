@@ -59,7 +59,7 @@ class TokenCacheTest {
     }
 
     TokenFile tokenize(ByteTokenizer tok, String field) throws IOException {
-        return TokenCache.tokenized(corpus.toString(), field, tok, tokenizerFile, cache);
+        return TokenCache.tokenized(corpus.toString(), field, tok, tokenizerFile, cache, ByteTokenizer.EOS);
     }
 
     @Test
@@ -69,6 +69,23 @@ class TokenCacheTest {
             assertThat(t.vocabSize()).isEqualTo(262);
             assertThat(t.separatorId()).isZero();
         }
+    }
+
+    @Test
+    void documentsEndWithTheModelsEndOfTextWhateverTheTokenizerCallsIt() throws IOException {
+        // a Llama model ends texts with </s>: here the id of <|eot_id|>, which the tokenizer does not call end of text
+        int eot = ByteTokenizer.SPECIALS.indexOf("<|eot_id|>");
+        try (TokenFile t = TokenCache.tokenized(corpus.toString(), null, new ByteTokenizer(), tokenizerFile, cache, eot)) {
+            List<Integer> want = new java.util.ArrayList<>();
+            for (int id : expected("Hello world.", "Second document, é.", "json doc")) want.add(id == ByteTokenizer.EOS ? eot : id);
+            assertThat(contents(t)).isEqualTo(want);
+            assertThat(t.separatorId()).isEqualTo(eot);
+        }
+        try (TokenFile t = tokenize(new ByteTokenizer(), null)) {
+            assertThat(t.separatorId()).as("another separator is another cached file").isZero();
+        }
+        assertThatThrownBy(() -> TokenCache.tokenized(corpus.toString(), null, new ByteTokenizer(), tokenizerFile, cache, 262))
+                .hasMessageContaining("end-of-text id 262").hasMessageContaining(tokenizerFile.toString());
     }
 
     @Test
@@ -169,7 +186,7 @@ class TokenCacheTest {
     void shippedValidationSplitTokenisesToItsBytes() throws IOException {
         long expectedTokens = 0;
         for (String doc : Corpora.documents("default:valid", null)) expectedTokens += doc.getBytes(StandardCharsets.UTF_8).length + 1;
-        try (TokenFile t = TokenCache.tokenized("default:valid", null, new ByteTokenizer(), tokenizerFile, cache)) {
+        try (TokenFile t = TokenCache.tokenized("default:valid", null, new ByteTokenizer(), tokenizerFile, cache, ByteTokenizer.EOS)) {
             assertThat(t.size()).isEqualTo(expectedTokens);
             assertThat(t.path().getFileName().toString()).startsWith("default_valid-");
             int[] head = new int[16];
