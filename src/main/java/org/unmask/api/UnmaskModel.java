@@ -195,7 +195,7 @@ public final class UnmaskModel {
      */
     public SamplerConfig.Builder sampling() {
         return SamplerConfig.builder().defaults(generationDefaults())
-                .specialIds(config().maskTokenId(), config().eosTokenId(), eotId());
+                .specialIds(config().canvasMaskId(), config().eosTokenId(), eotId());
     }
 
     /** Encodes a prompt the way generation expects it (with the tokenizer's added special tokens). */
@@ -222,7 +222,13 @@ public final class UnmaskModel {
     /** Runs the sampler with fully built settings (the CLI and the server, which build and validate them at their edge). */
     public List<Generation> run(List<int[]> prompts, SamplerConfig settings, StepListener listener, boolean wholeCanvas) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("no prompts given");
-        if (autoregressive) for (int[] p : prompts) for (int id : p) if (id == settings.maskId()) requireBidirectional("fill masked spans inside a text");
+        if (autoregressive) for (int[] p : prompts) for (int id : p) if (id == settings.maskId()) {
+            if (config().canvasMaskId() != config().maskTokenId())
+                throw new IllegalArgumentException("the prompt holds token " + id + ", the placeholder this causal LM's sampler"
+                        + " writes into positions to generate (its config.json names no mask_token_id); set mask_token_id to an"
+                        + " id that prompts never use");
+            requireBidirectional("fill masked spans inside a text");
+        }
         long t0 = System.nanoTime();
         SampleResult r = new Sampler(samplerView, settings).generate(prompts, listener);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
@@ -309,7 +315,7 @@ public final class UnmaskModel {
     }
 
     private SamplerConfig build(SamplerConfig.Builder settings) {
-        if (settings.lacksSpecialIds()) settings.specialIds(config().maskTokenId(), config().eosTokenId(), eotId());
+        if (settings.lacksSpecialIds()) settings.specialIds(config().canvasMaskId(), config().eosTokenId(), eotId());
         settings.defaultsIfUnset(generationDefaults());
         return settings.build();
     }

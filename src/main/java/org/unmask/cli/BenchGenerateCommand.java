@@ -60,7 +60,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
         int[] promptIds = prompt != null ? model.encodePrompt(prompt) : randomPrompt(c, promptLen, 7);
         int defaultBlock = Math.min(genLength, 32);
         SamplerConfig cfg = sampling.config(model.generationDefaults(), genLength, genLength,
-                genLength % defaultBlock == 0 ? defaultBlock : genLength, c.maskTokenId(), c.eosTokenId(), model.eotId());
+                genLength % defaultBlock == 0 ? defaultBlock : genLength, c.canvasMaskId(), c.eosTokenId(), model.eotId());
         out.printf(Locale.ROOT, "model: %s, %s, %d layers, d_model %d, vocab %d%n", modelDir, c.family().name(), c.nLayers(), c.dModel(), c.embeddingSize());
         out.printf(Locale.ROOT, "prompt %d tokens, gen length %d, block %d%s, %s, cache %s, threshold %s, %d threads%n",
                 promptIds.length, genLength, cfg.blockLength(), cfg.blockCausal() ? " (block-causal)" : "",
@@ -107,7 +107,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
         for (int i = 0; i < n; i++) {
             int id;
             do id = r.nextInt(c.vocabSize());
-            while (id == c.maskTokenId() || id == c.eosTokenId() || id == c.padTokenId() || Integer.valueOf(id).equals(c.bosTokenIdOrNull()));
+            while (id == c.canvasMaskId() || id == c.eosTokenId() || id == c.padTokenId() || Integer.valueOf(id).equals(c.bosTokenIdOrNull()));
             ids[i] = id;
         }
         return ids;

@@ -65,7 +65,7 @@ public final class EvalSamplesCommand implements Callable<Integer> {
             int n = Math.min(batch, count - from);
             // the batch's row j uses its seed + j, so sample k always has seed + k however the samples are batched
             SamplerConfig cfg = sampling.builder(model.generationDefaults(), genLength, genLength, genLength)
-                    .specialIds(c.maskTokenId(), c.eosTokenId(), model.eotId()).seed(sampling.seed + from).build();
+                    .specialIds(c.canvasMaskId(), c.eosTokenId(), model.eotId()).seed(sampling.seed + from).build();
             List<int[]> rows = new ArrayList<>();
             for (int j = 0; j < n; j++) rows.add(ids);
             for (Generation g : model.run(rows, cfg, null, false)) {

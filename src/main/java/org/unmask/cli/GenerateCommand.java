@@ -75,7 +75,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (n <= 0) throw new IllegalArgumentException((genLength != null ? "--gen-length" : "--max-tokens") + " must be positive, got " + n);
         var c = model.config();
         var builder = sampling.builder(model.generationDefaults(), n, n, n)
-                .specialIds(c.maskTokenId(), c.eosTokenId(), eotId != null ? eotId : model.eotId());
+                .specialIds(c.canvasMaskId(), c.eosTokenId(), eotId != null ? eotId : model.eotId());
         // any length: under block-causal attention the masks after the current block are never seen, so a canvas of N
         // decoded block by block and stopped at end-of-text gives the tokens of a canvas grown one block at a time
         if (maxTokens != null) builder.earlyStop(true);

@@ -154,6 +154,20 @@ public record ModelConfig(
     /** Width of the key and value projections. */
     public int kvDim() { return nKvHeads * headDim; }
 
+    /**
+     * The id the sampler writes into the positions still to be generated: the mask token, or, for a causal LM whose
+     * config names none (mask_token_id absent stands in as EOS), the highest id that is not EOS, BOS or padding. A
+     * causal model never reads that placeholder for its own prediction (position i is predicted from i − 1), so any id
+     * serves but EOS, which the sampler stops on; the sampler never writes it (Qwen2's highest ids are padding rows no
+     * text uses; Llama 2's is a rare character, which greedy decoding then passes over).
+     */
+    public int canvasMaskId() {
+        if (!family().autoregressive() || maskTokenId() != eosTokenId()) return maskTokenId();
+        int id = embeddingSize() - 1;
+        while (id > 0 && (id == eosTokenId() || id == padTokenId() || Integer.valueOf(id).equals(bosTokenIdOrNull()))) id--;
+        return id;
+    }
+
     /** Total number of parameters, counting the LM head only when it is not tied. */
     public long parameterCount() {
         if (family.countsFromTensors()) {   // experts or another layout than the engine's: count the tensors themselves

@@ -42,7 +42,7 @@ public final class LladaEngine implements GenerationEngine {
         int bos = c.bosTokenIdOrNull() != null ? c.bosTokenIdOrNull() : tokenizer.tokenId(SpecialTokens.BOS).orElse(-1);
         this.modelId = modelId;
         this.model = model;
-        this.vocab = new Vocabulary(tokenizer, c.maskTokenId(), bos, c.eosTokenId(),
+        this.vocab = new Vocabulary(tokenizer, c.canvasMaskId(), bos, c.eosTokenId(),
                 model.eotId());
         if (maxBatch < 1) throw new IllegalArgumentException("max batch must be at least 1: " + maxBatch);
         this.maxBatch = maxBatch;

@@ -58,6 +58,59 @@ sealed interface Decoder {
         }
     }
 
+    /**
+     * SentencePiece's byte pieces ({@code <0x41>}) back to text: each run of them is read as UTF-8, and a run that is
+     * not valid UTF-8 becomes one U+FFFD per byte; other tokens pass unchanged.
+     */
+    record ByteFallback() implements Decoder {
+        public List<String> decode(List<String> tokens) {
+            List<String> out = new ArrayList<>(tokens.size());
+            java.io.ByteArrayOutputStream run = new java.io.ByteArrayOutputStream();
+            for (String t : tokens) {
+                int b = byteOf(t);
+                if (b >= 0) {
+                    run.write(b);
+                    continue;
+                }
+                flush(run, out);
+                out.add(t);
+            }
+            flush(run, out);
+            return out;
+        }
+
+        /** The byte a {@code <0xHH>} token stands for, else -1. */
+        static int byteOf(String t) {
+            if (t.length() != 6 || !t.startsWith("<0x") || t.charAt(5) != '>') return -1;
+            int hi = Character.digit(t.charAt(3), 16), lo = Character.digit(t.charAt(4), 16);
+            return hi < 0 || lo < 0 ? -1 : hi << 4 | lo;
+        }
+
+        private static void flush(java.io.ByteArrayOutputStream run, List<String> out) {
+            if (run.size() == 0) return;
+            java.nio.charset.CharsetDecoder strict = StandardCharsets.UTF_8.newDecoder();
+            try {
+                out.add(strict.decode(java.nio.ByteBuffer.wrap(run.toByteArray())).toString());
+            } catch (java.nio.charset.CharacterCodingException e) {
+                for (int i = 0; i < run.size(); i++) out.add("\uFFFD");
+            }
+            run.reset();
+        }
+    }
+
+    /**
+     * {@link PreTokenizer.Metaspace} undone: every marker becomes a space, except in the first token, where markers
+     * are dropped unless the scheme never prepends one.
+     */
+    record Metaspace(String replacement, PreTokenizer.PrependScheme scheme) implements Decoder {
+        public List<String> decode(List<String> tokens) {
+            List<String> out = new ArrayList<>(tokens.size());
+            for (int i = 0; i < tokens.size(); i++)
+                out.add(tokens.get(i).replace(replacement, i == 0 && scheme != PreTokenizer.PrependScheme.NEVER ? "" : " "));
+            return out;
+        }
+    }
+
     /** Joins all tokens into one. */
     record Fuse() implements Decoder {
         public List<String> decode(List<String> tokens) { return List.of(String.join("", tokens)); }

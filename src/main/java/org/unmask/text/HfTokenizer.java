@@ -164,16 +164,18 @@ public final class HfTokenizer implements Tokenizer {
         List<Unit> units = new ArrayList<>();
         List<AddedTokenMatcher.Piece> pieces = new ArrayList<>();
         List<String> words = new ArrayList<>();
-        for (AddedTokenMatcher.Piece raw : rawPieces) {
+        for (int r = 0; r < rawPieces.size(); r++) {
+            AddedTokenMatcher.Piece raw = rawPieces.get(r);
             if (raw.id() >= 0) { units.add(new Unit(raw.id(), null)); continue; }
             String norm = normalizer == null ? raw.text() : normalizer.normalize(raw.text());
             pieces.clear();
             normalizedMatcher.split(norm, pieces);
-            for (AddedTokenMatcher.Piece p : pieces) {
+            for (int k = 0; k < pieces.size(); k++) {
+                AddedTokenMatcher.Piece p = pieces.get(k);
                 if (p.id() >= 0) { units.add(new Unit(p.id(), null)); continue; }
                 words.clear();
                 if (preTokenizer == null) words.add(p.text());
-                else preTokenizer.split(p.text(), words);
+                else preTokenizer.split(p.text(), r == 0 && k == 0, words);
                 for (String w : words) units.add(new Unit(-1, w));
             }
         }

@@ -11,6 +11,14 @@ sealed interface PreTokenizer {
     /** Appends the non-empty pieces of {@code text} to {@code out}. */
     void split(String text, List<String> out);
 
+    /**
+     * {@link #split(String, List)} of a piece that does ({@code atStart}) or does not begin the original text: only
+     * {@link Metaspace} with its "first" scheme tells them apart (no word marker after an added token).
+     */
+    default void split(String text, boolean atStart, List<String> out) {
+        split(text, out);
+    }
+
     /** How a Split pre-tokenizer treats the matched delimiters. */
     enum Behavior { REMOVED, ISOLATED, MERGED_WITH_PREVIOUS, MERGED_WITH_NEXT, CONTIGUOUS }
 
@@ -41,13 +49,49 @@ sealed interface PreTokenizer {
     /** Applies pre-tokenizers in order, each to every piece of the previous one. */
     record Sequence(List<PreTokenizer> steps) implements PreTokenizer {
         public void split(String text, List<String> out) {
+            split(text, true, out);
+        }
+
+        @Override public void split(String text, boolean atStart, List<String> out) {
             List<String> pieces = List.of(text);
             for (PreTokenizer step : steps) {
                 List<String> next = new ArrayList<>();
-                for (String p : pieces) step.split(p, next);
+                // a later piece starts past the beginning (exact unless a step dropped a leading delimiter)
+                for (int i = 0; i < pieces.size(); i++) step.split(pieces.get(i), atStart && i == 0, next);
                 pieces = next;
             }
             out.addAll(pieces);
+        }
+    }
+
+    /** Where {@link Metaspace} puts a word marker before a piece: always, on the text's first piece only, or never. */
+    enum PrependScheme { ALWAYS, FIRST, NEVER }
+
+    /**
+     * SentencePiece's whitespace: every space becomes the marker (U+2581 in practice), a piece gets one in front by
+     * its scheme unless it starts with one, and {@code split} cuts before every marker.
+     */
+    record Metaspace(String replacement, PrependScheme scheme, boolean split) implements PreTokenizer {
+        public void split(String text, List<String> out) {
+            split(text, true, out);
+        }
+
+        @Override public void split(String text, boolean atStart, List<String> out) {
+            if (text.isEmpty()) return;
+            String s = text.replace(" ", replacement);
+            boolean prepend = scheme == PrependScheme.ALWAYS || scheme == PrependScheme.FIRST && atStart;
+            if (prepend && !s.startsWith(replacement)) s = replacement + s;
+            if (!split) {
+                out.add(s);
+                return;
+            }
+            // every marker opens a piece, even right after another ("▁a▁▁b" gives "▁a", "▁", "▁b"), as the library does
+            int start = 0;
+            for (int i = s.indexOf(replacement, 1); i >= 0; i = s.indexOf(replacement, i + replacement.length())) {
+                out.add(s.substring(start, i));
+                start = i;
+            }
+            out.add(s.substring(start));
         }
     }
 

@@ -59,6 +59,7 @@ final class TokenizerJsonReader {
             case "Whitespace" -> new PreTokenizer.Whitespace();
             case "WhitespaceSplit" -> new PreTokenizer.WhitespaceSplit();
             case "Digits" -> new PreTokenizer.Digits(bool(n, "individual_digits", false));
+            case "Metaspace" -> new PreTokenizer.Metaspace(metaspaceReplacement(n), prependScheme(n), bool(n, "split", true));
             case "Sequence" -> {
                 List<PreTokenizer> steps = new ArrayList<>();
                 for (JsonNode c : array(n, "pretokenizers")) steps.add(preTokenizer(c));
@@ -109,6 +110,8 @@ final class TokenizerJsonReader {
             case "ByteLevel" -> new Decoder.ByteLevel();
             case "WordPiece" -> new Decoder.WordPiece(orDefault(optText(n, "prefix"), "##"), bool(n, "cleanup", true));
             case "Fuse" -> new Decoder.Fuse();
+            case "ByteFallback" -> new Decoder.ByteFallback();
+            case "Metaspace" -> new Decoder.Metaspace(metaspaceReplacement(n), prependScheme(n));
             case "Strip" -> new Decoder.Strip(text(n, "content"), n.path("start").asInt(0), n.path("stop").asInt(0));
             case "Replace" -> {
                 JsonNode p = n.get("pattern");
@@ -122,6 +125,28 @@ final class TokenizerJsonReader {
                 yield new Decoder.Sequence(steps);
             }
             default -> throw unsupported("decoder", type);
+        };
+    }
+
+    /** A Metaspace section's marker: one character, U+2581 unless named. */
+    private String metaspaceReplacement(JsonNode n) throws TokenizerFormatException {
+        String r = orDefault(optText(n, "replacement"), "\u2581");
+        if (r.codePointCount(0, r.length()) != 1) throw error("Metaspace replacement must be one character, got '" + r + "'");
+        return r;
+    }
+
+    /**
+     * A Metaspace section's prepend_scheme ("always", "first", "never"); files written before the scheme existed say
+     * {@code add_prefix_space} instead (true: always).
+     */
+    private PreTokenizer.PrependScheme prependScheme(JsonNode n) throws TokenizerFormatException {
+        String scheme = optText(n, "prepend_scheme");
+        if (scheme == null) return bool(n, "add_prefix_space", true) ? PreTokenizer.PrependScheme.ALWAYS : PreTokenizer.PrependScheme.NEVER;
+        return switch (scheme) {
+            case "always" -> PreTokenizer.PrependScheme.ALWAYS;
+            case "first" -> PreTokenizer.PrependScheme.FIRST;
+            case "never" -> PreTokenizer.PrependScheme.NEVER;
+            default -> throw error("Metaspace prepend_scheme must be always, first or never, got '" + scheme + "'");
         };
     }
 

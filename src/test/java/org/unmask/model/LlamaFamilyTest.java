@@ -44,12 +44,14 @@ class LlamaFamilyTest {
         assertThat(c.eosTokenId()).isEqualTo(2);
         assertThat(c.padTokenId()).isEqualTo(2);
         assertThat(c.maskTokenId()).as("no mask named: EOS stands in").isEqualTo(2);
+        assertThat(c.canvasMaskId()).as("the sampler's placeholder: the highest id that is not EOS, BOS or padding").isEqualTo(63);
         assertThat(c.logitShift()).isFalse();
         assertThat(GenerationDefaults.of(c).autoregressive()).isTrue();
 
         Files.writeString(file, config(", \"mask_token_id\": 3"));
         ModelConfig withMask = ModelConfig.read(file);
         assertThat(withMask.maskTokenId()).isEqualTo(3);
+        assertThat(withMask.canvasMaskId()).isEqualTo(3);
         // written back and read again: the same model
         Path again = tmp.resolve("again.json");
         withMask.write(again);
@@ -106,6 +108,30 @@ class LlamaFamilyTest {
             changed[T - 1] = (changed[T - 1] + 1) % 32;
             float[] other = m.logits(changed, 1, T, null, null, AttentionPattern.CAUSAL);
             for (int i = 0; i < (T - 1) * 32; i++) assertThat(other[i]).isEqualTo(got[i]);
+        }
+    }
+
+    @Test void aCausalLmThatNamesNoMaskGeneratesWhatItsLogitsSay() {
+        // as TinyLlama's or Qwen2.5's config.json: no mask_token_id, so EOS stands in, and the sampler needs another id
+        ModelConfig c = new ModelConfig(LlamaFamily.INSTANCE, 24, 2, 4, 2, 6, 40, 32, 32, 64, 10000.0, 6, 1e-5,
+                false, false, false, false, 2, 2, 2, 1);
+        assertThat(c.canvasMaskId()).isEqualTo(31);
+        Transformer m = LladaModelTest.spread(c, 43);
+        var model = org.unmask.api.UnmaskModel.ofAutoregressive(m, java.util.Optional.empty());
+        int[] prompt = {1, 5, 9, 14};
+        int[] got = model.generate(prompt, model.sampling().genLength(6).temperature(0), null).tokens();
+        // greedy decoding by hand: the argmax of the last position's causal logits, appended, until EOS; the sampler
+        // never writes its placeholder (the position would read as still to generate), so the argmax skips it
+        java.util.List<Integer> seq = new java.util.ArrayList<>();
+        for (int id : prompt) seq.add(id);
+        for (int k = 0; k < 6; k++) {
+            int[] ids = seq.stream().mapToInt(Integer::intValue).toArray();
+            float[] logits = m.logits(ids, 1, ids.length, null, null, AttentionPattern.CAUSAL);
+            int best = 0;
+            for (int v = 1; v < 31; v++) if (logits[(ids.length - 1) * 32 + v] > logits[(ids.length - 1) * 32 + best]) best = v;
+            assertThat(got[k]).as("token %d of %s", k, java.util.Arrays.toString(got)).isEqualTo(best);
+            if (best == c.eosTokenId()) break;
+            seq.add(best);
         }
     }
 

@@ -27,8 +27,11 @@ class TokenizerFormatTest {
         Path f = write(dir, "{\"normalizer\": {\"type\": \"Precompiled\", \"precompiled_charsmap\": \"\"}, " + MODEL + "}");
         assertThatThrownBy(() -> HfTokenizer.load(f)).isInstanceOf(TokenizerFormatException.class)
                 .hasMessageContaining(f.toString()).hasMessageContaining("normalizer type 'Precompiled'");
-        Path g = write(dir, "{\"pre_tokenizer\": {\"type\": \"Metaspace\"}, " + MODEL + "}");
-        assertThatThrownBy(() -> HfTokenizer.load(g)).hasMessageContaining("pre_tokenizer type 'Metaspace'");
+        Path g = write(dir, "{\"pre_tokenizer\": {\"type\": \"UnicodeScripts\"}, " + MODEL + "}");
+        assertThatThrownBy(() -> HfTokenizer.load(g)).hasMessageContaining("pre_tokenizer type 'UnicodeScripts'");
+        Path m = write(dir, "{\"pre_tokenizer\": {\"type\": \"Metaspace\", \"prepend_scheme\": \"sometimes\"}, " + MODEL + "}");
+        assertThatThrownBy(() -> HfTokenizer.load(m)).hasMessageContaining(m.toString())
+                .hasMessageContaining("prepend_scheme must be always, first or never, got 'sometimes'");
         Path h = write(dir, "{\"model\": {\"type\": \"Unigram\", \"vocab\": {}}}");
         assertThatThrownBy(() -> HfTokenizer.load(h)).hasMessageContaining("model type 'Unigram'");
     }

@@ -69,6 +69,13 @@ final class GgufWriter {
         for (int x : v) i32(kv, x);
     }
 
+    void putF32s(String key, float[] v) {
+        key(key, ARRAY);
+        i32(kv, F32);
+        i64(kv, v.length);
+        for (float x : v) i32(kv, Float.floatToRawIntBits(x));
+    }
+
     /** Adds a tensor of shape {@code shape} (outermost first, as in PyTorch) in {@code dtype}. */
     void addTensor(String name, long[] shape, DType dtype, Data data) {
         long[] dims = new long[shape.length];
