@@ -42,9 +42,9 @@ final class GgufTokenizer {
     // ---- writing ----
 
     /**
-     * Writes the tokenizer of a tokenizer.json (byte-level BPE) as GGUF metadata with {@code vocabSize} tokens (ids
-     * the tokenizer lacks become {@code [PAD<id>]}, unused, as llama.cpp's converter writes them; a token id beyond them
-     * is refused). Returns false and writes nothing for a tokenizer llama.cpp could not run (not byte-level BPE).
+     * Writes the tokenizer of a tokenizer.json (byte-level BPE as {@code gpt2}, SentencePiece BPE as {@code llama}) as
+     * GGUF metadata with {@code vocabSize} tokens (see {@link #rows}). Returns false and writes nothing for a tokenizer
+     * llama.cpp could not run (neither of those).
      */
     static boolean write(GgufWriter w, JsonNode tok, int vocabSize, boolean addBos) {
         JsonNode model = tok.path("model");
@@ -55,23 +55,8 @@ final class GgufTokenizer {
         }
         String pre = preName(tok.path("pre_tokenizer"));
         if (!"BPE".equals(model.path("type").asText()) || pre == null) return false;
-        String[] tokens = new String[vocabSize];
         int[] types = new int[vocabSize];
-        for (var it = model.path("vocab").fields(); it.hasNext(); ) {
-            var e = it.next();
-            int id = e.getValue().asInt();
-            if (id >= vocabSize)
-                throw new IllegalArgumentException("the tokenizer's token '" + e.getKey() + "' has id " + id
-                        + ", beyond the model's " + vocabSize + " embedding rows: not this model's tokenizer");
-            if (id >= 0) { tokens[id] = e.getKey(); types[id] = NORMAL; }
-        }
-        for (JsonNode a : tok.path("added_tokens")) {
-            int id = a.path("id").asInt(-1);
-            if (id < 0 || id >= vocabSize) continue;
-            tokens[id] = a.path("content").asText();
-            types[id] = a.path("special").asBoolean(false) ? CONTROL : USER_DEFINED;
-        }
-        for (int i = 0; i < vocabSize; i++) if (tokens[i] == null) { tokens[i] = "[PAD" + i + "]"; types[i] = UNUSED; }
+        String[] tokens = rows(tok, vocabSize, types, false);
         List<String> merges = new ArrayList<>();
         for (JsonNode m : model.path("merges")) merges.add(m.isArray() ? m.get(0).asText() + " " + m.get(1).asText() : m.asText());
         w.putString("tokenizer.ggml.model", "gpt2");
@@ -123,26 +108,9 @@ final class GgufTokenizer {
      */
     private static void writeSentencePiece(GgufWriter w, JsonNode tok, int vocabSize, boolean addBos, boolean spacePrefix) {
         JsonNode model = tok.path("model");
-        String[] tokens = new String[vocabSize];
         int[] types = new int[vocabSize];
-        for (var it = model.path("vocab").fields(); it.hasNext(); ) {
-            var e = it.next();
-            int id = e.getValue().asInt();
-            if (id >= vocabSize)
-                throw new IllegalArgumentException("the tokenizer's token '" + e.getKey() + "' has id " + id
-                        + ", beyond the model's " + vocabSize + " embedding rows: not this model's tokenizer");
-            if (id < 0) continue;
-            tokens[id] = e.getKey();
-            types[id] = BYTE_PIECE.matcher(e.getKey()).matches() ? BYTE : NORMAL;
-        }
+        String[] tokens = rows(tok, vocabSize, types, true);
         String unk = model.path("unk_token").asText(null);
-        if (unk != null && model.path("vocab").has(unk)) types[model.path("vocab").get(unk).asInt()] = UNKNOWN;
-        for (JsonNode a : tok.path("added_tokens")) {
-            int id = a.path("id").asInt(-1);
-            if (id < 0 || id >= vocabSize) continue;
-            tokens[id] = a.path("content").asText();
-            if (types[id] != UNKNOWN) types[id] = a.path("special").asBoolean(false) ? CONTROL : USER_DEFINED;
-        }
         float[] scores = new float[vocabSize];
         java.util.Arrays.fill(scores, Float.NaN);
         int rank = 0;
@@ -152,10 +120,7 @@ final class GgufTokenizer {
             if (id != null && id.asInt() < vocabSize && Float.isNaN(scores[id.asInt()])) scores[id.asInt()] = -rank;
             rank++;
         }
-        for (int i = 0; i < vocabSize; i++) {
-            if (tokens[i] == null) { tokens[i] = "[PAD" + i + "]"; types[i] = UNUSED; }
-            if (Float.isNaN(scores[i])) scores[i] = types[i] == NORMAL ? -(rank + i) : 0f;
-        }
+        for (int i = 0; i < vocabSize; i++) if (Float.isNaN(scores[i])) scores[i] = types[i] == NORMAL ? -(rank + i) : 0f;
         w.putString("tokenizer.ggml.model", "llama");
         w.putStrings("tokenizer.ggml.tokens", List.of(tokens));
         w.putF32s("tokenizer.ggml.scores", scores);
@@ -163,6 +128,37 @@ final class GgufTokenizer {
         if (unk != null && model.path("vocab").has(unk)) w.putU32("tokenizer.ggml.unknown_token_id", model.path("vocab").get(unk).asInt());
         w.putBool("tokenizer.ggml.add_space_prefix", spacePrefix);
         w.putBool("tokenizer.ggml.add_bos_token", addBos);
+    }
+
+    /**
+     * The token of each of {@code vocabSize} rows from a tokenizer.json's vocabulary and added tokens, with llama.cpp's
+     * type in {@code types}: special added tokens CONTROL, other added ones USER_DEFINED, rows the tokenizer lacks
+     * {@code [PAD<id>]} and UNUSED as llama.cpp's converter writes them; for SentencePiece also the unknown piece
+     * UNKNOWN and the {@code <0xHH>} pieces BYTE. A token id beyond the rows is refused.
+     */
+    private static String[] rows(JsonNode tok, int vocabSize, int[] types, boolean sentencePiece) {
+        JsonNode model = tok.path("model");
+        String[] tokens = new String[vocabSize];
+        for (var it = model.path("vocab").fields(); it.hasNext(); ) {
+            var e = it.next();
+            int id = e.getValue().asInt();
+            if (id >= vocabSize)
+                throw new IllegalArgumentException("the tokenizer's token '" + e.getKey() + "' has id " + id
+                        + ", beyond the model's " + vocabSize + " embedding rows: not this model's tokenizer");
+            if (id < 0) continue;
+            tokens[id] = e.getKey();
+            types[id] = sentencePiece && BYTE_PIECE.matcher(e.getKey()).matches() ? BYTE : NORMAL;
+        }
+        String unk = model.path("unk_token").asText(null);
+        if (sentencePiece && unk != null && model.path("vocab").has(unk)) types[model.path("vocab").get(unk).asInt()] = UNKNOWN;
+        for (JsonNode a : tok.path("added_tokens")) {
+            int id = a.path("id").asInt(-1);
+            if (id < 0 || id >= vocabSize) continue;
+            tokens[id] = a.path("content").asText();
+            if (types[id] != UNKNOWN) types[id] = a.path("special").asBoolean(false) ? CONTROL : USER_DEFINED;
+        }
+        for (int i = 0; i < vocabSize; i++) if (tokens[i] == null) { tokens[i] = "[PAD" + i + "]"; types[i] = UNUSED; }
+        return tokens;
     }
 
     /** llama.cpp's name for the pre-tokenizer of a tokenizer.json, or null when it has none for it. */
