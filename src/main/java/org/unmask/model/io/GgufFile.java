@@ -238,9 +238,17 @@ public final class GgufFile implements AutoCloseable {
     /** A boolean, or null when absent. */
     public Boolean optBool(String key) throws IOException { return optional(key, Boolean.class, "a boolean"); }
 
-    /** An array value, or null when absent. */
+    /** An array whose elements are all of {@code element} ({@code what} names it in the error), or null when absent. */
     @SuppressWarnings("unchecked")
-    public List<Object> optArray(String key) throws IOException { return optional(key, List.class, "an array"); }
+    public <T> List<T> optArray(String key, Class<T> element, String what) throws IOException {
+        List<Object> v = optional(key, List.class, "an array of " + what);
+        if (v == null) return null;
+        for (int i = 0; i < v.size(); i++)
+            if (!element.isInstance(v.get(i)))
+                throw new IOException(file + ": metadata '" + key + "' must be an array of " + what + ", but element " + i
+                        + " is " + describe(v.get(i)));
+        return (List<T>) v;
+    }
 
     private <T> T required(String key, Class<T> type, String what) throws IOException {
         T v = optional(key, type, what);

@@ -191,14 +191,14 @@ final class GgufTokenizer {
         if (!model.equals("gpt2") && !model.equals("llama"))
             throw new IOException(g.file() + ": metadata 'tokenizer.ggml.model' = \"" + model + "\" is not supported"
                     + " (gpt2, byte-level BPE, and llama, SentencePiece BPE); put the model's tokenizer.json beside the file");
-        List<Object> tokens = g.optArray("tokenizer.ggml.tokens");
+        List<String> tokens = g.optArray("tokenizer.ggml.tokens", String.class, "strings");
         if (tokens == null) throw new IOException(g.file() + ": missing metadata 'tokenizer.ggml.tokens'");
-        List<Object> types = g.optArray("tokenizer.ggml.token_type");
+        List<Long> types = g.optArray("tokenizer.ggml.token_type", Long.class, "integers");
         if (types != null && types.size() != tokens.size())
             throw new IOException(g.file() + ": metadata 'tokenizer.ggml.token_type' has " + types.size() + " entries for "
                     + tokens.size() + " tokens");
         if (model.equals("llama")) return Optional.of(sentencePiece(g, tokens, types));
-        List<Object> merges = g.optArray("tokenizer.ggml.merges");
+        List<String> merges = g.optArray("tokenizer.ggml.merges", String.class, "strings");
         if (merges == null) throw new IOException(g.file() + ": missing metadata 'tokenizer.ggml.merges'");
         String pre = g.optString("tokenizer.ggml.pre");
         ObjectNode root = JSON.createObjectNode();
@@ -211,8 +211,8 @@ final class GgufTokenizer {
         ArrayNode added = root.putArray("added_tokens");
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < tokens.size(); i++) {
-            String t = (String) tokens.get(i);
-            long type = types == null ? NORMAL : (Long) types.get(i);
+            String t = tokens.get(i);
+            long type = types == null ? NORMAL : types.get(i);
             if (type == UNUSED || seen.putIfAbsent(t, i) != null) continue;
             if (type == CONTROL || type == USER_DEFINED) {
                 ObjectNode a = added.addObject();
@@ -224,7 +224,7 @@ final class GgufTokenizer {
             vocab.put(t, i);
         }
         ArrayNode ms = m.putArray("merges");
-        for (Object o : merges) ms.add((String) o);
+        for (String m2 : merges) ms.add(m2);
         postProcessor(g, root, tokens, false);
         return Optional.of(build(g, root));
     }
@@ -237,8 +237,8 @@ final class GgufTokenizer {
      * {@code <0xHH>} byte pieces. Control and unknown pieces are special added tokens, user-defined ones plain added
      * tokens; BOS is added by default ({@code add_bos_token}), EOS when {@code add_eos_token} says so.
      */
-    private static HfTokenizer sentencePiece(GgufFile g, List<Object> tokens, List<Object> types) throws IOException {
-        List<Object> scores = g.optArray("tokenizer.ggml.scores");
+    private static HfTokenizer sentencePiece(GgufFile g, List<String> tokens, List<Long> types) throws IOException {
+        List<Number> scores = g.optArray("tokenizer.ggml.scores", Number.class, "numbers");
         if (scores != null && scores.size() != tokens.size())
             throw new IOException(g.file() + ": metadata 'tokenizer.ggml.scores' has " + scores.size() + " entries for "
                     + tokens.size() + " tokens");
@@ -270,8 +270,8 @@ final class GgufTokenizer {
         Map<String, Integer> ids = new HashMap<>();
         String unk = null;
         for (int i = 0; i < tokens.size(); i++) {
-            String t = (String) tokens.get(i);
-            long type = types == null ? NORMAL : (Long) types.get(i);
+            String t = tokens.get(i);
+            long type = types == null ? NORMAL : types.get(i);
             if (ids.putIfAbsent(t, i) != null) continue;
             vocab.put(t, i);
             if (type == UNKNOWN && unk == null) unk = t;
@@ -284,7 +284,7 @@ final class GgufTokenizer {
             }
         }
         Integer unkId = g.optInteger("tokenizer.ggml.unknown_token_id");
-        if (unkId != null && unkId >= 0 && unkId < tokens.size()) unk = (String) tokens.get(unkId);
+        if (unkId != null && unkId >= 0 && unkId < tokens.size()) unk = tokens.get(unkId);
         if (unk != null) m.put("unk_token", unk);
         ArrayNode ms = m.putArray("merges");
         for (String[] pair : mergesByScore(tokens, scores, ids)) ms.addArray().add(pair[0]).add(pair[1]);
@@ -296,13 +296,13 @@ final class GgufTokenizer {
      * Every split of a piece into two pieces of the vocabulary, ordered by the merged piece's score, highest first
      * (SentencePiece merges the best-scoring pair); a piece's own splits follow the ids of their halves.
      */
-    private static List<String[]> mergesByScore(List<Object> tokens, List<Object> scores, Map<String, Integer> ids) {
+    private static List<String[]> mergesByScore(List<String> tokens, List<Number> scores, Map<String, Integer> ids) {
         record Merge(String left, String right, double score, int id, int leftId, int rightId) {}
         List<Merge> merges = new ArrayList<>();
         for (int i = 0; i < tokens.size(); i++) {
-            String t = (String) tokens.get(i);
+            String t = tokens.get(i);
             if (ids.get(t) != i) continue;
-            double score = scores == null ? -i : ((Number) scores.get(i)).doubleValue();
+            double score = scores == null ? -i : scores.get(i).doubleValue();
             for (int cut = t.offsetByCodePoints(0, 1); cut < t.length(); cut = t.offsetByCodePoints(cut, 1)) {
                 Integer l = ids.get(t.substring(0, cut)), r = ids.get(t.substring(cut));
                 if (l != null && r != null) merges.add(new Merge(t.substring(0, cut), t.substring(cut), score, i, l, r));
@@ -319,11 +319,11 @@ final class GgufTokenizer {
      * The BOS (and EOS) the file asks to add around a text, as a TemplateProcessing section; {@code bosByDefault} when
      * {@code add_bos_token} is absent (llama.cpp adds BOS by default for SentencePiece vocabularies).
      */
-    private static void postProcessor(GgufFile g, ObjectNode root, List<Object> tokens, boolean bosByDefault) throws IOException {
+    private static void postProcessor(GgufFile g, ObjectNode root, List<String> tokens, boolean bosByDefault) throws IOException {
         Boolean addBos = g.optBool("tokenizer.ggml.add_bos_token"), addEos = g.optBool("tokenizer.ggml.add_eos_token");
         Integer bos = g.optInteger("tokenizer.ggml.bos_token_id"), eos = g.optInteger("tokenizer.ggml.eos_token_id");
-        String b = (addBos == null ? bosByDefault : addBos) && bos != null && bos >= 0 && bos < tokens.size() ? (String) tokens.get(bos) : null;
-        String e = Boolean.TRUE.equals(addEos) && eos != null && eos >= 0 && eos < tokens.size() ? (String) tokens.get(eos) : null;
+        String b = (addBos == null ? bosByDefault : addBos) && bos != null && bos >= 0 && bos < tokens.size() ? tokens.get(bos) : null;
+        String e = Boolean.TRUE.equals(addEos) && eos != null && eos >= 0 && eos < tokens.size() ? tokens.get(eos) : null;
         if (b == null && e == null) return;
         ObjectNode post = root.putObject("post_processor");
         post.put("type", "TemplateProcessing");

@@ -8,6 +8,7 @@ import org.unmask.text.HfTokenizer;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A GGUF file's SentencePiece vocabulary ({@code tokenizer.ggml.model = "llama"}: tokens, scores, types) tokenizes as
@@ -82,10 +83,10 @@ class GgufSentencePieceTest {
             w.write(file);
             try (GgufFile g = GgufFile.open(file)) {
                 assertThat(g.string("tokenizer.ggml.model")).isEqualTo("llama");
-                java.util.List<Object> types = g.optArray("tokenizer.ggml.token_type");
+                java.util.List<Long> types = g.optArray("tokenizer.ggml.token_type", Long.class, "integers");
                 for (int i = 0; i < f.get("pieces").size(); i++)
-                    assertThat((Long) types.get(i)).as("type of " + f.get("pieces").get(i)).isEqualTo(f.get("pieces").get(i).get(2).asLong());
-                assertThat((Long) types.get(f.get("pieces").size())).as("padding rows").isEqualTo(GgufTokenizer.UNUSED);
+                    assertThat(types.get(i)).as("type of " + f.get("pieces").get(i)).isEqualTo(f.get("pieces").get(i).get(2).asLong());
+                assertThat(types.get(f.get("pieces").size())).as("padding rows").isEqualTo(GgufTokenizer.UNUSED);
                 HfTokenizer tok = GgufTokenizer.read(g).orElseThrow();
                 for (JsonNode c : f.get("cases")) {
                     String text = c.get("text").asText();
@@ -97,6 +98,31 @@ class GgufSentencePieceTest {
         assertThat(GgufTokenizer.sentencePieceSpacePrefix(f.get("metaspace_split"))).isNull();
         assertThat(GgufTokenizer.sentencePieceSpacePrefix(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                 GgufSentencePieceTest.class.getResource("/tokenizers/bpe-llama3.json")))).isNull();
+    }
+
+    @Test
+    void mistypedOrMisSizedVocabularyArraysAreNamed() throws Exception {
+        JsonNode f = SentencePieceGguf.fixture();
+        Path file = tmp.resolve("spm.gguf");
+        SentencePieceGguf.write(f, file);
+        try (GgufFile g = GgufFile.open(file)) {
+            GgufWriter scoresAsText = new GgufWriter(), shortTypes = new GgufWriter();
+            for (var e : g.metadata().entrySet()) {
+                if (!e.getKey().equals("tokenizer.ggml.scores")) copyKey(scoresAsText, e.getKey(), e.getValue());
+                if (!e.getKey().equals("tokenizer.ggml.token_type")) copyKey(shortTypes, e.getKey(), e.getValue());
+            }
+            scoresAsText.putStrings("tokenizer.ggml.scores", java.util.List.of("-1.0", "-2.0"));
+            shortTypes.putI32s("tokenizer.ggml.token_type", new int[] {1, 1, 1});
+            Path a = tmp.resolve("a.gguf"), b = tmp.resolve("b.gguf");
+            scoresAsText.write(a);
+            shortTypes.write(b);
+            try (GgufFile ga = GgufFile.open(a); GgufFile gb = GgufFile.open(b)) {
+                assertThatThrownBy(() -> GgufTokenizer.read(ga)).hasMessageContaining(a.toString())
+                        .hasMessageContaining("'tokenizer.ggml.scores' must be an array of numbers, but element 0 is");
+                assertThatThrownBy(() -> GgufTokenizer.read(gb)).hasMessageContaining(b.toString())
+                        .hasMessageContaining("'tokenizer.ggml.token_type' has 3 entries for 1200 tokens");
+            }
+        }
     }
 
     @SuppressWarnings("unchecked")
