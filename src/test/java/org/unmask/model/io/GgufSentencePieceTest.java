@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * A GGUF file's SentencePiece vocabulary ({@code tokenizer.ggml.model = "llama"}: tokens, scores, types) tokenizes as
+ * A GGUF file's SentencePiece vocabulary ({@link GgufSentencePiece}: tokens, scores, types) tokenizes as
  * llama.cpp tokenizes it and decodes as the tokenizer.json Hugging Face's converter writes for the same model
  * (fixture {@code spm-bpe.json.gz}, see SOURCES.md; {@link SentencePieceGguf} writes the file).
  */
@@ -95,8 +95,8 @@ class GgufSentencePieceTest {
             }
         }
         // byte-level BPE is not SentencePiece, nor is a Metaspace that splits words (llama.cpp's vocabulary cannot say so)
-        assertThat(GgufTokenizer.sentencePieceSpacePrefix(f.get("metaspace_split"))).isNull();
-        assertThat(GgufTokenizer.sentencePieceSpacePrefix(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        assertThat(GgufSentencePiece.spacePrefix(f.get("metaspace_split"))).isNull();
+        assertThat(GgufSentencePiece.spacePrefix(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                 GgufSentencePieceTest.class.getResource("/tokenizers/bpe-llama3.json")))).isNull();
     }
 
