@@ -102,6 +102,21 @@ class LladaEngineTest {
         assertThat(blocks).isEqualTo(4);   // 3 + 13 = 16 positions: blocks 0..3
     }
 
+    @Test void aCausalLmThatNamesNoMaskIsServedWithTheSamplersPlaceholder() {
+        // TinyLlama's or Qwen2.5's config.json names no mask_token_id: EOS stands in, and the canvas needs another id
+        ModelConfig c = new ModelConfig(org.unmask.model.LlamaFamily.INSTANCE, 16, 1, 2, 2, 8, 32, VOCAB, VOCAB, 512, 10000.0,
+                8, 1e-5, false, false, false, false, CharTokenizer.EOS, CharTokenizer.EOS, CharTokenizer.EOS, CharTokenizer.BOS);
+        org.unmask.model.Transformer model = org.unmask.model.Transformer.randomInit(c, 5);
+        LladaEngine engine = new LladaEngine("llama", org.unmask.api.UnmaskModel.of(model, java.util.Optional.of(new CharTokenizer())), 4);
+        Vocabulary v = engine.vocabulary();
+        assertThat(v.maskId()).isEqualTo(c.canvasMaskId()).isNotEqualTo(CharTokenizer.EOS);
+        SamplerConfig cfg = SamplerConfig.builder().genLength(6).defaults(engine.generationDefaults()).temperature(0)
+                .specialIds(v.maskId(), v.eosId(), v.eotId()).build();
+        GenerationResult r = engine.generate(new GenerationRequest(new int[] {1, 40, 41}, cfg, List.of()), e -> {}, new CancellationToken());
+        assertThat(r.cancelled()).isFalse();
+        assertThat(r.canvas()).doesNotContain(c.canvasMaskId());
+    }
+
     @Test void cancellingStopsTheSampler() {
         AnswerDenoiser model = new AnswerDenoiser(32);
         LladaEngine engine = new LladaEngine("answer", org.unmask.api.UnmaskModel.of(model, java.util.Optional.of(new CharTokenizer())), 4);
