@@ -66,7 +66,10 @@ public final class InfoCommand implements Callable<Integer> {
         StringBuilder types = new StringBuilder();
         dtypes.forEach((t, n) -> types.append(types.isEmpty() ? "" : ", ").append(t).append(" (").append(n).append(" tensors)"));
         out.printf(Locale.ROOT, "dtypes: %s%n", types);
-        out.printf(Locale.ROOT, "special ids: mask %d, eos %d, eot %s, bos %s, pad %d%n", c.maskTokenId(), c.eosTokenId(),
+        // a causal LM that names no mask: generation's own placeholder fills the positions to come
+        String mask = c.canvasMaskId() != c.maskTokenId() ? "none (generation writes " + c.canvasMaskId() + " where tokens are to come)"
+                : Integer.toString(c.maskTokenId());
+        out.printf(Locale.ROOT, "special ids: mask %s, eos %d, eot %s, bos %s, pad %d%n", mask, c.eosTokenId(),
                 m.eotId() < 0 ? "none" : Integer.toString(m.eotId()),
                 c.bosTokenIdOrNull() == null ? "none" : c.bosTokenIdOrNull().toString(), c.padTokenId());
         out.printf(Locale.ROOT, "logit shift: %s%n", c.logitShift()

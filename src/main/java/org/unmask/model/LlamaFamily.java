@@ -90,8 +90,9 @@ public final class LlamaFamily implements ModelFamily {
         if (c.bosTokenIdOrNull() != null) m.put("bos_token_id", c.bosTokenIdOrNull());
         m.put("eos_token_id", c.eosTokenId());
         m.put("pad_token_id", c.padTokenId());
-        // Unmask's own field (transformers keeps unknown fields): the token a diffusion run started from this model masks with
-        m.put("mask_token_id", c.maskTokenId());
+        // Unmask's own field (transformers keeps unknown fields): the token a diffusion run started from this model masks
+        // with; a model that names none (EOS stands in) is written without it, as it came
+        if (c.maskTokenId() != c.eosTokenId()) m.put("mask_token_id", c.maskTokenId());
         m.put("head_dim", c.headDim());
         m.put("hidden_act", "silu");
         m.put("hidden_size", c.dModel());

@@ -48,6 +48,12 @@ class LlamaFamilyTest {
         assertThat(c.logitShift()).isFalse();
         assertThat(GenerationDefaults.of(c).autoregressive()).isTrue();
 
+        // written back without a mask it never had
+        Path plain = tmp.resolve("plain.json");
+        c.write(plain);
+        assertThat(Files.readString(plain)).doesNotContain("mask_token_id");
+        assertThat(ModelConfig.read(plain)).isEqualTo(c);
+
         Files.writeString(file, config(", \"mask_token_id\": 3"));
         ModelConfig withMask = ModelConfig.read(file);
         assertThat(withMask.maskTokenId()).isEqualTo(3);

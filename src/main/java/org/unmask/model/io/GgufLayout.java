@@ -321,7 +321,8 @@ final class GgufLayout {
             if (c.blockDiffusion()) w.putU32("diffusion.block_size", c.blockSize());
             if (c.neverPredictMask()) w.putBool("diffusion.never_predict_mask", true);
         }
-        w.putU32("tokenizer.ggml.mask_token_id", c.maskTokenId());
+        // a causal LM that names no mask (EOS stands in) goes without one, as it came
+        if (!c.family().autoregressive() || c.maskTokenId() != c.eosTokenId()) w.putU32("tokenizer.ggml.mask_token_id", c.maskTokenId());
         w.putU32("tokenizer.ggml.eos_token_id", c.eosTokenId());
         w.putU32("tokenizer.ggml.padding_token_id", c.padTokenId());
         if (c.bosTokenIdOrNull() != null) w.putU32("tokenizer.ggml.bos_token_id", c.bosTokenIdOrNull());
