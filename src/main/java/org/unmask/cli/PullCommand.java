@@ -2,8 +2,8 @@ package org.unmask.cli;
 
 import org.unmask.hub.DownloadProgress;
 import org.unmask.hub.Hub;
+import org.unmask.hub.HubFile;
 import org.unmask.hub.HubSettings;
-import org.unmask.hub.PullResult;
 import org.unmask.hub.RepoFilter;
 import org.unmask.hub.RepoRef;
 import org.unmask.hub.TransferOptions;
@@ -28,7 +28,9 @@ import java.util.concurrent.Callable;
                         + " HF_HUB_OFFLINE=1 (the cache only)."})
 public final class PullCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "ORG/NAME[@REVISION]", description = "The repository, and a branch, tag or commit (default: main).")
+    @Parameters(paramLabel = "ORG/NAME[@REVISION]", description = "The repository, and a branch, tag or commit (default: main);"
+            + " or ORG/NAME/PATH.gguf[@REVISION], one GGUF file of it (with the tokenizer.json and tokenizer_config.json beside"
+            + " it, when there are), whose path is then printed.")
     String repo;
 
     @Option(names = "--include", paramLabel = "GLOB", description = "Only files matching one of these globs (repeatable; * also crosses /).")
@@ -46,8 +48,11 @@ public final class PullCommand implements Callable<Integer> {
         RepoRef ref;
         RepoFilter filter;
         TransferOptions options;
+        java.util.Optional<HubFile> file = HubFile.parse(repo);
         try {
-            ref = RepoRef.of(repo);
+            if (file.isPresent() && (!include.isEmpty() || !exclude.isEmpty()))
+                throw new IllegalArgumentException("--include and --exclude choose files of a repository, not of one file (" + repo + ")");
+            ref = file.isPresent() ? file.get().repo() : RepoRef.of(repo);
             filter = new RepoFilter(include, exclude);
             options = TransferOptions.DEFAULT.withWorkers(workers);
         } catch (IllegalArgumentException e) {
@@ -62,9 +67,8 @@ public final class PullCommand implements Callable<Integer> {
             err.println(line);
             err.flush();
         }));
-        PullResult result = hub.pull(ref, filter);
         // the path alone on stdout, for scripts: `unmask generate --model "$(unmask pull ORG/NAME)"`
-        out.println(result.snapshot());
+        out.println(file.isPresent() ? hub.file(file.get()) : hub.pull(ref, filter).snapshot());
         out.flush();
         return 0;
     }

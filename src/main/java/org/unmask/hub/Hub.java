@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 /**
  * Models by their Hub name. {@link #resolve(String)} is what every {@code --model} goes through: an existing path is
  * itself, {@code ORG/NAME[@REV]} is the cached snapshot of that revision (pulled first when it is not complete and
- * the environment is not offline).
+ * the environment is not offline), and {@code ORG/NAME/PATH.gguf[@REV]} one GGUF file of it (pulled alone).
  */
 public final class Hub {
     private final HubSettings settings;
@@ -39,22 +39,38 @@ public final class Hub {
     /** The settings in use. */
     public HubSettings settings() { return settings; }
 
-    /** A model directory or a Hub reference as a directory (see the class comment); other strings are returned as paths. */
+    /**
+     * A model directory or GGUF file, or a Hub reference as one (see the class comment); other strings are returned
+     * as paths.
+     */
     public static Path resolve(String spec) throws IOException {
-        Optional<RepoRef> ref = reference(spec);
-        if (ref.isEmpty()) return Path.of(spec);
+        Optional<HubFile> file = fileReference(spec);
+        Optional<RepoRef> ref = file.isPresent() ? Optional.empty() : reference(spec);
+        if (file.isEmpty() && ref.isEmpty()) return Path.of(spec);
         try {
-            return fromEnvironment().model(ref.get());
+            return file.isPresent() ? fromEnvironment().file(file.get()) : fromEnvironment().model(ref.get());
         } catch (HubException e) {
             // a typo in a local path looks like ORG/NAME too; say why the Hub was asked
-            throw new HubException("'" + spec + "' is not a directory, so it was taken as a Hub model: " + e.getMessage());
+            throw new HubException("'" + spec + "' is not a " + (file.isPresent() ? "file" : "directory") + ", so it was taken as a Hub "
+                    + (file.isPresent() ? "file" : "model") + ": " + e.getMessage());
         }
     }
 
     /** {@link #resolve(String)} for a path given on a command line or to the API. */
     public static Path resolve(Path spec) throws IOException {
-        return reference(spec.toString().replace(File.separatorChar, '/')).isPresent()
-                ? resolve(spec.toString().replace(File.separatorChar, '/')) : spec;
+        String s = spec.toString().replace(File.separatorChar, '/');
+        return fileReference(s).isPresent() || reference(s).isPresent() ? resolve(s) : spec;
+    }
+
+    /** The Hub file {@code spec} stands for: one of the form ORG/NAME/PATH.gguf[@REV] that is not an existing path. */
+    public static Optional<HubFile> fileReference(String spec) {
+        Optional<HubFile> ref = HubFile.parse(spec);
+        if (ref.isEmpty()) return ref;
+        try {
+            return Files.exists(Path.of(spec)) ? Optional.empty() : ref;
+        } catch (InvalidPathException e) {
+            return ref;
+        }
     }
 
     /** The Hub reference {@code spec} stands for: one of the form ORG/NAME[@REV] that is not an existing path. */
@@ -102,6 +118,23 @@ public final class Hub {
                     + ", and HF_HUB_OFFLINE is set so it cannot be downloaded; unset HF_HUB_OFFLINE and run `" + pullCommand(ref) + "`");
         }
         return pull(ref, RepoFilter.MODEL).snapshot();
+    }
+
+    /**
+     * A GGUF file of a repository: in the cached snapshot when it is there, otherwise what a pull of it (and of the
+     * tokenizer files beside it) brings; nothing else of the repository is downloaded.
+     */
+    public Path file(HubFile ref) throws IOException {
+        Optional<Path> cached = cached(ref.repo());
+        if (cached.isPresent() && Files.isRegularFile(cached.get().resolve(ref.path()))) return cached.get().resolve(ref.path());
+        if (settings.offline()) {
+            if (cached.isEmpty()) throw notCached(ref.repo(), settings);
+            throw new HubException(ref + ": the cached snapshot " + cached.get() + " has no " + ref.path()
+                    + ", and HF_HUB_OFFLINE is set so it cannot be downloaded; unset HF_HUB_OFFLINE");
+        }
+        Path f = pull(ref.repo(), ref.filter()).snapshot().resolve(ref.path());
+        if (!Files.isRegularFile(f)) throw new HubException(ref.repo() + " has no file " + ref.path());
+        return f;
     }
 
     /** The error for a revision that offline mode cannot find in the cache. */

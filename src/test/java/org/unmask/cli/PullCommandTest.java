@@ -107,6 +107,32 @@ class PullCommandTest {
         assertThat(logits).isNotEmptyFile();
     }
 
+    @Test void oneGgufFileOfARepositoryIsAModelAndPullsAlone() throws Exception {
+        Path made = tmp.resolve("made"), gguf = tmp.resolve("tiny-Q8_0.gguf");
+        Run q = unmask(Map.of(), "quantize", "--model", made.toString(), "--type", "q8_0", "--out", gguf.toString());
+        assertThat(q.code()).as(q.err()).isZero();
+        String sha = fake.repo("org/tiny-GGUF").commit("main", Map.of("tiny-Q8_0.gguf", Files.readAllBytes(gguf),
+                "tiny-F16.gguf", new byte[100_000], "README.md", new byte[0]), Set.of("tiny-Q8_0.gguf", "tiny-F16.gguf"));
+        Path file = tmp.resolve("hf/hub/models--org--tiny-GGUF/snapshots").resolve(sha).resolve("tiny-Q8_0.gguf");
+
+        Run gen = unmask(Map.of(), "generate", "--model", "org/tiny-GGUF/tiny-Q8_0.gguf", "--prompt-ids", "5 9 3",
+                "--gen-length", "8", "--steps", "4", "--block-length", "8", "--print-ids");
+        assertThat(gen.code()).as(gen.err()).isZero();
+        Run local = unmask(Map.of(), "generate", "--model", gguf.toString(), "--prompt-ids", "5 9 3",
+                "--gen-length", "8", "--steps", "4", "--block-length", "8", "--print-ids");
+        assertThat(gen.out()).as("the Hub's copy is the file").isEqualTo(local.out());
+        assertThat(file).exists();
+        assertThat(file.resolveSibling("tiny-F16.gguf")).doesNotExist();
+        assertThat(fake.downloads()).noneMatch(r -> r.path().contains("F16") || r.path().contains("README"));
+
+        Run pull = unmask(Map.of(), "pull", "org/tiny-GGUF/tiny-Q8_0.gguf");
+        assertThat(pull.code()).as(pull.err()).isZero();
+        assertThat(pull.out().strip()).isEqualTo(file.toString());
+        Run both = unmask(Map.of(), "pull", "org/tiny-GGUF/tiny-Q8_0.gguf", "--include", "*.json");
+        assertThat(both.code()).isNotZero();
+        assertThat(both.err()).contains("--include and --exclude choose files of a repository");
+    }
+
     @Test void modelPullsWhatIsMissingThenLoads() throws Exception {
         Run gen = unmask(Map.of(), "generate", "--model", "org/tiny", "--prompt-ids", "5 9 3", "--gen-length", "8",
                 "--steps", "4", "--block-length", "8", "--print-ids");

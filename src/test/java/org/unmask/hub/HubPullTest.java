@@ -300,6 +300,39 @@ class HubPullTest {
         assertThat(tree(tmp)).isEmpty();
     }
 
+    @Test void oneGgufFileOfARepositoryIsPulledAloneWithTheTokenizerBesideIt() throws IOException {
+        Map<String, byte[]> quants = new LinkedHashMap<>();
+        quants.put("README.md", new byte[0]);
+        quants.put("tokenizer.json", "{\"model\": {}}".getBytes(StandardCharsets.UTF_8));
+        quants.put("model-Q4_0.gguf", random(200_000, 3));
+        quants.put("model-Q8_0.gguf", random(300_000, 4));
+        quants.put("big/model-F16-00001-of-00002.gguf", random(1_000, 5));
+        String sha = fake.repo("org/model-GGUF").commit("main", quants, Set.of("model-Q4_0.gguf", "model-Q8_0.gguf"));
+
+        HubFile ref = HubFile.parse("org/model-GGUF/model-Q4_0.gguf").orElseThrow();
+        Path f = hub(null).file(ref);
+        Path snapshot = cache.resolve("models--org--model-GGUF/snapshots").resolve(sha);
+        assertThat(f).isEqualTo(snapshot.resolve("model-Q4_0.gguf"));
+        assertThat(Files.readAllBytes(f)).isEqualTo(quants.get("model-Q4_0.gguf"));
+        assertThat(tree(snapshot)).containsExactly("model-Q4_0.gguf", "tokenizer.json");
+        assertThat(fake.downloads()).noneMatch(q -> q.path().contains("Q8_0") || q.path().contains("README"));
+
+        // again: from the cache, nothing downloaded; offline too
+        int before = fake.downloads().size();
+        assertThat(hub(null).file(ref)).isEqualTo(f);
+        assertThat(new Hub(settings(null).withOffline(true), FAST, notes::add, DownloadProgress.NONE).file(ref)).isEqualTo(f);
+        assertThat(fake.downloads()).hasSize(before);
+
+        // a file in a folder, at a revision; a file the repository lacks is named
+        assertThat(HubFile.parse("org/model-GGUF/big/model-F16-00001-of-00002.gguf@" + sha).orElseThrow().path())
+                .isEqualTo("big/model-F16-00001-of-00002.gguf");
+        assertThatThrownBy(() -> hub(null).file(HubFile.parse("org/model-GGUF/model-Q5_K_M.gguf").orElseThrow()))
+                .hasMessageContaining("org/model-GGUF").hasMessageContaining("model-Q5_K_M.gguf");
+        assertThat(HubFile.parse("org/model-GGUF")).isEmpty();
+        assertThat(HubFile.parse("org/model-GGUF/../x.gguf")).isEmpty();
+        assertThat(RepoRef.parse("org/model-GGUF/model-Q4_0.gguf")).as("not a repository reference").isEmpty();
+    }
+
     @Test void offlineModeAnswersFromTheCacheOnly() throws IOException {
         Hub offline = new Hub(settings(null).withOffline(true), FAST, notes::add, DownloadProgress.NONE);
         assertThatThrownBy(() -> offline.pull(RepoRef.of("org/model"), RepoFilter.ALL)).isInstanceOf(HubException.class)
