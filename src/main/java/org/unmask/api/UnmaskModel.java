@@ -102,7 +102,7 @@ public final class UnmaskModel {
     /**
      * A GGUF file: weights used in place from the mapping (quantized ones dequantized inside the kernels), the
      * tokenizer from a tokenizer.json beside the file or else from the file's metadata, the chat template from a
-     * tokenizer_config.json beside it, the generation defaults from a generation_config.json beside it or else from
+     * tokenizer_config.json beside it or else from the file's metadata, the generation defaults from a generation_config.json beside it or else from
      * the file's metadata ({@link GenerationDefaults#GGUF_KEY}, written by quantize).
      */
     private static UnmaskModel loadGguf(Path file, DType quantize) throws IOException {
@@ -115,7 +115,10 @@ public final class UnmaskModel {
         GenerationDefaults family = GenerationDefaults.of(model.config());
         GenerationDefaults defaults = Files.isRegularFile(dir.resolve(GenerationDefaults.FILE)) ? GenerationDefaults.read(dir, family)
                 : GenerationDefaults.fromGguf(ckpt.ggufMetadata().orElseThrow(), file, family);
-        return new UnmaskModel(model, tokenizer, file, ChatTemplate.load(dir, model.config().family().fallbackChatTemplate()), defaults);
+        // the chat template: a tokenizer_config.json beside the file, else the file's metadata, else the family's format
+        Optional<ChatTemplate> template = ChatTemplate.declared(dir);
+        if (template.isEmpty()) template = ckpt.ggufChatTemplate(tokenizer.orElse(null));
+        return new UnmaskModel(model, tokenizer, file, template.orElse(model.config().family().fallbackChatTemplate()), defaults);
     }
 
     private static Map<String, Weights> weights(Checkpoint ckpt, DType quantize) {

@@ -10,6 +10,7 @@ import org.unmask.model.ModelTensors;
 import org.unmask.model.io.Checkpoint;
 import org.unmask.model.tensor.DType;
 import org.unmask.model.tensor.Weights;
+import org.unmask.text.ChatTemplate;
 import org.unmask.text.HfTokenizer;
 import org.unmask.text.SpecialTokens;
 import org.unmask.text.Tokenizer;
@@ -64,6 +65,7 @@ public final class ExportCommand implements Callable<Integer> {
         Path tokFile = home.resolve(HfTokenizer.FILE);
         ModelConfig config;
         HfTokenizer tok;
+        java.util.Optional<ChatTemplate> template;
         boolean ar = !gguf && TrainerState.autoregressive(model);
         try (Checkpoint ckpt = Checkpoint.open(model)) {
             config = ckpt.config();
@@ -80,9 +82,13 @@ public final class ExportCommand implements Callable<Integer> {
             else throw new IOException(model + ": no tokenizer.json to ship with the model");
             Checkpoint.save(out, config, tensors, dtype, 4L << 30);
             if (gguf) writeGenerationConfig(model, ckpt, out.resolve(GenerationDefaults.FILE));
+            // the chat template: the source's tokenizer_config.json, else (a GGUF file) its metadata
+            template = ChatTemplate.declared(home);
+            if (template.isEmpty() && gguf) template = ckpt.ggufChatTemplate(tok);
         }
         tok.save(out.resolve(HfTokenizer.FILE));
         writeTokenizerConfig(tok, config, out.resolve("tokenizer_config.json"));
+        if (template.isPresent()) template.get().install(out);
         long bytes;
         try (var files = Files.list(out)) {
             bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();

@@ -87,7 +87,12 @@ public final class ChatTemplate {
 
     /** The template of {@code modelDir/tokenizer_config.json}, or {@code fallback} (the model family's format) when it has none. */
     public static ChatTemplate load(Path modelDir, ChatTemplate fallback) throws IOException {
-        return ChatTemplateFile.read(modelDir).orElse(fallback);
+        return declared(modelDir).orElse(fallback);
+    }
+
+    /** The template {@code modelDir/tokenizer_config.json} declares; empty when the file or its field is absent. */
+    public static java.util.Optional<ChatTemplate> declared(Path modelDir) throws IOException {
+        return ChatTemplateFile.read(modelDir);
     }
 
     /**

@@ -116,6 +116,24 @@ public final class Checkpoint implements AutoCloseable {
         return gguf == null ? java.util.Optional.empty() : GgufTokenizer.read(gguf.file());
     }
 
+    /**
+     * The chat template stored in the GGUF metadata ({@code tokenizer.chat_template}, as llama.cpp's converter writes
+     * it), its {@code bos_token} and {@code eos_token} spelled by {@code tok}; empty for a safetensors directory or a
+     * file without one.
+     */
+    public java.util.Optional<org.unmask.text.ChatTemplate> ggufChatTemplate(org.unmask.text.Tokenizer tok) throws IOException {
+        if (gguf == null) return java.util.Optional.empty();
+        GgufFile g = gguf.file();
+        String source = g.optString(GgufTokenizer.CHAT_TEMPLATE);
+        if (source == null || source.isBlank()) return java.util.Optional.empty();
+        Integer bos = g.optInteger("tokenizer.ggml.bos_token_id"), eos = g.optInteger("tokenizer.ggml.eos_token_id");
+        return java.util.Optional.of(new org.unmask.text.ChatTemplate(source, spelled(tok, bos), spelled(tok, eos)));
+    }
+
+    private static String spelled(org.unmask.text.Tokenizer tok, Integer id) {
+        return tok == null || id == null || id < 0 || id >= tok.vocabSize() ? "" : tok.token(id);
+    }
+
     /** Names, dtypes, shapes and files of the tensors (for GGUF: the name is the GGUF tensor's). */
     public Map<String, TensorInfo> tensorInfos() {
         if (gguf != null) return gguf.infos();

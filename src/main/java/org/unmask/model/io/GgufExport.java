@@ -83,6 +83,11 @@ public final class GgufExport {
                 }
             }
             if (!tok) w.putString("tokenizer.ggml.model", "none");
+            // the chat template travels in the file, as llama.cpp's converter writes it (a GGUF source keeps its own)
+            java.util.Optional<String> template = Files.isDirectory(modelDir)
+                    ? org.unmask.text.ChatTemplate.declared(modelDir).map(org.unmask.text.ChatTemplate::source)
+                    : ckpt.ggufMetadata().map(m -> m.get(GgufTokenizer.CHAT_TEMPLATE)).filter(String.class::isInstance).map(String.class::cast);
+            if (template.isPresent()) w.putString(GgufTokenizer.CHAT_TEMPLATE, template.get());
             // the model's own sampling settings travel with the file (llama.cpp ignores a key it does not know)
             java.util.Optional<String> generation = Files.isDirectory(modelDir) ? GenerationDefaults.settingsJson(modelDir)
                     : ckpt.ggufMetadata().map(m -> m.get(GenerationDefaults.GGUF_KEY)).filter(String.class::isInstance).map(String.class::cast);

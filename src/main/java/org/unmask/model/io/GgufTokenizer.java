@@ -27,6 +27,9 @@ final class GgufTokenizer {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The key of the chat template (Jinja source) in the metadata, as llama.cpp's converter writes it. */
+    static final String CHAT_TEMPLATE = "tokenizer.chat_template";
+
     /** llama.cpp's token types (SentencePiece's piece types). */
     static final int NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
     /** SentencePiece's pieces for single bytes ({@code <0x0A>}), which stand for what it cannot spell otherwise. */

@@ -1,0 +1,57 @@
+package org.unmask.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.unmask.api.UnmaskModel;
+import org.unmask.text.ChatMessage;
+import org.unmask.text.ChatTemplate;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A model's chat template travels in its GGUF file ({@code tokenizer.chat_template}, as llama.cpp's converter writes
+ * it): {@code quantize} writes it, a GGUF file without a tokenizer_config.json beside it chats in it, and
+ * {@code export} of the file writes it back into tokenizer_config.json.
+ */
+class GgufChatTemplateTest {
+
+    private static final String ZEPHYR = "{% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content']"
+            + " + eos_token + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}";
+
+    private static void run(String... args) {
+        StringWriter so = new StringWriter(), se = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(so));
+        cl.setErr(new PrintWriter(se));
+        assertThat(cl.execute(args)).as(se.toString()).isZero();
+    }
+
+    @Test void theTemplateGoesIntoTheFileAndComesBackOut(@TempDir Path tmp) throws Exception {
+        Path dir = DemoCommandTest.shippedStyleModel(tmp.resolve("model"));
+        new ChatTemplate(ZEPHYR, "<|startoftext|>", "<|endoftext|>").install(dir);
+        Path gguf = Files.createDirectories(tmp.resolve("alone")).resolve("model.gguf");
+        run("quantize", "--model", dir.toString(), "--type", "q8_0", "--out", gguf.toString());
+
+        List<ChatMessage> chat = List.of(new ChatMessage("user", "Who made the light?"));
+        String want = "<|user|>\nWho made the light?<|endoftext|>\n<|assistant|>\n";
+        assertThat(UnmaskModel.load(dir).chatTemplate().prompt(chat)).isEqualTo(want);
+        UnmaskModel fromFile = UnmaskModel.load(gguf);
+        assertThat(fromFile.chatTemplate().source()).isEqualTo(ZEPHYR);
+        assertThat(fromFile.chatTemplate().prompt(chat)).as("eos_token spelled from the file's vocabulary").isEqualTo(want);
+
+        Path back = tmp.resolve("back");
+        run("export", "--model", gguf.toString(), "--out", back.toString());
+        assertThat(ChatTemplate.declared(back)).hasValueSatisfying(t -> assertThat(t.prompt(chat)).isEqualTo(want));
+        // without a template anywhere the family's format stands in
+        Path plain = DemoCommandTest.shippedStyleModel(tmp.resolve("plain"));
+        Path plainGguf = tmp.resolve("plain.gguf");
+        run("quantize", "--model", plain.toString(), "--type", "q8_0", "--out", plainGguf.toString());
+        assertThat(UnmaskModel.load(plainGguf).chatTemplate().source()).isEqualTo(ChatTemplate.llada().source());
+    }
+}
