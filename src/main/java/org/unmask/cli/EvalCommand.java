@@ -11,6 +11,7 @@ import org.unmask.data.Tokens;
 import org.unmask.train.Validation;
 import org.unmask.diffusion.Likelihood;
 import org.unmask.model.Denoiser;
+import org.unmask.text.SpecialTokens;
 import org.unmask.text.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,7 +39,7 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--corpus", paramLabel = "PATH|default:valid",
             description = "Text file, directory, .gz, JSONL (--text-field), or default:valid (the shipped validation split); "
-                    + "documents are separated by the model's end of text (config.json's eos_token_id) as in training.")
+                    + "documents are separated as in training: by <|endoftext|>, or the model's end of text (config.json's eos_token_id) when the tokenizer has none.")
     String corpus;
 
     @Option(names = "--text-field", defaultValue = "text", description = "JSONL field holding the text (default: ${DEFAULT-VALUE}).")
@@ -95,8 +96,8 @@ public final class EvalCommand implements Callable<Integer> {
         if (!Corpora.isDefault(corpus) && !Files.exists(Path.of(corpus))) throw new IOException(corpus + ": no such file or directory");
         Tokenizer t = Ids.requireTokenizer(tok, modelDir, null);
         Iterable<String> docs = Corpora.documents(corpus, textField);
-        // documents end with the model's end of text, as they did in training
-        int separator = Corpora.checkSeparator(model.config().eosTokenId(), t, modelDir + "'s tokenizer");
+        // documents are separated as in training
+        int separator = Corpora.checkSeparator(SpecialTokens.documentSeparator(t, model.config().eosTokenId()), t, modelDir + "'s tokenizer");
         Tokens ids = Tokens.of(Corpora.encode(docs, t, separator));
         if (ids.size() == 0) throw new IllegalArgumentException(corpus + ": no tokens");
         // bits per byte compares models across tokenizers: bits per token × the corpus's tokens per byte

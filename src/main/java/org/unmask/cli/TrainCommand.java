@@ -234,7 +234,7 @@ public final class TrainCommand implements Callable<Integer> {
 
         TokenizerSetup.install(tok, out);
         try (CorpusData data = CorpusData.load(corpus, validCorpus, textField, tok.tokenizer(), tok.file(), options.cacheDir(),
-                config.eosTokenId(), seqLen, options.valWindows)) {
+                SpecialTokens.documentSeparator(tok.tokenizer(), config.eosTokenId()), seqLen, options.valWindows)) {
             WindowSampler sampler = new WindowSampler(data.train(), topts.batch(), seqLen, options.seed, budget.byEpochs(),
                     Corpora.absolute(corpus));
             Validation validation = data.valid() == null ? null

@@ -91,7 +91,7 @@ public final class Corpora {
 
     /**
      * The token stream of {@code documents} as training sees it: each document encoded without added special tokens
-     * and followed by {@code separator}, the model's end-of-text id (see {@link #checkSeparator}).
+     * and followed by {@code separator} (see SpecialTokens#documentSeparator and {@link #checkSeparator}).
      */
     public static int[] encode(Iterable<String> documents, org.unmask.text.Tokenizer tok, int separator) {
         java.util.stream.IntStream.Builder out = java.util.stream.IntStream.builder();
@@ -103,8 +103,8 @@ public final class Corpora {
     }
 
     /**
-     * {@code separator} when it is a token of {@code tok}: the end-of-text id of the model being trained or scored
-     * (config.json's {@code eos_token_id}), which separates documents whatever the tokenizer calls it.
+     * {@code separator} when it is a token of {@code tok}: the id that separates documents (SpecialTokens#documentSeparator),
+     * checked once where a corpus is tokenized or scored.
      */
     public static int checkSeparator(int separator, org.unmask.text.Tokenizer tok, Object tokenizerName) {
         if (separator < 0 || separator >= tok.vocabSize())

@@ -39,8 +39,8 @@ public final class TokenCache {
 
     /**
      * Tokenises once and reuses while corpus + tokenizer are unchanged (atomic). Documents are encoded without added
-     * special tokens and each is followed by {@code separator} (the model's end of text: {@code <|endoftext|>},
-     * BERT's [SEP], Llama's {@code </s>}). The tokenizer's {@code encode} is called from several threads at once.
+     * special tokens and each is followed by {@code separator} (see SpecialTokens#documentSeparator:
+     * {@code <|endoftext|>}, BERT's [SEP], Llama 2's {@code </s>}). The tokenizer's {@code encode} is called from several threads at once.
      */
     public static TokenFile tokenized(String corpus, String textField, Tokenizer tok, Path tokenizerFile, Path cacheDir,
                                       int separator) throws IOException {

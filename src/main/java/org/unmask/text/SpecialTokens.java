@@ -25,6 +25,16 @@ public final class SpecialTokens {
     /** BERT's end of a text ({@code [SEP]}): separates documents for a WordPiece vocabulary without {@link #EOS}. */
     public static final String SEP = "[SEP]";
 
+    /**
+     * The token that separates the documents a model trains on and is scored on: {@link #EOS} when the tokenizer has it
+     * (the pretraining separator of our models, LLaDA's, Dream's, Qwen's and Ling's, even where an instruct model's
+     * config.json names its end of turn as EOS), else {@code modelEos}, the model's own end of text (config.json's
+     * {@code eos_token_id}: Llama 2's {@code </s>}, BERT's [SEP]).
+     */
+    public static int documentSeparator(Tokenizer tok, int modelEos) {
+        return tok.tokenId(EOS).orElse(modelEos);
+    }
+
     /** The token that separates documents in a corpus: {@link #EOS}, else BERT's {@link #SEP}; empty when neither exists. */
     public static java.util.OptionalInt documentSeparator(Tokenizer tok) {
         java.util.OptionalInt eos = tok.tokenId(EOS);

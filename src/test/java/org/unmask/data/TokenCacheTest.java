@@ -73,6 +73,9 @@ class TokenCacheTest {
 
     @Test
     void documentsEndWithTheModelsEndOfTextWhateverTheTokenizerCallsIt() throws IOException {
+        // <|endoftext|> separates documents where the tokenizer has it, whatever config.json calls EOS (Qwen2.5-Instruct
+        // names <|im_end|>); the model's EOS only stands in where it has none (Llama 2's </s>)
+        assertThat(org.unmask.text.SpecialTokens.documentSeparator(new ByteTokenizer(), 5)).isEqualTo(ByteTokenizer.EOS);
         // a Llama model ends texts with </s>: here the id of <|eot_id|>, which the tokenizer does not call end of text
         int eot = ByteTokenizer.SPECIALS.indexOf("<|eot_id|>");
         try (TokenFile t = TokenCache.tokenized(corpus.toString(), null, new ByteTokenizer(), tokenizerFile, cache, eot)) {
