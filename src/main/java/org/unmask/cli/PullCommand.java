@@ -3,6 +3,7 @@ package org.unmask.cli;
 import org.unmask.hub.DownloadProgress;
 import org.unmask.hub.Hub;
 import org.unmask.hub.HubFile;
+import org.unmask.hub.HubQuant;
 import org.unmask.hub.HubSettings;
 import org.unmask.hub.RepoFilter;
 import org.unmask.hub.RepoRef;
@@ -29,8 +30,9 @@ import java.util.concurrent.Callable;
 public final class PullCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "ORG/NAME[@REVISION]", description = "The repository, and a branch, tag or commit (default: main);"
-            + " or ORG/NAME/PATH.gguf[@REVISION], one GGUF file of it (with the tokenizer.json and tokenizer_config.json beside"
-            + " it, when there are), whose path is then printed.")
+            + " or ORG/NAME/PATH.gguf[@REVISION] or ORG/NAME:QUANT[@REVISION] (the GGUF file named by its quantization, as"
+            + " llama.cpp's -hf takes it), one GGUF file of it (with the tokenizer.json and tokenizer_config.json beside it,"
+            + " when there are), whose path is then printed.")
     String repo;
 
     @Option(names = "--include", paramLabel = "GLOB", description = "Only files matching one of these globs (repeatable; * also crosses /).")
@@ -48,11 +50,12 @@ public final class PullCommand implements Callable<Integer> {
         RepoRef ref;
         RepoFilter filter;
         TransferOptions options;
+        java.util.Optional<HubQuant> quant = HubQuant.parse(repo);
         java.util.Optional<HubFile> file = HubFile.parse(repo);
         try {
-            if (file.isPresent() && (!include.isEmpty() || !exclude.isEmpty()))
+            if ((file.isPresent() || quant.isPresent()) && (!include.isEmpty() || !exclude.isEmpty()))
                 throw new IllegalArgumentException("--include and --exclude choose files of a repository, not of one file (" + repo + ")");
-            ref = file.isPresent() ? file.get().repo() : RepoRef.of(repo);
+            ref = quant.isPresent() ? quant.get().repo() : file.isPresent() ? file.get().repo() : RepoRef.of(repo);
             filter = new RepoFilter(include, exclude);
             options = TransferOptions.DEFAULT.withWorkers(workers);
         } catch (IllegalArgumentException e) {
@@ -68,7 +71,7 @@ public final class PullCommand implements Callable<Integer> {
             err.flush();
         }));
         // the path alone on stdout, for scripts: `unmask generate --model "$(unmask pull ORG/NAME)"`
-        out.println(file.isPresent() ? hub.file(file.get()) : hub.pull(ref, filter).snapshot());
+        out.println(quant.isPresent() ? hub.file(quant.get()) : file.isPresent() ? hub.file(file.get()) : hub.pull(ref, filter).snapshot());
         out.flush();
         return 0;
     }

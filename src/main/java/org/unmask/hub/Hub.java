@@ -8,13 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * Models by their Hub name. {@link #resolve(String)} is what every {@code --model} goes through: an existing path is
  * itself, {@code ORG/NAME[@REV]} is the cached snapshot of that revision (pulled first when it is not complete and
- * the environment is not offline), and {@code ORG/NAME/PATH.gguf[@REV]} one GGUF file of it (pulled alone).
+ * the environment is not offline), and {@code ORG/NAME/PATH.gguf[@REV]} or {@code ORG/NAME:QUANT[@REV]} one GGUF
+ * file of it (pulled alone).
  */
 public final class Hub {
     private final HubSettings settings;
@@ -44,6 +46,14 @@ public final class Hub {
      * as paths.
      */
     public static Path resolve(String spec) throws IOException {
+        Optional<HubQuant> quant = Files.exists(safePath(spec)) ? Optional.empty() : HubQuant.parse(spec);
+        if (quant.isPresent()) {
+            try {
+                return fromEnvironment().file(quant.get());
+            } catch (HubException e) {
+                throw new HubException("'" + spec + "' is not a file, so it was taken as a Hub file: " + e.getMessage());
+            }
+        }
         Optional<HubFile> file = fileReference(spec);
         Optional<RepoRef> ref = file.isPresent() ? Optional.empty() : reference(spec);
         if (file.isEmpty() && ref.isEmpty()) return Path.of(spec);
@@ -59,7 +69,17 @@ public final class Hub {
     /** {@link #resolve(String)} for a path given on a command line or to the API. */
     public static Path resolve(Path spec) throws IOException {
         String s = spec.toString().replace(File.separatorChar, '/');
-        return fileReference(s).isPresent() || reference(s).isPresent() ? resolve(s) : spec;
+        boolean quant = !Files.exists(spec) && HubQuant.parse(s).isPresent();
+        return quant || fileReference(s).isPresent() || reference(s).isPresent() ? resolve(s) : spec;
+    }
+
+    /** {@code spec} as a path, or one that exists nowhere when it cannot be one. */
+    private static Path safePath(String spec) {
+        try {
+            return Path.of(spec);
+        } catch (InvalidPathException e) {
+            return Path.of("/nonexistent/" + Integer.toHexString(spec.hashCode()));
+        }
     }
 
     /** The Hub file {@code spec} stands for: one of the form ORG/NAME/PATH.gguf[@REV] that is not an existing path. */
@@ -135,6 +155,23 @@ public final class Hub {
         Path f = pull(ref.repo(), ref.filter()).snapshot().resolve(ref.path());
         if (!Files.isRegularFile(f)) throw new HubException(ref.repo() + " has no file " + ref.path());
         return f;
+    }
+
+    /**
+     * The GGUF file a quantization tag names ({@link HubQuant}): chosen from the repository's file list (offline: from
+     * the cached snapshot's files), then pulled as {@link #file(HubFile)} pulls it.
+     */
+    public Path file(HubQuant ref) throws IOException {
+        List<String> paths;
+        if (settings.offline()) {
+            Path snapshot = cached(ref.repo()).orElseThrow(() -> notCached(ref.repo(), settings));
+            try (var walk = Files.walk(snapshot)) {
+                paths = walk.filter(Files::isRegularFile).map(p -> snapshot.relativize(p).toString().replace(File.separatorChar, '/')).toList();
+            }
+        } else {
+            paths = new Pull(settings, options, progress).list(ref.repo()).stream().map(RepoFile::path).toList();
+        }
+        return file(ref.choose(paths));
     }
 
     /** The error for a revision that offline mode cannot find in the cache. */

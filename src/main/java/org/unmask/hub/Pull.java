@@ -35,6 +35,14 @@ final class Pull {
         this.progress = progress;
     }
 
+    /** The files of {@code ref}'s revision, as the Hub lists them. */
+    List<RepoFile> list(RepoRef ref) throws IOException {
+        try (HubHttp http = new HubHttp(settings, options)) {
+            HubApi api = new HubApi(http, settings);
+            return api.files(ref.repoId(), api.commit(ref));
+        }
+    }
+
     PullResult run(RepoRef ref, RepoFilter filter) throws IOException {
         long t0 = System.nanoTime();
         HubCache cache = new HubCache(settings.cache(), ref);

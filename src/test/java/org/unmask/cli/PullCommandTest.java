@@ -121,6 +121,9 @@ class PullCommandTest {
         Run local = unmask(Map.of(), "generate", "--model", gguf.toString(), "--prompt-ids", "5 9 3",
                 "--gen-length", "8", "--steps", "4", "--block-length", "8", "--print-ids");
         assertThat(gen.out()).as("the Hub's copy is the file").isEqualTo(local.out());
+        Run byTag = unmask(Map.of(), "generate", "--model", "org/tiny-GGUF:q8_0", "--prompt-ids", "5 9 3",
+                "--gen-length", "8", "--steps", "4", "--block-length", "8", "--print-ids");
+        assertThat(byTag.out()).as("named by its quantization, as llama.cpp's -hf names it").isEqualTo(local.out());
         assertThat(file).exists();
         assertThat(file.resolveSibling("tiny-F16.gguf")).doesNotExist();
         assertThat(fake.downloads()).noneMatch(r -> r.path().contains("F16") || r.path().contains("README"));

@@ -333,6 +333,28 @@ class HubPullTest {
         assertThat(RepoRef.parse("org/model-GGUF/model-Q4_0.gguf")).as("not a repository reference").isEmpty();
     }
 
+    @Test void aQuantizationTagNamesTheOneGgufFileThatCarriesIt() throws IOException {
+        Map<String, byte[]> quants = new LinkedHashMap<>();
+        for (String name : List.of("m-Q4_0.gguf", "m-Q4_K_M.gguf", "m-Q4_K_S.gguf", "mmproj-m-Q4_K_M.gguf",
+                "split/m-Q8_0-00001-of-00002.gguf", "split/m-Q8_0-00002-of-00002.gguf", "README.md"))
+            quants.put(name, random(1_000 + name.length(), name.hashCode()));
+        String sha = fake.repo("org/m-GGUF").commit("main", quants, Set.of());
+        Path snapshot = cache.resolve("models--org--m-GGUF/snapshots").resolve(sha);
+
+        HubQuant q = HubQuant.parse("org/m-GGUF:q4_k_m").orElseThrow();
+        assertThat(hub(null).file(q)).as("case aside, not the projector").isEqualTo(snapshot.resolve("m-Q4_K_M.gguf"));
+        assertThat(tree(snapshot)).containsExactly("m-Q4_K_M.gguf");
+        assertThat(new Hub(settings(null).withOffline(true), FAST, notes::add, DownloadProgress.NONE).file(q))
+                .isEqualTo(snapshot.resolve("m-Q4_K_M.gguf"));
+
+        assertThatThrownBy(() -> hub(null).file(HubQuant.parse("org/m-GGUF:Q4_K").orElseThrow()))
+                .as("a tag is a whole word").hasMessageContaining("no GGUF file is named Q4_K").hasMessageContaining("m-Q4_K_S.gguf");
+        assertThatThrownBy(() -> hub(null).file(HubQuant.parse("org/m-GGUF:Q8_0").orElseThrow()))
+                .hasMessageContaining("several GGUF files are named Q8_0").hasMessageContaining("split/m-Q8_0-00001-of-00002.gguf");
+        assertThat(HubQuant.parse("org/m-GGUF:Q4_0@" + sha).orElseThrow().repo().revision()).isEqualTo(sha);
+        assertThat(HubQuant.parse("org/m-GGUF")).isEmpty();
+    }
+
     @Test void offlineModeAnswersFromTheCacheOnly() throws IOException {
         Hub offline = new Hub(settings(null).withOffline(true), FAST, notes::add, DownloadProgress.NONE);
         assertThatThrownBy(() -> offline.pull(RepoRef.of("org/model"), RepoFilter.ALL)).isInstanceOf(HubException.class)
