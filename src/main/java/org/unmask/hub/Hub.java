@@ -46,7 +46,7 @@ public final class Hub {
      * as paths.
      */
     public static Path resolve(String spec) throws IOException {
-        Optional<HubQuant> quant = Files.exists(safePath(spec)) ? Optional.empty() : HubQuant.parse(spec);
+        Optional<HubQuant> quant = existing(spec) ? Optional.empty() : HubQuant.parse(spec);
         if (quant.isPresent()) {
             try {
                 return fromEnvironment().file(quant.get());
@@ -69,38 +69,27 @@ public final class Hub {
     /** {@link #resolve(String)} for a path given on a command line or to the API. */
     public static Path resolve(Path spec) throws IOException {
         String s = spec.toString().replace(File.separatorChar, '/');
-        boolean quant = !Files.exists(spec) && HubQuant.parse(s).isPresent();
+        boolean quant = !existing(s) && HubQuant.parse(s).isPresent();
         return quant || fileReference(s).isPresent() || reference(s).isPresent() ? resolve(s) : spec;
     }
 
-    /** {@code spec} as a path, or one that exists nowhere when it cannot be one. */
-    private static Path safePath(String spec) {
-        try {
-            return Path.of(spec);
-        } catch (InvalidPathException e) {
-            return Path.of("/nonexistent/" + Integer.toHexString(spec.hashCode()));
-        }
-    }
 
     /** The Hub file {@code spec} stands for: one of the form ORG/NAME/PATH.gguf[@REV] that is not an existing path. */
     public static Optional<HubFile> fileReference(String spec) {
-        Optional<HubFile> ref = HubFile.parse(spec);
-        if (ref.isEmpty()) return ref;
-        try {
-            return Files.exists(Path.of(spec)) ? Optional.empty() : ref;
-        } catch (InvalidPathException e) {
-            return ref;
-        }
+        return existing(spec) ? Optional.empty() : HubFile.parse(spec);
     }
 
     /** The Hub reference {@code spec} stands for: one of the form ORG/NAME[@REV] that is not an existing path. */
     public static Optional<RepoRef> reference(String spec) {
-        Optional<RepoRef> ref = RepoRef.parse(spec);
-        if (ref.isEmpty()) return ref;
+        return existing(spec) ? Optional.empty() : RepoRef.parse(spec);
+    }
+
+    /** Whether {@code spec} is a path that exists (a local model wins over a Hub name of the same spelling). */
+    private static boolean existing(String spec) {
         try {
-            return Files.exists(Path.of(spec)) ? Optional.empty() : ref;
+            return Files.exists(Path.of(spec));
         } catch (InvalidPathException e) {
-            return ref;
+            return false;
         }
     }
 

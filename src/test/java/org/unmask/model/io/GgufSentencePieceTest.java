@@ -25,12 +25,17 @@ class GgufSentencePieceTest {
         return out;
     }
 
+    /** The fixture's pieces as a GGUF file. */
+    private Path fixtureFile(JsonNode f) throws Exception {
+        Path file = tmp.resolve("spm.gguf");
+        SentencePieceGguf.write(f, file);
+        return file;
+    }
+
     @Test
     void tokenizesAsLlamaCppAndDecodesAsTheConvertersTokenizerJson() throws Exception {
         JsonNode f = SentencePieceGguf.fixture();
-        Path file = tmp.resolve("spm.gguf");
-        SentencePieceGguf.write(f, file);
-        try (GgufFile g = GgufFile.open(file)) {
+        try (GgufFile g = GgufFile.open(fixtureFile(f))) {
             HfTokenizer tok = GgufTokenizer.read(g).orElseThrow();
             assertThat(tok.vocabSize()).isEqualTo(f.get("pieces").size());
             for (JsonNode c : f.get("cases")) {
@@ -52,10 +57,8 @@ class GgufSentencePieceTest {
     @Test
     void withoutTheSpacePrefixATextGetsNoWordMarkerAndBosFollowsTheFile() throws Exception {
         JsonNode f = SentencePieceGguf.fixture();
-        Path file = tmp.resolve("spm.gguf");
-        SentencePieceGguf.write(f, file);
         Path plain = tmp.resolve("no-prefix.gguf");
-        try (GgufFile g = GgufFile.open(file)) {
+        try (GgufFile g = GgufFile.open(fixtureFile(f))) {
             GgufWriter w = new GgufWriter();
             for (var e : g.metadata().entrySet()) copyKey(w, e.getKey(), e.getValue());
             w.putBool("tokenizer.ggml.add_space_prefix", false);
@@ -103,9 +106,7 @@ class GgufSentencePieceTest {
     @Test
     void mistypedOrMisSizedVocabularyArraysAreNamed() throws Exception {
         JsonNode f = SentencePieceGguf.fixture();
-        Path file = tmp.resolve("spm.gguf");
-        SentencePieceGguf.write(f, file);
-        try (GgufFile g = GgufFile.open(file)) {
+        try (GgufFile g = GgufFile.open(fixtureFile(f))) {
             GgufWriter scoresAsText = new GgufWriter(), shortTypes = new GgufWriter();
             for (var e : g.metadata().entrySet()) {
                 if (!e.getKey().equals("tokenizer.ggml.scores")) copyKey(scoresAsText, e.getKey(), e.getValue());
