@@ -47,6 +47,9 @@ public final class ConfigJson {
     /** Whether the field is present and not null. */
     public boolean has(String field) { return node.hasNonNull(field); }
 
+    /** Whether the field is present, null included (a null that means "none" against a class default that is not). */
+    public boolean present(String field) { return node.has(field); }
+
     /** The {@code architectures} list (empty when absent); errors name the field. */
     public List<String> architectures() throws IOException {
         JsonNode a = node.get("architectures");

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * Causal LMs of the Llama lineage: Llama ({@code LlamaForCausalLM}: TinyLlama, SmolLM, and our own autoregressive
- * baselines as {@code export} writes them), the LLaDA block (RMSNorm, rotate-half RoPE over whole heads, SwiGLU, no
+ * baselines as {@code export} writes them) and Mistral ({@code MistralForCausalLM}), the LLaDA block (RMSNorm, rotate-half RoPE over whole heads, SwiGLU, no
  * biases) under causal attention, and Qwen2 ({@code Qwen2ForCausalLM}: Qwen2.5), the same with q/k/v biases, Dream's
  * block. The output at position i predicts token i+1. Such a model generates left to right and is scored exactly; a
  * diffusion run may start from it ({@code train --init-from}: a Llama model trains on in LLaDA's layout, a Qwen2 model
@@ -20,6 +20,11 @@ public final class LlamaFamily implements ModelFamily {
     public static final LlamaFamily INSTANCE = new LlamaFamily("llama", "LlamaForCausalLM", "llama", false);
     /** Qwen2: q/k/v biases. */
     public static final LlamaFamily QWEN2 = new LlamaFamily("qwen2", "Qwen2ForCausalLM", "qwen2", true);
+    /**
+     * Mistral: Llama's block and names; attention within a sliding window, which equals full attention over sequences
+     * no longer than the window, so the window bounds the sequence length. llama.cpp stores it as {@code llama}.
+     */
+    public static final LlamaFamily MISTRAL = new LlamaFamily("mistral", "MistralForCausalLM", "mistral", false);
 
     private final String name, architecture, modelType;
     private final boolean qkvBias;
@@ -57,7 +62,14 @@ public final class LlamaFamily implements ModelFamily {
         int heads = j.requiredInt("num_attention_heads");
         int kv = j.optInt("num_key_value_heads", heads);
         int mlp = j.requiredInt("intermediate_size"), vocab = j.requiredInt("vocab_size");
-        int maxLen = j.optInt("max_position_embeddings", qkvBias ? 32768 : 2048);   // LlamaConfig's and Qwen2Config's defaults
+        // LlamaConfig's, Qwen2Config's and MistralConfig's defaults
+        int maxLen = j.optInt("max_position_embeddings", qkvBias ? 32768 : this == MISTRAL ? 131072 : 2048);
+        if (this == MISTRAL) {
+            // Mistral 7B v0.1 attends within 4,096 positions: exact as full attention up to there (later versions: null)
+            Integer window = j.present("sliding_window") ? j.optInt("sliding_window") : Integer.valueOf(4096);
+            if (window != null && window < 1) throw j.error("sliding_window", "= " + window + " must be positive");
+            if (window != null) maxLen = Math.min(maxLen, window);
+        }
         Double theta = j.optReal("rope_theta"), eps = j.optReal("rms_norm_eps");
         // what the Hugging Face forward would compute differently: refuse rather than compute something else
         String act = j.text("hidden_act");
@@ -115,6 +127,7 @@ public final class LlamaFamily implements ModelFamily {
             m.put("sliding_window", null);
             m.put("use_sliding_window", false);
         }
+        if (this == MISTRAL) m.put("sliding_window", null);   // the sequence length is the window's already
         m.put("vocab_size", c.embeddingSize());   // Llama's vocab_size counts the embedding's rows
         return m;
     }

@@ -10,7 +10,7 @@ public final class ModelFamilies {
 
     /** Every family, in the order detection tries them. */
     public static final List<ModelFamily> ALL = List.of(LladaFamily.INSTANCE, DreamFamily.INSTANCE, LLaDA2Family.PROTOTYPE,
-            LladaMoeFamily.PROTOTYPE, BertFamily.BERT, BertFamily.DISTILBERT, LlamaFamily.INSTANCE, LlamaFamily.QWEN2);
+            LladaMoeFamily.PROTOTYPE, BertFamily.BERT, BertFamily.DISTILBERT, LlamaFamily.INSTANCE, LlamaFamily.QWEN2, LlamaFamily.MISTRAL);
 
     /**
      * The family named by config.json's {@code architectures}, else by its {@code model_type}; a file with neither

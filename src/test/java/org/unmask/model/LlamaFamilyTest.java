@@ -65,6 +65,30 @@ class LlamaFamilyTest {
         assertThat(Files.readString(again)).contains("\"LlamaForCausalLM\"").contains("\"head_dim\" : 8");
     }
 
+    @Test void mistralsWindowBoundsTheSequenceLength(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("config.json");
+        String mistral = config("").replace("LlamaForCausalLM", "MistralForCausalLM").replace("\"llama\"", "\"mistral\"")
+                .replace("\"max_position_embeddings\": 512", "\"max_position_embeddings\": 32768");
+        // Mistral 7B v0.1: attention within 4,096 positions, which full attention equals up to there
+        Files.writeString(file, mistral.replace("\"pretraining_tp\": 1", "\"pretraining_tp\": 1, \"sliding_window\": 4096"));
+        ModelConfig v01 = ModelConfig.read(file);
+        assertThat(v01.family()).isSameAs(LlamaFamily.MISTRAL);
+        assertThat(v01.maxSequenceLength()).isEqualTo(4096);
+        // later versions: no window
+        Files.writeString(file, mistral.replace("\"pretraining_tp\": 1", "\"pretraining_tp\": 1, \"sliding_window\": null"));
+        assertThat(ModelConfig.read(file).maxSequenceLength()).isEqualTo(32768);
+        // MistralConfig's default window when the field is absent
+        Files.writeString(file, mistral);
+        assertThat(ModelConfig.read(file).maxSequenceLength()).isEqualTo(4096);
+        Files.writeString(file, mistral.replace("\"pretraining_tp\": 1", "\"pretraining_tp\": 1, \"sliding_window\": 0"));
+        assertThatThrownBy(() -> ModelConfig.read(file)).hasMessageContaining("'sliding_window'");
+        // written back and read again: the same model, the window now its length
+        Path again = tmp.resolve("again.json");
+        v01.write(again);
+        assertThat(ModelConfig.read(again)).isEqualTo(v01);
+        assertThat(Files.readString(again)).contains("\"MistralForCausalLM\"");
+    }
+
     @Test void refusesWhatTheEngineWouldComputeDifferently(@TempDir Path tmp) throws IOException {
         Path file = tmp.resolve("config.json");
         Map<String, String> bad = Map.of(

@@ -42,7 +42,7 @@ final class GgufLayout {
         if (f == LladaFamily.INSTANCE) return "llada";
         if (f == DreamFamily.INSTANCE) return "dream";
         if (f instanceof LladaMoeFamily) return "llada-moe";
-        if (f == LlamaFamily.INSTANCE) return "llama";
+        if (f == LlamaFamily.INSTANCE || f == LlamaFamily.MISTRAL) return "llama";   // llama.cpp's converter stores Mistral as Llama
         if (f == LlamaFamily.QWEN2) return "qwen2";
         throw new IllegalArgumentException("GGUF is supported for the llada, dream, lladamoe, llama and qwen2 families, not " + f.name()
                 + (f.mixtureOfExperts() ? " (llama.cpp has no architecture for LLaDA 2.x yet)" : ""));
