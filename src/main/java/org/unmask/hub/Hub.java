@@ -46,37 +46,27 @@ public final class Hub {
      * as paths.
      */
     public static Path resolve(String spec) throws IOException {
-        Optional<HubQuant> quant = existing(spec) ? Optional.empty() : HubQuant.parse(spec);
-        if (quant.isPresent()) {
-            try {
-                return fromEnvironment().file(quant.get());
-            } catch (HubException e) {
-                throw new HubException("'" + spec + "' is not a file, so it was taken as a Hub file: " + e.getMessage());
-            }
-        }
-        Optional<HubFile> file = fileReference(spec);
-        Optional<RepoRef> ref = file.isPresent() ? Optional.empty() : reference(spec);
-        if (file.isEmpty() && ref.isEmpty()) return Path.of(spec);
+        if (existing(spec)) return Path.of(spec);
+        Optional<HubQuant> quant = HubQuant.parse(spec);
+        Optional<HubFile> file = HubFile.parse(spec);
+        Optional<RepoRef> ref = RepoRef.parse(spec);
+        if (quant.isEmpty() && file.isEmpty() && ref.isEmpty()) return Path.of(spec);
+        String what = ref.isPresent() ? "directory" : "file";
         try {
-            return file.isPresent() ? fromEnvironment().file(file.get()) : fromEnvironment().model(ref.get());
+            Hub hub = fromEnvironment();
+            return quant.isPresent() ? hub.file(quant.get()) : file.isPresent() ? hub.file(file.get()) : hub.model(ref.get());
         } catch (HubException e) {
             // a typo in a local path looks like ORG/NAME too; say why the Hub was asked
-            throw new HubException("'" + spec + "' is not a " + (file.isPresent() ? "file" : "directory") + ", so it was taken as a Hub "
-                    + (file.isPresent() ? "file" : "model") + ": " + e.getMessage());
+            throw new HubException("'" + spec + "' is not a " + what + ", so it was taken as a Hub " + (ref.isPresent() ? "model" : "file")
+                    + ": " + e.getMessage());
         }
     }
 
     /** {@link #resolve(String)} for a path given on a command line or to the API. */
     public static Path resolve(Path spec) throws IOException {
         String s = spec.toString().replace(File.separatorChar, '/');
-        boolean quant = !existing(s) && HubQuant.parse(s).isPresent();
-        return quant || fileReference(s).isPresent() || reference(s).isPresent() ? resolve(s) : spec;
-    }
-
-
-    /** The Hub file {@code spec} stands for: one of the form ORG/NAME/PATH.gguf[@REV] that is not an existing path. */
-    public static Optional<HubFile> fileReference(String spec) {
-        return existing(spec) ? Optional.empty() : HubFile.parse(spec);
+        boolean hub = !existing(s) && (HubQuant.parse(s).isPresent() || HubFile.parse(s).isPresent() || RepoRef.parse(s).isPresent());
+        return hub ? resolve(s) : spec;
     }
 
     /** The Hub reference {@code spec} stands for: one of the form ORG/NAME[@REV] that is not an existing path. */

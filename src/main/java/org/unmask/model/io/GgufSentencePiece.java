@@ -125,7 +125,8 @@ final class GgufSentencePiece {
         if (!"BPE".equals(model.path("type").asText()) || !model.path("byte_fallback").asBoolean(false)) return null;
         if ("Metaspace".equals(pre.path("type").asText()) && !pre.path("split").asBoolean(true)
                 && WORD_MARKER.equals(pre.path("replacement").asText(WORD_MARKER)) && (norm.isNull() || norm.isMissingNode()))
-            return !"never".equals(pre.path("prepend_scheme").asText("always"));
+            // files from before prepend_scheme say add_prefix_space (true: always)
+            return !"never".equals(pre.path("prepend_scheme").asText(pre.path("add_prefix_space").asBoolean(true) ? "always" : "never"));
         if (!pre.isNull() && !pre.isMissingNode()) return null;
         List<JsonNode> steps = new ArrayList<>();
         if ("Sequence".equals(norm.path("type").asText())) norm.path("normalizers").forEach(steps::add);
