@@ -24,7 +24,23 @@ class RandomTextParityTest {
     @ValueSource(strings = {"bpe-llama3.json", "bpe-gpt2.json", "bpe-gpt2-prefix.json", "bpe-qwen.json",
             "wordpiece-uncased.json", "wordpiece-cased.json", "gpt2.json.gz", "bert-base-uncased.json.gz"})
     void randomTextsMatch(String name, @TempDir Path dir) throws Exception {
-        Path file = name.endsWith(".gz") ? RealTokenizerParityTest.unpack(name, dir) : HfParityTest.fixture(name);
+        assertParity(name, name.endsWith(".gz") ? RealTokenizerParityTest.unpack(name, dir) : HfParityTest.fixture(name));
+    }
+
+    /** The SentencePiece BPE forms of spm-bpe.json.gz (SOURCES.md): byte fallback, word markers, Metaspace schemes. */
+    @ParameterizedTest
+    @ValueSource(strings = {"legacy", "metaspace", "metaspace_split"})
+    void randomTextsMatchForSentencePiece(String form, @TempDir Path dir) throws Exception {
+        com.fasterxml.jackson.databind.JsonNode fixture;
+        try (var in = new java.util.zip.GZIPInputStream(RandomTextParityTest.class.getResourceAsStream("/tokenizers/spm-bpe.json.gz"))) {
+            fixture = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
+        }
+        Path file = dir.resolve(form + ".json");
+        java.nio.file.Files.writeString(file, fixture.get(form).toString());
+        assertParity("spm " + form, file);
+    }
+
+    private static void assertParity(String name, Path file) throws Exception {
         HfTokenizer ours = HfTokenizer.load(file);
         Random rnd = new Random(name.hashCode());
         try (HuggingFaceTokenizer ref = HfParityTest.reference(file)) {
