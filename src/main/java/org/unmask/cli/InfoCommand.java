@@ -42,7 +42,7 @@ public final class InfoCommand implements Callable<Integer> {
     }
 
     /** The report, one {@code key: value} line each. */
-    static void print(PrintWriter out, Path dir, UnmaskModel m, Map<String, Integer> dtypes) {
+    static void print(PrintWriter out, Path dir, UnmaskModel m, Map<String, Integer> dtypes) throws java.io.IOException {
         ModelConfig c = m.config();
         var f = c.family();
         out.printf(Locale.ROOT, "model: %s%n", dir);
@@ -98,8 +98,15 @@ public final class InfoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "tokenizer: %s%n", m.tokenizer().map(t -> (fromMetadata ? "GGUF metadata, " : "tokenizer.json, ")
                         + t.vocabSize() + " tokens")
                 .orElse("none (token ids only)"));
-        out.printf(Locale.ROOT, "chat template: %s%n", m.chatTemplate().source().equals(ChatTemplate.LLADA_JINJA)
-                ? "LLaDA-style (no chat_template in tokenizer_config.json)" : "tokenizer_config.json");
+        // where the template came from, in the order loading looks: tokenizer_config.json, the GGUF file, the family
+        Path home = Checkpoint.isGguf(dir) ? dir.toAbsolutePath().getParent() : dir;
+        String template = m.chatTemplate().source();
+        String fallback = template.equals(ChatTemplate.LLADA_JINJA) ? "LLaDA-style" : template.equals(ChatTemplate.CHATML_JINJA)
+                ? "ChatML" : template.equals(ChatTemplate.LING_JINJA) ? "Ling's" : null;
+        out.printf(Locale.ROOT, "chat template: %s%n", ChatTemplate.declared(home).isPresent() ? "tokenizer_config.json"
+                : fallback == null || !template.equals(m.config().family().fallbackChatTemplate().source())
+                ? "GGUF metadata (tokenizer.chat_template)"
+                : fallback + " (no chat_template in tokenizer_config.json)");
     }
 
     private static String yesNo(boolean b) { return b ? "yes" : "no"; }

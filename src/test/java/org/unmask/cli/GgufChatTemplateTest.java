@@ -24,12 +24,13 @@ class GgufChatTemplateTest {
     private static final String ZEPHYR = "{% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content']"
             + " + eos_token + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}";
 
-    private static void run(String... args) {
+    private static String run(String... args) {
         StringWriter so = new StringWriter(), se = new StringWriter();
         var cl = Main.commandLine();
         cl.setOut(new PrintWriter(so));
         cl.setErr(new PrintWriter(se));
         assertThat(cl.execute(args)).as(se.toString()).isZero();
+        return so.toString();
     }
 
     @Test void theTemplateGoesIntoTheFileAndComesBackOut(@TempDir Path tmp) throws Exception {
@@ -44,6 +45,8 @@ class GgufChatTemplateTest {
         UnmaskModel fromFile = UnmaskModel.load(gguf);
         assertThat(fromFile.chatTemplate().source()).isEqualTo(ZEPHYR);
         assertThat(fromFile.chatTemplate().prompt(chat)).as("eos_token spelled from the file's vocabulary").isEqualTo(want);
+        assertThat(run("info", "--model", gguf.toString())).contains("chat template: GGUF metadata (tokenizer.chat_template)");
+        assertThat(run("info", "--model", dir.toString())).contains("chat template: tokenizer_config.json");
 
         Path back = tmp.resolve("back");
         run("export", "--model", gguf.toString(), "--out", back.toString());
@@ -53,5 +56,6 @@ class GgufChatTemplateTest {
         Path plainGguf = tmp.resolve("plain.gguf");
         run("quantize", "--model", plain.toString(), "--type", "q8_0", "--out", plainGguf.toString());
         assertThat(UnmaskModel.load(plainGguf).chatTemplate().source()).isEqualTo(ChatTemplate.llada().source());
+        assertThat(run("info", "--model", plainGguf.toString())).contains("chat template: LLaDA-style (no chat_template in tokenizer_config.json)");
     }
 }
