@@ -45,7 +45,8 @@ class AutoregressiveExportTest {
         return dir;
     }
 
-    private static String run(String... args) {
+    /** Runs a command in process; its standard output (a failure shows its standard error). */
+    static String run(String... args) {
         StringWriter so = new StringWriter(), se = new StringWriter();
         var cl = Main.commandLine();
         cl.setOut(new PrintWriter(so));

@@ -6,8 +6,6 @@ import org.unmask.api.UnmaskModel;
 import org.unmask.text.ChatMessage;
 import org.unmask.text.ChatTemplate;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,14 +22,7 @@ class GgufChatTemplateTest {
     private static final String ZEPHYR = "{% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content']"
             + " + eos_token + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}";
 
-    private static String run(String... args) {
-        StringWriter so = new StringWriter(), se = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(so));
-        cl.setErr(new PrintWriter(se));
-        assertThat(cl.execute(args)).as(se.toString()).isZero();
-        return so.toString();
-    }
+    private static String run(String... args) { return AutoregressiveExportTest.run(args); }
 
     @Test void theTemplateGoesIntoTheFileAndComesBackOut(@TempDir Path tmp) throws Exception {
         Path dir = DemoCommandTest.shippedStyleModel(tmp.resolve("model"));
